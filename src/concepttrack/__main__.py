@@ -1,0 +1,5 @@
+"""Allow ``python -m concepttrack``."""
+
+from concepttrack.cli import main
+
+main()

@@ -1,0 +1,293 @@
+"""ThemeSnapshot and its parts: every number a note shows, as plain data.
+
+Conventions, relied on by every renderer and by the JSON output:
+
+* Returns are **fractions** (0.032 = +3.2 %). Excess returns are differences of
+  fractions (0.011 = 1.1 percentage points). Missing values are ``None``, never
+  guessed and never 0.
+* Dates are ``datetime.date`` session dates; ``to_dict`` writes ISO strings.
+* Keys are snake_case; ``SCHEMA_VERSION`` changes when a key is renamed or removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Status = Literal["fresh", "stale", "missing"]
+
+
+@dataclass(frozen=True)
+class WindowReturns:
+    """``P[t] / P[base] - 1`` per window; see the analytics docstrings for each base."""
+
+    one_day: float | None = None
+    five_day: float | None = None
+    one_month: float | None = None
+    three_month: float | None = None
+    six_month: float | None = None
+    one_year: float | None = None
+    ytd: float | None = None
+    since_event: float | None = None
+
+
+WINDOWS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(WindowReturns))
+
+
+@dataclass(frozen=True)
+class DataStatus:
+    """Freshness of one symbol relative to the as-of session."""
+
+    symbol: str
+    status: Status
+    last_session: dt.date | None
+    #: Why it is stale or missing (from the price layer), None when fresh.
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Drawdown:
+    """Max drawdown since the event: min of ``P / running max(P) - 1``, with dates."""
+
+    max_drawdown: float | None = None
+    peak_session: dt.date | None = None
+    trough_session: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class RiskFigures:
+    """Volatility, drawdown and beta/correlation against the benchmark."""
+
+    volatility_1y: float | None = None
+    drawdown_since_event: Drawdown = field(default_factory=Drawdown)
+    beta_1y: float | None = None
+    correlation_1y: float | None = None
+
+
+@dataclass(frozen=True)
+class StockFigures:
+    """Every figure for one constituent."""
+
+    symbol: str
+    code: str
+    name: str
+    name_zh: str | None
+    currency: str | None
+    status: DataStatus
+    last_close: float | None = None
+    last_session: dt.date | None = None
+    returns: WindowReturns = field(default_factory=WindowReturns)
+    excess: WindowReturns = field(default_factory=WindowReturns)
+    volume: float | None = None
+    volume_ratio: float | None = None
+    avg_turnover_20d: float | None = None
+    high_52w: float | None = None
+    low_52w: float | None = None
+    from_high_52w: float | None = None
+    from_low_52w: float | None = None
+    ma_20: float | None = None
+    ma_50: float | None = None
+    above_ma_20: bool | None = None
+    above_ma_50: bool | None = None
+    risk: RiskFigures = field(default_factory=RiskFigures)
+    weight: float = 0.0
+    contribution: float | None = None
+    in_basket: bool = True
+    #: Why the stock is left out of the basket (no price at the event base), else None.
+    excluded_reason: str | None = None
+    #: True when the source had a single close, served as both close and adj_close.
+    adj_close_is_close: bool = False
+
+
+@dataclass(frozen=True)
+class BenchmarkFigures:
+    """The theme's benchmark (default ``^HSI``)."""
+
+    symbol: str
+    status: DataStatus
+    last_close: float | None = None
+    last_session: dt.date | None = None
+    returns: WindowReturns = field(default_factory=WindowReturns)
+    risk: RiskFigures = field(default_factory=RiskFigures)
+
+
+@dataclass(frozen=True)
+class BasketFigures:
+    """The buy-and-hold concept basket, level 100 at the event base session."""
+
+    base_session: dt.date | None
+    level: float | None = None
+    returns: WindowReturns = field(default_factory=WindowReturns)
+    excess: WindowReturns = field(default_factory=WindowReturns)
+    risk: RiskFigures = field(default_factory=RiskFigures)
+    #: Symbols left out of the basket, with why.
+    excluded: dict[str, str] = field(default_factory=dict)
+    #: Largest weight and Herfindahl index of the weights (1/n when equal).
+    max_weight: float | None = None
+    herfindahl: float | None = None
+
+
+@dataclass(frozen=True)
+class Breadth:
+    """Who moved on the as-of session, and who leads."""
+
+    up: int = 0
+    down: int = 0
+    unchanged: int = 0
+    #: Constituents with no bar on the as-of session (stale or missing).
+    no_bar: int = 0
+    #: Constituents with a bar on the as-of session but no 1D return (their first bar).
+    no_return: int = 0
+    share_above_ma_20: float | None = None
+    share_above_ma_50: float | None = None
+    leader_1d: str | None = None
+    laggard_1d: str | None = None
+    leader_since_event: str | None = None
+    laggard_since_event: str | None = None
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pairwise correlation of 1Y daily returns on common dates."""
+
+    symbols: list[str] = field(default_factory=list)
+    matrix: list[list[float | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A dated series for charts (sessions and values of equal length)."""
+
+    sessions: list[dt.date] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """Everything the charts draw, rebased to 100 at the event base session."""
+
+    basket: Series = field(default_factory=Series)
+    benchmark: Series = field(default_factory=Series)
+    stocks: dict[str, Series] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NarrativeFacts:
+    """The facts the "what moved" paragraph needs, so renderers do no arithmetic."""
+
+    basket_return_5d: float | None = None
+    benchmark_return_5d: float | None = None
+    excess_5d: float | None = None
+    basket_return_1d: float | None = None
+    benchmark_return_1d: float | None = None
+    basket_since_event: float | None = None
+    benchmark_since_event: float | None = None
+    sessions_since_event: int | None = None
+    leader_1d: str | None = None
+    leader_1d_return: float | None = None
+    laggard_1d: str | None = None
+    laggard_1d_return: float | None = None
+    risers: int = 0
+    fallers: int = 0
+    unchanged: int = 0
+    with_bar: int = 0
+    stale_symbols: list[str] = field(default_factory=list)
+    missing_symbols: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ThemeSnapshot:
+    """Every number one note shows, for one theme at one as-of session. No I/O."""
+
+    theme_id: str
+    as_of: dt.date
+    event_date: dt.date
+    source: str
+    demo: bool
+    basket: BasketFigures
+    benchmark: BenchmarkFigures
+    stocks: list[StockFigures]
+    breadth: Breadth
+    correlation: Correlation
+    narrative: NarrativeFacts
+    series: ChartSeries = field(default_factory=ChartSeries)
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def statuses(self) -> list[DataStatus]:
+        """Status of every constituent, then the benchmark."""
+        return [s.status for s in self.stocks] + [self.benchmark.status]
+
+    def stock(self, symbol: str) -> StockFigures:
+        for figures in self.stocks:
+            if figures.symbol == symbol:
+                return figures
+        raise KeyError(symbol)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (ISO dates, NaN/inf as None), unrounded."""
+        plain: dict[str, Any] = _plain(dataclasses.asdict(self))
+        return plain
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class SinceLastNote:
+    """What changed between the previous archived note of a theme and this one."""
+
+    previous_as_of: dt.date
+    #: Basket and benchmark return from the previous note's as-of close to this one's.
+    basket_change: float | None = None
+    benchmark_change: float | None = None
+    previous_leader: str | None = None
+    new_leader: str | None = None
+    previous_laggard: str | None = None
+    new_laggard: str | None = None
+    #: Symbols whose close reached a new 52-week high / low since the previous note.
+    new_52w_highs: list[str] = field(default_factory=list)
+    new_52w_lows: list[str] = field(default_factory=list)
+    #: Symbols with a volume ratio above 2 on the as-of session, with the ratio.
+    volume_spikes: dict[str, float] = field(default_factory=dict)
+    became_stale: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    stocks_added: list[str] = field(default_factory=list)
+    stocks_removed: list[str] = field(default_factory=list)
+    #: Views (``source, date``) present now but not in the previous note.
+    new_views: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.new_leader,
+                self.new_laggard,
+                self.new_52w_highs,
+                self.new_52w_lows,
+                self.volume_spikes,
+                self.became_stale,
+                self.recovered,
+                self.stocks_added,
+                self.stocks_removed,
+                self.new_views,
+            )
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        plain: dict[str, Any] = _plain(dataclasses.asdict(self))
+        return plain

@@ -1,0 +1,51 @@
+"""What every command module shares: global options, consoles, the themes book.
+
+Command modules (``cli.py`` and the sub-apps it registers) read the global
+``--themes`` and ``--debug`` through :func:`app_state`; library code never imports this.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+from concepttrack import settings
+
+if TYPE_CHECKING:
+    from concepttrack.themes import ThemeBook
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class AppState:
+    """Options given before the command name."""
+
+    themes: Path | None = None
+    debug: bool = False
+
+
+def app_state(ctx: typer.Context) -> AppState:
+    """The global options, found on the root context."""
+    root = ctx.find_root()
+    if isinstance(root.obj, AppState):
+        return root.obj
+    return AppState()
+
+
+def load_book(ctx: typer.Context) -> ThemeBook:
+    """Load the themes file the user selected (``--themes``, env, or ./themes.yaml)."""
+    from concepttrack.themes import load_themes
+
+    return load_themes(settings.themes_path(app_state(ctx).themes))
+
+
+def is_terminal() -> bool:
+    """True when stdout is an interactive terminal (progress bars, tables)."""
+    return sys.stdout.isatty()

@@ -1,0 +1,94 @@
+"""The price-frame contract every source, the cache and analytics agree on.
+
+A symbol's history is a pandas DataFrame indexed by **session date** (exchange-local,
+tz-naive midnight ``DatetimeIndex`` named ``session``, sorted, unique) with exactly
+the float64 columns of :data:`COLUMNS`:
+
+``open high low close``  prices as traded (the price a note displays)
+``adj_close``            dividend- and split-adjusted close (what returns use)
+``volume``               shares traded
+``dividends``            cash dividend going ex on that session, 0.0 when none or unknown
+``splits``               split ratio on that session (2.0 = 2-for-1), 0.0 when none
+
+Rows with no close are dropped at the source boundary; a session a symbol did not
+trade (holiday, suspension) simply has no row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+COLUMNS: tuple[str, ...] = (
+    "open",
+    "high",
+    "low",
+    "close",
+    "adj_close",
+    "volume",
+    "dividends",
+    "splits",
+)
+
+
+def empty_bars() -> pd.DataFrame:
+    """A frame with the contract's columns and no rows."""
+    index = pd.DatetimeIndex([], name="session")
+    return pd.DataFrame({c: pd.Series([], dtype="float64") for c in COLUMNS}, index=index)
+
+
+@dataclass(frozen=True)
+class SymbolMeta:
+    """What is known about where a symbol's prices came from."""
+
+    symbol: str
+    source: str
+    currency: str | None
+    timezone: str
+    demo: bool = False
+    #: True when the source had one close only, served as both close and adj_close.
+    adj_close_is_close: bool = False
+    #: Free text for the methodology appendix, e.g. the CSV file a series was read from.
+    detail: str | None = None
+
+
+@dataclass
+class SymbolHistory:
+    """One symbol's bars plus the price layer's word on any problem getting them."""
+
+    symbol: str
+    bars: pd.DataFrame
+    meta: SymbolMeta | None
+    #: Why data is missing or may be incomplete ("fetch failed: rate limited",
+    #: "no data from source", "not found"); None when the source answered normally.
+    problem: str | None = None
+
+    @property
+    def last_session(self) -> dt.date | None:
+        if self.bars.empty:
+            return None
+        return pd.Timestamp(self.bars.index[-1]).date()
+
+
+@dataclass
+class PriceFrame:
+    """Histories for a set of symbols from one source, as one run sees them."""
+
+    source: str
+    histories: dict[str, SymbolHistory] = field(default_factory=dict)
+
+    def get(self, symbol: str) -> SymbolHistory:
+        """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""
+        found = self.histories.get(symbol)
+        if found is None:
+            return SymbolHistory(symbol, empty_bars(), None, problem="not requested")
+        return found
+
+    @property
+    def demo(self) -> bool:
+        """True when any series is synthetic demo data."""
+        return self.source == "demo" or any(
+            h.meta is not None and h.meta.demo for h in self.histories.values()
+        )

@@ -1,0 +1,558 @@
+"""The themes book: ``themes.yaml`` parsed safely and validated into typed models.
+
+Every problem in a file is collected with its ``file:line:column`` and key path
+(``themes[0].stocks[2].code``) and reported at once as a :class:`ThemesFileError`;
+a typo in a key is an error with a "did you mean" hint, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from concepttrack.errors import Problem, ThemesFileError, UsageError
+from concepttrack.symbols import hkex_code, to_yahoo
+
+MAX_FILE_BYTES = 1_048_576
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_non_blank)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Catalyst(_Model):
+    """A dated event behind the theme: the anchoring event or a background catalyst."""
+
+    date: dt.date
+    title: Text
+    detail: str = ""
+    source: str | None = None
+
+
+class View(_Model):
+    """A broker's or analyst's view, attributed and dated (``2024-02`` or ``2024-02-19``)."""
+
+    source: Text
+    date: str
+    summary: Text
+    rating: str | None = None
+    target_price: float | None = Field(default=None, gt=0)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _partial_date(cls, value: object) -> str:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        text = str(value).strip()
+        match = _PARTIAL_DATE.match(text)
+        if not match:
+            raise ValueError("must be a date like 2024-02-19 or a month like 2024-02")
+        year, month, day = match.groups()
+        try:
+            dt.date(int(year), int(month), int(day or 1))
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a real date") from exc
+        return text
+
+    @property
+    def date_label(self) -> str:
+        """``19 Feb 2024`` or ``Feb 2024`` for a month-only date."""
+        year, month, *day = self.date.split("-")
+        label = f"{_MONTHS[int(month) - 1]} {year}"
+        return f"{int(day[0])} {label}" if day else label
+
+
+class Risk(_Model):
+    """A written risk to the thesis."""
+
+    title: Text
+    detail: str = ""
+
+
+ExposureKind = Literal["core", "supplier", "infrastructure", "platform", "indirect"]
+
+
+class Stock(_Model):
+    """A linked stock: its code, names and why it belongs to the theme."""
+
+    code: Text
+    name: Text
+    name_zh: str | None = None
+    rationale: Text
+    weight: float | None = Field(default=None, gt=0)
+    exposure: ExposureKind | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code_maps(cls, value: str) -> str:
+        try:
+            to_yahoo(value)
+        except UsageError as exc:
+            raise ValueError(exc.message) from exc
+        return value
+
+    @property
+    def symbol(self) -> str:
+        """The Yahoo symbol (``9888.HK``)."""
+        return to_yahoo(self.code)
+
+    @property
+    def display_code(self) -> str:
+        """The code a reader expects (``09888`` for HKEX stocks)."""
+        return hkex_code(self.symbol)
+
+
+class Theme(_Model):
+    """One investment theme: thesis, catalysts, views, risks and linked stocks."""
+
+    id: str
+    title: Text
+    title_zh: str | None = None
+    thesis: Text
+    event: Catalyst
+    catalysts: list[Catalyst] = Field(default_factory=list)
+    views: list[View] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    stocks: list[Stock] = Field(min_length=1)
+    benchmark: str = "^HSI"
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(
+                "must be lower-case letters, digits and hyphens, starting with a letter "
+                "or digit, at most 64 characters (it becomes a folder name)"
+            )
+        return value
+
+    @field_validator("benchmark")
+    @classmethod
+    def _benchmark_maps(cls, value: str) -> str:
+        try:
+            return to_yahoo(value)
+        except UsageError as exc:
+            raise ValueError(exc.message) from exc
+
+    @property
+    def event_date(self) -> dt.date:
+        """The anchoring event's date (exchange-local)."""
+        return self.event.date
+
+    @property
+    def symbols(self) -> list[str]:
+        """Yahoo symbols of the linked stocks, in book order."""
+        return [stock.symbol for stock in self.stocks]
+
+    def weights(self) -> dict[str, float]:
+        """Weights by symbol, normalised to sum to 1; equal when the theme gives none."""
+        given = [stock.weight for stock in self.stocks]
+        if all(w is None for w in given):
+            return {s.symbol: 1.0 / len(self.stocks) for s in self.stocks}
+        raw = {s.symbol: (s.weight or 0.0) for s in self.stocks}
+        total = sum(raw.values())
+        return {symbol: w / total for symbol, w in raw.items()}
+
+    @property
+    def has_custom_weights(self) -> bool:
+        """True when the book gives weights (so concentration is worth showing)."""
+        return any(stock.weight is not None for stock in self.stocks)
+
+
+@dataclass
+class ThemeBook:
+    """The validated themes of one file, in file order."""
+
+    path: Path
+    themes: list[Theme]
+    _by_id: dict[str, Theme] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id = {theme.id: theme for theme in self.themes}
+
+    def __iter__(self) -> Iterator[Theme]:
+        return iter(self.themes)
+
+    def __len__(self) -> int:
+        return len(self.themes)
+
+    @property
+    def ids(self) -> list[str]:
+        return [theme.id for theme in self.themes]
+
+    def get(self, theme_id: str) -> Theme:
+        """The theme with this id; an unknown id suggests the closest ones."""
+        try:
+            return self._by_id[theme_id]
+        except KeyError:
+            close = difflib.get_close_matches(theme_id, self.ids, n=3, cutoff=0.5)
+            hint = (
+                f"Did you mean {', '.join(close)}?"
+                if close
+                else "Run `concepttrack themes list` to see the ids."
+            )
+            raise UsageError(f"no theme {theme_id!r} in {self.path}", hint=hint) from None
+
+    def select(self, theme_ids: list[str]) -> list[Theme]:
+        """Themes by id, in the order given, each looked up with :meth:`get`."""
+        return [self.get(theme_id) for theme_id in theme_ids]
+
+    def all_symbols(self, themes: list[Theme] | None = None) -> list[str]:
+        """Every stock and benchmark symbol of these themes, each once, in first-seen order."""
+        seen: dict[str, None] = {}
+        for theme in themes if themes is not None else self.themes:
+            for symbol in [*theme.symbols, theme.benchmark]:
+                seen.setdefault(symbol, None)
+        return list(seen)
+
+
+# --- loading -------------------------------------------------------------------------
+
+Path_ = tuple[str | int, ...]
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+@dataclass
+class _Marks:
+    """Line/column (1-based) of each value and each mapping key, by key path."""
+
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def find(self, path: Path_, *, key: bool = False) -> tuple[int | None, int | None]:
+        table = self.keys if key else self.values
+        probe = path
+        while True:
+            if probe in table:
+                return table[probe]
+            if probe in self.values:
+                return self.values[probe]
+            if not probe:
+                return (None, None)
+            probe = probe[:-1]
+
+
+def format_key_path(path: Path_) -> str:
+    """``('themes', 0, 'stocks', 2, 'code')`` -> ``themes[0].stocks[2].code``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _Builder:
+    """Turns a composed YAML node tree into Python data, recording marks and duplicates."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.marks = _Marks()
+        self.problems: list[Problem] = []
+        #: Paths whose value could not be built; validation errors below them are echoes.
+        self.bad_paths: set[Path_] = set()
+        self._scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: Path_ = ()) -> Any:
+        mark = node.start_mark
+        self.marks.values[path] = (mark.line + 1, mark.column + 1)
+        if node.tag not in _PLAIN_TAGS:
+            self._problem(node, path, f"unsupported YAML tag {node.tag!r}; write plain values")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = (
+                    self._scalars.construct_object(key_node)
+                    if isinstance(key_node, yaml.ScalarNode)
+                    else None
+                )
+                if not isinstance(key, str):
+                    self._problem(key_node, path, "keys must be plain text")
+                    continue
+                if key in out:
+                    self._problem(
+                        key_node, (*path, key), f"duplicate key {key!r} (the later one would win)"
+                    )
+                    continue
+                self.marks.keys[(*path, key)] = (
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+                out[key] = self.build(value_node, (*path, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return self._scalars.construct_object(node)
+        except (yaml.YAMLError, ValueError) as exc:
+            if node.tag.endswith(":timestamp"):
+                self._problem(node, path, f"{node.value!r} is not a real date")
+            else:
+                self._problem(node, path, f"cannot read this value: {exc}")
+            return None
+
+    def _problem(self, node: yaml.Node, path: Path_, message: str) -> None:
+        self.bad_paths.add(path)
+        self.problems.append(
+            Problem(
+                self.file,
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                format_key_path(path),
+                message,
+            )
+        )
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the field at ``loc`` (relative to a Theme)."""
+    model: type[BaseModel] = Theme
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        inner = _first_model(info.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _first_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _message(error: Any, loc: tuple[str | int, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        names = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        allowed = f" (allowed: {', '.join(names)})" if names and not close else ""
+        return f"unknown key {loc[-1]!r}{hint}{allowed}"
+    if kind == "missing":
+        return "required field is missing"
+    text = str(error["msg"])
+    return text.removeprefix("Value error, ")
+
+
+def _tab_problems(file: str, text: str) -> list[Problem]:
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(
+                Problem(
+                    file,
+                    number,
+                    indent.index("\t") + 1,
+                    "",
+                    "tab character in indentation; YAML allows only spaces here",
+                )
+            )
+    return problems
+
+
+def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
+    """Parse and validate themes from YAML text; raises ThemesFileError listing every problem."""
+
+    def fail(problems: list[Problem]) -> ThemesFileError:
+        return ThemesFileError(problems)
+
+    if not text.strip():
+        raise fail(
+            [Problem(file, 1, None, "", "the file is empty; it needs a top-level `themes:` list")]
+        )
+    tabs = _tab_problems(file, text)
+    if tabs:
+        raise fail(tabs)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise fail([Problem(file, line, column, "", f"not valid YAML: {what}")]) from exc
+    except yaml.YAMLError as exc:
+        raise fail([Problem(file, None, None, "", f"not valid YAML: {exc}")]) from exc
+    if root is None:
+        raise fail(
+            [Problem(file, 1, None, "", "the file is empty; it needs a top-level `themes:` list")]
+        )
+
+    builder = _Builder(file)
+    data = builder.build(root)
+    problems = list(builder.problems)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise fail(
+            [
+                Problem(
+                    file,
+                    root.start_mark.line + 1,
+                    root.start_mark.column + 1,
+                    "",
+                    f"the file is {kind}; expected a mapping with a top-level `themes:` list",
+                )
+            ]
+        )
+    marks = builder.marks
+
+    def echoed(path: Path_) -> bool:
+        return any(path[: len(bad)] == bad for bad in builder.bad_paths)
+
+    def at(path: Path_, message: str, *, key: bool = False) -> Problem:
+        line, column = marks.find(path, key=key)
+        return Problem(file, line, column, format_key_path(path), message)
+
+    for key in data:
+        if key not in ("themes", "version"):
+            close = difflib.get_close_matches(key, ["themes", "version"], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(at((key,), f"unknown top-level key {key!r}{hint}", key=True))
+    version = data.get("version", 1)
+    if version != 1:
+        problems.append(at(("version",), f"unsupported version {version!r}; this program reads 1"))
+    raw_themes = data.get("themes")
+    if raw_themes is None:
+        if echoed(("themes",)):
+            raise fail(problems)
+        problems.append(at((), "missing the top-level `themes:` list"))
+        raise fail(problems)
+    if not isinstance(raw_themes, list):
+        problems.append(
+            at(("themes",), "`themes` must be a list of themes (each item `- id: ...`)")
+        )
+        raise fail(problems)
+    if not raw_themes:
+        problems.append(at(("themes",), "`themes` is empty; add at least one theme"))
+
+    themes: list[Theme] = []
+    seen_ids: dict[str, int] = {}
+    for index, raw in enumerate(raw_themes):
+        base: Path_ = ("themes", index)
+        if not isinstance(raw, dict):
+            problems.append(at(base, "each theme must be a mapping of keys (id:, title:, ...)"))
+            continue
+        try:
+            theme = Theme.model_validate(raw)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = tuple(error["loc"])
+                if echoed((*base, *loc)):
+                    continue
+                is_extra = error["type"] == "extra_forbidden"
+                problems.append(at((*base, *loc), _message(error, loc), key=is_extra))
+            continue
+        if theme.id in seen_ids:
+            problems.append(
+                at(
+                    (*base, "id"),
+                    f"duplicate theme id {theme.id!r} (first used by themes[{seen_ids[theme.id]}])",
+                )
+            )
+        else:
+            seen_ids[theme.id] = index
+        seen_symbols: dict[str, int] = {}
+        for s_index, stock in enumerate(theme.stocks):
+            if stock.symbol in seen_symbols:
+                first = seen_symbols[stock.symbol]
+                problems.append(
+                    at(
+                        (*base, "stocks", s_index, "code"),
+                        f"duplicate stock {stock.display_code} (already listed as stocks[{first}])",
+                    )
+                )
+            else:
+                seen_symbols[stock.symbol] = s_index
+        themes.append(theme)
+
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        raise fail(problems)
+    return ThemeBook(path=Path(file), themes=themes)
+
+
+def load_themes(path: Path) -> ThemeBook:
+    """Read and validate a themes file; every failure is a ThemesFileError naming the file."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ThemesFileError(
+            [Problem(name, None, None, "", "file not found")],
+            hint="Pass --themes PATH, set CONCEPTTRACK_THEMES, or run from the folder "
+            "that holds themes.yaml.",
+        ) from None
+    except OSError as exc:
+        raise ThemesFileError([Problem(name, None, None, "", f"cannot read: {exc}")]) from exc
+    if path.is_dir():
+        raise ThemesFileError([Problem(name, None, None, "", "is a folder, not a YAML file")])
+    if size > MAX_FILE_BYTES:
+        raise ThemesFileError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    "",
+                    f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} "
+                    "(split the book into several files)",
+                )
+            ]
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ThemesFileError(
+            [Problem(name, line, None, "", "is not UTF-8 text; save it as UTF-8")]
+        ) from exc
+    book = parse_themes(text, name)
+    book.path = path
+    return book
