@@ -1,0 +1,401 @@
+"""``build_snapshot``: every number one note shows, for one theme at one as-of session.
+
+Inputs are plain data (a :class:`~concepttrack.themes.Theme`, a
+:class:`~concepttrack.prices.frame.PriceFrame` and the theme's exchange sessions);
+there is no I/O, no clock and no calendar lookup here.
+
+Rules the snapshot follows (the metric definitions are in :mod:`.metrics` and
+:mod:`.basket`):
+
+* **As-of session.** ``as_of`` is snapped to the last session in ``sessions`` on or
+  before it, so a weekend or holiday gives the previous session's snapshot. Only
+  bars on or before that session ``t`` are used: data after ``t`` changes nothing.
+* **Data status** per symbol: *fresh* when its last bar on or before ``t`` is ``t``;
+  *stale* when older (reason: the price layer's ``problem``, else "no bar since
+  <last bar> (suspended or late data)"); *missing* with no bar on or before ``t``
+  (reason: ``problem``, else "no data").
+* A **stale** symbol's figures are computed as of its own last bar (its windows,
+  52-week range and averages end there) and it is marked stale; breadth and
+  leadership use only constituents with a bar on ``t``, so a stale 1D move is
+  never presented as today's.
+* A stale constituent whose last bar is the event base (it has not traded since the
+  news) has no since-event return of its own (None), yet stays in the basket at its
+  carried price and contributes exactly 0.
+* An event date after ``t`` (the news has not happened yet) leaves every
+  since-event figure None and the basket without a base (all constituents named).
+* **Excess** returns are the stock's (or basket's) window return minus the
+  benchmark's, same window, as a fraction difference (pp / 100).
+* ``StockFigures.weight`` is the constituent's effective weight in the basket
+  (book weights renormalised over the members); 0 for a constituent left out.
+* The benchmark's own beta and correlation are not computed (they are 1 by
+  definition) and stay None.
+* **Charts** are rebased to 100 at the event base: the basket on every calendar
+  session, the benchmark and each stock on their own bars (adjusted closes, no
+  carrying past a stale symbol's last bar), from 20 sessions before the event base
+  session (the pre-news level) to ``t``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from concepttrack.analytics import metrics
+from concepttrack.analytics.basket import (
+    Basket,
+    ConstituentDay,
+    breadth,
+    build_basket,
+    contributions,
+    correlation_matrix,
+    herfindahl,
+)
+from concepttrack.analytics.model import (
+    BasketFigures,
+    BenchmarkFigures,
+    Breadth,
+    ChartSeries,
+    DataStatus,
+    NarrativeFacts,
+    RiskFigures,
+    Series,
+    StockFigures,
+    ThemeSnapshot,
+    WindowReturns,
+)
+from concepttrack.errors import DataError
+from concepttrack.prices.frame import PriceFrame, SymbolHistory
+from concepttrack.themes import Theme
+
+#: Sessions of lead-in shown on charts before the event base session.
+CHART_LEAD_IN_SESSIONS = 20
+MA_SHORT = 20
+MA_LONG = 50
+
+
+@dataclass(frozen=True)
+class _Bars:
+    """One symbol's usable bars up to ``t``, split into the series the metrics take."""
+
+    symbol: str
+    history: SymbolHistory
+    adj: pd.Series
+    close: pd.Series
+    volume: pd.Series
+    last_session: dt.date | None
+
+    @property
+    def returns(self) -> pd.Series:
+        return metrics.daily_returns(self.adj)
+
+
+def _normalised_sessions(sessions: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    index = pd.DatetimeIndex(sessions)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    return pd.DatetimeIndex(index.normalize().unique().sort_values(), name="session")
+
+
+def resolve_as_of(sessions: pd.DatetimeIndex, as_of: dt.date) -> dt.date:
+    """The last session in ``sessions`` on or before ``as_of``; DataError when there is none."""
+    days = metrics.session_days(_normalised_sessions(sessions))
+    position = metrics.last_position_on_or_before(days, as_of)
+    if position is None:
+        raise DataError(
+            f"no trading session on or before {as_of.isoformat()} in the calendar",
+            hint="Choose an as-of date on or after the first session of the price history.",
+        )
+    return pd.Timestamp(days[position]).date()
+
+
+def _bars_through(history: SymbolHistory, t: dt.date) -> _Bars:
+    bars = history.bars
+    if len(bars):
+        days = metrics.session_days(bars.index)
+        bars = bars.iloc[: int(np.searchsorted(days, np.datetime64(t, "D"), side="right"))]
+    adj = bars["adj_close"]
+    adj = adj[adj.notna()]
+    traded = bars[bars["close"].notna()]
+    last = pd.Timestamp(bars.index[-1]).date() if len(bars) else None
+    return _Bars(
+        symbol=history.symbol,
+        history=history,
+        adj=adj,
+        close=traded["close"],
+        volume=traded["volume"],
+        last_session=last,
+    )
+
+
+def _status(bars: _Bars, t: dt.date) -> DataStatus:
+    problem = bars.history.problem
+    if bars.last_session is None:
+        return DataStatus(bars.symbol, "missing", None, problem or "no data")
+    if bars.last_session == t:
+        return DataStatus(bars.symbol, "fresh", t)
+    reason = problem or (f"no bar since {bars.last_session.isoformat()} (suspended or late data)")
+    return DataStatus(bars.symbol, "stale", bars.last_session, reason)
+
+
+def _risk(
+    prices: pd.Series,
+    returns: pd.Series,
+    benchmark_returns: pd.Series | None,
+    event_date: dt.date,
+) -> RiskFigures:
+    beta, correlation = (
+        (None, None)
+        if benchmark_returns is None
+        else metrics.beta_and_correlation_1y(returns, benchmark_returns)
+    )
+    return RiskFigures(
+        volatility_1y=metrics.volatility_1y(returns),
+        drawdown_since_event=metrics.drawdown_since_event(prices, event_date),
+        beta_1y=beta,
+        correlation_1y=correlation,
+    )
+
+
+def _last(series: pd.Series) -> float | None:
+    return metrics.finite_or_none(float(series.iloc[-1])) if len(series) else None
+
+
+def _rebased(prices: pd.Series, event_date: dt.date, start: dt.date) -> Series:
+    """``100 * P / P[since-event base]`` on the series' own bars from ``start``."""
+    base = metrics.window_base_positions(prices.index, event_date)["since_event"]
+    if base is None:
+        return Series()
+    values = np.asarray(prices.to_numpy(dtype="float64", na_value=np.nan))
+    days = metrics.session_days(prices.index)
+    first = int(np.searchsorted(days, np.datetime64(start, "D"), side="left"))
+    shown = 100.0 * values[first:] / values[base]
+    return Series(
+        sessions=[pd.Timestamp(d).date() for d in days[first:]],
+        values=[float(v) for v in shown],
+    )
+
+
+def _stock_figures(
+    theme: Theme,
+    index: int,
+    bars: _Bars,
+    status: DataStatus,
+    benchmark_returns_: WindowReturns,
+    benchmark_daily: pd.Series | None,
+    basket: Basket,
+    basket_contributions: dict[str, float],
+) -> tuple[StockFigures, pd.Series]:
+    stock = theme.stocks[index]
+    event_date = theme.event_date
+    returns = metrics.window_returns(bars.adj, event_date)
+    daily = bars.returns
+    last_close = _last(bars.close)
+    range_52w = metrics.range_52w(bars.close)
+    ma_20 = metrics.moving_average(bars.close, MA_SHORT)
+    ma_50 = metrics.moving_average(bars.close, MA_LONG)
+    meta = bars.history.meta
+    figures = StockFigures(
+        symbol=stock.symbol,
+        code=stock.display_code,
+        name=stock.name,
+        name_zh=stock.name_zh,
+        currency=meta.currency if meta is not None else None,
+        status=status,
+        last_close=last_close,
+        last_session=bars.last_session,
+        returns=returns,
+        excess=metrics.excess_returns(returns, benchmark_returns_),
+        volume=_last(bars.volume),
+        volume_ratio=metrics.volume_ratio(bars.volume),
+        avg_turnover_20d=metrics.average_turnover_20d(bars.close, bars.volume),
+        high_52w=range_52w.high,
+        low_52w=range_52w.low,
+        from_high_52w=range_52w.from_high,
+        from_low_52w=range_52w.from_low,
+        ma_20=ma_20,
+        ma_50=ma_50,
+        above_ma_20=metrics.is_above(last_close, ma_20),
+        above_ma_50=metrics.is_above(last_close, ma_50),
+        risk=_risk(bars.adj, daily, benchmark_daily, event_date),
+        weight=basket.weights.get(stock.symbol, 0.0),
+        contribution=basket_contributions.get(stock.symbol),
+        in_basket=stock.symbol in basket.weights,
+        excluded_reason=basket.excluded.get(stock.symbol),
+        adj_close_is_close=bool(meta is not None and meta.adj_close_is_close),
+    )
+    return figures, daily
+
+
+def build_snapshot(
+    theme: Theme, prices: PriceFrame, as_of: dt.date, sessions: pd.DatetimeIndex
+) -> ThemeSnapshot:
+    """Every figure of ``theme`` as of the last session in ``sessions`` on or before ``as_of``."""
+    all_sessions = _normalised_sessions(sessions)
+    t = resolve_as_of(all_sessions, as_of)
+    t_day = np.datetime64(t, "D")
+    calendar = all_sessions[
+        : int(np.searchsorted(metrics.session_days(all_sessions), t_day, side="right"))
+    ]
+    event_date = theme.event_date
+
+    # Benchmark first: every stock's excess and beta refer to it.
+    bench_bars = _bars_through(prices.get(theme.benchmark), t)
+    bench_status = _status(bench_bars, t)
+    bench_returns = metrics.window_returns(bench_bars.adj, event_date)
+    bench_daily = bench_bars.returns
+    benchmark = BenchmarkFigures(
+        symbol=theme.benchmark,
+        status=bench_status,
+        last_close=_last(bench_bars.close),
+        last_session=bench_bars.last_session,
+        returns=bench_returns,
+        risk=_risk(bench_bars.adj, bench_daily, None, event_date),
+    )
+    bench_for_beta = bench_daily if len(bench_daily) else None
+
+    stock_bars = [_bars_through(prices.get(stock.symbol), t) for stock in theme.stocks]
+    statuses = [_status(bars, t) for bars in stock_bars]
+    basket = build_basket(
+        {bars.symbol: bars.adj for bars in stock_bars if len(bars.adj)},
+        theme.weights(),
+        calendar,
+        event_date,
+    )
+    basket_contributions = contributions(basket)
+
+    stocks: list[StockFigures] = []
+    daily_by_symbol: dict[str, pd.Series] = {}
+    for index, (bars, status) in enumerate(zip(stock_bars, statuses, strict=True)):
+        figures, daily = _stock_figures(
+            theme,
+            index,
+            bars,
+            status,
+            bench_returns,
+            bench_for_beta,
+            basket,
+            basket_contributions,
+        )
+        stocks.append(figures)
+        daily_by_symbol[figures.symbol] = daily
+
+    basket_figures = _basket_figures(basket, bench_returns, bench_for_beta, event_date)
+    today = breadth(
+        [
+            ConstituentDay(
+                symbol=figures.symbol,
+                has_bar=figures.status.status == "fresh",
+                one_day=figures.returns.one_day,
+                since_event=figures.returns.since_event,
+                above_ma_20=figures.above_ma_20,
+                above_ma_50=figures.above_ma_50,
+            )
+            for figures in stocks
+        ]
+    )
+    correlation = correlation_matrix(daily_by_symbol, theme.symbols)
+    narrative = _narrative(basket, basket_figures, benchmark, stocks, today, calendar)
+    series = _chart_series(basket, bench_bars, stock_bars, calendar, event_date)
+
+    return ThemeSnapshot(
+        theme_id=theme.id,
+        as_of=t,
+        event_date=event_date,
+        source=prices.source,
+        demo=prices.demo,
+        basket=basket_figures,
+        benchmark=benchmark,
+        stocks=stocks,
+        breadth=today,
+        correlation=correlation,
+        narrative=narrative,
+        series=series,
+    )
+
+
+def _basket_figures(
+    basket: Basket,
+    bench_returns: WindowReturns,
+    bench_daily: pd.Series | None,
+    event_date: dt.date,
+) -> BasketFigures:
+    level = basket.level
+    if level.empty:
+        return BasketFigures(base_session=basket.base_session, excluded=dict(basket.excluded))
+    returns = metrics.window_returns(level, event_date)
+    return BasketFigures(
+        base_session=basket.base_session,
+        level=_last(level),
+        returns=returns,
+        excess=metrics.excess_returns(returns, bench_returns),
+        risk=_risk(level, metrics.daily_returns(level), bench_daily, event_date),
+        excluded=dict(basket.excluded),
+        max_weight=max(basket.weights.values()),
+        herfindahl=herfindahl(basket.weights),
+    )
+
+
+def _narrative(
+    basket: Basket,
+    basket_figures: BasketFigures,
+    benchmark: BenchmarkFigures,
+    stocks: list[StockFigures],
+    today: Breadth,
+    calendar: pd.DatetimeIndex,
+) -> NarrativeFacts:
+    one_day = {figures.symbol: figures.returns.one_day for figures in stocks}
+    sessions_since: int | None = None
+    if basket.base_session is not None:
+        days = metrics.session_days(calendar)
+        base_day = np.datetime64(basket.base_session, "D")
+        sessions_since = int(len(days) - np.searchsorted(days, base_day, side="right"))
+    flagged = [*(figures.status for figures in stocks), benchmark.status]
+    return NarrativeFacts(
+        basket_return_5d=basket_figures.returns.five_day,
+        benchmark_return_5d=benchmark.returns.five_day,
+        excess_5d=basket_figures.excess.five_day,
+        basket_return_1d=basket_figures.returns.one_day,
+        benchmark_return_1d=benchmark.returns.one_day,
+        basket_since_event=basket_figures.returns.since_event,
+        benchmark_since_event=benchmark.returns.since_event,
+        sessions_since_event=sessions_since,
+        leader_1d=today.leader_1d,
+        leader_1d_return=None if today.leader_1d is None else one_day[today.leader_1d],
+        laggard_1d=today.laggard_1d,
+        laggard_1d_return=None if today.laggard_1d is None else one_day[today.laggard_1d],
+        risers=today.up,
+        fallers=today.down,
+        unchanged=today.unchanged,
+        with_bar=len(stocks) - today.no_bar,
+        stale_symbols=[s.symbol for s in flagged if s.status == "stale"],
+        missing_symbols=[s.symbol for s in flagged if s.status == "missing"],
+    )
+
+
+def _chart_series(
+    basket: Basket,
+    bench_bars: _Bars,
+    stock_bars: list[_Bars],
+    calendar: pd.DatetimeIndex,
+    event_date: dt.date,
+) -> ChartSeries:
+    if basket.base_session is None:
+        return ChartSeries(stocks={bars.symbol: Series() for bars in stock_bars})
+    days = metrics.session_days(calendar)
+    base_position = int(np.searchsorted(days, np.datetime64(basket.base_session, "D")))
+    start = pd.Timestamp(days[max(0, base_position - CHART_LEAD_IN_SESSIONS)]).date()
+    level = basket.level
+    shown = level.iloc[
+        int(np.searchsorted(metrics.session_days(level.index), np.datetime64(start, "D"))) :
+    ]
+    return ChartSeries(
+        basket=Series(
+            sessions=[d.date() for d in pd.DatetimeIndex(shown.index)],
+            values=[float(v) for v in shown.to_numpy(dtype="float64")],
+        ),
+        benchmark=_rebased(bench_bars.adj, event_date, start),
+        stocks={bars.symbol: _rebased(bars.adj, event_date, start) for bars in stock_bars},
+    )
