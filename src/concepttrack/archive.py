@@ -1,0 +1,730 @@
+"""The dated archive of notes in the reports folder, and what an unattended run needs around it.
+
+Layout (``reports`` is ``--out``)::
+
+    reports/
+      .concepttrack.lock             flock held by the running process (pid + start time inside)
+      index.md                       every theme, its latest note and headline figures
+      runs/<UTC timestamp>.json      one record per run
+      <theme-id>/
+        <YYYY-MM-DD>.md|.pdf|.html|.json   one note per as-of session
+        <YYYY-MM-DD>-assets/               PNG charts linked from the Markdown note
+        latest.md, latest.pdf              relative symlinks to the newest note
+
+Every file is written with :mod:`concepttrack.fsutil` (temporary name, then rename), so
+a reader or a killed run never sees a partial file. Functions that change the archive
+(:func:`update_latest`, :func:`write_index`, :func:`prune`, :func:`remove_leftovers`)
+assume the caller holds :class:`RunLock`; they do not take it themselves.
+
+This module runs on the cron path before any heavy work: it imports only the standard
+library and the project's own light modules (no pandas, matplotlib, weasyprint, yfinance).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from concepttrack.errors import LockError, UsageError
+from concepttrack.fsutil import atomic_write_text
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAME = ".concepttrack.lock"
+INDEX_NAME = "index.md"
+RUNS_DIR = "runs"
+NOTE_KIND = "concepttrack.note"
+#: Every format a note can be written in, in the order they are listed.
+NOTE_FORMATS: tuple[str, ...] = ("md", "pdf", "html", "json")
+#: Formats that get a ``latest.<ext>`` link.
+LATEST_FORMATS: tuple[str, ...] = ("pdf", "md")
+
+# Mirrors themes.SLUG (not imported: themes pulls in pydantic and PyYAML).
+_THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_DATED_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|pdf|html|json)$")
+_ASSETS_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2})-assets$")
+# Temporary names left by a killed run: fsutil's ".<name>.<random>.tmp" and our symlinks'.
+_LEFTOVER = re.compile(r"^\..+\.tmp$")
+_LOCK_PID = re.compile(r"^pid (\d+)$", re.MULTILINE)
+_LOCK_STARTED = re.compile(r"^started (\S+)$", re.MULTILINE)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso_utc(moment: dt.datetime) -> str:
+    """``2025-01-02T10:00:00Z``; a naive datetime is refused (it would be mislabelled)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment!r} has no timezone; pass an aware datetime")
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+# --- the run lock ---------------------------------------------------------------------
+
+
+class RunLock:
+    """Exclusive lock on a reports folder, so two runs never write the same archive.
+
+    ``fcntl.flock`` on ``<reports>/.concepttrack.lock``. The kernel releases the lock
+    when the holding process exits for any reason, SIGKILL included, so a lock left by
+    a killed run never blocks the next one: there is no stale-lock cleanup to get wrong.
+    The file itself is never deleted (deleting it would let two runs lock two different
+    files of the same name); only its content changes, to the holder's pid and start
+    time, which a waiting run quotes in its error message.
+
+    The lock descriptor is not inherited by programs started with ``exec``; processes
+    forked by ``--jobs`` share it, which is harmless (they run inside the locked run).
+
+    Usage::
+
+        with RunLock(reports_dir, wait_seconds=args.wait):
+            ...  # the whole run
+    """
+
+    def __init__(
+        self,
+        reports_dir: Path,
+        wait_seconds: float = 0.0,
+        *,
+        poll_seconds: float = 0.1,
+        now: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
+        if wait_seconds < 0:
+            raise ValueError(f"wait_seconds must be 0 or more, not {wait_seconds}")
+        self.reports_dir = Path(reports_dir)
+        self.path = self.reports_dir / LOCK_NAME
+        self.wait_seconds = wait_seconds
+        self.poll_seconds = poll_seconds
+        self._now = now
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """True between a successful :meth:`acquire` and :meth:`release`."""
+        return self._fd is not None
+
+    def acquire(self) -> None:
+        """Take the lock, polling up to ``wait_seconds``; raise LockError if still held."""
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path} is already locked by this RunLock")
+        try:
+            self.reports_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot create the lock file {self.path}: {exc.strerror}",
+                hint="Pass --out with a folder you can write to.",
+            ) from exc
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                    os.close(fd)
+                    raise
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise self._locked_error(holder)
+            time.sleep(min(self.poll_seconds, remaining))
+        self._fd = fd
+        try:
+            stamp = f"pid {os.getpid()}\nstarted {_iso_utc(self._now())}\n".encode()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, stamp, 0)
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        """Give the lock back (the file stays; its content is cleared)."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    def _locked_error(self, holder: tuple[str, str]) -> LockError:
+        pid, started = holder
+        folder = os.path.abspath(self.reports_dir)
+        waited = (
+            "not waiting for it"
+            if self.wait_seconds == 0
+            else f"gave up after waiting {self.wait_seconds:g} s"
+        )
+        return LockError(
+            f"another concepttrack run (pid {pid}, started {started}) holds {folder}; {waited}",
+            hint="Let that run finish, or pass --wait SECONDS to queue behind it. "
+            "A run that was killed releases the lock by itself.",
+        )
+
+
+def _read_holder(fd: int) -> tuple[str, str]:
+    """(pid, start time) written by the holder, ``unknown`` for what cannot be read."""
+    try:
+        text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    pid = _LOCK_PID.search(text)
+    started = _LOCK_STARTED.search(text)
+    return (pid.group(1) if pid else "unknown", started.group(1) if started else "unknown")
+
+
+# --- finding notes --------------------------------------------------------------------
+
+
+def theme_dir(reports_dir: Path, theme_id: str) -> Path:
+    """``reports/<theme-id>``; refuses an id that is not a theme slug (no ``..``, no ``/``)."""
+    if not _THEME_ID.match(theme_id):
+        raise ValueError(f"{theme_id!r} is not a theme id (lower-case letters, digits, hyphens)")
+    return Path(reports_dir) / theme_id
+
+
+def note_path(reports_dir: Path, theme_id: str, as_of: dt.date, fmt: str) -> Path:
+    """``reports/<theme-id>/<YYYY-MM-DD>.<fmt>``: the one place the naming rule lives."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in NOTE_FORMATS:
+        raise ValueError(f"unknown note format {fmt!r}; expected one of {', '.join(NOTE_FORMATS)}")
+    return theme_dir(reports_dir, theme_id) / f"{as_of.isoformat()}.{fmt}"
+
+
+def assets_dir(reports_dir: Path, theme_id: str, as_of: dt.date) -> Path:
+    """``reports/<theme-id>/<YYYY-MM-DD>-assets``: charts of the Markdown note."""
+    return theme_dir(reports_dir, theme_id) / f"{as_of.isoformat()}-assets"
+
+
+def _dated_name(name: str) -> tuple[dt.date, str] | None:
+    """(session, extension) of a dated note file name, else None."""
+    match = _DATED_FILE.match(name)
+    if not match:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1)), match.group(2)
+    except ValueError:
+        return None
+
+
+def dated_notes(reports_dir: Path, theme_id: str) -> list[tuple[dt.date, Path]]:
+    """Every dated note file of a theme (one entry per file, any format), oldest first.
+
+    Sorted by session, then file name; ``latest.*``, assets folders, temporary files
+    and anything not named ``YYYY-MM-DD.<md|pdf|html|json>`` are left out.
+    """
+    folder = theme_dir(reports_dir, theme_id)
+    found: list[tuple[dt.date, Path]] = []
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for entry in entries:
+        parsed = _dated_name(entry.name)
+        if parsed is not None and entry.is_file():
+            found.append((parsed[0], Path(entry.path)))
+    found.sort(key=lambda item: (item[0], item[1].name))
+    return found
+
+
+def _note_sessions(reports_dir: Path, theme_id: str, fmt: str) -> list[dt.date]:
+    """Sessions that have a note in this format, newest first."""
+    return sorted(
+        {day for day, path in dated_notes(reports_dir, theme_id) if path.suffix == f".{fmt}"},
+        reverse=True,
+    )
+
+
+def read_note(path: Path) -> dict[str, Any] | None:
+    """A note's JSON, or None (with a logged warning) when it is unreadable or not a note."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        logger.warning("skipping unreadable note %s: %s", path, exc)
+        return None
+    if not isinstance(data, dict):
+        logger.warning("skipping %s: not a concepttrack note (top level is not an object)", path)
+        return None
+    kind = data.get("kind", NOTE_KIND)
+    snapshot = data.get("snapshot")
+    if kind != NOTE_KIND or not isinstance(snapshot, dict):
+        logger.warning("skipping %s: not a concepttrack note (kind %r)", path, kind)
+        return None
+    try:
+        dt.date.fromisoformat(str(snapshot.get("as_of")))
+    except ValueError:
+        logger.warning("skipping %s: the note has no valid snapshot.as_of", path)
+        return None
+    return data
+
+
+def previous_note(reports_dir: Path, theme_id: str, before: dt.date) -> dict[str, Any] | None:
+    """The newest readable JSON note of the theme dated strictly before ``before``.
+
+    Corrupt, unreadable or foreign JSON files are skipped with a logged warning, and the
+    next older note is tried. A note returned always has ``snapshot.as_of`` as an ISO date.
+    """
+    return _newest_note(reports_dir, theme_id, before)
+
+
+def newest_note(reports_dir: Path, theme_id: str) -> dict[str, Any] | None:
+    """The newest readable JSON note of the theme, skipping corrupt files like previous_note."""
+    return _newest_note(reports_dir, theme_id, None)
+
+
+def _newest_note(reports_dir: Path, theme_id: str, before: dt.date | None) -> dict[str, Any] | None:
+    for day in _note_sessions(reports_dir, theme_id, "json"):
+        if before is not None and day >= before:
+            continue
+        note = read_note(note_path(reports_dir, theme_id, day, "json"))
+        if note is not None:
+            return note
+    return None
+
+
+def note_exists(reports_dir: Path, theme_id: str, as_of: dt.date, formats: Iterable[str]) -> bool:
+    """True when every requested format of the note for ``as_of`` is on disk and not empty."""
+    wanted = list(formats)
+    if not wanted:
+        return False
+    for fmt in wanted:
+        path = note_path(reports_dir, theme_id, as_of, fmt)
+        try:
+            if not path.is_file() or path.stat().st_size == 0:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+# --- latest links ---------------------------------------------------------------------
+
+
+def _link_session(link: Path) -> dt.date | None:
+    """The session a ``latest.*`` symlink points at, if it is one of our relative links."""
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    parsed = _dated_name(target)
+    return parsed[0] if parsed else None
+
+
+def _replace_symlink(link: Path, target: str) -> None:
+    """Point ``link`` at ``target`` atomically: a temporary symlink renamed over it."""
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    os.symlink(target, tmp)
+    try:
+        os.replace(tmp, link)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def update_latest(reports_dir: Path, theme_id: str, as_of: dt.date) -> list[Path]:
+    """Point ``latest.pdf`` and ``latest.md`` at the newest note, never at an older one.
+
+    Call after writing the note for ``as_of``. Each link moves to the newest dated note
+    of its format in the folder, which is ``as_of`` unless a newer note is archived
+    already (a backfill with ``--as-of`` never moves latest backwards). Links are
+    relative (``latest.md -> 2025-01-02.md``), so the folder can be moved or synced, and
+    ``latest.md``'s relative ``<date>-assets/`` image links resolve because it sits
+    beside the dated file. A format with no note yet gets no link. Returns the links
+    that now point at ``as_of``'s note.
+    """
+    folder = theme_dir(reports_dir, theme_id)
+    pointed: list[Path] = []
+    for fmt in LATEST_FORMATS:
+        sessions = _note_sessions(reports_dir, theme_id, fmt)
+        if not sessions:
+            continue
+        newest = sessions[0]
+        link = folder / f"latest.{fmt}"
+        if _link_session(link) != newest or not link.exists():
+            _replace_symlink(link, f"{newest.isoformat()}.{fmt}")
+        if newest == as_of:
+            pointed.append(link)
+    return pointed
+
+
+# --- the index ------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
+
+
+_STATUS_RANK = {"fresh": 0, "stale": 1, "missing": 2}
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One row of ``reports/index.md``: a theme and the headline figures of its latest note."""
+
+    theme_id: str
+    title: str
+    #: Session of the latest note, None when the theme has no note yet.
+    as_of: dt.date | None = None
+    title_zh: str | None = None
+    basket_since_event: float | None = None
+    basket_1d: float | None = None
+    benchmark: str | None = None
+    benchmark_since_event: float | None = None
+    #: Data status shown to the reader: ``fresh``, ``stale``, ``missing``, or the
+    #: pipeline's own words for a theme that failed this run (``failed: no prices``).
+    status: str = "unknown"
+
+    @classmethod
+    def from_note(cls, note: Mapping[str, Any]) -> IndexEntry:
+        """Build the row from a note's JSON (as written by the renderer); tolerant of gaps.
+
+        The status is the worst data status of the constituents and the benchmark.
+        """
+        snapshot = note.get("snapshot")
+        theme = note.get("theme")
+        theme_id = _dig(theme, "id") or _dig(snapshot, "theme_id")
+        if not isinstance(theme_id, str):
+            raise ValueError("the note names no theme id (theme.id or snapshot.theme_id)")
+        statuses = [_dig(stock, "status", "status") for stock in _dig(snapshot, "stocks") or []]
+        statuses.append(_dig(snapshot, "benchmark", "status", "status"))
+        known = [s for s in statuses if s in _STATUS_RANK]
+        as_of = _dig(snapshot, "as_of")
+        title = _dig(theme, "title")
+        title_zh = _dig(theme, "title_zh")
+        benchmark = _dig(snapshot, "benchmark", "symbol")
+        return cls(
+            theme_id=theme_id,
+            title=title if isinstance(title, str) else theme_id,
+            title_zh=title_zh if isinstance(title_zh, str) else None,
+            as_of=dt.date.fromisoformat(as_of) if isinstance(as_of, str) else None,
+            basket_since_event=_number(_dig(snapshot, "basket", "returns", "since_event")),
+            basket_1d=_number(_dig(snapshot, "basket", "returns", "one_day")),
+            benchmark=benchmark if isinstance(benchmark, str) else None,
+            benchmark_since_event=_number(_dig(snapshot, "benchmark", "returns", "since_event")),
+            status=max(known, key=_STATUS_RANK.__getitem__) if known else "unknown",
+        )
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def _md_text(text: str) -> str:
+    """User text made inert in a Markdown table cell (no markup, no HTML, no column break)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1%}"
+
+
+def _index_row(reports_dir: Path, entry: IndexEntry) -> str:
+    title = _md_text(entry.title)
+    if entry.title_zh:
+        title += f" · {_md_text(entry.title_zh)}"
+    if entry.as_of is None:
+        latest = "no note yet"
+    else:
+        links = [
+            f"[{fmt}]({entry.theme_id}/{entry.as_of.isoformat()}.{fmt})"
+            for fmt in ("md", "pdf")
+            if note_path(reports_dir, entry.theme_id, entry.as_of, fmt).is_file()
+        ]
+        latest = entry.as_of.isoformat() + (f" ({', '.join(links)})" if links else "")
+    benchmark = _pct(entry.benchmark_since_event)
+    if entry.benchmark:
+        benchmark += f" ({_md_text(entry.benchmark)})"
+    cells = [
+        f"`{entry.theme_id}`",
+        title,
+        latest,
+        _pct(entry.basket_since_event),
+        _pct(entry.basket_1d),
+        benchmark,
+        _md_text(entry.status),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _theme_folders(reports_dir: Path) -> list[str]:
+    """Ids of the theme folders in the archive: slug-named real folders with a dated note."""
+    try:
+        entries = list(os.scandir(reports_dir))
+    except FileNotFoundError:
+        return []
+    ids = []
+    for entry in entries:
+        if (
+            _THEME_ID.match(entry.name)
+            and entry.is_dir(follow_symlinks=False)
+            and dated_notes(reports_dir, entry.name)
+        ):
+            ids.append(entry.name)
+    return sorted(ids)
+
+
+def write_index(reports_dir: Path, entries: Iterable[IndexEntry | str] = ()) -> Path:
+    """Write ``reports/index.md``: every theme in the archive, this run's or not, by id.
+
+    ``entries`` are this run's themes: an :class:`IndexEntry` is shown as given (say,
+    with the pipeline's status for a theme that failed today); a bare theme id is read
+    from its newest JSON note like every other theme folder, or shown as "no note yet".
+    The output depends only on the archive and ``entries``, never on the clock, so a
+    rerun writes identical bytes.
+    """
+    reports_dir = Path(reports_dir)
+    rows: dict[str, IndexEntry] = {}
+    wanted: list[str] = []
+    for entry in entries:
+        if isinstance(entry, IndexEntry):
+            rows[entry.theme_id] = entry
+        else:
+            theme_dir(reports_dir, entry)  # validates the id
+            wanted.append(entry)
+    for theme_id in sorted({*_theme_folders(reports_dir), *wanted}):
+        if theme_id in rows:
+            continue
+        note = newest_note(reports_dir, theme_id)
+        if note is None:
+            if theme_id in wanted:
+                rows[theme_id] = IndexEntry(theme_id, theme_id, status="no note yet")
+            continue
+        try:
+            rows[theme_id] = IndexEntry.from_note(note)
+        except ValueError as exc:
+            logger.warning("index: leaving out %s: %s", theme_id, exc)
+    lines = [
+        "# concepttrack notes",
+        "",
+        "The latest note of every theme in this folder. Returns are since the theme's event "
+        "unless marked 1D; the benchmark is the theme's own.",
+        "",
+        "| Theme | Title | Latest note | Basket since event | Basket 1D "
+        "| Benchmark since event | Data |",
+        "|---|---|---|--:|--:|--:|---|",
+        *(_index_row(reports_dir, rows[key]) for key in sorted(rows)),
+        "",
+    ]
+    path = reports_dir / INDEX_NAME
+    atomic_write_text(path, "\n".join(lines))
+    return path
+
+
+# --- run records and the log ----------------------------------------------------------
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return _iso_utc(value) if value.tzinfo else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"cannot write {type(value).__name__} into a run record")
+
+
+def write_run_record(reports_dir: Path, record: Mapping[str, Any], started: dt.datetime) -> Path:
+    """Write ``reports/runs/<UTC start, e.g. 2025-01-02T101500Z>.json`` atomically.
+
+    Dates, datetimes and paths in ``record`` are written as ISO strings / text. A second
+    run started in the same second gets a ``-2`` suffix rather than overwriting.
+    """
+    runs = Path(reports_dir) / RUNS_DIR
+    stamp = started.astimezone(dt.UTC).strftime("%Y-%m-%dT%H%M%SZ") if started.tzinfo else None
+    if stamp is None:
+        raise ValueError(f"{started!r} has no timezone; pass an aware datetime")
+    text = json.dumps(record, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+    path = runs / f"{stamp}.json"
+    counter = 1
+    while path.exists():
+        counter += 1
+        path = runs / f"{stamp}-{counter}.json"
+    atomic_write_text(path, text)
+    return path
+
+
+class RunLog:
+    """Appends timestamped lines to the ``--log-file``: ``<ISO UTC time> <LEVEL> <message>``.
+
+    A path of None makes every call a no-op, so the pipeline can log unconditionally.
+    Each line goes out in one ``write`` on an ``O_APPEND`` descriptor, so lines from
+    processes sharing the file never interleave mid-line. A message of several lines
+    is written as several lines with the same time and level.
+    """
+
+    def __init__(self, path: Path | None, *, now: Callable[[], dt.datetime] = _utc_now) -> None:
+        self.path = Path(path) if path is not None else None
+        self._now = now
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot write the log file {self.path}: {exc.strerror}",
+                    hint="Pass --log-file a path in a folder you can write to.",
+                ) from exc
+
+    def write(self, level: str, message: str) -> None:
+        """Append ``message`` at ``level`` (``info``, ``warning``, ``error``; any case)."""
+        if self.path is None:
+            return
+        stamp = _iso_utc(self._now())
+        level = level.upper()
+        lines = message.splitlines() or [""]
+        data = "".join(f"{stamp} {level} {line}\n" for line in lines).encode("utf-8")
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def info(self, message: str) -> None:
+        self.write("INFO", message)
+
+    def warning(self, message: str) -> None:
+        self.write("WARNING", message)
+
+    def error(self, message: str) -> None:
+        self.write("ERROR", message)
+
+    def handler(self, level: int = logging.WARNING) -> logging.Handler:
+        """A logging handler that copies library log records (e.g. skipped notes) here."""
+        return _RunLogHandler(self, level)
+
+
+class _RunLogHandler(logging.Handler):
+    def __init__(self, run_log: RunLog, level: int) -> None:
+        super().__init__(level)
+        self.run_log = run_log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.run_log.write(record.levelname, self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+# --- housekeeping ---------------------------------------------------------------------
+
+
+def _protected_sessions(folder: Path, dated: list[tuple[dt.date, Path]]) -> set[dt.date]:
+    """The newest note's session and every session a ``latest.*`` link points at."""
+    keep = {max(day for day, _ in dated)} if dated else set()
+    for fmt in LATEST_FORMATS:
+        session = _link_session(folder / f"latest.{fmt}")
+        if session is not None:
+            keep.add(session)
+    return keep
+
+
+def prune(reports_dir: Path, keep_days: int, today: dt.date) -> list[Path]:
+    """Remove dated notes older than ``today - keep_days`` days; return what was removed.
+
+    A note is every format of one session plus its ``<date>-assets`` folder. Never
+    removed: ``latest.*`` and the notes they point at, the newest note of each theme,
+    and anything that is not named like a dated note inside a real (not symlinked)
+    ``reports/<theme-id>/`` folder; ``index.md``, ``runs/`` and unknown files stay.
+    """
+    if keep_days < 0:
+        raise ValueError(f"keep_days must be 0 or more, not {keep_days}")
+    reports_dir = Path(reports_dir)
+    cutoff = today - dt.timedelta(days=keep_days)
+    removed: list[Path] = []
+    for theme_id in _theme_folders(reports_dir):
+        folder = reports_dir / theme_id
+        dated = dated_notes(reports_dir, theme_id)
+        keep = _protected_sessions(folder, dated)
+        for day, path in dated:
+            if day < cutoff and day not in keep:
+                path.unlink()
+                removed.append(path)
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            match = _ASSETS_DIR.match(entry.name)
+            if not match:
+                continue
+            try:
+                day = dt.date.fromisoformat(match.group(1))
+            except ValueError:
+                continue
+            if day < cutoff and day not in keep:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return sorted(removed)
+
+
+def remove_leftovers(reports_dir: Path) -> list[Path]:
+    """Delete temporary files a killed run left behind (``.<name>.<random>.tmp``).
+
+    Atomic writes never expose a partial file under a real name, but a process killed
+    with SIGKILL cannot delete its temporary file. Call this right after taking the
+    :class:`RunLock`: with the lock held no other run is writing, so every temporary
+    file in the archive is debris. Looks in ``reports/``, ``runs/``, theme folders and
+    their assets folders only.
+    """
+    reports_dir = Path(reports_dir)
+    folders = [reports_dir, reports_dir / RUNS_DIR]
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(reports_dir):
+            if _THEME_ID.match(entry.name) and entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+                folders.extend(
+                    Path(sub.path)
+                    for sub in os.scandir(entry.path)
+                    if _ASSETS_DIR.match(sub.name) and sub.is_dir(follow_symlinks=False)
+                )
+    removed: list[Path] = []
+    for folder in folders:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            for entry in os.scandir(folder):
+                if _LEFTOVER.match(entry.name) and not entry.is_dir(follow_symlinks=False):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    return sorted(removed)
