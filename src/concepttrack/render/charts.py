@@ -1,0 +1,359 @@
+"""The note's charts, drawn with matplotlib (Agg) as deterministic PNG bytes.
+
+Three figures, all from :class:`~concepttrack.analytics.model.ChartSeries` and the
+stock figures (no arithmetic on prices here):
+
+1. the basket against its benchmark, rebased to 100 at the event base session, with
+   the event and the theme's catalysts marked;
+2. each constituent rebased to 100 at the event base session;
+3. a bar chart of since-event returns (coloured by the up/down convention).
+
+The same PNG bytes go into the Markdown assets folder and, as ``data:`` URIs, into the
+HTML and PDF (weasyprint lays out PNG faster than inline SVG). PNGs carry no software
+version or timestamp, so re-rendering the same inputs gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from concepttrack.errors import RenderError
+from concepttrack.render.fonts import available_cjk_families, fontconfig_cjk_fonts
+from concepttrack.render.fonts import warn_missing_cjk_once as _warn_missing_cjk
+
+if TYPE_CHECKING:
+    from concepttrack.analytics.model import Series, ThemeSnapshot
+    from concepttrack.themes import Theme
+
+#: Restrained palette. Up/down follow the convention stated in the methodology:
+#: green = up, red = down (the Hong Kong / international convention).
+UP = "#1e7b4f"
+DOWN = "#b3362c"
+INK = "#1d2b3a"
+BASKET = "#1f4e79"
+BENCHMARK = "#8c939c"
+GRID = "#e3e6ea"
+EVENT = "#c58b12"
+#: Constituent lines: distinguishable, muted, print-safe.
+LINE_COLOURS = ("#1f4e79", "#c58b12", "#5b8c5a", "#8e5572", "#4f9ec4", "#7a6c5d", "#b3362c")
+
+DPI = 200
+WIDTH_IN = 7.0
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One rendered chart: a file-name stem, a caption and PNG bytes."""
+
+    name: str
+    title: str
+    caption: str
+    alt: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI, for the self-contained HTML and the PDF."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def render_charts(
+    theme: Theme, snapshot: ThemeSnapshot, *, labels: dict[str, str], benchmark_name: str
+) -> list[Chart]:
+    """Draw every chart the data allows; a chart with no data is left out, not faked.
+
+    ``labels`` maps a symbol to the short label used in legends (``ZTE 00763``).
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        with _style():
+            charts: list[Chart] = []
+            basket = _basket_chart(theme, snapshot, benchmark_name)
+            if basket is not None:
+                charts.append(basket)
+            constituents = _constituents_chart(theme, snapshot, labels)
+            if constituents is not None:
+                charts.append(constituents)
+            bars = _returns_chart(snapshot, labels)
+            if bars is not None:
+                charts.append(bars)
+            return charts
+    except RenderError:
+        raise
+    except Exception as exc:  # matplotlib raises many unrelated types
+        raise RenderError(
+            f"could not draw the charts for {theme.id}: {exc}",
+            hint="Run with --format json to get the numbers without charts.",
+        ) from exc
+
+
+def _font_family() -> list[str]:
+    """A list (so matplotlib falls back glyph by glyph): Latin font first, then CJK."""
+    from matplotlib import font_manager
+
+    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    cjk = [family for family in available_cjk_families() if family in known]
+    if not cjk:
+        # A font cache built before the CJK font was installed never sees it: add the
+        # files fontconfig reports, then look again.
+        for family, file in fontconfig_cjk_fonts().items():
+            if family in available_cjk_families():
+                try:
+                    font_manager.fontManager.addfont(file)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        known = {entry.name for entry in font_manager.fontManager.ttflist}
+        cjk = [family for family in available_cjk_families() if family in known]
+    if not cjk:
+        _warn_missing_cjk()
+    return [*cjk[:1], "DejaVu Sans"]
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    import matplotlib as mpl
+
+    rc: Any = {
+        "font.family": _font_family(),
+        "font.size": 8.5,
+        "axes.titlesize": 9.5,
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "axes.labelsize": 8,
+        "axes.edgecolor": "#9aa3ad",
+        "axes.linewidth": 0.6,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.grid.axis": "y",
+        "grid.color": GRID,
+        "grid.linewidth": 0.6,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "xtick.labelsize": 7.5,
+        "ytick.labelsize": 7.5,
+        "xtick.major.size": 2.5,
+        "ytick.major.size": 0,
+        "legend.fontsize": 7.5,
+        "legend.frameon": False,
+        "text.color": INK,
+        "axes.labelcolor": INK,
+        "svg.hashsalt": "concepttrack",
+        "path.simplify": True,
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+    }
+    with mpl.rc_context(rc):
+        yield
+
+
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(
+            buffer,
+            format="png",
+            dpi=DPI,
+            facecolor="white",
+            metadata={"Software": None},
+            pil_kwargs={"optimize": False},
+        )
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def _figure(height_in: float) -> tuple[Any, Any]:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, height_in), layout="constrained")
+    return fig, ax
+
+
+def _date_axis(ax: Any) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=8)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(formatter)
+    ax.margins(x=0.01)
+
+
+def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date) -> None:
+    """Dashed line at the event, dotted lines at catalysts inside the plotted range."""
+    marks = [(theme.event.date, theme.event.title, True)] + [
+        (c.date, c.title, False) for c in theme.catalysts if c.date != theme.event.date
+    ]
+    for date, title, is_event in sorted(marks, key=lambda item: item[0]):
+        if not first <= date <= last:
+            continue
+        ax.axvline(
+            date,
+            color=EVENT,
+            linewidth=0.9 if is_event else 0.6,
+            linestyle="--" if is_event else ":",
+            zorder=1,
+        )
+        # Rotated along the line, so close catalysts never overprint each other.
+        label = title if len(title) <= 34 else title[:33] + "…"
+        ax.annotate(
+            label,
+            xy=(date, 0.98),
+            xycoords=("data", "axes fraction"),
+            xytext=(-2, 0),
+            textcoords="offset points",
+            rotation=90,
+            fontsize=6.2,
+            color="#7d5a0c",
+            va="top",
+            ha="right",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85},
+            zorder=4,
+        )
+
+
+def _has(series: Series) -> bool:
+    return len(series.sessions) >= 2 and len(series.sessions) == len(series.values)
+
+
+def _end_label(ax: Any, series: Series, text: str, colour: str) -> None:
+    ax.annotate(
+        text,
+        xy=(series.sessions[-1], series.values[-1]),
+        xytext=(4, 0),
+        textcoords="offset points",
+        fontsize=7,
+        color=colour,
+        va="center",
+        fontweight="bold",
+    )
+
+
+def _basket_chart(theme: Theme, snapshot: ThemeSnapshot, benchmark_name: str) -> Chart | None:
+    basket, benchmark = snapshot.series.basket, snapshot.series.benchmark
+    if not _has(basket):
+        return None
+    fig, ax = _figure(2.45)
+    ax.axhline(100, color="#c9ced4", linewidth=0.7, zorder=1)
+    if _has(benchmark):
+        ax.plot(
+            benchmark.sessions,
+            benchmark.values,
+            color=BENCHMARK,
+            linewidth=1.2,
+            label=benchmark_name,
+        )
+        _end_label(ax, benchmark, f"{benchmark.values[-1]:.1f}", BENCHMARK)
+    ax.plot(basket.sessions, basket.values, color=BASKET, linewidth=1.8, label="Concept basket")
+    _end_label(ax, basket, f"{basket.values[-1]:.1f}", BASKET)
+    sessions = basket.sessions + (benchmark.sessions if _has(benchmark) else [])
+    _mark_events(ax, theme, min(sessions), max(sessions))
+    _date_axis(ax)
+    ax.set_ylabel("Rebased (event base = 100)")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2)
+    return Chart(
+        name="basket-vs-benchmark",
+        title="Concept basket vs " + benchmark_name,
+        caption=(
+            "Buy-and-hold basket and benchmark, rebased to 100 at the close before the "
+            "event; dashed line: event, dotted lines: other catalysts."
+        ),
+        alt=f"Line chart of the concept basket against {benchmark_name}, rebased to 100",
+        png=_png(fig),
+    )
+
+
+def _constituents_chart(
+    theme: Theme, snapshot: ThemeSnapshot, labels: dict[str, str]
+) -> Chart | None:
+    drawn = [
+        (symbol, series)
+        for symbol in theme.symbols
+        if (series := snapshot.series.stocks.get(symbol)) is not None and _has(series)
+    ]
+    if not drawn:
+        return None
+    fig, ax = _figure(2.45)
+    ax.axhline(100, color="#c9ced4", linewidth=0.7, zorder=1)
+    first = min(series.sessions[0] for _, series in drawn)
+    last = max(series.sessions[-1] for _, series in drawn)
+    for index, (symbol, series) in enumerate(drawn):
+        colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+        ax.plot(
+            series.sessions,
+            series.values,
+            color=colour,
+            linewidth=1.2,
+            label=labels.get(symbol, symbol),
+        )
+    _mark_events(ax, theme, first, last)
+    _date_axis(ax)
+    ax.set_ylabel("Rebased (event base = 100)")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=min(4, len(drawn)))
+    return Chart(
+        name="constituents",
+        title="Constituents since the event",
+        caption="Each constituent's adjusted close, rebased to 100 at the close before the event.",
+        alt="Line chart of each constituent rebased to 100 at the event base",
+        png=_png(fig),
+    )
+
+
+def _returns_chart(snapshot: ThemeSnapshot, labels: dict[str, str]) -> Chart | None:
+    rows = [
+        (labels.get(stock.symbol, stock.symbol), stock.returns.since_event)
+        for stock in snapshot.stocks
+        if stock.returns.since_event is not None
+    ]
+    if not rows:
+        return None
+    rows.sort(key=lambda row: row[1] or 0.0)
+    names = [name for name, _ in rows]
+    values = [100.0 * (value or 0.0) for _, value in rows]
+    fig, ax = _figure(0.45 + 0.32 * len(rows))
+    colours = [UP if v > 0 else DOWN if v < 0 else BENCHMARK for v in values]
+    bars = ax.barh(names, values, color=colours, height=0.6, zorder=2)
+    ax.axvline(0, color="#9aa3ad", linewidth=0.7, zorder=3)
+    ax.grid(axis="x", color=GRID, linewidth=0.6)
+    ax.grid(axis="y", visible=False)
+    ax.bar_label(
+        bars,
+        labels=[f"{v:+.1f}%".replace("-", "\N{MINUS SIGN}") for v in values],
+        padding=3,
+        fontsize=7,
+    )
+    low, high = min(0.0, *values), max(0.0, *values)
+    span = (high - low) or 1.0
+    # A flat basket (every return 0) still needs a non-empty axis on both sides.
+    left = low - 0.18 * span if low < 0 else (0.0 if high > 0 else -0.5 * span)
+    right = high + 0.18 * span if high > 0 else (0.0 if low < 0 else 0.5 * span)
+    ax.set_xlim(left, right)
+    ax.xaxis.set_major_formatter(_percent_formatter())
+    ax.tick_params(axis="y", length=0)
+    return Chart(
+        name="since-event-returns",
+        title="Return since the event, by constituent",
+        caption="Adjusted-close return from the close before the event; green up, red down.",
+        alt="Bar chart of each constituent's return since the event",
+        png=_png(fig),
+    )
+
+
+def _percent_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(value: float, _pos: int) -> str:
+        return f"{value:+.0f}%".replace("-", "\N{MINUS SIGN}") if value else "0%"
+
+    return FuncFormatter(fmt)

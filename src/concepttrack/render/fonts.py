@@ -1,0 +1,75 @@
+"""Which CJK font this machine has, for matplotlib and for weasyprint's CSS stack.
+
+Chinese names must render as Chinese, not as boxes. Both renderers need a font with
+CJK glyphs named explicitly: fontconfig's own fallback choice varies with the ``lang``
+attribute, and matplotlib falls back glyph by glyph only when ``font.family`` is a list.
+When no CJK font is installed, one warning names the package to install; the note is
+still produced.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import subprocess
+
+LOG = logging.getLogger("concepttrack.render")
+
+#: Preferred CJK families, best first (simplified-Chinese forms first: HKEX short names
+#: in the themes book are usually simplified).
+CJK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK HK",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+)
+CJK_SERIF_FAMILIES: tuple[str, ...] = (
+    "Noto Serif CJK SC",
+    "Noto Serif CJK TC",
+    "Source Han Serif SC",
+)
+INSTALL_HINT = "install a CJK font: apt-get install fonts-noto-cjk"
+
+_warned = False
+
+
+@functools.cache
+def fontconfig_cjk_fonts() -> dict[str, str]:
+    """CJK families fontconfig knows (``fc-list :lang=zh``), each with one font file."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return {}
+    try:
+        result = subprocess.run(
+            [fc_list, ":lang=zh", "family", "file"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    found: dict[str, str] = {}
+    for line in sorted(result.stdout.splitlines()):
+        file, _, families = line.partition(": ")
+        for family in families.split(","):
+            found.setdefault(family.strip(), file.strip())
+    return found
+
+
+def available_cjk_families() -> list[str]:
+    """The :data:`CJK_FAMILIES` installed here, in preference order (may be empty)."""
+    installed = fontconfig_cjk_fonts()
+    return [family for family in CJK_FAMILIES if family in installed]
+
+
+def warn_missing_cjk_once() -> None:
+    """Log one warning per process that Chinese text will render as boxes."""
+    global _warned
+    if not _warned:
+        _warned = True
+        LOG.warning("no CJK font found: Chinese names will show as boxes; %s", INSTALL_HINT)

@@ -1,0 +1,236 @@
+"""HTML -> PDF with weasyprint (imported lazily), behind a locked-down URL fetcher.
+
+weasyprint's default fetcher follows any URL in a document: ``<img src="file:///...">``,
+a CSS ``url()``, ``<link rel="attachment" href="...">``, ``http(s)://``. Theme text is
+autoescaped before it reaches the HTML, and :class:`LockedURLFetcher` is the second
+wall: it serves ``data:`` URIs, files inside the allowed template folders, and font
+files (``.ttf``/``.otf``/``.ttc``) inside the system font folders (weasyprint fetches a
+CSS ``local()`` font by its file URL); paths are resolved, so ``..`` and symlinks cannot
+escape. Everything else is refused without touching the file system or the network.
+
+Missing glyphs are logged by weasyprint as ``.notdef glyph rendered`` warnings; they
+are collected and reported (text extraction cannot detect tofu, the log can).
+Every weasyprint failure becomes a :class:`~concepttrack.errors.RenderError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from concepttrack.errors import RenderError
+from concepttrack.render.fonts import available_cjk_families, warn_missing_cjk_once
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+LOG = logging.getLogger("concepttrack.render")
+NOTDEF = ".notdef glyph rendered"
+
+#: The package's own templates: the one folder the fetcher serves by default.
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: System font folders. weasyprint resolves a CSS ``local("DejaVu Sans")`` to the font's
+#: file URL and fetches it; only font files (by suffix) under these folders are served.
+SYSTEM_FONT_DIRS = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path("/System/Library/Fonts"),
+    Path("/Library/Fonts"),
+)
+FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc", ".otc"})
+
+
+class BlockedURLError(ValueError):
+    """A URL the locked-down fetcher refuses (weasyprint logs it and skips the resource)."""
+
+
+def _decode_data_uri(url: str) -> tuple[bytes, str, str | None]:
+    """(body, mime type, charset) of a ``data:`` URI; raises BlockedURLError if malformed."""
+    header, comma, payload = url[5:].partition(",")
+    if not comma:
+        raise BlockedURLError("malformed data: URI (no comma)")
+    params = header.split(";")
+    mime = params[0].strip().lower() or "text/plain"
+    is_base64 = any(p.strip().lower() == "base64" for p in params[1:])
+    charset = next(
+        (
+            p.split("=", 1)[1].strip()
+            for p in params[1:]
+            if p.strip().lower().startswith("charset=")
+        ),
+        None,
+    )
+    try:
+        body = (
+            base64.b64decode(urllib.parse.unquote_to_bytes(payload), validate=False)
+            if is_base64
+            else urllib.parse.unquote_to_bytes(payload)
+        )
+    except (binascii.Error, ValueError) as exc:
+        raise BlockedURLError(f"malformed data: URI ({exc})") from exc
+    return body, mime, charset
+
+
+_MIME_BY_SUFFIX = {
+    ".ttc": "font/collection",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+}
+
+
+def make_url_fetcher(allowed_dirs: Sequence[Path] = (PACKAGE_TEMPLATES,)) -> URLFetcher:
+    """A weasyprint URLFetcher serving ``data:``, files in ``allowed_dirs`` and system fonts."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = tuple(Path(d).resolve() for d in allowed_dirs)
+    font_roots = tuple(d.resolve() for d in SYSTEM_FONT_DIRS if d.is_dir())
+
+    def allowed(path: Path) -> bool:
+        if any(path.is_relative_to(root) for root in roots):
+            return True
+        return path.suffix.lower() in FONT_SUFFIXES and any(
+            path.is_relative_to(root) for root in font_roots
+        )
+
+    class LockedURLFetcher(URLFetcher):  # type: ignore[misc]
+        """Refuses every URL except ``data:`` and files under the allowed folders."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
+            self.refused: list[str] = []
+            self.served: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            try:
+                response = self._fetch(url)
+            except BlockedURLError:
+                self.refused.append(url)
+                raise
+            self.served.append(url if not url.startswith("data:") else "data:")
+            return response
+
+        def _fetch(self, url: str) -> URLFetcherResponse:
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                body, mime, charset = _decode_data_uri(url)
+                headers = {"Content-Type": mime + (f"; charset={charset}" if charset else "")}
+                return URLFetcherResponse(url, body, headers)
+            if scheme != "file":
+                raise BlockedURLError(f"blocked URL (only data: and the note's templates): {url}")
+            parsed = urllib.parse.urlsplit(url)
+            if parsed.netloc not in ("", "localhost"):
+                raise BlockedURLError(f"blocked remote file URL: {url}")
+            path = Path(urllib.parse.unquote(parsed.path)).resolve()
+            if not allowed(path) or not path.is_file():
+                raise BlockedURLError(f"blocked file outside the templates folder: {url}")
+            mime = _MIME_BY_SUFFIX.get(path.suffix.lower(), "application/octet-stream")
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+
+        def open(self, url: Any, data: Any = None, timeout: Any = None) -> URLFetcherResponse:
+            # urllib-style entry point: route through the same checks, never urllib itself.
+            return self.fetch(url if isinstance(url, str) else url.full_url)
+
+    return LockedURLFetcher()
+
+
+class _GlyphWatch(logging.Handler):
+    """Collects weasyprint's ``.notdef glyph rendered`` warnings during one render."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if NOTDEF in message:
+            self.messages.append(message)
+
+
+@contextmanager
+def _watch_glyphs() -> Iterator[_GlyphWatch]:
+    logger = logging.getLogger("weasyprint")
+    handler = _GlyphWatch()
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+@dataclass
+class PdfOutput:
+    """The PDF bytes and what the render noticed."""
+
+    data: bytes
+    missing_glyphs: list[str] = field(default_factory=list)
+    refused_urls: list[str] = field(default_factory=list)
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    stylesheet: str,
+    created: dt.date,
+    allowed_dirs: Sequence[Path] = (PACKAGE_TEMPLATES,),
+) -> PdfOutput:
+    """Lay out ``html`` with ``stylesheet`` as an A4 PDF; resources via the locked fetcher.
+
+    ``created`` (the as-of session) becomes the PDF's creation and modification date
+    (at the HKEX close, 16:10 HKT), so nothing in the file depends on the clock.
+    """
+    if not available_cjk_families():
+        warn_missing_cjk_once()
+    try:
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+    except (ImportError, OSError) as exc:  # OSError: pango/harfbuzz libraries missing
+        raise RenderError(
+            f"cannot load weasyprint for PDF output: {exc}",
+            hint="Install weasyprint's system libraries (pango, harfbuzz, libharfbuzz-subset0) "
+            "or use --format md,html,json.",
+        ) from exc
+    fetcher = make_url_fetcher(allowed_dirs)
+    base_url = Path(allowed_dirs[0]).resolve().as_uri() + "/"
+    try:
+        with _watch_glyphs() as glyphs:
+            # A FontConfiguration enables @font-face (local() faces; any url() goes
+            # through the locked fetcher like every other resource).
+            fonts = FontConfiguration()
+            css = weasyprint.CSS(
+                string=stylesheet, base_url=base_url, url_fetcher=fetcher, font_config=fonts
+            )
+            source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+            document = source.render(stylesheets=[css], font_config=fonts)
+            # Dated at the as-of session's HKEX close, whatever the template says.
+            stamp = f"{created.isoformat()}T16:10:00+08:00"
+            document.metadata.created = document.metadata.modified = stamp
+            data = document.write_pdf(pdf_identifier=False)
+    except RenderError:
+        raise
+    except Exception as exc:
+        raise RenderError(
+            f"weasyprint could not write the PDF: {exc}",
+            hint="Try --format md,html to check the note; report the error with the HTML file.",
+        ) from exc
+    if not isinstance(data, bytes):  # pragma: no cover - write_pdf() without target
+        raise RenderError("weasyprint returned no PDF data")
+    for message in glyphs.messages[:1]:
+        LOG.warning("missing glyphs in the PDF (shown as boxes): %s", message)
+    return PdfOutput(data, glyphs.messages, list(fetcher.refused))

@@ -1,0 +1,124 @@
+"""Number formatting and the written parts of the note context."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from concepttrack.analytics.model import NarrativeFacts, SinceLastNote
+from concepttrack.render.context import (
+    MISSING,
+    build_context,
+    fmt_date,
+    fmt_pct,
+    fmt_pp,
+    fmt_price,
+    fmt_ratio,
+    fmt_share,
+    tone,
+)
+from tests.render_fixtures import sora_since_last, sora_snapshot, sora_theme
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.032, "+3.2%"),
+        (-0.0151, "−1.5%"),
+        (0.0, "0.0%"),
+        (-0.0004, "0.0%"),  # rounds to zero: no "−0.0%"
+        (1.5, "+150.0%"),
+        (None, MISSING),
+    ],
+)
+def test_percentages_have_sign_and_one_decimal(value: float | None, expected: str) -> None:
+    assert fmt_pct(value) == expected
+
+
+def test_percentage_points_prices_ratios_and_dates() -> None:
+    assert fmt_pp(0.011) == "+1.1 pp"
+    assert fmt_pp(-0.0234) == "−2.3 pp"
+    assert fmt_pp(None) == MISSING
+    assert fmt_price(87.6, "HKD") == "HKD 87.60"
+    assert fmt_price(16541.42) == "16,541.42"
+    assert fmt_price(None, "HKD") == MISSING
+    assert fmt_ratio(1.2345) == "1.23"
+    assert fmt_ratio(-0.5) == "−0.50"
+    assert fmt_share(0.25) == "25.0%"
+    assert fmt_date(dt.date(2024, 3, 1)) == "1 Mar 2024"
+    assert fmt_date(None) == MISSING
+    assert [tone(0.01), tone(-0.01), tone(0.0), tone(None)] == ["up", "down", "flat", "na"]
+
+
+def test_what_moved_is_written_from_the_narrative_facts() -> None:
+    theme, snapshot = sora_theme(), sora_snapshot()
+    facts = NarrativeFacts(
+        basket_return_5d=0.032,
+        benchmark_return_5d=0.021,
+        excess_5d=0.011,
+        basket_return_1d=-0.004,
+        benchmark_return_1d=0.002,
+        basket_since_event=0.183,
+        benchmark_since_event=0.041,
+        sessions_since_event=29,
+        leader_1d="0728.HK",
+        leader_1d_return=0.024,
+        laggard_1d="0763.HK",
+        laggard_1d_return=-0.018,
+        risers=3,
+        fallers=1,
+        with_bar=4,
+    )
+    note = build_context(theme, dataclasses.replace(snapshot, narrative=facts))
+    assert note.what_moved == (
+        "Over the last five sessions the concept basket rose 3.2%, 1.1 pp ahead of the HSI "
+        "(+2.1%). On the day the basket fell 0.4% while the HSI rose 0.2%. 3 of 4 "
+        "constituents with a bar today rose and 1 fell; China Telecom led (+2.4%) and ZTE "
+        "lagged (−1.8%). Since the event on 16 Feb 2024 (29 sessions ago) the basket is up "
+        "18.3%, against +4.1% for the HSI."
+    )
+
+
+def test_stale_figures_are_flagged_never_shown_as_todays() -> None:
+    note = build_context(sora_theme(), sora_snapshot(stale_symbol="0763.HK"))
+    zte = next(row for row in note.constituents if row.code == "00763")
+    assert zte.status == "Stale · last 27 Mar 2024"
+    assert zte.since_event.text.endswith("†")
+    assert zte.last.text.endswith("†")
+    assert zte.since_event.stale
+    baidu = next(row for row in note.constituents if row.code == "09888")
+    assert "†" not in baidu.since_event.text
+    assert any("not today's" in line for line in note.table_notes)
+    assert "ZTE (00763) has no bar for this session" in note.what_moved
+    assert "1 stale" in note.freshness
+
+
+def test_since_last_box_is_left_out_when_there_is_nothing_to_say() -> None:
+    theme, snapshot = sora_theme(), sora_snapshot()
+    assert build_context(theme, snapshot, None).since_last is None
+    nothing = SinceLastNote(previous_as_of=dt.date(2024, 3, 21))
+    assert nothing.is_empty
+    assert build_context(theme, snapshot, nothing).since_last is None
+    quiet = SinceLastNote(previous_as_of=dt.date(2024, 3, 21), basket_change=0.01)
+    assert quiet.is_empty  # no events, but the basket's move is still worth a line
+    box = build_context(theme, snapshot, quiet).since_last
+    assert box is not None
+    assert box.lines == ["Basket +1.0% since the note of 21 Mar 2024."]
+    box = build_context(theme, snapshot, sora_since_last()).since_last
+    assert box is not None
+    assert box.previous_as_of == "21 Mar 2024"
+    assert "New leader since the event: Baidu Group-SW (09888) (was China Mobile)." in box.lines
+
+
+def test_key_figures_and_demo_flag() -> None:
+    snapshot = sora_snapshot(demo=True)
+    note = build_context(sora_theme(), snapshot)
+    since_event = note.key_figures.rows[0]
+    assert since_event.label == "Since event"
+    assert since_event.basket.text == fmt_pct(snapshot.basket.returns.since_event)
+    assert since_event.excess.text == fmt_pp(snapshot.basket.excess.since_event)
+    assert note.demo
+    assert note.source.startswith("DEMO")
+    assert note.data_notes[0].startswith("DEMO DATA")
