@@ -39,6 +39,28 @@ def empty_bars() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="float64") for c in COLUMNS}, index=index)
 
 
+def conform_bars(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coerce a source's frame to the contract: columns, float64, sorted unique sessions.
+
+    Missing action columns become 0.0, other missing columns NaN; rows without a
+    close are dropped; on a duplicated session the last row wins.
+    """
+    index = pd.DatetimeIndex(frame.index)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    sessions = pd.DatetimeIndex(index.normalize(), dtype="datetime64[ns]", name="session")
+    out = pd.DataFrame(index=sessions)
+    for column in COLUMNS:
+        if column in frame.columns:
+            out[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64")
+        else:
+            out[column] = 0.0 if column in ("dividends", "splits") else float("nan")
+    out[["dividends", "splits"]] = out[["dividends", "splits"]].fillna(0.0)
+    out = out[out["close"].notna()]
+    out = out[~out.index.duplicated(keep="last")].sort_index()
+    return out
+
+
 @dataclass(frozen=True)
 class SymbolMeta:
     """What is known about where a symbol's prices came from."""
@@ -64,6 +86,9 @@ class SymbolHistory:
     #: Why data is missing or may be incomplete ("fetch failed: rate limited",
     #: "no data from source", "not found"); None when the source answered normally.
     problem: str | None = None
+    #: True when the source could not answer for this symbol (network, rate limit,
+    #: unknown symbol); ``problem`` says why and ``bars`` may still hold cached rows.
+    failed: bool = False
 
     @property
     def last_session(self) -> dt.date | None:

@@ -1,0 +1,350 @@
+"""``concepttrack prices ...`` and ``concepttrack cache ...``: fetch, show, inspect, clear.
+
+Each command parses its options, calls one library function
+(:func:`concepttrack.prices.load_prices` or :class:`~concepttrack.prices.store.PriceStore`)
+and formats the answer. Errors are the project's exceptions; the root command
+turns them into a message, a hint and an exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from concepttrack import settings
+from concepttrack.cli_support import console, is_terminal, load_book
+from concepttrack.errors import SourceError, UsageError
+
+if TYPE_CHECKING:
+    from concepttrack.prices.frame import PriceFrame
+
+prices_app = typer.Typer(help="Fetch and inspect prices.", no_args_is_help=True)
+cache_app = typer.Typer(help="Inspect or clear the SQLite price cache.", no_args_is_help=True)
+
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE or yahoo].",
+        show_default=False,
+    ),
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="SQLite price cache [default: $CONCEPTTRACK_CACHE or the user cache folder].",
+        show_default=False,
+    ),
+]
+OfflineOption = Annotated[bool, typer.Option("--offline", help="Use cached prices only.")]
+RefreshOption = Annotated[bool, typer.Option("--refresh", help="Re-fetch even if cached.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Up to the last session on or before this date (YYYY-MM-DD) "
+        "[default: the latest session whose close has passed].",
+        show_default=False,
+    ),
+]
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date like 2024-02-16") from None
+
+
+@contextmanager
+def _progress(symbols: Sequence[str]) -> Iterator[Callable[[str], None]]:
+    """A progress callback: a rich bar on a terminal, plain lines otherwise."""
+    if not is_terminal():
+        yield lambda message: console.print(escape(message), soft_wrap=True)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    pending = set(symbols)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("prices", total=len(pending))
+
+        def report(message: str) -> None:
+            symbol = message.split(":", 1)[0]
+            if symbol in pending:
+                pending.discard(symbol)
+                bar.advance(task)
+            bar.update(task, description=escape(message[:60]))
+
+        yield report
+
+
+def _summary(frame: PriceFrame) -> Table:
+    table = Table(title=f"Prices from {frame.source}", title_justify="left")
+    for column in ("symbol", "sessions", "first", "last", "status"):
+        table.add_column(column, justify="right" if column == "sessions" else "left")
+    for symbol, history in frame.histories.items():
+        bars = history.bars
+        first = bars.index[0].date().isoformat() if not bars.empty else "–"
+        last = bars.index[-1].date().isoformat() if not bars.empty else "–"
+        status = history.problem or "ok"
+        if history.meta is not None and history.meta.demo:
+            status += " (DEMO)"
+        table.add_row(symbol, str(len(bars)), first, last, escape(status))
+    return table
+
+
+@prices_app.command("fetch")
+def fetch(
+    ctx: typer.Context,
+    theme_ids: Annotated[
+        list[str] | None, typer.Argument(help="Theme ids whose stocks to fetch.")
+    ] = None,
+    all_themes: Annotated[bool, typer.Option("--all", help="Every theme in the book.")] = False,
+    as_of: AsOfOption = None,
+    source: SourceOption = None,
+    cache: CacheOption = None,
+    refresh: RefreshOption = False,
+) -> None:
+    """Fetch (into the cache) the prices that notes for these themes need."""
+    from concepttrack import pipeline
+    from concepttrack.prices import load_prices
+
+    if all_themes and theme_ids:
+        raise UsageError("give theme ids or --all, not both")
+    if not all_themes and not theme_ids:
+        raise UsageError(
+            "no theme given", hint="Name a theme (see `concepttrack themes list`) or use --all."
+        )
+    book = load_book(ctx)
+    themes = list(book) if all_themes else book.select(theme_ids or [])
+    requested = _date(as_of, "--as-of")
+    as_of_by_theme = {
+        t.id: pipeline.resolve_as_of(pipeline.theme_exchange(t), requested, None) for t in themes
+    }
+    start = min(pipeline.history_start(t, as_of_by_theme[t.id]) for t in themes)
+    end = max(as_of_by_theme.values())
+    symbols = book.all_symbols(themes)
+    with _progress(symbols) as progress:
+        frame = load_prices(
+            symbols,
+            start=start,
+            end=end,
+            source=settings.source_spec(source),
+            store_path=settings.cache_path(cache),
+            refresh=refresh,
+            progress=progress,
+        )
+    console.print(_summary(frame))
+    failed = {s: h.problem for s, h in frame.histories.items() if h.failed}
+    if failed:
+        listed = ", ".join(f"{s} ({p})" for s, p in failed.items())
+        raise SourceError(
+            f"could not fetch {len(failed)} of {len(symbols)} symbols: {listed}",
+            hint="The others are cached. Check the codes, or try again later.",
+        )
+
+
+def _price(value: float) -> str:
+    """HKEX quotes below HK$10 carry three decimals; larger prices two."""
+    if value != value:  # NaN
+        return "–"
+    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.2f}"
+
+
+def _explicit_source(cli_value: str | None) -> str | None:
+    return cli_value or os.environ.get(settings.ENV_SOURCE) or None
+
+
+@prices_app.command("show")
+def show(
+    symbol: Annotated[str, typer.Argument(help="Stock code or Yahoo symbol (09888, 9888.HK).")],
+    last: Annotated[int, typer.Option("--last", min=1, max=5000, help="Sessions to show.")] = 10,
+    as_of: AsOfOption = None,
+    source: SourceOption = None,
+    cache: CacheOption = None,
+    offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+) -> None:
+    """The last N daily bars of one symbol (from the cache, fetching what is missing)."""
+    import pandas as pd
+    from rich import box
+
+    from concepttrack import calendar
+    from concepttrack.prices import get_source, load_prices
+    from concepttrack.prices.store import PriceStore
+    from concepttrack.symbols import hkex_code, to_yahoo
+
+    yahoo_symbol = to_yahoo(symbol)
+    store_path = settings.cache_path(cache)
+    spec = _explicit_source(source)
+    if spec is None and store_path.exists():
+        # No source named: show what an earlier `prices fetch` cached, whichever source.
+        with PriceStore(store_path) as store:
+            cached = store.sources_of(yahoo_symbol)
+        if cached:
+            spec = cached[0].source
+    spec = spec or settings.source_spec(None)
+    exchange = calendar.exchange_for(yahoo_symbol)
+    requested = _date(as_of, "--as-of")
+    end = (
+        calendar.session_on_or_before(exchange, requested)
+        if requested is not None
+        else calendar.default_as_of(None, exchange)
+    )
+    price_source = get_source(spec, cache_dir=store_path.parent / "yfinance")
+
+    def read(until: dt.date, *, cache_only: bool) -> PriceFrame:
+        # Calendar days that surely hold ``last`` sessions, holidays included.
+        start = until - dt.timedelta(days=last * 7 // 5 + 21)
+        return load_prices(
+            [yahoo_symbol],
+            start=start,
+            end=until,
+            source=price_source,
+            store_path=store_path,
+            offline=cache_only,
+            refresh=refresh and not cache_only,
+        )
+
+    try:
+        frame: PriceFrame | None = read(end, cache_only=offline)
+    except SourceError:
+        if not offline:
+            raise
+        frame = None
+    if frame is None or len(frame.get(yahoo_symbol).bars) < last:
+        # The source's data may end before the window (an old CSV export, a delisted
+        # stock): show its latest bars instead of an empty table.
+        with PriceStore(store_path) as store:
+            coverage = store.coverage(price_source.name, [yahoo_symbol]).get(yahoo_symbol)
+        if coverage is not None and coverage.last_session and coverage.last_session < end:
+            console.print(
+                f"note: {price_source.label} has no bars after {coverage.last_session}; "
+                "showing the latest it has"
+            )
+            frame = read(coverage.last_session, cache_only=True)
+    if frame is None:
+        frame = read(end, cache_only=True)  # raises the offline error with its hint
+    history = frame.get(yahoo_symbol)
+    meta = history.meta
+    bars = history.bars.tail(last)
+    title = f"{yahoo_symbol} ({hkex_code(yahoo_symbol)})  source {frame.source}"
+    if meta is not None:
+        title += f"  {meta.currency or ''}"
+        if meta.demo:
+            title += "  DEMO DATA — not market prices"
+    with_dividends = bool((bars["dividends"] > 0).any())
+    table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    columns = ["session", "open", "high", "low", "close", "adj close", "volume"]
+    for column in [*columns, *(["dividend"] if with_dividends else [])]:
+        table.add_column(
+            column,
+            justify="left" if column == "session" else "right",
+            no_wrap=True,
+            min_width={"session": 10, "volume": 11}.get(column),
+        )
+    for session, row in bars.iterrows():
+        cells = [pd.Timestamp(session).date().isoformat()]  # type: ignore[arg-type]
+        cells += [_price(row[c]) for c in ("open", "high", "low", "close", "adj_close")]
+        cells.append(f"{row['volume']:,.0f}")
+        if with_dividends:
+            cells.append(f"{row['dividends']:g}" if row["dividends"] else "")
+        table.add_row(*cells)
+    console.print(table)
+    if meta is not None and meta.adj_close_is_close:
+        console.print("note: this source has one close; it serves as close and adjusted close")
+    if meta is not None and meta.detail:
+        console.print(f"from: {escape(meta.detail)}")
+    if history.problem:
+        console.print(f"problem: {escape(history.problem)}")
+
+
+@cache_app.command("info")
+def cache_info(
+    cache: CacheOption = None,
+    symbols: Annotated[
+        bool, typer.Option("--symbols", help="List every cached symbol too.")
+    ] = False,
+) -> None:
+    """Where the cache is, its size, and what it holds per source."""
+    from concepttrack.prices.store import PriceStore
+
+    path = settings.cache_path(cache)
+    if not path.exists():
+        console.print(f"cache: {path} (empty: nothing fetched yet)")
+        return
+    with PriceStore(path) as store:
+        summaries = store.summaries()
+        coverages = store.coverages() if symbols else []
+        size = store.size_bytes()
+    console.print(f"cache: {path}  ({size / 1_048_576:.1f} MB)")
+    if not summaries:
+        console.print("empty: nothing fetched yet")
+        return
+    table = Table(title="Per source", title_justify="left")
+    for column in ("source", "symbols", "rows", "first", "last", "last fetched (UTC)"):
+        table.add_column(column, justify="right" if column in ("symbols", "rows") else "left")
+    for s in summaries:
+        table.add_row(
+            escape(s.source),
+            str(s.symbols),
+            f"{s.rows:,}",
+            s.first_session.isoformat() if s.first_session else "–",
+            s.last_session.isoformat() if s.last_session else "–",
+            s.last_fetched.strftime("%Y-%m-%d %H:%M") if s.last_fetched else "–",
+        )
+    console.print(table)
+    if coverages:
+        detail = Table(title="Per symbol", title_justify="left")
+        for column in ("source", "symbol", "rows", "first", "last", "problem"):
+            detail.add_column(column, justify="right" if column == "rows" else "left")
+        for c in coverages:
+            detail.add_row(
+                escape(c.source),
+                c.symbol,
+                f"{c.rows:,}",
+                c.first_session.isoformat() if c.first_session else "–",
+                c.last_session.isoformat() if c.last_session else "–",
+                escape(c.problem or ""),
+            )
+        console.print(detail)
+
+
+@cache_app.command("clear")
+def cache_clear(
+    cache: CacheOption = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Clear only this source (yahoo, demo, csv:DIR)."),
+    ] = None,
+) -> None:
+    """Delete cached prices (all, or one source's); the next run fetches again."""
+    from concepttrack.prices import get_source
+    from concepttrack.prices.store import PriceStore
+
+    path = settings.cache_path(cache)
+    if not path.exists():
+        console.print(f"cache: {path} is already empty")
+        return
+    name = get_source(source).name if source is not None else None
+    with PriceStore(path) as store:
+        removed = store.clear(name)
+    what = f"{name} " if name else ""
+    console.print(f"cleared {removed} cached {what}series from {path}")

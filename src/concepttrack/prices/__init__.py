@@ -1,0 +1,424 @@
+"""Daily prices: the PriceSource protocol, the sources, and the read-through cache.
+
+The pipeline calls one function, :func:`load_prices`. It reads what the SQLite cache
+already holds, asks the source only for what is missing (in one batched request
+round for all symbols), stores the answer and returns a
+:class:`~concepttrack.prices.frame.PriceFrame` trimmed to the window asked for.
+
+Sources (``--source``): ``yahoo`` (yfinance, the default), ``csv:DIR`` (a folder of
+exported CSV files) and ``demo`` (deterministic synthetic data). Adding one means
+writing one module with a class that satisfies :class:`PriceSource` and one line in
+:func:`get_source`.
+
+Nothing here imports pandas at module level, so ``concepttrack --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from concepttrack.errors import SourceError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from concepttrack.prices.frame import PriceFrame, SymbolHistory
+    from concepttrack.prices.store import Coverage, PriceStore
+
+__all__ = ["OVERLAP_SESSIONS", "PriceSource", "get_source", "load_prices"]
+
+#: Sessions re-fetched before the last cached one, to notice revised adjusted prices.
+OVERLAP_SESSIONS = 5
+#: Relative change in an overlapping adj_close that counts as a revision. Yahoo's
+#: values wobble around 1e-7 (float32); the smallest real dividend moves it ~1e-4.
+REVISION_TOLERANCE = 1e-6
+
+
+@runtime_checkable
+class PriceSource(Protocol):
+    """Where daily bars come from. One batched :meth:`fetch` call per run."""
+
+    @property
+    def name(self) -> str:
+        """Cache key: bars from sources with different names never mix."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """How messages name the source ("Yahoo", "demo", "CSV folder prices/")."""
+        ...
+
+    def fetch(
+        self, symbols: Sequence[str], start: dt.date, end: dt.date
+    ) -> dict[str, SymbolHistory]:
+        """Bars of every symbol in ``[start, end]``; per-symbol failures set ``failed``."""
+        ...
+
+    def revision(self, symbol: str) -> str | None:
+        """A cheap version token (a file's mtime); a change forces a full re-read."""
+        ...
+
+
+def get_source(spec: str, *, cache_dir: Path | None = None) -> PriceSource:
+    """The source named by ``spec``: ``yahoo``, ``csv:DIR`` or ``demo``."""
+    text = spec.strip()
+    kind, _, argument = text.partition(":")
+    kind = kind.lower()
+    if kind == "yahoo" and not argument:
+        from concepttrack.prices.yahoo import YahooSource
+
+        return YahooSource(cache_dir=cache_dir)
+    if kind == "demo" and not argument:
+        from concepttrack.prices.demo import DemoSource
+
+        return DemoSource()
+    if kind == "csv":
+        if not argument.strip():
+            raise UsageError(
+                "--source csv needs a folder, e.g. csv:./prices",
+                hint="Pass --source csv:DIR with a folder holding one CSV file per symbol.",
+            )
+        from concepttrack.prices.csvdir import CsvDirSource
+
+        return CsvDirSource(Path(argument.strip()).expanduser())
+    raise UsageError(
+        f"unknown price source {spec!r}",
+        hint="Use --source yahoo, --source demo or --source csv:DIR "
+        "(also settable as CONCEPTTRACK_SOURCE).",
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to ask the source for one symbol."""
+
+    start: dt.date
+    end: dt.date
+    #: Replace every cached row of the symbol (a full fetch) instead of upserting a tail.
+    replace: bool
+
+
+def _exchange(symbol: str) -> str:
+    from concepttrack.calendar import exchange_for
+
+    return exchange_for(symbol)
+
+
+def _last_expected(symbol: str, end: dt.date) -> dt.date:
+    """The last session on or before ``end`` the symbol's exchange traded."""
+    from concepttrack import calendar
+
+    try:
+        return calendar.session_on_or_before(_exchange(symbol), end)
+    except UsageError:
+        # Beyond the calendar's known holidays: fall back to the last weekday.
+        day = end
+        while day.weekday() >= 5:
+            day -= dt.timedelta(days=1)
+        return day
+
+
+def _settled(symbol: str, now: dt.datetime) -> dt.date:
+    """The latest session of the symbol's exchange whose bar is final at ``now``."""
+    from concepttrack import calendar
+
+    try:
+        return calendar.default_as_of(now, _exchange(symbol))
+    except UsageError:
+        return (now - dt.timedelta(days=1)).date()
+
+
+def _overlap_start(symbol: str, last: dt.date) -> dt.date:
+    """A few sessions before ``last``, where a tail fetch starts."""
+    from concepttrack import calendar
+
+    try:
+        window = calendar.sessions(_exchange(symbol), last - dt.timedelta(days=40), last)
+    except UsageError:
+        return last - dt.timedelta(days=2 * OVERLAP_SESSIONS)
+    if len(window) < OVERLAP_SESSIONS:
+        return last - dt.timedelta(days=2 * OVERLAP_SESSIONS)
+    first: dt.date = window[-OVERLAP_SESSIONS].date()
+    return first
+
+
+def _plan(
+    symbol: str,
+    cached: Coverage | None,
+    *,
+    start: dt.date,
+    end: dt.date,
+    refresh: bool,
+    revision: str | None,
+) -> _Plan | None:
+    """Decide what, if anything, to fetch for one symbol."""
+    expected = _last_expected(symbol, end)
+    if cached is None:
+        # A window without a single session (a holiday) has nothing to fetch.
+        return _Plan(start, end, replace=True) if expected >= start else None
+    whole = _Plan(min(start, cached.requested_from), max(end, cached.checked_through), True)
+    if refresh or (revision is not None and revision != cached.revision):
+        return whole
+    if start < cached.requested_from:
+        return whole
+    known = max(cached.last_session or cached.requested_from, cached.checked_through)
+    if expected <= known:
+        return None
+    if cached.last_session is None:
+        return whole
+    return _Plan(_overlap_start(symbol, cached.last_session), end, replace=False)
+
+
+def _revised(fresh: pd.DataFrame, cached: pd.DataFrame) -> bool:
+    """True when overlapping sessions disagree on adj_close, dividends or splits."""
+    import numpy as np
+
+    # Both indexes are sorted and unique; plain numpy keeps this cheap for 300 symbols.
+    _, new_rows, old_rows = np.intersect1d(
+        fresh.index.to_numpy(dtype="datetime64[ns]"),
+        cached.index.to_numpy(dtype="datetime64[ns]"),
+        assume_unique=True,
+        return_indices=True,
+    )
+    if len(new_rows) == 0:
+        return False
+    columns = ["adj_close", "dividends", "splits"]
+    new = fresh[columns].to_numpy()[new_rows]
+    old = cached[columns].to_numpy()[old_rows]
+    adj_new, adj_old = new[:, 0], old[:, 0]
+    both = ~(np.isnan(adj_new) | np.isnan(adj_old))
+    if not np.allclose(adj_new[both], adj_old[both], rtol=REVISION_TOLERANCE, atol=0.0):
+        return True
+    return not np.allclose(new[:, 1:], old[:, 1:], rtol=1e-9, atol=1e-12)
+
+
+class _Loader:
+    """One run of :func:`load_prices`: plans, one fetch round (two on revisions), saves."""
+
+    def __init__(
+        self,
+        source: PriceSource,
+        store: PriceStore,
+        now: dt.datetime,
+        say: Callable[[str], None],
+    ) -> None:
+        self.source = source
+        self.store = store
+        self.now = now
+        self.say = say
+        #: This run's word on symbols the source failed for.
+        self.failures: dict[str, str] = {}
+        #: Informational problems the source reported for symbols it did answer.
+        self.notes: dict[str, str] = {}
+        self.asked: set[str] = set()
+
+    def run_round(self, plans: dict[str, _Plan], cached: dict[str, Coverage]) -> dict[str, _Plan]:
+        """Fetch every planned symbol in one call; returns symbols needing a full re-fetch."""
+        if not plans:
+            return {}
+        start = min(p.start for p in plans.values())
+        end = max(p.end for p in plans.values())
+        count = len(plans)
+        self.say(
+            f"{self.source.label}: fetching {count} symbol{'s' if count != 1 else ''}, "
+            f"{start.isoformat()} to {end.isoformat()}"
+        )
+        answers = self.source.fetch(list(plans), start, end)
+        self.asked.update(plans)
+        again: dict[str, _Plan] = {}
+        for symbol, plan in plans.items():
+            history = answers.get(symbol)
+            if history is None or history.failed or history.meta is None:
+                problem = history.problem if history is not None else None
+                self._failed(symbol, problem or f"no answer from {self.source.label}")
+                continue
+            settled = _settled(symbol, self.now)
+            # A bar of a session still trading would be cached as if final: leave it out.
+            bars = history.bars.loc[: _timestamp(settled)]
+            replace = plan.replace
+            previous = cached.get(symbol)
+            if not replace and previous is not None and not bars.empty:
+                old = self.store.read(
+                    self.source.name,
+                    [symbol],
+                    bars.index[0].date(),
+                    bars.index[-1].date(),
+                )[symbol]
+                if _revised(bars, old):
+                    if start <= previous.requested_from:
+                        replace = True  # the round already fetched the whole range
+                    else:
+                        self.say(f"{symbol}: adjusted prices revised, fetching full history")
+                        again[symbol] = _Plan(
+                            previous.requested_from, max(end, previous.checked_through), True
+                        )
+                        continue
+            if history.problem:
+                self.notes[symbol] = history.problem
+            history.bars = bars
+            self.store.save(
+                self.source.name,
+                history,
+                requested_from=start,
+                checked_through=min(end, settled),
+                replace=replace,
+                revision=self.source.revision(symbol),
+                now=self.now,
+            )
+            self.failures.pop(symbol, None)
+            self.say(f"{symbol}: {len(bars)} session{'s' if len(bars) != 1 else ''} fetched")
+        return again
+
+    def _failed(self, symbol: str, problem: str) -> None:
+        self.failures[symbol] = problem
+        self.store.note_problem(self.source.name, symbol, problem)
+        self.say(f"{symbol}: {problem}")
+
+
+def _timestamp(day: dt.date) -> pd.Timestamp:
+    import pandas as pd
+
+    return pd.Timestamp(day)
+
+
+def load_prices(
+    symbols: Sequence[str],
+    *,
+    start: dt.date,
+    end: dt.date,
+    source: str | PriceSource,
+    store_path: Path,
+    offline: bool = False,
+    refresh: bool = False,
+    progress: Callable[[str], None] | None = None,
+    now: dt.datetime | None = None,
+) -> PriceFrame:
+    """Histories of ``symbols`` in ``[start, end]``, through the cache at ``store_path``.
+
+    Asks the source only for what the cache lacks (``refresh`` asks for everything,
+    ``offline`` asks for nothing). A symbol the source could not provide comes back
+    with ``problem`` set and whatever the cache held. Raises :class:`SourceError`
+    when no symbol ends up with any bar: the source failed for every one of them
+    with nothing cached, or ``offline`` found nothing in the cache.
+    """
+    from concepttrack.prices.frame import PriceFrame, SymbolHistory
+    from concepttrack.prices.store import PriceStore
+
+    if end < start:
+        raise UsageError(
+            f"the price window ends ({end.isoformat()}) before it starts ({start.isoformat()})"
+        )
+    if offline and refresh:
+        raise UsageError("--offline and --refresh contradict each other", hint="Pick one.")
+    wanted = list(dict.fromkeys(symbols))
+    if isinstance(source, str):
+        source = get_source(source, cache_dir=store_path.parent / "yfinance")
+    say = progress or (lambda _message: None)
+    clock = now or dt.datetime.now(dt.UTC)
+
+    with PriceStore(store_path) as store:
+        cached = store.coverage(source.name, wanted)
+        loader = _Loader(source, store, clock, say)
+        if not offline:
+            plans: dict[str, _Plan] = {}
+            for symbol in wanted:
+                plan = _plan(
+                    symbol,
+                    cached.get(symbol),
+                    start=start,
+                    end=end,
+                    refresh=refresh,
+                    revision=source.revision(symbol),
+                )
+                if plan is None:
+                    say(f"{symbol}: up to date in the cache")
+                else:
+                    plans[symbol] = plan
+            again = loader.run_round(plans, cached)
+            loader.run_round(again, cached)
+            if loader.asked:
+                cached = store.coverage(source.name, wanted)
+        bars = store.read(source.name, wanted, start, end)
+
+    histories: dict[str, SymbolHistory] = {}
+    for symbol in wanted:
+        coverage = cached.get(symbol)
+        frame = bars[symbol]
+        failure = loader.failures.get(symbol)
+        problem = failure
+        if problem is None:
+            problem = _staleness(symbol, frame, coverage, start, end, source, offline, loader)
+        histories[symbol] = SymbolHistory(
+            symbol,
+            frame,
+            coverage.meta if coverage is not None else None,
+            problem=problem,
+            failed=failure is not None,
+        )
+
+    asked_and_failed = [s for s in wanted if s in loader.failures]
+    if (
+        wanted
+        and len(asked_and_failed) == len(wanted)
+        and all(histories[s].bars.empty for s in wanted)
+    ):
+        raise _all_failed(source, wanted, loader.failures)
+    if offline and wanted and all(histories[s].bars.empty for s in wanted):
+        raise SourceError(
+            f"no cached {source.label} prices for {', '.join(wanted)} "
+            f"between {start.isoformat()} and {end.isoformat()}",
+            hint=f"Run once without --offline to fetch them, or pass the --source "
+            f"you fetched with (cache: {store_path}).",
+        )
+    return PriceFrame(source=source.name, histories=histories)
+
+
+def _staleness(
+    symbol: str,
+    frame: pd.DataFrame,
+    coverage: Coverage | None,
+    start: dt.date,
+    end: dt.date,
+    source: PriceSource,
+    offline: bool,
+    loader: _Loader,
+) -> str | None:
+    """Why a symbol's last bar is older than the session expected at ``end``, if it is."""
+    expected = _last_expected(symbol, end)
+    last = frame.index[-1].date() if not frame.empty else None
+    if (last is not None and last >= expected) or (last is None and expected < start):
+        return None
+    if coverage is None:
+        return "not in the cache (offline)" if offline else f"no data from {source.label}"
+    if offline:
+        when = f"through {last.isoformat()}" if last else "with no bars in this window"
+        return f"offline: cache holds {source.label} prices {when}"
+    note = loader.notes.get(symbol) or coverage.problem
+    if note:
+        return note
+    if last is None:
+        return f"no data from {source.label} in this window"
+    return f"no data from {source.label} after {last.isoformat()}"
+
+
+def _all_failed(source: PriceSource, symbols: list[str], failures: dict[str, str]) -> SourceError:
+    """The error for a source that gave nothing for any symbol."""
+    problems = {failures[s] for s in symbols}
+    names = ", ".join(symbols)
+    if len(problems) == 1:
+        message = f"{source.label} gave no prices for {names}: {problems.pop()}"
+    else:
+        lines = "\n".join(f"  {s}: {failures[s]}" for s in symbols)
+        message = f"{source.label} gave no prices for {names}:\n{lines}"
+    if all(failures[s].startswith("not found") for s in symbols):
+        hint = "Check the stock codes in the themes file, or use --source demo or --source csv:DIR."
+    else:
+        hint = (
+            "Check the network connection, or run with --offline to use cached prices, "
+            "or use --source demo or --source csv:DIR."
+        )
+    return SourceError(message, hint=hint)

@@ -1,0 +1,438 @@
+"""The SQLite price cache: the only module that imports :mod:`sqlite3`.
+
+One file (``settings.cache_path()``) holds every source's bars, one row per
+source-symbol-session with the time it was fetched; rows of different sources never
+mix because ``source`` is part of every key. A second table keeps, per source and
+symbol, what was asked for (``requested_from``, ``checked_through``), the metadata
+and the last problem, so a run knows what is missing without reading bars.
+
+Concurrency: WAL mode lets readers run while one process writes; every write is a
+short ``BEGIN IMMEDIATE`` transaction and connections wait up to ``timeout`` seconds
+for a lock, so two concepttrack processes (cron and a person) can share the file.
+
+Sessions are stored as integer days since 1970-01-01: that turns a read of 300
+symbols into one numpy conversion instead of parsing 375,000 date strings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from concepttrack.errors import CacheError
+from concepttrack.prices.frame import COLUMNS, SymbolHistory, SymbolMeta, empty_bars
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Bumped when the tables change; an older or newer file is refused with a hint.
+SCHEMA_VERSION = 1
+_EPOCH = dt.date(1970, 1, 1)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bars (
+    source     TEXT    NOT NULL,
+    symbol     TEXT    NOT NULL,
+    session    INTEGER NOT NULL,  -- days since 1970-01-01, exchange-local date
+    open       REAL, high REAL, low REAL,
+    close      REAL    NOT NULL,
+    adj_close  REAL, volume REAL,
+    dividends  REAL    NOT NULL DEFAULT 0,
+    splits     REAL    NOT NULL DEFAULT 0,
+    fetched_at INTEGER NOT NULL,  -- unix seconds
+    PRIMARY KEY (source, symbol, session)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS series (
+    source             TEXT    NOT NULL,
+    symbol             TEXT    NOT NULL,
+    currency           TEXT,
+    timezone           TEXT    NOT NULL,
+    demo               INTEGER NOT NULL DEFAULT 0,
+    adj_close_is_close INTEGER NOT NULL DEFAULT 0,
+    detail             TEXT,
+    requested_from     INTEGER NOT NULL,  -- earliest day ever asked for
+    checked_through    INTEGER NOT NULL,  -- the source has answered up to this day
+    fetched_at         INTEGER NOT NULL,
+    revision           TEXT,              -- source's version token (CSV file stamp)
+    problem            TEXT,              -- what went wrong on the last fetch
+    PRIMARY KEY (source, symbol)
+) WITHOUT ROWID;
+"""
+
+_HINT = (
+    "Delete the cache file (or run `concepttrack cache clear`), or point --cache / "
+    "CONCEPTTRACK_CACHE at another file."
+)
+
+
+def day_number(day: dt.date) -> int:
+    """Days since 1970-01-01, the cache's session key."""
+    return (day - _EPOCH).days
+
+
+def from_day_number(number: int) -> dt.date:
+    """Inverse of :func:`day_number`."""
+    return _EPOCH + dt.timedelta(days=number)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the cache holds for one source and symbol."""
+
+    source: str
+    symbol: str
+    first_session: dt.date | None
+    last_session: dt.date | None
+    rows: int
+    requested_from: dt.date
+    checked_through: dt.date
+    fetched_at: dt.datetime
+    revision: str | None
+    problem: str | None
+    meta: SymbolMeta
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """Per-source totals for ``cache info``."""
+
+    source: str
+    symbols: int
+    rows: int
+    first_session: dt.date | None
+    last_session: dt.date | None
+    last_fetched: dt.datetime | None
+
+
+class PriceStore:
+    """Read-through cache of daily bars in one SQLite file, safe to share between processes."""
+
+    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+        self.path = path
+        self._timeout = timeout
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(f"cannot open the price cache {path}: {exc}", hint=_HINT) from exc
+        try:
+            self._setup()
+        except CacheError:
+            self._db.close()
+            raise
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _error(self, exc: Exception, doing: str) -> CacheError:
+        return CacheError(f"price cache {self.path}: {doing} failed: {exc}", hint=_HINT)
+
+    def _setup(self) -> None:
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                version = self._setup_once()
+                break
+            except sqlite3.OperationalError as exc:
+                # Switching a new file to WAL fails at once, without waiting on the busy
+                # timeout, while another process is creating the same file: retry briefly.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise self._error(exc, "opening") from exc
+                time.sleep(0.05)
+            except sqlite3.Error as exc:
+                raise self._error(exc, "opening") from exc
+        if version != SCHEMA_VERSION:
+            raise CacheError(
+                f"price cache {self.path} has schema version {version}; "
+                f"this concepttrack reads version {SCHEMA_VERSION}",
+                hint="Run `concepttrack cache clear` to start a fresh cache.",
+            )
+
+    def _setup_once(self) -> int:
+        """WAL mode and the tables, created by whichever process comes first."""
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version == 0:
+            with self._write():
+                # Re-read under the write lock: another process may have created it.
+                version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+                if version == 0:
+                    # One statement at a time: executescript() would commit early.
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    version = SCHEMA_VERSION
+        return version
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction that takes the write lock up front (no upgrade deadlock)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> PriceStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- reading ----------------------------------------------------------------------
+
+    def coverage(self, source: str, symbols: Sequence[str]) -> dict[str, Coverage]:
+        """What is cached for each of ``symbols`` from ``source`` (absent when nothing)."""
+        found = self._coverages(source, list(symbols))
+        return {c.symbol: c for c in found}
+
+    def coverages(self, source: str | None = None) -> list[Coverage]:
+        """Every cached series, optionally of one source, ordered by source and symbol."""
+        return self._coverages(source, None)
+
+    def _coverages(self, source: str | None, symbols: list[str] | None) -> list[Coverage]:
+        sql = (
+            "SELECT s.source, s.symbol, s.currency, s.timezone, s.demo, s.adj_close_is_close,"
+            " s.detail, s.requested_from, s.checked_through, s.fetched_at, s.revision,"
+            " s.problem, (SELECT MIN(session) FROM bars b WHERE b.source = s.source"
+            " AND b.symbol = s.symbol), (SELECT MAX(session) FROM bars b"
+            " WHERE b.source = s.source AND b.symbol = s.symbol), (SELECT COUNT(*)"
+            " FROM bars b WHERE b.source = s.source AND b.symbol = s.symbol)"
+            " FROM series s"
+        )
+        where: list[str] = []
+        params: list[Any] = []
+        if source is not None:
+            where.append("s.source = ?")
+            params.append(source)
+        if symbols is not None:
+            if not symbols:
+                return []
+            where.append(f"s.symbol IN ({','.join('?' * len(symbols))})")
+            params.extend(symbols)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY s.source, s.symbol"
+        try:
+            rows = self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc, "reading") from exc
+        out = []
+        for row in rows:
+            (src, symbol, currency, tz, demo, adj_is_close, detail, req_from, checked) = row[:9]
+            fetched_at, revision, problem, first, last, count = row[9:]
+            meta = SymbolMeta(
+                symbol=symbol,
+                source=src,
+                currency=currency,
+                timezone=tz,
+                demo=bool(demo),
+                adj_close_is_close=bool(adj_is_close),
+                detail=detail,
+            )
+            out.append(
+                Coverage(
+                    source=src,
+                    symbol=symbol,
+                    first_session=from_day_number(first) if first is not None else None,
+                    last_session=from_day_number(last) if last is not None else None,
+                    rows=int(count),
+                    requested_from=from_day_number(req_from),
+                    checked_through=from_day_number(checked),
+                    fetched_at=dt.datetime.fromtimestamp(fetched_at, dt.UTC),
+                    revision=revision,
+                    problem=problem,
+                    meta=meta,
+                )
+            )
+        return out
+
+    def read(
+        self, source: str, symbols: Sequence[str], start: dt.date, end: dt.date
+    ) -> dict[str, pd.DataFrame]:
+        """Cached bars of each symbol within ``[start, end]`` (an empty frame when none)."""
+        import numpy as np
+        import pandas as pd
+
+        sql = (
+            "SELECT session, open, high, low, close, adj_close, volume, dividends, splits"
+            " FROM bars WHERE source = ? AND symbol = ? AND session BETWEEN ? AND ?"
+            " ORDER BY session"
+        )
+        lo, hi = day_number(start), day_number(end)
+        out: dict[str, pd.DataFrame] = {}
+        try:
+            for symbol in symbols:
+                rows = self._db.execute(sql, (source, symbol, lo, hi)).fetchall()
+                if not rows:
+                    out[symbol] = empty_bars()
+                    continue
+                # NULLs become NaN in a float64 array, which is what the contract wants.
+                values = np.array(rows, dtype="float64")
+                index = pd.DatetimeIndex(
+                    values[:, 0].astype("int64").astype("datetime64[D]").astype("datetime64[ns]"),
+                    name="session",
+                )
+                out[symbol] = pd.DataFrame(values[:, 1:], index=index, columns=list(COLUMNS))
+        except sqlite3.Error as exc:
+            raise self._error(exc, "reading") from exc
+        return out
+
+    def sources_of(self, symbol: str) -> list[Coverage]:
+        """Every source that has cached ``symbol``, most recently fetched first."""
+        found = [c for c in self._coverages(None, [symbol]) if c.rows]
+        return sorted(found, key=lambda c: c.fetched_at, reverse=True)
+
+    def summaries(self) -> list[SourceSummary]:
+        """Totals per source: symbols, rows, date range, last fetch."""
+        sql = (
+            "SELECT s.source, COUNT(*), MAX(s.fetched_at),"
+            " (SELECT COUNT(*) FROM bars b WHERE b.source = s.source),"
+            " (SELECT MIN(session) FROM bars b WHERE b.source = s.source),"
+            " (SELECT MAX(session) FROM bars b WHERE b.source = s.source)"
+            " FROM series s GROUP BY s.source ORDER BY s.source"
+        )
+        try:
+            rows = self._db.execute(sql).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc, "reading") from exc
+        return [
+            SourceSummary(
+                source=src,
+                symbols=int(count),
+                rows=int(bars),
+                first_session=from_day_number(first) if first is not None else None,
+                last_session=from_day_number(last) if last is not None else None,
+                last_fetched=dt.datetime.fromtimestamp(fetched, dt.UTC) if fetched else None,
+            )
+            for src, count, fetched, bars, first, last in rows
+        ]
+
+    def size_bytes(self) -> int:
+        """Bytes on disk, including the WAL and shared-memory files."""
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{self.path}{suffix}")
+            if part.exists():
+                total += part.stat().st_size
+        return total
+
+    # --- writing ----------------------------------------------------------------------
+
+    def save(
+        self,
+        source: str,
+        history: SymbolHistory,
+        *,
+        requested_from: dt.date,
+        checked_through: dt.date,
+        replace: bool,
+        revision: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """Store a fetched history; ``replace`` drops the symbol's older rows first.
+
+        Without ``replace`` rows are upserted (a tail fetch) and the asked-for range
+        only grows. All of it happens in one transaction.
+        """
+        import numpy as np
+
+        meta = history.meta
+        if meta is None:
+            raise ValueError("a saved history needs its SymbolMeta")
+        stamp = int((now or dt.datetime.now(dt.UTC)).timestamp())
+        bars = history.bars
+        days = bars.index.values.astype("datetime64[D]").astype("int64")
+        values = bars[list(COLUMNS)].to_numpy(dtype="float64")
+        # NaN -> NULL explicitly, so "unknown" reads back as NaN whatever SQLite does.
+        cells = values.astype(object)
+        cells[np.isnan(values)] = None
+        rows = [
+            (source, history.symbol, int(day), *cell, stamp)
+            for day, cell in zip(days.tolist(), cells.tolist(), strict=True)
+        ]
+        req, checked = day_number(requested_from), day_number(checked_through)
+        try:
+            with self._write() as db:
+                if replace:
+                    db.execute(
+                        "DELETE FROM bars WHERE source = ? AND symbol = ?", (source, history.symbol)
+                    )
+                db.executemany(
+                    "INSERT OR REPLACE INTO bars VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+                db.execute(
+                    "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source, symbol) DO UPDATE SET"
+                    " currency = excluded.currency, timezone = excluded.timezone,"
+                    " demo = excluded.demo, adj_close_is_close = excluded.adj_close_is_close,"
+                    " detail = excluded.detail, fetched_at = excluded.fetched_at,"
+                    " revision = excluded.revision, problem = excluded.problem,"
+                    " requested_from = CASE WHEN ? THEN excluded.requested_from"
+                    "   ELSE MIN(requested_from, excluded.requested_from) END,"
+                    " checked_through = CASE WHEN ? THEN excluded.checked_through"
+                    "   ELSE MAX(checked_through, excluded.checked_through) END",
+                    (
+                        source,
+                        history.symbol,
+                        meta.currency,
+                        meta.timezone,
+                        int(meta.demo),
+                        int(meta.adj_close_is_close),
+                        meta.detail,
+                        req,
+                        checked,
+                        stamp,
+                        revision,
+                        history.problem,
+                        int(replace),
+                        int(replace),
+                    ),
+                )
+        except sqlite3.Error as exc:
+            raise self._error(exc, "writing") from exc
+
+    def note_problem(self, source: str, symbol: str, problem: str) -> None:
+        """Remember why the last fetch of a cached series failed (kept for offline runs)."""
+        try:
+            with self._write() as db:
+                db.execute(
+                    "UPDATE series SET problem = ? WHERE source = ? AND symbol = ?",
+                    (problem, source, symbol),
+                )
+        except sqlite3.Error as exc:
+            raise self._error(exc, "writing") from exc
+
+    def clear(self, source: str | None = None) -> int:
+        """Delete every cached series (or one source's); returns how many series went."""
+        where, params = ("WHERE source = ?", (source,)) if source is not None else ("", ())
+        try:
+            with self._write() as db:
+                count = int(
+                    db.execute(f"SELECT COUNT(*) FROM series {where}", params).fetchone()[0]
+                )
+                db.execute(f"DELETE FROM bars {where}", params)
+                db.execute(f"DELETE FROM series {where}", params)
+        except sqlite3.Error as exc:
+            raise self._error(exc, "clearing") from exc
+        # Give the space back when nobody else is reading; VACUUM needs the file alone.
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._db.execute("VACUUM")
+        return count

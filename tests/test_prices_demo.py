@@ -1,0 +1,91 @@
+"""The demo source: deterministic, on the real calendar, plausible, always labelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from concepttrack import calendar
+from concepttrack.errors import UsageError
+from concepttrack.prices.demo import DEMO_DETAIL, DemoSource, demo_bars
+from concepttrack.prices.frame import COLUMNS
+
+START, END = dt.date(2021, 1, 4), dt.date(2025, 12, 31)
+
+
+def test_same_symbol_same_bars_whatever_the_window() -> None:
+    whole = demo_bars("9888.HK", START, END)
+    part = demo_bars("9888.HK", dt.date(2024, 2, 1), dt.date(2024, 3, 1))
+
+    pd.testing.assert_frame_equal(
+        part[["open", "close", "volume"]], whole.loc[part.index, ["open", "close", "volume"]]
+    )
+    assert not demo_bars("0700.HK", START, END)["close"].equals(whole["close"])
+
+
+def test_bars_follow_the_exchange_calendar() -> None:
+    bars = demo_bars("9888.HK", dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+
+    assert list(bars.index) == list(
+        calendar.sessions("XHKG", dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    )
+    assert pd.Timestamp("2024-02-12") not in bars.index  # Lunar New Year
+    us = demo_bars("NVDA", dt.date(2024, 7, 1), dt.date(2024, 7, 8))
+    assert pd.Timestamp("2024-07-04") not in us.index
+
+
+def test_contract_and_plausible_numbers() -> None:
+    bars = demo_bars("0941.HK", START, END)
+
+    assert list(bars.columns) == list(COLUMNS)
+    assert all(dtype == "float64" for dtype in bars.dtypes)
+    assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all()
+    assert (bars["high"] >= bars[["open", "close"]].max(axis=1)).all()
+    assert bars["close"].between(0.5, 1_000).all()
+    assert (bars["volume"] > 0).all()
+    annual_vol = np.log(bars["close"]).diff().std() * np.sqrt(252)
+    assert 0.15 < annual_vol < 0.8
+
+
+def test_index_level_and_volatility() -> None:
+    bars = demo_bars("^HSI", START, END)
+
+    assert bars["close"].between(8_000, 40_000).all()
+    assert bars["close"].median() == pytest.approx(20_000, rel=0.3)
+    annual_vol = np.log(bars["close"]).diff().std() * np.sqrt(252)
+    assert 0.1 < annual_vol < 0.35
+    assert (bars["dividends"] == 0).all()
+
+
+def test_dividends_make_adjusted_close_lower_before_ex_dates() -> None:
+    payers = [
+        s
+        for s in ("0941.HK", "0700.HK", "0005.HK", "0388.HK", "9888.HK")
+        if (demo_bars(s, START, END)["dividends"] > 0).any()
+    ]
+    assert payers, "most demo stocks pay dividends"
+    bars = demo_bars(payers[0], START, END)
+    first_ex = bars.index[bars["dividends"] > 0][0]
+
+    before = bars.loc[: first_ex - pd.Timedelta(days=1)]
+    assert (before["adj_close"] < before["close"]).all()
+    assert bars["adj_close"].iloc[-1] == bars["close"].iloc[-1]
+
+
+def test_everything_is_labelled_demo() -> None:
+    history = DemoSource().fetch(["9888.HK"], START, END)["9888.HK"]
+
+    assert history.meta is not None
+    assert history.meta.demo
+    assert history.meta.source == "demo"
+    assert history.meta.detail == DEMO_DETAIL
+    assert history.meta.currency == "HKD"
+
+
+def test_demo_starts_in_2000() -> None:
+    with pytest.raises(UsageError) as caught:
+        demo_bars("9888.HK", dt.date(1999, 1, 1), dt.date(2001, 1, 1))
+    assert caught.value.message == "demo prices start on 2000-01-03; asked from 1999-01-01"
