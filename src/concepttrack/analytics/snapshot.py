@@ -178,6 +178,23 @@ def _rebased(prices: pd.Series, event_date: dt.date, start: dt.date) -> Series:
     )
 
 
+def _benchmark_window(
+    benchmark_adj: pd.Series, benchmark_returns: WindowReturns, bars: _Bars, event_date: dt.date
+) -> WindowReturns:
+    """The benchmark's returns over the stock's own windows, for its excess return.
+
+    A stale stock's windows end at its last bar, so its excess must compare with the
+    benchmark measured to that same bar, not to the as-of session.
+    """
+    last = bars.last_session
+    if last is None or not len(benchmark_adj):
+        return benchmark_returns
+    if pd.Timestamp(benchmark_adj.index[-1]).date() <= last:
+        return benchmark_returns
+    through = benchmark_adj[benchmark_adj.index <= pd.Timestamp(last)]
+    return metrics.window_returns(through, event_date)
+
+
 def _stock_figures(
     theme: Theme,
     index: int,
@@ -274,7 +291,7 @@ def build_snapshot(
             index,
             bars,
             status,
-            bench_returns,
+            _benchmark_window(bench_bars.adj, bench_returns, bars, event_date),
             bench_for_beta,
             basket,
             basket_contributions,

@@ -1,0 +1,509 @@
+"""An independent, plain-Python reference for every figure a note publishes.
+
+Written from the definitions in issue 4 alone (no pandas, no numpy, nothing from
+``concepttrack.analytics``), so that ``test_numbers_end_to_end`` can recompute a note's
+JSON from the CSV rows it was made from. Lists, loops, ``math`` and ``statistics`` only.
+
+Conventions (issue 4): ``P`` is the adjusted close (returns, volatility, drawdown, beta);
+the traded close is used for prices, the 52-week range, moving averages and turnover.
+A symbol's bars are its own sessions. A stale symbol's figures are as of its last bar.
+
+Where the issue leaves a detail open, the choice is stated next to the code.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+WINDOWS = (
+    "one_day",
+    "five_day",
+    "one_month",
+    "three_month",
+    "six_month",
+    "one_year",
+    "ytd",
+    "since_event",
+)
+#: Calendar days of history the pipeline fetches (pipeline.EVENT_LEAD_IN_DAYS, HISTORY_DAYS).
+LEAD_IN_DAYS = 45
+HISTORY_DAYS = 400
+MIN_RETURNS = 20
+YEAR_RETURNS = 252
+
+
+@dataclass
+class Bars:
+    """One symbol's rows, oldest first: session, traded close, adjusted close, volume."""
+
+    dates: list[dt.date]
+    close: list[float]
+    adj: list[float]
+    volume: list[float]
+
+    def between(self, start: dt.date, end: dt.date) -> Bars:
+        keep = [i for i, d in enumerate(self.dates) if start <= d <= end]
+        return Bars(
+            [self.dates[i] for i in keep],
+            [self.close[i] for i in keep],
+            [self.adj[i] for i in keep],
+            [self.volume[i] for i in keep],
+        )
+
+
+def read_csv(path: Path) -> Bars:
+    """The classic Yahoo layout ``Date,Open,High,Low,Close,Adj Close,Volume``."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows.sort(key=lambda row: row["Date"])
+    return Bars(
+        [dt.date.fromisoformat(row["Date"]) for row in rows],
+        [float(row["Close"]) for row in rows],
+        [float(row["Adj Close"]) for row in rows],
+        [float(row["Volume"]) for row in rows],
+    )
+
+
+def history_start(event: dt.date, as_of: dt.date) -> dt.date:
+    """The first date of history the pipeline gives the analytics (see pipeline.py)."""
+    return min(
+        event - dt.timedelta(days=LEAD_IN_DAYS),
+        dt.date(as_of.year - 1, 12, 1),
+        as_of - dt.timedelta(days=HISTORY_DAYS),
+    )
+
+
+def minus_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months back, clamping the day to the month's end (31 Mar - 1M = 28 Feb)."""
+    index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def last_on_or_before(dates: list[dt.date], day: dt.date) -> int | None:
+    found = None
+    for i, d in enumerate(dates):
+        if d <= day:
+            found = i
+    return found
+
+
+def last_before(dates: list[dt.date], day: dt.date) -> int | None:
+    found = None
+    for i, d in enumerate(dates):
+        if d < day:
+            found = i
+    return found
+
+
+def base_indices(dates: list[dt.date], t: int, event: dt.date) -> dict[str, int | None]:
+    """Index of each window's base bar, or None when the data has no base."""
+    today = dates[t]
+    upto = dates[: t + 1]
+    return {
+        "one_day": t - 1 if t >= 1 else None,
+        "five_day": t - 5 if t >= 5 else None,
+        "one_month": last_on_or_before(upto, minus_months(today, 1)),
+        "three_month": last_on_or_before(upto, minus_months(today, 3)),
+        "six_month": last_on_or_before(upto, minus_months(today, 6)),
+        "one_year": last_on_or_before(upto, minus_months(today, 12)),
+        "ytd": last_on_or_before(upto, dt.date(today.year - 1, 12, 31)),
+        "since_event": last_before(upto, event),
+    }
+
+
+def window_returns(
+    dates: list[dt.date], prices: list[float], t: int | None, event: dt.date
+) -> dict[str, float | None]:
+    """``P[t] / P[base] - 1`` per window."""
+    if t is None:
+        return dict.fromkeys(WINDOWS)
+    bases = base_indices(dates, t, event)
+    return {w: (None if b is None else prices[t] / prices[b] - 1) for w, b in bases.items()}
+
+
+def excess(
+    mine: dict[str, float | None], bench: dict[str, float | None]
+) -> dict[str, float | None]:
+    """The window return minus the benchmark's (a difference of fractions)."""
+    out: dict[str, float | None] = {}
+    for w in WINDOWS:
+        a, b = mine[w], bench[w]
+        out[w] = None if a is None or b is None else a - b
+    return out
+
+
+def daily_returns(dates: list[dt.date], prices: list[float], t: int) -> list[tuple[dt.date, float]]:
+    """``r = P[i] / P[i-1] - 1`` on the symbol's own bars, up to and including ``t``."""
+    return [(dates[i], prices[i] / prices[i - 1] - 1) for i in range(1, t + 1)]
+
+
+def volatility(returns: list[tuple[dt.date, float]]) -> float | None:
+    last = [r for _, r in returns[-YEAR_RETURNS:]]
+    if len(last) < MIN_RETURNS:
+        return None
+    return statistics.stdev(last) * math.sqrt(252)
+
+
+def beta_correlation(
+    mine: list[tuple[dt.date, float]], bench: list[tuple[dt.date, float]]
+) -> tuple[float | None, float | None]:
+    """Over the last 252 of ``mine``, on the dates the benchmark also has a return.
+
+    Open point: the issue gives no minimum count; the volatility's 20 is used.
+    """
+    by_date = dict(bench)
+    pairs = [(r, by_date[d]) for d, r in mine[-YEAR_RETURNS:] if d in by_date]
+    if len(pairs) < MIN_RETURNS:
+        return None, None
+    xs = [a for a, _ in pairs]
+    ys = [b for _, b in pairs]
+    beta = statistics.covariance(xs, ys) / statistics.variance(ys)
+    corr = statistics.covariance(xs, ys) / (statistics.stdev(xs) * statistics.stdev(ys))
+    return beta, corr
+
+
+def pair_correlation(
+    a: list[tuple[dt.date, float]], b: list[tuple[dt.date, float]]
+) -> float | None:
+    """Correlation of two symbols' last 252 daily returns on their common dates."""
+    other = dict(b[-YEAR_RETURNS:])
+    pairs = [(r, other[d]) for d, r in a[-YEAR_RETURNS:] if d in other]
+    if len(pairs) < MIN_RETURNS:
+        return None
+    xs = [x for x, _ in pairs]
+    ys = [y for _, y in pairs]
+    return statistics.covariance(xs, ys) / (statistics.stdev(xs) * statistics.stdev(ys))
+
+
+def drawdown(
+    dates: list[dt.date], prices: list[float], base: int | None, t: int | None
+) -> dict[str, Any]:
+    """min of ``P / running max(P) - 1`` from the event base bar to ``t``, with dates.
+
+    The peak is the bar that set the running maximum in force at the trough; the trough
+    is the first bar with the minimum.
+    """
+    if base is None or t is None:
+        return {"max_drawdown": None, "peak_session": None, "trough_session": None}
+    peak_i = base
+    worst, worst_peak, worst_trough = 0.0, base, base
+    for i in range(base, t + 1):
+        if prices[i] > prices[peak_i]:
+            peak_i = i
+        value = prices[i] / prices[peak_i] - 1
+        if value < worst:
+            worst, worst_peak, worst_trough = value, peak_i, i
+    return {
+        "max_drawdown": worst,
+        "peak_session": dates[worst_peak].isoformat(),
+        "trough_session": dates[worst_trough].isoformat(),
+    }
+
+
+def risk(
+    dates: list[dt.date],
+    prices: list[float],
+    t: int | None,
+    event: dt.date,
+    bench_returns: list[tuple[dt.date, float]],
+) -> dict[str, Any]:
+    if t is None:
+        return {
+            "volatility_1y": None,
+            "drawdown_since_event": drawdown(dates, prices, None, None),
+            "beta_1y": None,
+            "correlation_1y": None,
+        }
+    returns = daily_returns(dates, prices, t)
+    beta, corr = beta_correlation(returns, bench_returns)
+    return {
+        "volatility_1y": volatility(returns),
+        "drawdown_since_event": drawdown(dates, prices, last_before(dates[: t + 1], event), t),
+        "beta_1y": beta,
+        "correlation_1y": corr,
+    }
+
+
+def mean_of_last(values: list[float], t: int, count: int) -> float | None:
+    if t + 1 < count:
+        return None
+    return math.fsum(values[t + 1 - count : t + 1]) / count
+
+
+@dataclass
+class Constituent:
+    symbol: str
+    code: str
+    name: str
+    name_zh: str | None
+    weight: float | None
+
+
+def iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def expected_snapshot(
+    *,
+    theme_id: str,
+    stocks: list[Constituent],
+    benchmark: str,
+    bars: dict[str, Bars],
+    sessions: list[dt.date],
+    event: dt.date,
+    as_of: dt.date,
+    source: str,
+) -> dict[str, Any]:
+    """Every figure of the snapshot, in the JSON layout (``docs/json-schema.md``).
+
+    ``bars`` are the CSV rows as written; ``sessions`` are the XHKG sessions (the theme's
+    calendar) from the pipeline's history start to ``as_of``.
+    """
+    start = history_start(event, as_of)
+    seen = {s: b.between(start, as_of) for s, b in bars.items()}
+    calendar_days = [d for d in sessions if start <= d <= as_of]
+
+    # --- benchmark --------------------------------------------------------------
+    bb = seen[benchmark]
+    bt = len(bb.dates) - 1 if bb.dates else None
+    bench_returns_all = daily_returns(bb.dates, bb.adj, bt) if bt is not None else []
+
+    def bench_windows_at(day: dt.date) -> dict[str, float | None]:
+        return window_returns(bb.dates, bb.adj, last_on_or_before(bb.dates, day), event)
+
+    bench_windows = bench_windows_at(as_of)
+    bench_risk = risk(bb.dates, bb.adj, bt, event, bench_returns_all)
+    # Beta and correlation are against the benchmark: not shown for the benchmark itself.
+    bench_risk["beta_1y"] = bench_risk["correlation_1y"] = None
+
+    def status(symbol: str) -> dict[str, Any]:
+        dates = seen[symbol].dates
+        if not dates:
+            return {"symbol": symbol, "status": "missing", "last_session": None}
+        state = "fresh" if dates[-1] == as_of else "stale"
+        return {"symbol": symbol, "status": state, "last_session": dates[-1].isoformat()}
+
+    # --- basket membership and weights --------------------------------------------
+    base_session = max(d for d in calendar_days if d < event)
+    base_price: dict[str, float] = {}
+    for stock in stocks:
+        sb = seen[stock.symbol]
+        i = last_on_or_before(sb.dates, base_session)
+        if i is not None:
+            base_price[stock.symbol] = sb.adj[i]
+    members = [s for s in stocks if s.symbol in base_price]
+    custom = any(s.weight is not None for s in stocks)
+    raw = {s.symbol: ((s.weight or 0.0) if custom else 1.0) for s in members}
+    total = math.fsum(raw.values())
+    weights = {symbol: w / total for symbol, w in raw.items()}
+
+    # Carry each member's last adjusted close over sessions without a bar.
+    level: list[float] = []
+    for day in calendar_days:
+        value = 0.0
+        for stock in members:
+            sb = seen[stock.symbol]
+            i = last_on_or_before(sb.dates, day)
+            if i is None:
+                raise AssertionError(f"test data: {stock.symbol} has no price by {day}")
+            value += weights[stock.symbol] * 100 / base_price[stock.symbol] * sb.adj[i]
+        level.append(value)
+    kt = len(calendar_days) - 1
+    basket_windows = window_returns(calendar_days, level, kt, event)
+    basket_risk = risk(calendar_days, level, kt, event, bench_returns_all)
+
+    # --- stocks ---------------------------------------------------------------------
+    stock_out: list[dict[str, Any]] = []
+    own_returns: dict[str, list[tuple[dt.date, float]]] = {}
+    for stock in stocks:
+        sb = seen[stock.symbol]
+        t = len(sb.dates) - 1 if sb.dates else None
+        st = status(stock.symbol)
+        if t is None:
+            returns = dict.fromkeys(WINDOWS)
+            exc = dict.fromkeys(WINDOWS)
+        else:
+            returns = window_returns(sb.dates, sb.adj, t, event)
+            # "Same window": the benchmark measured to the stock's own last bar.
+            exc = excess(returns, bench_windows_at(sb.dates[t]))
+            own_returns[stock.symbol] = daily_returns(sb.dates, sb.adj, t)
+        figures: dict[str, Any] = {
+            "symbol": stock.symbol,
+            "code": stock.code,
+            "name": stock.name,
+            "name_zh": stock.name_zh,
+            "currency": "HKD",
+            "status": st,
+            "last_close": None if t is None else sb.close[t],
+            "last_session": None if t is None else sb.dates[t].isoformat(),
+            "returns": returns,
+            "excess": exc,
+            "risk": risk(sb.dates, sb.adj, t, event, bench_returns_all),
+            "weight": weights.get(stock.symbol, 0.0),
+            "in_basket": stock.symbol in weights,
+            "adj_close_is_close": False,
+        }
+        keys = (
+            "volume",
+            "volume_ratio",
+            "avg_turnover_20d",
+            "high_52w",
+            "low_52w",
+            "from_high_52w",
+            "from_low_52w",
+            "ma_20",
+            "ma_50",
+            "above_ma_20",
+            "above_ma_50",
+        )
+        figures.update(dict.fromkeys(keys))
+        if t is not None:
+            close, volume = sb.close, sb.volume
+            figures["volume"] = volume[t]
+            if t >= 5:
+                figures["volume_ratio"] = volume[t] / (math.fsum(volume[t - 5 : t]) / 5)
+            turnover = [c * v for c, v in zip(close, volume, strict=True)]
+            figures["avg_turnover_20d"] = mean_of_last(turnover, t, 20)
+            year_ago = sb.dates[t] - dt.timedelta(days=365)
+            window = [close[i] for i in range(t + 1) if year_ago < sb.dates[i]]
+            figures["high_52w"] = max(window)
+            figures["low_52w"] = min(window)
+            figures["from_high_52w"] = close[t] / max(window) - 1
+            figures["from_low_52w"] = close[t] / min(window) - 1
+            for n in (20, 50):
+                ma = mean_of_last(close, t, n)
+                figures[f"ma_{n}"] = ma
+                figures[f"above_ma_{n}"] = None if ma is None else close[t] > ma
+        since = returns["since_event"]
+        w = weights.get(stock.symbol)
+        figures["contribution"] = None if w is None or since is None else w * since
+        stock_out.append(figures)
+
+    # --- breadth ----------------------------------------------------------------------
+    fresh = [f for f in stock_out if f["status"]["status"] == "fresh"]
+    with_1d = [f for f in fresh if f["returns"]["one_day"] is not None]
+    up = sum(1 for f in with_1d if f["returns"]["one_day"] > 0)
+    down = sum(1 for f in with_1d if f["returns"]["one_day"] < 0)
+    unchanged = sum(1 for f in with_1d if f["returns"]["one_day"] == 0)
+
+    def share(flag: str) -> float | None:
+        # Open point in the issue: taken among the constituents with a bar on the as-of
+        # session (a stale stock's average is not today's) that have the average.
+        flags = [f[flag] for f in fresh if f[flag] is not None]
+        return None if not flags else sum(flags) / len(flags)
+
+    def pick(pool: list[dict[str, Any]], window: str, best: bool) -> dict[str, Any] | None:
+        pool = [f for f in pool if f["returns"][window] is not None]
+        if not pool:
+            return None
+        chooser = max if best else min
+        return chooser(pool, key=lambda f: f["returns"][window])
+
+    leader_1d, laggard_1d = pick(with_1d, "one_day", True), pick(with_1d, "one_day", False)
+    leader_ev = pick(stock_out, "since_event", True)
+    laggard_ev = pick(stock_out, "since_event", False)
+    breadth = {
+        "up": up,
+        "down": down,
+        "unchanged": unchanged,
+        "no_bar": len(stock_out) - len(fresh),
+        "no_return": len(fresh) - len(with_1d),
+        "share_above_ma_20": share("above_ma_20"),
+        "share_above_ma_50": share("above_ma_50"),
+        "leader_1d": leader_1d and leader_1d["symbol"],
+        "laggard_1d": laggard_1d and laggard_1d["symbol"],
+        "leader_since_event": leader_ev and leader_ev["symbol"],
+        "laggard_since_event": laggard_ev and laggard_ev["symbol"],
+    }
+
+    # --- correlation matrix -------------------------------------------------------------
+    # Every constituent, in book order; None for a pair without 20 common returns (the
+    # diagonal too: a stock with fewer than 20 returns has no correlation to show).
+    symbols = [s.symbol for s in stocks]
+    matrix = [
+        [
+            None
+            if a not in own_returns or b not in own_returns
+            else pair_correlation(own_returns[a], own_returns[b])
+            for b in symbols
+        ]
+        for a in symbols
+    ]
+
+    basket_excess = excess(basket_windows, bench_windows)
+    narrative = {
+        "basket_return_5d": basket_windows["five_day"],
+        "benchmark_return_5d": bench_windows["five_day"],
+        "excess_5d": basket_excess["five_day"],
+        "basket_return_1d": basket_windows["one_day"],
+        "benchmark_return_1d": bench_windows["one_day"],
+        "basket_since_event": basket_windows["since_event"],
+        "benchmark_since_event": bench_windows["since_event"],
+        "sessions_since_event": sum(1 for d in calendar_days if base_session < d <= as_of),
+        "leader_1d": breadth["leader_1d"],
+        "leader_1d_return": leader_1d and leader_1d["returns"]["one_day"],
+        "laggard_1d": breadth["laggard_1d"],
+        "laggard_1d_return": laggard_1d and laggard_1d["returns"]["one_day"],
+        "risers": up,
+        "fallers": down,
+        "unchanged": unchanged,
+        "with_bar": len(fresh),
+        "stale_symbols": [f["symbol"] for f in stock_out if f["status"]["status"] == "stale"]
+        + ([benchmark] if status(benchmark)["status"] == "stale" else []),
+        "missing_symbols": [f["symbol"] for f in stock_out if f["status"]["status"] == "missing"]
+        + ([benchmark] if status(benchmark)["status"] == "missing" else []),
+    }
+
+    weight_values = list(weights.values())
+    return {
+        "theme_id": theme_id,
+        "as_of": as_of.isoformat(),
+        "event_date": event.isoformat(),
+        "source": source,
+        "demo": False,
+        "basket": {
+            "base_session": base_session.isoformat(),
+            "level": level[kt],
+            "returns": basket_windows,
+            "excess": basket_excess,
+            "risk": basket_risk,
+            "excluded": sorted(s.symbol for s in stocks if s.symbol not in weights),
+            "max_weight": max(weight_values),
+            "herfindahl": math.fsum(w * w for w in weight_values),
+        },
+        "benchmark": {
+            "symbol": benchmark,
+            "status": status(benchmark),
+            "last_close": None if bt is None else bb.close[bt],
+            "last_session": None if bt is None else bb.dates[bt].isoformat(),
+            "returns": bench_windows,
+            "risk": bench_risk,
+        },
+        "stocks": stock_out,
+        "breadth": breadth,
+        "correlation": {"symbols": symbols, "matrix": matrix},
+        "narrative": narrative,
+        "series": {
+            "basket": dict(zip(calendar_days, level, strict=True)),
+            "benchmark": _rebased(bb, event),
+            "stocks": {s.symbol: _rebased(seen[s.symbol], event) for s in members},
+        },
+        "schema_version": 1,
+    }
+
+
+def _rebased(bars: Bars, event: dt.date) -> dict[dt.date, float]:
+    """Adjusted close rebased to 100 at the symbol's event base bar."""
+    base = last_before(bars.dates, event)
+    if base is None:
+        return {}
+    return {d: 100 * p / bars.adj[base] for d, p in zip(bars.dates, bars.adj, strict=True)}
