@@ -71,7 +71,9 @@ def test_minimal_theme_defaults() -> None:
 
 
 def test_custom_weights_are_normalised() -> None:
-    text = MINIMAL.replace("rationale: Data centres.", "rationale: Data centres.\n        weight: 3")
+    text = MINIMAL.replace(
+        "rationale: Data centres.", "rationale: Data centres.\n        weight: 3"
+    )
     text = text.replace("rationale: Cloud.", "rationale: Cloud.\n        weight: 1")
     theme = parse_themes(text).get("demo-theme")
     assert theme.weights() == {"9888.HK": 0.75, "0700.HK": 0.25}
@@ -82,14 +84,14 @@ def test_unknown_theme_suggests_closest() -> None:
     book = parse_themes(MINIMAL)
     with pytest.raises(UsageError) as info:
         book.get("demo-them")
-    assert info.value.message == "no theme 'demo-them' in t.yaml" or "demo-them" in info.value.message
+    assert (
+        info.value.message == "no theme 'demo-them' in t.yaml" or "demo-them" in info.value.message
+    )
     assert info.value.hint == "Did you mean demo-theme?"
 
 
 def test_empty_file() -> None:
-    assert problems_of("") == [
-        "t.yaml:1: the file is empty; it needs a top-level `themes:` list"
-    ]
+    assert problems_of("") == ["t.yaml:1: the file is empty; it needs a top-level `themes:` list"]
     assert problems_of("# only a comment\n") == [
         "t.yaml:1: the file is empty; it needs a top-level `themes:` list"
     ]
@@ -126,7 +128,9 @@ def test_missing_required_field() -> None:
 
 
 def test_unknown_key_did_you_mean() -> None:
-    text = MINIMAL.replace("        rationale: Cloud.", "        rationale: Cloud.\n        wieght: 2")
+    text = MINIMAL.replace(
+        "        rationale: Cloud.", "        rationale: Cloud.\n        wieght: 2"
+    )
     assert problems_of(text) == [
         "t.yaml:15:9: themes[0].stocks[1].wieght: unknown key 'wieght'; did you mean 'weight'?"
     ]
@@ -153,7 +157,8 @@ def test_every_problem_reported_at_once() -> None:
 def test_duplicate_stock_in_theme() -> None:
     text = MINIMAL.replace('"0700.HK"', '"9888"')
     assert problems_of(text) == [
-        "t.yaml:12:15: themes[0].stocks[1].code: duplicate stock 09888 (already listed as stocks[0])"
+        "t.yaml:12:15: themes[0].stocks[1].code: "
+        "duplicate stock 09888 (already listed as stocks[0])"
     ]
 
 
@@ -182,14 +187,16 @@ def test_view_dates_accept_month_or_day() -> None:
     theme = parse_themes(text).get("demo-theme")
     assert [v.date_label for v in theme.views] == ["Feb 2024", "19 Feb 2024"]
     bad = MINIMAL + "    views:\n      - {source: A, date: 2024-13, summary: x}\n"
-    assert problems_of(bad) == ["t.yaml:16:27: themes[0].views[0].date: '2024-13' is not a real date"]
+    assert problems_of(bad) == [
+        "t.yaml:16:27: themes[0].views[0].date: '2024-13' is not a real date"
+    ]
 
 
 def test_unsafe_yaml_tags_are_refused() -> None:
     found = problems_of("themes: !!python/object/apply:os.system ['echo hi']\n")
     assert found == [
-        "t.yaml:1:9: themes: unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'; "
-        "write plain values"
+        "t.yaml:1:9: themes: unsupported YAML tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system'; write plain values"
     ]
 
 

@@ -19,8 +19,8 @@ from concepttrack import settings
 if TYPE_CHECKING:
     from concepttrack.themes import ThemeBook
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @dataclass

@@ -38,7 +38,7 @@ MINUS = "\N{MINUS SIGN}"
 STALE_MARK = "\N{DAGGER}"
 AUTHOR = "concepttrack"
 KICKER = "Concept tracking"
-KICKER_ZH = "概念股追蹤"
+KICKER_ZH = "概念股追踪"
 
 Tone = Literal["up", "down", "flat", "na"]
 

@@ -1,0 +1,311 @@
+"""The command line: parse, call one library function, print. Errors map to exit codes.
+
+Heavy libraries (pandas, matplotlib, weasyprint, yfinance) are imported inside the
+commands that need them, so ``concepttrack --help`` and ``themes list`` stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from typer.core import TyperGroup
+
+from concepttrack import __version__
+from concepttrack.cli_prices import cache_app, prices_app
+from concepttrack.cli_support import AppState, app_state, console, err_console, load_book
+from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, ConcepttrackError
+
+
+def _show_error(error: ConcepttrackError) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(error.message)}")
+    if error.hint:
+        err_console.print(f"[dim]hint:[/] {escape(error.hint)}")
+
+
+class _Group(TyperGroup):
+    """Root group that turns project errors into clean messages and exit codes."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConcepttrackError as exc:
+            if app_state(ctx).debug:
+                traceback.print_exc()
+            _show_error(exc)
+            raise typer.Exit(exc.exit_code) from exc
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if app_state(ctx).debug or _is_cli_control(exc):
+                raise
+            err_console.print(
+                f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')}"
+            )
+            err_console.print(
+                "[dim]hint:[/] run again with --debug for the traceback, and report it "
+                "if it persists."
+            )
+            raise typer.Exit(EXIT_INTERNAL) from exc
+
+
+def _is_cli_control(exc: Exception) -> bool:
+    """Exceptions the CLI framework uses for its own flow (exit, abort, bad usage)."""
+    if isinstance(exc, (typer.Exit, typer.Abort, typer.BadParameter)):
+        return True
+    # The framework's usage errors all carry an exit code and know how to show themselves.
+    return hasattr(exc, "exit_code") and hasattr(exc, "show")
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Dated concept-stock tracking notes (PDF, Markdown, HTML, JSON) for Hong Kong "
+    "investment themes.\n\n" + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+themes_app = typer.Typer(help="List, show and check the themes book.", no_args_is_help=True)
+app.add_typer(themes_app, name="themes")
+app.add_typer(prices_app, name="prices", help="Fetch and inspect prices.")
+app.add_typer(cache_app, name="cache", help="Inspect or clear the SQLite price cache.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"concepttrack {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    themes: Annotated[
+        Path | None,
+        typer.Option(
+            "--themes",
+            help="Themes file [default: ./themes.yaml, or $CONCEPTTRACK_THEMES].",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Dated concept-stock tracking notes for Hong Kong investment themes."""
+    ctx.obj = AppState(themes=themes, debug=debug)
+
+
+# --- themes ----------------------------------------------------------------------------
+
+
+@themes_app.command("list")
+def themes_list(ctx: typer.Context) -> None:
+    """Table of themes: id, title, stocks, benchmark, event date."""
+    book = load_book(ctx)
+    table = Table(title=f"Themes in {book.path}", title_justify="left")
+    for column in ("id", "title", "stocks", "benchmark", "event"):
+        table.add_column(column, justify="right" if column == "stocks" else "left")
+    for theme in book:
+        table.add_row(
+            theme.id,
+            escape(theme.title),
+            str(len(theme.stocks)),
+            theme.benchmark,
+            theme.event_date.isoformat(),
+        )
+    console.print(table)
+
+
+@themes_app.command("show")
+def themes_show(
+    ctx: typer.Context, theme_id: Annotated[str, typer.Argument(help="Theme id.")]
+) -> None:
+    """Everything the book says about one theme."""
+    theme = load_book(ctx).get(theme_id)
+    out = console
+    title = theme.title + (f"  {theme.title_zh}" if theme.title_zh else "")
+    out.print(f"[bold]{escape(title)}[/]  [dim]({theme.id})[/]")
+    out.print(
+        f"Event {theme.event_date.isoformat()}: {escape(theme.event.title)}  ·  "
+        f"benchmark {theme.benchmark}  ·  tags {', '.join(theme.tags) or '–'}"
+    )
+    out.print()
+    out.print(escape(theme.thesis))
+    if theme.catalysts:
+        out.print("\n[bold]Catalysts[/]")
+        for catalyst in sorted([theme.event, *theme.catalysts], key=lambda c: c.date):
+            out.print(f"  {catalyst.date.isoformat()}  {escape(catalyst.title)}")
+    if theme.views:
+        out.print("\n[bold]Views[/]")
+        for view in theme.views:
+            out.print(f"  {escape(view.source)} ({view.date_label}): {escape(view.summary)}")
+    if theme.risks:
+        out.print("\n[bold]Risks[/]")
+        for risk in theme.risks:
+            out.print(
+                f"  • {escape(risk.title)}" + (f": {escape(risk.detail)}" if risk.detail else "")
+            )
+    table = Table(title="Stocks", title_justify="left")
+    for column in ("code", "symbol", "name", "中文", "weight", "exposure"):
+        table.add_column(column)
+    weights = theme.weights()
+    for stock in theme.stocks:
+        table.add_row(
+            stock.display_code,
+            stock.symbol,
+            escape(stock.name),
+            escape(stock.name_zh or "–"),
+            f"{weights[stock.symbol]:.1%}",
+            stock.exposure or "–",
+        )
+    out.print()
+    out.print(table)
+    for stock in theme.stocks:
+        out.print(f"[bold]{stock.display_code} {escape(stock.name)}[/]: {escape(stock.rationale)}")
+
+
+@themes_app.command("check")
+def themes_check(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None, typer.Argument(help="Themes file to check [default: the --themes file].")
+    ] = None,
+) -> None:
+    """Validate a themes file; lists every problem with file:line:column (exit 2)."""
+    from concepttrack import settings
+    from concepttrack.themes import load_themes
+
+    target = path or settings.themes_path(app_state(ctx).themes)
+    book = load_themes(target)
+    stocks = sum(len(theme.stocks) for theme in book)
+    console.print(f"{target}: OK — {len(book)} themes, {stocks} stocks")
+
+
+# --- reports ---------------------------------------------------------------------------
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2024-02-16") from None
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def report(
+    ctx: typer.Context,
+    theme_ids: Annotated[list[str] | None, typer.Argument(help="Theme ids to report on.")] = None,
+    all_themes: Annotated[bool, typer.Option("--all", help="Every theme in the book.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="Report as of the last HKEX session on or before this date (YYYY-MM-DD) "
+            "[default: the latest session whose close has passed]."
+        ),
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: md,pdf,html,json.")
+    ] = "md,pdf",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Reports folder [default: ./reports or $CONCEPTTRACK_REPORTS]."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE or yahoo]."),
+    ] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="SQLite price cache [default: user cache folder].")
+    ] = None,
+    offline: Annotated[bool, typer.Option(help="Use cached prices only.")] = False,
+    refresh: Annotated[bool, typer.Option(help="Re-fetch prices even if cached.")] = False,
+    templates: Annotated[
+        Path | None, typer.Option(help="Folder of templates overriding the built-in ones.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Re-render notes that already exist for the session.")
+    ] = False,
+    jobs: Annotated[int, typer.Option(min=1, max=32, help="Render in N processes.")] = 1,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for another run's lock.")
+    ] = 0.0,
+    strict: Annotated[bool, typer.Option(help="Treat stale data as an error (exit 3).")] = False,
+    quiet: Annotated[bool, typer.Option(help="Print only problems (for cron).")] = False,
+    log_file: Annotated[
+        Path | None, typer.Option(help="Append timestamped log lines to this file.")
+    ] = None,
+    fallback_demo: Annotated[
+        bool,
+        typer.Option(
+            help="If the price source cannot be reached at all, use labelled demo prices "
+            "(for first-run demos; cron should not use this)."
+        ),
+    ] = False,
+) -> None:
+    """Write dated concept-stock notes for themes (or --all) into the reports folder."""
+    from concepttrack import pipeline, settings
+    from concepttrack.errors import UsageError
+
+    if all_themes and theme_ids:
+        raise UsageError("give theme ids or --all, not both")
+    if not all_themes and not theme_ids:
+        raise UsageError(
+            "no theme given", hint="Name a theme (see `concepttrack themes list`) or use --all."
+        )
+    book = load_book(ctx)
+    selected = list(book) if all_themes else book.select(theme_ids or [])
+    options = pipeline.RunOptions(
+        formats=pipeline.parse_formats(formats),
+        out_dir=settings.reports_dir(out),
+        source=settings.source_spec(source),
+        cache_path=settings.cache_path(cache),
+        as_of=_parse_date(as_of),
+        offline=offline,
+        refresh=refresh,
+        templates_dir=templates,
+        force=force,
+        jobs=jobs,
+        wait_seconds=wait,
+        strict=strict,
+        log_file=log_file,
+        fallback_demo=fallback_demo,
+    )
+    result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def prune(
+    keep_days: Annotated[int, typer.Option(min=0, help="Keep notes from the last N days.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Reports folder [default: ./reports or $CONCEPTTRACK_REPORTS]."),
+    ] = None,
+) -> None:
+    """Remove dated notes older than N days (never `latest`, never a theme's newest)."""
+    from concepttrack import archive, settings
+
+    reports = settings.reports_dir(out)
+    with archive.RunLock(reports):
+        removed = archive.prune(reports, keep_days, dt.date.today())
+    for path in removed:
+        console.print(f"removed {path}")
+    console.print(f"{len(removed)} file(s) removed")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="concepttrack")

@@ -1,0 +1,540 @@
+"""Wire the stages for one theme or many: as-of session, one price fetch, notes, archive.
+
+``run`` is what ``concepttrack report`` calls, for one theme or ``--all``:
+
+1. resolve the as-of session per exchange (the last session whose close has passed, or
+   the last session on or before ``--as-of``);
+2. take the reports-folder lock, so two runs never write over each other;
+3. skip themes whose note for that session already exists and is complete (same theme
+   text, same source, no stale or missing data) unless ``--force``;
+4. fetch every symbol of every remaining theme in one batched request round;
+5. per theme (in ``--jobs`` processes): snapshot, "since the last note", render, all
+   files written atomically; then ``latest`` links, ``index.md`` and a run record.
+
+Exit codes (see :mod:`concepttrack.errors`): 0 all fresh; 3 data unavailable for a theme
+(or stale with ``--strict``); 4 render error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from concepttrack.errors import (
+    EXIT_DATA,
+    EXIT_OK,
+    EXIT_RENDER,
+    ConcepttrackError,
+    RenderError,
+    SourceError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from concepttrack.archive import RunLog
+    from concepttrack.prices.frame import PriceFrame
+    from concepttrack.themes import Theme
+
+ALL_FORMATS = ("md", "pdf", "html", "json")
+#: Calendar days of history before the event, for the chart's pre-news lead-in.
+EVENT_LEAD_IN_DAYS = 45
+#: Calendar days of history before the as-of session: 1Y window, 252 returns, 52 weeks.
+HISTORY_DAYS = 400
+
+OutcomeStatus = Literal["ok", "stale", "incomplete", "no-data", "render-error", "skipped"]
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"md,pdf"`` -> ``("md", "pdf")``; unknown names are a usage error."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in ALL_FORMATS]
+    if unknown or not names:
+        raise UsageError(
+            f"unknown format {', '.join(unknown) or repr(text)}",
+            hint=f"Choose from {','.join(ALL_FORMATS)}, comma-separated.",
+        )
+    return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything ``report`` was asked to do, resolved to concrete values."""
+
+    formats: tuple[str, ...]
+    out_dir: Path
+    source: str
+    cache_path: Path
+    as_of: dt.date | None = None
+    offline: bool = False
+    refresh: bool = False
+    templates_dir: Path | None = None
+    force: bool = False
+    jobs: int = 1
+    wait_seconds: float = 0.0
+    strict: bool = False
+    log_file: Path | None = None
+    #: When the chosen source cannot be reached at all, use labelled demo prices
+    #: instead (the README's first command; never the CLI default).
+    fallback_demo: bool = False
+    #: "Now", for tests with a fixed clock; None = the real time.
+    now: dt.datetime | None = None
+
+
+@dataclass
+class ThemeOutcome:
+    """What happened to one theme in a run."""
+
+    theme_id: str
+    status: OutcomeStatus
+    as_of: dt.date | None
+    files: list[Path] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    message: str | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "theme_id": self.theme_id,
+            "status": self.status,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "files": [str(path) for path in self.files],
+            "stale": self.stale,
+            "missing": self.missing,
+            "message": self.message,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class RunResult:
+    """All outcomes of one run and the exit code they add up to."""
+
+    outcomes: list[ThemeOutcome]
+    source: str
+    strict: bool = False
+    fallback_reason: str | None = None
+    source_requests: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        statuses = {outcome.status for outcome in self.outcomes}
+        if "render-error" in statuses:
+            return EXIT_RENDER
+        if statuses & {"no-data", "incomplete"}:
+            return EXIT_DATA
+        if self.strict and "stale" in statuses:
+            return EXIT_DATA
+        return EXIT_OK
+
+
+class Reporter:
+    """Where a run tells the user what it is doing; the default says nothing."""
+
+    def info(self, message: str) -> None:
+        """Progress a user may want to see."""
+
+    def warn(self, message: str) -> None:
+        """Something the user should know about but that did not stop the run."""
+
+    def summary(self, result: RunResult) -> None:
+        """The end-of-run summary."""
+
+
+class ConsoleReporter(Reporter):
+    """A rich table on a terminal, plain lines otherwise; ``quiet`` prints only problems."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            from concepttrack.cli_support import console
+
+            console.print(message, markup=False)
+
+    def warn(self, message: str) -> None:
+        from concepttrack.cli_support import err_console
+
+        err_console.print(f"warning: {message}", markup=False)
+
+    def summary(self, result: RunResult) -> None:
+        from rich.table import Table
+
+        from concepttrack.cli_support import console, err_console, is_terminal
+
+        problems = [o for o in result.outcomes if o.status not in ("ok", "skipped")]
+        if self.quiet:
+            for outcome in problems:
+                err_console.print(_plain_line(outcome), markup=False)
+                if outcome.message:
+                    err_console.print(f"  {outcome.message}", markup=False)
+            return
+        if is_terminal():
+            table = Table(title="concepttrack run", title_justify="left")
+            for column in ("theme", "status", "as of", "stale / missing", "files"):
+                table.add_column(column)
+            for outcome in result.outcomes:
+                table.add_row(
+                    outcome.theme_id,
+                    outcome.status,
+                    outcome.as_of.isoformat() if outcome.as_of else "–",
+                    ", ".join(outcome.stale + outcome.missing) or "–",
+                    "\n".join(str(p) for p in outcome.files) or (outcome.message or "–"),
+                )
+            console.print(table)
+        else:
+            for outcome in result.outcomes:
+                console.print(_plain_line(outcome), markup=False)
+        for outcome in problems:
+            if outcome.message:
+                err_console.print(f"{outcome.theme_id}: {outcome.message}", markup=False)
+
+
+def _plain_line(outcome: ThemeOutcome) -> str:
+    """``theme status as-of [stale=..] [missing=..]``, then one indented line per file."""
+    as_of = outcome.as_of.isoformat() if outcome.as_of else "-"
+    parts = [outcome.theme_id, outcome.status, as_of]
+    if outcome.stale:
+        parts.append("stale=" + ",".join(outcome.stale))
+    if outcome.missing:
+        parts.append("missing=" + ",".join(outcome.missing))
+    lines = [" ".join(parts)]
+    lines.extend(f"  {path}" for path in outcome.files)
+    return "\n".join(lines)
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+def theme_exchange(theme: Theme) -> str:
+    """The calendar a theme's basket lives on: its first stock's exchange."""
+    from concepttrack.calendar import exchange_for
+
+    return exchange_for(theme.symbols[0])
+
+
+def resolve_as_of(exchange: str, requested: dt.date | None, now: dt.datetime | None) -> dt.date:
+    """The last session on or before ``requested``, or the latest closed session."""
+    from concepttrack.calendar import default_as_of, session_on_or_before
+
+    if requested is not None:
+        return session_on_or_before(exchange, requested)
+    return default_as_of(now, exchange)
+
+
+def history_start(theme: Theme, as_of: dt.date) -> dt.date:
+    """First date of history a theme's note needs: event lead-in, YTD base, 1Y of returns."""
+    return min(
+        theme.event_date - dt.timedelta(days=EVENT_LEAD_IN_DAYS),
+        dt.date(as_of.year - 1, 12, 1),
+        as_of - dt.timedelta(days=HISTORY_DAYS),
+    )
+
+
+def run(
+    themes: Sequence[Theme], options: RunOptions, reporter: Reporter | None = None
+) -> RunResult:
+    """Write notes for ``themes``; never raises for one theme's data or render failure."""
+    from concepttrack import archive
+
+    reporter = reporter or Reporter()
+    started = dt.datetime.now(dt.UTC)
+    log = archive.RunLog(options.log_file) if options.log_file else None
+    handler = log.handler() if log is not None else None
+    if handler is not None:
+        logging.getLogger("concepttrack").addHandler(handler)
+    try:
+        return _run(themes, options, reporter, log, started)
+    finally:
+        if handler is not None:
+            logging.getLogger("concepttrack").removeHandler(handler)
+
+
+def _run(
+    themes: Sequence[Theme],
+    options: RunOptions,
+    reporter: Reporter,
+    log: RunLog | None,
+    started: dt.datetime,
+) -> RunResult:
+    from concepttrack import archive
+
+    _log(log, "info", f"run started: {len(themes)} theme(s), source {options.source}")
+
+    as_of_by_exchange: dict[str, dt.date] = {}
+    as_of_by_theme: dict[str, dt.date] = {}
+    for theme in themes:
+        exchange = theme_exchange(theme)
+        if exchange not in as_of_by_exchange:
+            as_of_by_exchange[exchange] = resolve_as_of(exchange, options.as_of, options.now)
+        as_of_by_theme[theme.id] = as_of_by_exchange[exchange]
+
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    with archive.RunLock(options.out_dir, wait_seconds=options.wait_seconds):
+        for leftover in archive.remove_leftovers(options.out_dir):
+            _log(log, "warning", f"removed {leftover} left by an interrupted run")
+        outcomes: dict[str, ThemeOutcome] = {}
+        todo: list[Theme] = []
+        for theme in themes:
+            as_of = as_of_by_theme[theme.id]
+            if not options.force and _already_complete(theme, as_of, options):
+                outcomes[theme.id] = ThemeOutcome(
+                    theme.id,
+                    "skipped",
+                    as_of,
+                    message=f"note for {as_of.isoformat()} already exists; --force re-renders",
+                )
+                reporter.info(f"{theme.id}: note for {as_of.isoformat()} already written, skipped")
+            else:
+                todo.append(theme)
+
+        result = RunResult([], options.source, strict=options.strict)
+        if todo:
+            frame = _fetch(todo, as_of_by_theme, options, reporter, result, log)
+            if frame is None:
+                for theme in todo:
+                    outcomes[theme.id] = ThemeOutcome(
+                        theme.id,
+                        "no-data",
+                        as_of_by_theme[theme.id],
+                        message=result.fallback_reason,
+                    )
+            else:
+                for outcome in _render_all(todo, frame, as_of_by_theme, options, reporter):
+                    outcomes[outcome.theme_id] = outcome
+                    if outcome.files and outcome.as_of is not None:
+                        archive.update_latest(options.out_dir, outcome.theme_id, outcome.as_of)
+        result.outcomes = [outcomes[theme.id] for theme in themes]
+        _write_index(options.out_dir, themes)
+        for outcome in result.outcomes:
+            level = "info" if outcome.status in ("ok", "skipped") else "error"
+            _log(log, level, _plain_line(outcome))
+        record = {
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "source": result.source,
+            "source_requests": result.source_requests,
+            "fallback_reason": result.fallback_reason,
+            "exit_code": result.exit_code,
+            "themes": [outcome.to_dict() for outcome in result.outcomes],
+        }
+        archive.write_run_record(options.out_dir, record, started)
+    _log(log, "info", f"run finished: exit {result.exit_code}")
+    reporter.summary(result)
+    return result
+
+
+def _log(log: RunLog | None, level: str, message: str) -> None:
+    if log is not None:
+        log.write(level, message)
+
+
+def _already_complete(theme: Theme, as_of: dt.date, options: RunOptions) -> bool:
+    """True when this session's note exists in every format, from the same theme text and
+    source, with no stale or missing data (so re-rendering could not change it)."""
+    folder = options.out_dir / theme.id
+    if not all((folder / f"{as_of.isoformat()}.{ext}").exists() for ext in _formats(options)):
+        return False
+    try:
+        note = json.loads((folder / f"{as_of.isoformat()}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if note.get("theme") != theme.model_dump(mode="json"):
+        return False
+    snapshot = note.get("snapshot") or {}
+    if snapshot.get("source") != options.source:
+        return False
+    statuses = [s.get("status", {}).get("status") for s in snapshot.get("stocks", [])]
+    statuses.append((snapshot.get("benchmark") or {}).get("status", {}).get("status"))
+    return all(status == "fresh" for status in statuses)
+
+
+def _formats(options: RunOptions) -> tuple[str, ...]:
+    # The JSON twin is always written: "since the last note" and the index read it.
+    return tuple(dict.fromkeys([*options.formats, "json"]))
+
+
+def _fetch(
+    themes: Sequence[Theme],
+    as_of_by_theme: dict[str, dt.date],
+    options: RunOptions,
+    reporter: Reporter,
+    result: RunResult,
+    log: RunLog | None,
+) -> PriceFrame | None:
+    """One batched fetch for every symbol of every theme; demo fallback if allowed."""
+    from concepttrack.prices import load_prices
+
+    symbols: dict[str, None] = {}
+    for theme in themes:
+        for symbol in [*theme.symbols, theme.benchmark]:
+            symbols.setdefault(symbol, None)
+    start = min(history_start(theme, as_of_by_theme[theme.id]) for theme in themes)
+    end = max(as_of_by_theme.values())
+    reporter.info(f"prices: {len(symbols)} symbols from {options.source}, {start} to {end}")
+    try:
+        return load_prices(
+            list(symbols),
+            start=start,
+            end=end,
+            source=options.source,
+            store_path=options.cache_path,
+            offline=options.offline,
+            refresh=options.refresh,
+        )
+    except SourceError as exc:
+        reason = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        if not options.fallback_demo or options.source == "demo":
+            result.fallback_reason = reason
+            reporter.warn(reason)
+            _log(log, "error", reason)
+            return None
+        why = f"{options.source} prices unavailable ({exc.message}); using labelled DEMO prices"
+        reporter.warn(why)
+        _log(log, "warning", why)
+        result.fallback_reason = why
+        result.source = "demo"
+        return load_prices(
+            list(symbols),
+            start=start,
+            end=end,
+            source="demo",
+            store_path=options.cache_path,
+        )
+
+
+@dataclass(frozen=True)
+class _Job:
+    theme: Theme
+    frame: PriceFrame
+    as_of: dt.date
+    formats: tuple[str, ...]
+    out_dir: Path
+    templates_dir: Path | None
+
+
+def _render_all(
+    themes: Sequence[Theme],
+    frame: PriceFrame,
+    as_of_by_theme: dict[str, dt.date],
+    options: RunOptions,
+    reporter: Reporter,
+) -> list[ThemeOutcome]:
+    from concepttrack.prices.frame import PriceFrame
+
+    jobs = []
+    for theme in themes:
+        wanted = [*theme.symbols, theme.benchmark]
+        subset = PriceFrame(frame.source, {s: frame.get(s) for s in wanted})
+        jobs.append(
+            _Job(
+                theme,
+                subset,
+                as_of_by_theme[theme.id],
+                _formats(options),
+                options.out_dir,
+                options.templates_dir,
+            )
+        )
+    if options.jobs > 1 and len(jobs) > 1:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+        with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
+            outcomes = list(pool.map(render_one, jobs))
+    else:
+        outcomes = [render_one(job) for job in jobs]
+    for outcome in outcomes:
+        reporter.info(f"{outcome.theme_id}: {outcome.status} ({outcome.seconds:.2f} s)")
+    return outcomes
+
+
+def render_one(job: _Job) -> ThemeOutcome:
+    """Snapshot, compare with the previous note, render; errors become an outcome."""
+    from concepttrack import archive
+    from concepttrack.analytics.changes import since_last_note
+    from concepttrack.analytics.snapshot import build_snapshot
+    from concepttrack.calendar import sessions
+    from concepttrack.render import render_note
+
+    began = time.perf_counter()
+    theme, as_of = job.theme, job.as_of
+    if theme.event_date > as_of:
+        return ThemeOutcome(
+            theme.id,
+            "no-data",
+            as_of,
+            message=f"the event ({theme.event_date}) is after the as-of session ({as_of}); "
+            "there is nothing to track yet",
+        )
+    try:
+        exchange = theme_exchange(theme)
+        calendar = sessions(exchange, history_start(theme, as_of), as_of)
+        snapshot = build_snapshot(theme, job.frame, as_of, calendar)
+    except ConcepttrackError as exc:
+        return ThemeOutcome(theme.id, "no-data", as_of, message=exc.message)
+    stale = [s.symbol for s in snapshot.statuses if s.status == "stale"]
+    missing = [s.symbol for s in snapshot.statuses if s.status == "missing"]
+    usable = [s for s in snapshot.stocks if s.status.status != "missing" and s.in_basket]
+    if not usable or snapshot.basket.base_session is None:
+        return ThemeOutcome(
+            theme.id,
+            "no-data",
+            as_of,
+            stale=stale,
+            missing=missing,
+            message="no constituent has prices at the event base session; note not written",
+            seconds=time.perf_counter() - began,
+        )
+    previous = archive.previous_note(job.out_dir, theme.id, before=as_of)
+    since = since_last_note(previous, snapshot, theme) if previous else None
+    try:
+        files = render_note(
+            theme,
+            snapshot,
+            formats=job.formats,
+            out_dir=job.out_dir,
+            templates_dir=job.templates_dir,
+            since_last=since,
+        )
+    except RenderError as exc:
+        return ThemeOutcome(
+            theme.id,
+            "render-error",
+            as_of,
+            stale=stale,
+            missing=missing,
+            message=exc.message,
+            seconds=time.perf_counter() - began,
+        )
+    status: OutcomeStatus = "incomplete" if missing else "stale" if stale else "ok"
+    message = None
+    if missing:
+        message = f"no data for {', '.join(missing)}"
+    elif stale:
+        message = f"stale data for {', '.join(stale)}"
+    return ThemeOutcome(
+        theme.id,
+        status,
+        as_of,
+        files=files,
+        stale=stale,
+        missing=missing,
+        message=message,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _write_index(out_dir: Path, themes: Sequence[Theme]) -> None:
+    from concepttrack import archive
+
+    archive.write_index(out_dir, [theme.id for theme in themes])

@@ -1,0 +1,83 @@
+"""The golden Markdown note: the Sora theme on a fixed, generated CSV dataset.
+
+Regenerate after an intended change to the note with ``./tasks golden`` (which runs
+``python -m tests.golden --write``), then review the diff of the golden file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = REPO / "tests" / "golden" / "sora-compute-2024-03-01.md"
+AS_OF = dt.date(2024, 3, 1)
+SYMBOLS = {"9888.HK": 110.0, "0763.HK": 18.0, "0941.HK": 68.0, "0728.HK": 4.2, "^HSI": 16500.0}
+
+
+def write_dataset(folder: Path) -> None:
+    """Deterministic classic-layout CSVs (with Adj Close) on real HKEX sessions."""
+    from concepttrack.calendar import sessions
+
+    days = sessions("XHKG", dt.date(2022, 11, 1), AS_OF)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, (symbol, level) in enumerate(SYMBOLS.items(), start=1):
+        lines = ["Date,Open,High,Low,Close,Adj Close,Volume"]
+        for i, day in enumerate(days):
+            drift = 1 + 0.0004 * number * i / 10
+            wave = 1 + 0.03 * math.sin(i / (5 + number)) + 0.01 * math.cos(i / 2.7)
+            close = round(level * drift * wave, 3)
+            adj = round(close * (0.97 if i < 200 else 1.0), 3)
+            volume = 1_000_000 * number + (i * 7919) % 500_000
+            lines.append(
+                f"{day.date()},{close * 0.995:.3f},{close * 1.01:.3f},{close * 0.99:.3f},"
+                f"{close},{adj},{volume}"
+            )
+        (folder / f"{symbol}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def render_markdown() -> str:
+    """Render the Sora note as Markdown from the fixed dataset; return its text."""
+    from concepttrack import pipeline
+    from concepttrack.themes import load_themes
+
+    theme = load_themes(REPO / "themes.yaml").get("sora-compute")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_dataset(root / "prices")
+        options = pipeline.RunOptions(
+            formats=("md",),
+            out_dir=root / "reports",
+            source=f"csv:{root / 'prices'}",
+            cache_path=root / "cache.sqlite",
+            as_of=AS_OF,
+        )
+        result = pipeline.run([theme], options)
+        if result.exit_code != 0:
+            raise SystemExit(f"golden run failed: {result.outcomes}")
+        text = (root / "reports" / theme.id / f"{AS_OF.isoformat()}.md").read_text("utf-8")
+    # The CSV folder is a temporary path; keep the golden file independent of it.
+    return text.replace(str(root / "prices"), "<prices>")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="overwrite the golden file")
+    args = parser.parse_args(argv)
+    text = render_markdown()
+    if args.write:
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(text, encoding="utf-8")
+        print(f"wrote {GOLDEN}")
+        return 0
+    same = GOLDEN.exists() and GOLDEN.read_text(encoding="utf-8") == text
+    print("golden file is up to date" if same else "golden file differs; run ./tasks golden")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""The daily run end to end on demo and CSV prices: files, archive, exit codes, locking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from concepttrack import pipeline
+from concepttrack.archive import RunLock
+from concepttrack.cli import app
+from concepttrack.errors import EXIT_DATA, EXIT_LOCKED, EXIT_OK, LockError
+from concepttrack.themes import ThemeBook, parse_themes
+from tests.conftest import REPO
+
+HK = ZoneInfo("Asia/Hong_Kong")
+
+BOOK = """\
+themes:
+  - id: alpha
+    title: Alpha theme
+    title_zh: 阿尔法
+    thesis: A thesis.
+    event: {date: 2024-02-16, title: The news}
+    stocks:
+      - {code: "09888", name: Baidu, name_zh: 百度集团-SW, rationale: Cloud.}
+      - {code: "00763", name: ZTE, name_zh: 中兴通讯, rationale: Servers.}
+  - id: beta
+    title: Beta theme
+    thesis: Another thesis.
+    event: {date: 2024-01-10, title: Other news}
+    stocks:
+      - {code: "00941", name: China Mobile, rationale: Network.}
+      - {code: "00728", name: China Telecom, rationale: Racks.}
+"""
+
+
+@pytest.fixture
+def book() -> ThemeBook:
+    return parse_themes(BOOK, "book.yaml")
+
+
+def options(tmp_path: Path, **overrides: object) -> pipeline.RunOptions:
+    values: dict[str, object] = {
+        "formats": ("md", "json"),
+        "out_dir": tmp_path / "reports",
+        "source": "demo",
+        "cache_path": tmp_path / "cache.sqlite",
+        "as_of": dt.date(2024, 3, 1),
+    }
+    values.update(overrides)
+    return pipeline.RunOptions(**values)  # type: ignore[arg-type]
+
+
+def note_files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "runs" not in path.parts and not path.is_symlink()
+    }
+
+
+def test_run_writes_dated_notes_latest_and_index(tmp_path: Path, book: ThemeBook) -> None:
+    result = pipeline.run(list(book), options(tmp_path))
+    assert result.exit_code == EXIT_OK
+    assert [o.status for o in result.outcomes] == ["ok", "ok"]
+    reports = tmp_path / "reports"
+    for theme_id in ("alpha", "beta"):
+        assert (reports / theme_id / "2024-03-01.md").is_file()
+        note = json.loads((reports / theme_id / "2024-03-01.json").read_text(encoding="utf-8"))
+        assert note["snapshot"]["as_of"] == "2024-03-01"
+        assert note["snapshot"]["demo"] is True
+        assert (reports / theme_id / "latest.md").resolve() == (
+            reports / theme_id / "2024-03-01.md"
+        ).resolve()
+    index = (reports / "index.md").read_text(encoding="utf-8")
+    assert "alpha" in index
+    assert "beta" in index
+    runs = list((reports / "runs").glob("*.json"))
+    assert len(runs) == 1
+    record = json.loads(runs[0].read_text(encoding="utf-8"))
+    assert [t["status"] for t in record["themes"]] == ["ok", "ok"]
+
+
+def test_rerun_is_skipped_then_forced_rerun_is_byte_identical(
+    tmp_path: Path, book: ThemeBook
+) -> None:
+    first = pipeline.run(list(book), options(tmp_path, formats=("md", "html", "json")))
+    assert first.exit_code == EXIT_OK
+    before = note_files(tmp_path / "reports")
+    again = pipeline.run(list(book), options(tmp_path, formats=("md", "html", "json")))
+    assert [o.status for o in again.outcomes] == ["skipped", "skipped"]
+    forced = pipeline.run(list(book), options(tmp_path, formats=("md", "html", "json"), force=True))
+    assert [o.status for o in forced.outcomes] == ["ok", "ok"]
+    after = note_files(tmp_path / "reports")
+    assert before.keys() == after.keys()
+    changed = [name for name in before if before[name] != after[name] and name != "index.md"]
+    assert changed == []
+
+
+def test_jobs_two_equals_jobs_one(tmp_path: Path, book: ThemeBook) -> None:
+    one = pipeline.run(list(book), options(tmp_path / "one", formats=("md", "html", "json")))
+    two = pipeline.run(
+        list(book), options(tmp_path / "two", formats=("md", "html", "json"), jobs=2)
+    )
+    assert one.exit_code == two.exit_code == EXIT_OK
+    assert note_files(tmp_path / "one" / "reports") == note_files(tmp_path / "two" / "reports")
+
+
+def test_non_session_day_uses_last_session_and_skips_existing(
+    tmp_path: Path, book: ThemeBook
+) -> None:
+    saturday = dt.datetime(2024, 3, 2, 18, 30, tzinfo=HK)
+    result = pipeline.run(list(book), options(tmp_path, as_of=None, now=saturday))
+    assert {o.as_of for o in result.outcomes} == {dt.date(2024, 3, 1)}
+    sunday = dt.datetime(2024, 3, 3, 18, 30, tzinfo=HK)
+    again = pipeline.run(list(book), options(tmp_path, as_of=None, now=sunday))
+    assert [o.status for o in again.outcomes] == ["skipped", "skipped"]
+    assert again.outcomes[0].message == "note for 2024-03-01 already exists; --force re-renders"
+
+
+def test_before_the_close_the_note_is_for_the_previous_session(
+    tmp_path: Path, book: ThemeBook
+) -> None:
+    monday_noon = dt.datetime(2024, 3, 4, 12, 0, tzinfo=HK)
+    result = pipeline.run(list(book)[:1], options(tmp_path, as_of=None, now=monday_noon))
+    assert result.outcomes[0].as_of == dt.date(2024, 3, 1)
+
+
+def _write_csv(folder: Path, symbol: str, start: dt.date, end: dt.date, price: float) -> None:
+    from concepttrack.calendar import sessions
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["Date,Open,High,Low,Close,Adj Close,Volume"]
+    for i, day in enumerate(sessions("XHKG", start, end)):
+        close = price * (1 + 0.001 * (i % 7 - 3))
+        lines.append(f"{day.date()},{close},{close * 1.01},{close * 0.99},{close},{close},100000")
+    (folder / f"{symbol}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_theme_with_unknown_symbol_exits_3_while_others_are_written(tmp_path: Path) -> None:
+    text = BOOK.replace('"00728"', '"09999"')
+    book = parse_themes(text, "book.yaml")
+    prices = tmp_path / "prices"
+    for symbol in ("9888.HK", "0763.HK", "0941.HK", "^HSI"):
+        _write_csv(prices, symbol, dt.date(2022, 11, 1), dt.date(2024, 2, 29), 50.0)
+    result = pipeline.run(
+        list(book), options(tmp_path, source=f"csv:{prices}", as_of=dt.date(2024, 2, 29))
+    )
+    assert result.exit_code == EXIT_DATA
+    alpha, beta = result.outcomes
+    assert alpha.status == "ok"
+    assert beta.status == "incomplete"
+    assert beta.missing == ["9999.HK"]
+    assert (tmp_path / "reports" / "beta" / "2024-02-29.md").is_file()
+
+
+def test_since_last_note_on_consecutive_sessions(tmp_path: Path, book: ThemeBook) -> None:
+    pipeline.run(list(book)[:1], options(tmp_path, as_of=dt.date(2024, 2, 29)))
+    pipeline.run(list(book)[:1], options(tmp_path, as_of=dt.date(2024, 3, 1)))
+    first = json.loads((tmp_path / "reports/alpha/2024-02-29.json").read_text(encoding="utf-8"))
+    second = json.loads((tmp_path / "reports/alpha/2024-03-01.json").read_text(encoding="utf-8"))
+    assert first["since_last_note"] is None
+    since = second["since_last_note"]
+    assert since["previous_as_of"] == "2024-02-29"
+    level_then = first["snapshot"]["basket"]["level"]
+    level_now = second["snapshot"]["basket"]["level"]
+    assert since["basket_change"] == pytest.approx(level_now / level_then - 1, abs=1e-12)
+    md = (tmp_path / "reports/alpha/2024-03-01.md").read_text(encoding="utf-8")
+    assert "Since the last note" in md
+
+
+def test_lock_held_exits_with_lock_code(tmp_path: Path, book: ThemeBook) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    with RunLock(reports):
+        with pytest.raises(LockError):
+            pipeline.run(list(book), options(tmp_path))
+        result = CliRunner().invoke(
+            app,
+            [
+                "--themes",
+                str(REPO / "themes.yaml"),
+                "report",
+                "sora-compute",
+                "--source",
+                "demo",
+                "--out",
+                str(reports),
+                "--cache",
+                str(tmp_path / "c.sqlite"),
+                "--as-of",
+                "2024-03-01",
+            ],
+        )
+    assert result.exit_code == EXIT_LOCKED
+    assert result.stderr.startswith("error: another concepttrack run")
+
+
+def test_cli_report_demo_pdf(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "--themes",
+            str(REPO / "themes.yaml"),
+            "report",
+            "sora-compute",
+            "--source",
+            "demo",
+            "--out",
+            str(tmp_path / "reports"),
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+            "--as-of",
+            "2024-03-01",
+        ],
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    pdf = tmp_path / "reports/sora-compute/2024-03-01.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert str(pdf) in result.stdout
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_leaves_no_partial_note(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    command = [
+        sys.executable,
+        "-m",
+        "concepttrack",
+        "--themes",
+        str(REPO / "themes.yaml"),
+        "report",
+        "--all",
+        "--source",
+        "demo",
+        "--format",
+        "md,pdf,html",
+        "--out",
+        str(reports),
+        "--cache",
+        str(tmp_path / "c.sqlite"),
+        "--as-of",
+        "2025-03-03",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(reports.glob("*/*.json")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for path in reports.rglob("*"):
+        if path.is_file() and not path.name.startswith("."):
+            assert path.stat().st_size > 0, path
+            if path.suffix == ".json" and path.parent.name != "runs":
+                json.loads(path.read_text(encoding="utf-8"))
+            if path.suffix == ".pdf":
+                assert path.read_bytes().rstrip().endswith(b"%%EOF"), path
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert done.returncode == EXIT_OK, done.stderr
+    leftovers = [p for p in reports.rglob(".*.tmp")]
+    assert leftovers == []
