@@ -89,6 +89,10 @@ def test_run_writes_dated_notes_latest_and_index(tmp_path: Path, book: ThemeBook
     assert len(runs) == 1
     record = json.loads(runs[0].read_text(encoding="utf-8"))
     assert [t["status"] for t in record["themes"]] == ["ok", "ok"]
+    # Both themes' symbols came from one batched request to the source.
+    assert record["source_requests"] == 1
+    warm = pipeline.run(list(book), options(tmp_path, force=True))
+    assert warm.source_requests == 0
 
 
 def test_rerun_is_skipped_then_forced_rerun_is_byte_identical(

@@ -300,6 +300,7 @@ def _run(
         result = RunResult([], options.source, strict=options.strict)
         if todo:
             frame = _fetch(todo, as_of_by_theme, options, reporter, result, log)
+            result.source_requests = frame.fetch_rounds if frame is not None else None
             if frame is None:
                 for theme in todo:
                     outcomes[theme.id] = ThemeOutcome(

@@ -215,6 +215,7 @@ class _Loader:
         #: Informational problems the source reported for symbols it did answer.
         self.notes: dict[str, str] = {}
         self.asked: set[str] = set()
+        self.rounds = 0
 
     def run_round(self, plans: dict[str, _Plan], cached: dict[str, Coverage]) -> dict[str, _Plan]:
         """Fetch every planned symbol in one call; returns symbols needing a full re-fetch."""
@@ -227,6 +228,7 @@ class _Loader:
             f"{self.source.label}: fetching {count} symbol{'s' if count != 1 else ''}, "
             f"{start.isoformat()} to {end.isoformat()}"
         )
+        self.rounds += 1
         answers = self.source.fetch(list(plans), start, end)
         self.asked.update(plans)
         again: dict[str, _Plan] = {}
@@ -374,7 +376,7 @@ def load_prices(
             hint=f"Run once without --offline to fetch them, or pass the --source "
             f"you fetched with (cache: {store_path}).",
         )
-    return PriceFrame(source=source.name, histories=histories)
+    return PriceFrame(source=source.name, histories=histories, fetch_rounds=loader.rounds)
 
 
 def _staleness(

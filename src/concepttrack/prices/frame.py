@@ -103,6 +103,8 @@ class PriceFrame:
 
     source: str
     histories: dict[str, SymbolHistory] = field(default_factory=dict)
+    #: How many batched requests to the source this load made (0 on a warm cache).
+    fetch_rounds: int = 0
 
     def get(self, symbol: str) -> SymbolHistory:
         """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""
