@@ -110,7 +110,7 @@ def main() -> None:
             write_book(book, count)
             out = root / f"all-{count}"
             base = [*ct, "--themes", str(book)]
-            timed([*base, "prices", "fetch", "--all", "--source", "demo"], env)
+            timed([*base, "prices", "fetch", "--all", "--source", "demo", "--as-of", AS_OF], env)
             command = [
                 *base,
                 "report",

@@ -98,12 +98,13 @@ def test_run_writes_dated_notes_latest_and_index(tmp_path: Path, book: ThemeBook
 def test_rerun_is_skipped_then_forced_rerun_is_byte_identical(
     tmp_path: Path, book: ThemeBook
 ) -> None:
-    first = pipeline.run(list(book), options(tmp_path, formats=("md", "html", "json")))
+    formats = ("md", "pdf", "html", "json")
+    first = pipeline.run(list(book), options(tmp_path, formats=formats))
     assert first.exit_code == EXIT_OK
     before = note_files(tmp_path / "reports")
-    again = pipeline.run(list(book), options(tmp_path, formats=("md", "html", "json")))
+    again = pipeline.run(list(book), options(tmp_path, formats=formats))
     assert [o.status for o in again.outcomes] == ["skipped", "skipped"]
-    forced = pipeline.run(list(book), options(tmp_path, formats=("md", "html", "json"), force=True))
+    forced = pipeline.run(list(book), options(tmp_path, formats=formats, force=True))
     assert [o.status for o in forced.outcomes] == ["ok", "ok"]
     after = note_files(tmp_path / "reports")
     assert before.keys() == after.keys()
@@ -112,10 +113,9 @@ def test_rerun_is_skipped_then_forced_rerun_is_byte_identical(
 
 
 def test_jobs_two_equals_jobs_one(tmp_path: Path, book: ThemeBook) -> None:
-    one = pipeline.run(list(book), options(tmp_path / "one", formats=("md", "html", "json")))
-    two = pipeline.run(
-        list(book), options(tmp_path / "two", formats=("md", "html", "json"), jobs=2)
-    )
+    formats = ("md", "pdf", "html", "json")
+    one = pipeline.run(list(book), options(tmp_path / "one", formats=formats))
+    two = pipeline.run(list(book), options(tmp_path / "two", formats=formats, jobs=2))
     assert one.exit_code == two.exit_code == EXIT_OK
     assert note_files(tmp_path / "one" / "reports") == note_files(tmp_path / "two" / "reports")
 
@@ -274,3 +274,57 @@ def test_sigkill_mid_run_leaves_no_partial_note(tmp_path: Path) -> None:
     assert done.returncode == EXIT_OK, done.stderr
     leftovers = [p for p in reports.rglob(".*.tmp")]
     assert leftovers == []
+
+
+def _report_command(tmp_path: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "concepttrack",
+        "--themes",
+        str(REPO / "themes.yaml"),
+        "report",
+        "--all",
+        "--source",
+        "demo",
+        "--format",
+        "md,pdf",
+        "--out",
+        str(tmp_path / "reports"),
+        "--cache",
+        str(tmp_path / "c.sqlite"),
+        "--as-of",
+        "2025-03-03",
+        *extra,
+    ]
+
+
+@pytest.mark.slow
+def test_two_concurrent_runs_on_one_reports_folder(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    first = subprocess.Popen(
+        _report_command(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    lock = tmp_path / "reports" / ".concepttrack.lock"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if lock.exists() and f"pid {first.pid}" in lock.read_text(encoding="utf-8"):
+            break
+        time.sleep(0.02)
+    refused = subprocess.run(_report_command(tmp_path), env=env, capture_output=True, text=True)
+    waited = subprocess.run(
+        _report_command(tmp_path, "--wait", "120"), env=env, capture_output=True, text=True
+    )
+    first.communicate(timeout=120)
+    assert first.returncode == EXIT_OK
+    assert refused.returncode == EXIT_LOCKED
+    assert refused.stderr.startswith(f"error: another concepttrack run (pid {first.pid}, started ")
+    assert "hint: Let that run finish, or pass --wait SECONDS" in refused.stderr
+    # The waiting run went after the first finished and found every note complete.
+    assert waited.returncode == EXIT_OK, waited.stderr
+    assert "already written, skipped" in waited.stdout
+    for path in (tmp_path / "reports").glob("*/2025-03-03.*"):
+        data = path.read_bytes()
+        assert data, path
+        if path.suffix == ".pdf":
+            assert data.rstrip().endswith(b"%%EOF")

@@ -18,7 +18,14 @@ from typer.core import TyperGroup
 
 from concepttrack import __version__
 from concepttrack.cli_prices import cache_app, prices_app
-from concepttrack.cli_support import AppState, app_state, console, err_console, load_book
+from concepttrack.cli_support import (
+    AppState,
+    app_state,
+    configure_logging,
+    console,
+    err_console,
+    load_book,
+)
 from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, ConcepttrackError
 
 
@@ -104,6 +111,7 @@ def root(
 ) -> None:
     """Dated concept-stock tracking notes for Hong Kong investment themes."""
     ctx.obj = AppState(themes=themes, debug=debug)
+    configure_logging(debug)
 
 
 # --- themes ----------------------------------------------------------------------------
@@ -230,28 +238,33 @@ def report(
     cache: Annotated[
         Path | None, typer.Option(help="SQLite price cache [default: user cache folder].")
     ] = None,
-    offline: Annotated[bool, typer.Option(help="Use cached prices only.")] = False,
-    refresh: Annotated[bool, typer.Option(help="Re-fetch prices even if cached.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Re-fetch prices even if cached.")
+    ] = False,
     templates: Annotated[
         Path | None, typer.Option(help="Folder of templates overriding the built-in ones.")
     ] = None,
     force: Annotated[
-        bool, typer.Option(help="Re-render notes that already exist for the session.")
+        bool, typer.Option("--force", help="Re-render notes that already exist for the session.")
     ] = False,
     jobs: Annotated[int, typer.Option(min=1, max=32, help="Render in N processes.")] = 1,
     wait: Annotated[
         float, typer.Option(min=0, help="Seconds to wait for another run's lock.")
     ] = 0.0,
-    strict: Annotated[bool, typer.Option(help="Treat stale data as an error (exit 3).")] = False,
-    quiet: Annotated[bool, typer.Option(help="Print only problems (for cron).")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat stale data as an error (exit 3).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only problems (for cron).")] = False,
     log_file: Annotated[
         Path | None, typer.Option(help="Append timestamped log lines to this file.")
     ] = None,
     fallback_demo: Annotated[
         bool,
         typer.Option(
+            "--fallback-demo",
             help="If the price source cannot be reached at all, use labelled demo prices "
-            "(for first-run demos; cron should not use this)."
+            "(for first-run demos; cron should not use this).",
         ),
     ] = False,
 ) -> None:

@@ -6,6 +6,7 @@ Command modules (``cli.py`` and the sub-apps it registers) read the global
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,3 +50,22 @@ def load_book(ctx: typer.Context) -> ThemeBook:
 def is_terminal() -> bool:
     """True when stdout is an interactive terminal (progress bars, tables)."""
     return sys.stdout.isatty()
+
+
+class ConsoleLogHandler(logging.Handler):
+    """Shows the library's warnings (missing CJK font, skipped files) on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = record.levelname.lower()
+        err_console.print(f"{level}: {record.getMessage()}", markup=False, highlight=False)
+
+
+def configure_logging(debug: bool) -> None:
+    """Route concepttrack's log records to stderr once: warnings, or everything with --debug."""
+    logger = logging.getLogger("concepttrack")
+    handler = next((h for h in logger.handlers if isinstance(h, ConsoleLogHandler)), None)
+    if handler is None:
+        handler = ConsoleLogHandler()
+        logger.addHandler(handler)
+    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
