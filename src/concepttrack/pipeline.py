@@ -421,6 +421,8 @@ class _Job:
     formats: tuple[str, ...]
     out_dir: Path
     templates_dir: Path | None
+    #: Draw charts in a forked process (only when rendering one note at a time).
+    parallel_charts: bool = False
 
 
 def _render_all(
@@ -444,6 +446,7 @@ def _render_all(
                 _formats(options),
                 options.out_dir,
                 options.templates_dir,
+                parallel_charts=options.jobs == 1,
             )
         )
     if options.jobs > 1 and len(jobs) > 1:
@@ -506,6 +509,7 @@ def render_one(job: _Job) -> ThemeOutcome:
             out_dir=job.out_dir,
             templates_dir=job.templates_dir,
             since_last=since,
+            parallel_charts=job.parallel_charts,
         )
     except RenderError as exc:
         return ThemeOutcome(

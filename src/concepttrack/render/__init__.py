@@ -156,10 +156,13 @@ def render_note(
     out_dir: Path,
     templates_dir: Path | None = None,
     since_last: SinceLastNote | None = None,
+    parallel_charts: bool = False,
 ) -> list[Path]:
     """Write the note in each of ``formats``; returns the note files, in ``formats`` order.
 
     Chart PNGs for the Markdown go to ``<as-of>-assets/`` beside it (not in the list).
+    ``parallel_charts`` draws the charts in a forked process while this one loads
+    WeasyPrint (worth it when a core is idle; the bytes are the same either way).
     Raises UsageError for an unknown format and RenderError when a file cannot be made.
     """
     from markupsafe import Markup
@@ -181,10 +184,21 @@ def render_note(
 
     charts: list[Chart] = []
     if any(f in wanted for f in ("md", "html", "pdf")):
-        from concepttrack.render.charts import render_charts
+        from concepttrack.render.charts import ChartJob
 
         labels = {s.symbol: f"{s.name} {s.display_code}" for s in theme.stocks}
-        charts = render_charts(theme, snapshot, labels=labels, benchmark_name=note.benchmark_name)
+        job = ChartJob(
+            theme,
+            snapshot,
+            labels=labels,
+            benchmark_name=note.benchmark_name,
+            in_child=parallel_charts and "pdf" in wanted,
+        )
+        if "pdf" in wanted:
+            from concepttrack.render.pdf import preload
+
+            preload()
+        charts = job.result()
 
     if "md" in wanted:
         env = make_environment(templates_dir, markdown=True)

@@ -95,6 +95,14 @@ _MIME_BY_SUFFIX = {
 }
 
 
+def preload() -> None:
+    """Import WeasyPrint now (about half a second), e.g. while charts draw elsewhere."""
+    try:
+        import weasyprint  # noqa: F401
+    except Exception:
+        LOG.debug("weasyprint failed to import", exc_info=True)
+
+
 def make_url_fetcher(allowed_dirs: Sequence[Path] = (PACKAGE_TEMPLATES,)) -> URLFetcher:
     """A weasyprint URLFetcher serving ``data:``, files in ``allowed_dirs`` and system fonts."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
