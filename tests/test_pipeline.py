@@ -328,3 +328,33 @@ def test_two_concurrent_runs_on_one_reports_folder(tmp_path: Path) -> None:
         assert data, path
         if path.suffix == ".pdf":
             assert data.rstrip().endswith(b"%%EOF")
+
+
+def test_offline_with_an_empty_cache_says_what_to_do(tmp_path: Path) -> None:
+    cache = tmp_path / "empty.sqlite"
+    result = CliRunner().invoke(
+        app,
+        [
+            "--themes",
+            str(REPO / "themes.yaml"),
+            "report",
+            "sora-compute",
+            "--offline",
+            "--cache",
+            str(cache),
+            "--out",
+            str(tmp_path / "reports"),
+            "--as-of",
+            "2024-03-01",
+        ],
+    )
+    assert result.exit_code == EXIT_DATA
+    assert result.stderr == (
+        "error: no cached Yahoo prices for 9888.HK, 0763.HK, 0941.HK, 0728.HK, ^HSI "
+        "between 2023-01-26 and 2024-03-01\n"
+        "hint: Run once without --offline to fetch them, or pass the --source you fetched "
+        f"with (cache: {cache}).\n"
+        "sora-compute: no prices from the cache (see above); note not written\n"
+    )
+    assert "Traceback" not in result.output
+    assert not list((tmp_path / "reports").glob("sora-compute/*"))

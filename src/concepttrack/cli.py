@@ -209,7 +209,9 @@ def _parse_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2024-02-16") from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date like 2024-02-16", param_hint="'--as-of'"
+        ) from None
 
 
 @app.command(epilog=EXIT_CODES_HELP)

@@ -145,6 +145,9 @@ class Reporter:
     def warn(self, message: str) -> None:
         """Something the user should know about but that did not stop the run."""
 
+    def error(self, message: str, hint: str | None = None) -> None:
+        """Something that stopped part of the run; said once, even with --quiet."""
+
     def summary(self, result: RunResult) -> None:
         """The end-of-run summary."""
 
@@ -165,6 +168,13 @@ class ConsoleReporter(Reporter):
         from concepttrack.cli_support import err_console
 
         err_console.print(f"warning: {message}", markup=False)
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        from concepttrack.cli_support import err_console
+
+        err_console.print(f"error: {message}", markup=False)
+        if hint:
+            err_console.print(f"hint: {hint}", markup=False)
 
     def summary(self, result: RunResult) -> None:
         from rich.table import Table
@@ -302,12 +312,13 @@ def _run(
             frame = _fetch(todo, as_of_by_theme, options, reporter, result, log)
             result.source_requests = frame.fetch_rounds if frame is not None else None
             if frame is None:
+                where = "the cache" if options.offline else options.source
                 for theme in todo:
                     outcomes[theme.id] = ThemeOutcome(
                         theme.id,
                         "no-data",
                         as_of_by_theme[theme.id],
-                        message=result.fallback_reason,
+                        message=f"no prices from {where} (see above); note not written",
                     )
             else:
                 for outcome in _render_all(todo, frame, as_of_by_theme, options, reporter):
@@ -381,7 +392,8 @@ def _fetch(
             symbols.setdefault(symbol, None)
     start = min(history_start(theme, as_of_by_theme[theme.id]) for theme in themes)
     end = max(as_of_by_theme.values())
-    reporter.info(f"prices: {len(symbols)} symbols from {options.source}, {start} to {end}")
+    origin = f"the cache ({options.source})" if options.offline else options.source
+    reporter.info(f"prices: {len(symbols)} symbols from {origin}, {start} to {end}")
     try:
         return load_prices(
             list(symbols),
@@ -393,11 +405,10 @@ def _fetch(
             refresh=options.refresh,
         )
     except SourceError as exc:
-        reason = exc.message + (f" ({exc.hint})" if exc.hint else "")
         if not options.fallback_demo or options.source == "demo":
-            result.fallback_reason = reason
-            reporter.warn(reason)
-            _log(log, "error", reason)
+            reporter.error(exc.message, exc.hint)
+            result.fallback_reason = exc.message
+            _log(log, "error", exc.message)
             return None
         why = f"{options.source} prices unavailable ({exc.message}); using labelled DEMO prices"
         reporter.warn(why)
