@@ -58,6 +58,23 @@ _DATED_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|pdf|html|json)$")
 _ASSETS_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2})-assets$")
 # Temporary names left by a killed run: fsutil's ".<name>.<random>.tmp" and our symlinks'.
 _LEFTOVER = re.compile(r"^\..+\.tmp$")
+
+#: Descriptors of the locks this process holds. A forked child (a chart process, a
+#: --jobs worker) inherits them, and flock stays held while any copy is open; so each
+#: child closes its copies at once. Then a SIGKILLed run frees the lock even while
+#: one of its children is still finishing.
+_HELD_LOCK_FDS: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    # Close, never LOCK_UN: unlocking would release the parent's lock too.
+    for fd in list(_HELD_LOCK_FDS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCK_FDS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
 _LOCK_PID = re.compile(r"^pid (\d+)$", re.MULTILINE)
 _LOCK_STARTED = re.compile(r"^started (\S+)$", re.MULTILINE)
 
@@ -145,6 +162,7 @@ class RunLock:
                 raise self._locked_error(holder)
             time.sleep(min(self.poll_seconds, remaining))
         self._fd = fd
+        _HELD_LOCK_FDS.add(fd)
         try:
             stamp = f"pid {os.getpid()}\nstarted {_iso_utc(self._now())}\n".encode()
             os.ftruncate(fd, 0)
@@ -158,6 +176,9 @@ class RunLock:
         fd, self._fd = self._fd, None
         if fd is None:
             return
+        if fd not in _HELD_LOCK_FDS:
+            return  # inherited across fork and already closed there; not ours to release
+        _HELD_LOCK_FDS.discard(fd)
         try:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)

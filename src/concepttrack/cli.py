@@ -25,6 +25,8 @@ from concepttrack.cli_support import (
     console,
     err_console,
     load_book,
+    parse_date,
+    select_themes,
 )
 from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, ConcepttrackError
 
@@ -203,17 +205,6 @@ def themes_check(
 # --- reports ---------------------------------------------------------------------------
 
 
-def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date like 2024-02-16", param_hint="'--as-of'"
-        ) from None
-
-
 @app.command(epilog=EXIT_CODES_HELP)
 def report(
     ctx: typer.Context,
@@ -272,22 +263,14 @@ def report(
 ) -> None:
     """Write dated concept-stock notes for themes (or --all) into the reports folder."""
     from concepttrack import pipeline, settings
-    from concepttrack.errors import UsageError
 
-    if all_themes and theme_ids:
-        raise UsageError("give theme ids or --all, not both")
-    if not all_themes and not theme_ids:
-        raise UsageError(
-            "no theme given", hint="Name a theme (see `concepttrack themes list`) or use --all."
-        )
-    book = load_book(ctx)
-    selected = list(book) if all_themes else book.select(theme_ids or [])
+    selected = select_themes(ctx, theme_ids, all_themes)
     options = pipeline.RunOptions(
         formats=pipeline.parse_formats(formats),
         out_dir=settings.reports_dir(out),
         source=settings.source_spec(source),
         cache_path=settings.cache_path(cache),
-        as_of=_parse_date(as_of),
+        as_of=parse_date(as_of, "--as-of"),
         offline=offline,
         refresh=refresh,
         templates_dir=templates,

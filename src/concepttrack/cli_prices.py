@@ -20,8 +20,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from concepttrack import settings
-from concepttrack.cli_support import console, is_terminal, load_book
-from concepttrack.errors import SourceError, UsageError
+from concepttrack.cli_support import console, is_terminal, parse_date, select_themes
+from concepttrack.errors import SourceError
 
 if TYPE_CHECKING:
     from concepttrack.prices.frame import PriceFrame
@@ -56,15 +56,6 @@ AsOfOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date like 2024-02-16") from None
 
 
 @contextmanager
@@ -125,22 +116,16 @@ def fetch(
     """Fetch (into the cache) the prices that notes for these themes need."""
     from concepttrack import pipeline
     from concepttrack.prices import load_prices
+    from concepttrack.themes import all_symbols
 
-    if all_themes and theme_ids:
-        raise UsageError("give theme ids or --all, not both")
-    if not all_themes and not theme_ids:
-        raise UsageError(
-            "no theme given", hint="Name a theme (see `concepttrack themes list`) or use --all."
-        )
-    book = load_book(ctx)
-    themes = list(book) if all_themes else book.select(theme_ids or [])
-    requested = _date(as_of, "--as-of")
+    themes = select_themes(ctx, theme_ids, all_themes)
+    requested = parse_date(as_of, "--as-of")
     as_of_by_theme = {
         t.id: pipeline.resolve_as_of(pipeline.theme_exchange(t), requested, None) for t in themes
     }
     start = min(pipeline.history_start(t, as_of_by_theme[t.id]) for t in themes)
     end = max(as_of_by_theme.values())
-    symbols = book.all_symbols(themes)
+    symbols = all_symbols(themes)
     with _progress(symbols) as progress:
         frame = load_prices(
             symbols,
@@ -202,7 +187,7 @@ def show(
             spec = cached[0].source
     spec = spec or settings.source_spec(None)
     exchange = calendar.exchange_for(yahoo_symbol)
-    requested = _date(as_of, "--as-of")
+    requested = parse_date(as_of, "--as-of")
     end = (
         calendar.session_on_or_before(exchange, requested)
         if requested is not None

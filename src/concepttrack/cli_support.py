@@ -6,6 +6,7 @@ Command modules (``cli.py`` and the sub-apps it registers) read the global
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from rich.console import Console
 from concepttrack import settings
 
 if TYPE_CHECKING:
-    from concepttrack.themes import ThemeBook
+    from concepttrack.themes import Theme, ThemeBook
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -45,6 +46,32 @@ def load_book(ctx: typer.Context) -> ThemeBook:
     from concepttrack.themes import load_themes
 
     return load_themes(settings.themes_path(app_state(ctx).themes))
+
+
+def select_themes(ctx: typer.Context, theme_ids: list[str] | None, all_themes: bool) -> list[Theme]:
+    """The themes a command was given by id, or every theme with ``--all``."""
+    from concepttrack.errors import UsageError
+
+    if all_themes and theme_ids:
+        raise UsageError("give theme ids or --all, not both")
+    if not all_themes and not theme_ids:
+        raise UsageError(
+            "no theme given", hint="Name a theme (see `concepttrack themes list`) or use --all."
+        )
+    book = load_book(ctx)
+    return list(book) if all_themes else book.select(theme_ids or [])
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """An ISO date given to ``option``; anything else is a usage error naming the option."""
+    from concepttrack.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date like 2024-02-16") from None
 
 
 def is_terminal() -> bool:

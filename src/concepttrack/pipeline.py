@@ -385,18 +385,16 @@ def _fetch(
 ) -> PriceFrame | None:
     """One batched fetch for every symbol of every theme; demo fallback if allowed."""
     from concepttrack.prices import load_prices
+    from concepttrack.themes import all_symbols
 
-    symbols: dict[str, None] = {}
-    for theme in themes:
-        for symbol in [*theme.symbols, theme.benchmark]:
-            symbols.setdefault(symbol, None)
+    symbols = all_symbols(themes)
     start = min(history_start(theme, as_of_by_theme[theme.id]) for theme in themes)
     end = max(as_of_by_theme.values())
     origin = f"the cache ({options.source})" if options.offline else options.source
     reporter.info(f"prices: {len(symbols)} symbols from {origin}, {start} to {end}")
     try:
         return load_prices(
-            list(symbols),
+            symbols,
             start=start,
             end=end,
             source=options.source,
@@ -416,7 +414,7 @@ def _fetch(
         result.fallback_reason = why
         result.source = "demo"
         return load_prices(
-            list(symbols),
+            symbols,
             start=start,
             end=end,
             source="demo",

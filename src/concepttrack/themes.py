@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -226,12 +226,17 @@ class ThemeBook:
         return [self.get(theme_id) for theme_id in theme_ids]
 
     def all_symbols(self, themes: list[Theme] | None = None) -> list[str]:
-        """Every stock and benchmark symbol of these themes, each once, in first-seen order."""
-        seen: dict[str, None] = {}
-        for theme in themes if themes is not None else self.themes:
-            for symbol in [*theme.symbols, theme.benchmark]:
-                seen.setdefault(symbol, None)
-        return list(seen)
+        """Every stock and benchmark symbol of these themes (default: all), each once."""
+        return all_symbols(themes if themes is not None else self.themes)
+
+
+def all_symbols(themes: Iterable[Theme]) -> list[str]:
+    """Every stock and benchmark symbol of ``themes``, each once, in first-seen order."""
+    seen: dict[str, None] = {}
+    for theme in themes:
+        for symbol in [*theme.symbols, theme.benchmark]:
+            seen.setdefault(symbol, None)
+    return list(seen)
 
 
 # --- loading -------------------------------------------------------------------------
