@@ -214,3 +214,9 @@ def test_file_errors(tmp_path: Path) -> None:
     with pytest.raises(ThemesFileError) as info:
         load_themes(latin)
     assert info.value.problems[0].format() == f"{latin}:2: is not UTF-8 text; save it as UTF-8"
+
+
+def test_reserved_theme_id() -> None:
+    assert problems_of(MINIMAL.replace("id: demo-theme", "id: runs")) == [
+        "t.yaml:2:9: themes[0].id: 'runs' is reserved: reports/runs/ holds the run records"
+    ]

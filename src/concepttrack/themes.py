@@ -30,6 +30,8 @@ from concepttrack.symbols import hkex_code, to_yahoo
 
 MAX_FILE_BYTES = 1_048_576
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+#: Folder names the reports folder uses for itself.
+RESERVED_IDS = frozenset({"runs"})
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -152,6 +154,8 @@ class Theme(_Model):
                 "must be lower-case letters, digits and hyphens, starting with a letter "
                 "or digit, at most 64 characters (it becomes a folder name)"
             )
+        if value in RESERVED_IDS:
+            raise ValueError(f"{value!r} is reserved: reports/{value}/ holds the run records")
         return value
 
     @field_validator("benchmark")
