@@ -19,6 +19,7 @@ import base64
 import datetime as dt
 import io
 import os
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -191,6 +192,20 @@ def _date_axis(ax: Any) -> None:
     ax.margins(x=0.01)
 
 
+#: Height of the two line charts (inches at 7 in wide): a page holds both with captions.
+LINE_CHART_HEIGHT_IN = 2.3
+
+
+def _mark_label(title: str, width: int = 32, lines: int = 2) -> str:
+    """An event label on at most two short lines, cut with an ellipsis only if longer."""
+    wrapped = textwrap.wrap(title, width=width, break_long_words=True)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    kept = wrapped[:lines]
+    kept[-1] = kept[-1][: width - 1].rstrip(" ,;:") + "…"
+    return "\n".join(kept)
+
+
 def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date) -> None:
     """Dashed line at the event, dotted lines at catalysts inside the plotted range."""
     marks = [(theme.event.date, theme.event.title, True)] + [
@@ -207,7 +222,7 @@ def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date) -> None:
             zorder=1,
         )
         # Rotated along the line, so close catalysts never overprint each other.
-        label = title if len(title) <= 34 else title[:33] + "…"
+        label = _mark_label(title)
         ax.annotate(
             label,
             xy=(date, 0.98),
@@ -245,7 +260,7 @@ def _basket_chart(theme: Theme, snapshot: ThemeSnapshot, benchmark_name: str) ->
     basket, benchmark = snapshot.series.basket, snapshot.series.benchmark
     if not _has(basket):
         return None
-    fig, ax = _figure(2.45)
+    fig, ax = _figure(LINE_CHART_HEIGHT_IN)
     ax.axhline(100, color="#c9ced4", linewidth=0.7, zorder=1)
     if _has(benchmark):
         ax.plot(
@@ -275,6 +290,17 @@ def _basket_chart(theme: Theme, snapshot: ThemeSnapshot, benchmark_name: str) ->
     )
 
 
+def _legend_columns(names: list[str], most: int = 4) -> int:
+    """Legend columns that fit the figure width, so no label runs off the right edge.
+
+    An entry is about 4.1 pt a character at 7.5 pt plus 30 pt of handle and gap; the
+    legend has about 470 pt (the figure width less the margins).
+    """
+    widest = max((len(name) for name in names), default=0) * 4.1 + 30
+    fit = max(1, int(470 // widest))
+    return max(1, min(most, len(names), fit))
+
+
 def _constituents_chart(
     theme: Theme, snapshot: ThemeSnapshot, labels: dict[str, str]
 ) -> Chart | None:
@@ -285,7 +311,7 @@ def _constituents_chart(
     ]
     if not drawn:
         return None
-    fig, ax = _figure(2.45)
+    fig, ax = _figure(LINE_CHART_HEIGHT_IN)
     ax.axhline(100, color="#c9ced4", linewidth=0.7, zorder=1)
     first = min(series.sessions[0] for _, series in drawn)
     last = max(series.sessions[-1] for _, series in drawn)
@@ -301,7 +327,8 @@ def _constituents_chart(
     _mark_events(ax, theme, first, last)
     _date_axis(ax)
     ax.set_ylabel("Rebased (event base = 100)")
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=min(4, len(drawn)))
+    names = [labels.get(symbol, symbol) for symbol, _ in drawn]
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=_legend_columns(names))
     return Chart(
         name="constituents",
         title="Constituents since the event",

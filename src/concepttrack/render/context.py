@@ -337,6 +337,29 @@ def source_label(source: str) -> str:
     return source
 
 
+_CSV_FOLDER = re.compile(r"CSV folder (\S+?)(?=[\s;,)]|$)")
+_ABS_PATH = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?(?:[/\\][^\s/\\;,()]+)+[/\\]?")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def reader_reason(reason: str) -> str:
+    """A data-status reason as a client may read it: no local paths, note-style dates.
+
+    ``no data from CSV folder /srv/data/hk-prices after 2025-07-18`` becomes
+    ``no data from CSV price files (hk-prices) after 18 Jul 2025``.
+    """
+
+    def _date(match: re.Match[str]) -> str:
+        try:
+            return fmt_date(dt.date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            return match[0]
+
+    text = _CSV_FOLDER.sub(lambda m: source_label(f"csv:{m[1]}"), reason)
+    text = _ABS_PATH.sub(lambda m: m[0].rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], text)
+    return _ISO_DATE.sub(_date, text)
+
+
 def stock_label(stock: Stock) -> str:
     """Short label for legends and sentences: ``ZTE (00763)``."""
     return f"{stock.name} ({stock.display_code})"
@@ -563,7 +586,7 @@ def _stock_note(figures: StockFigures | None, stock: Stock) -> StockNote:
     if figures is None:
         line = "No figures: the symbol is not in this snapshot."
     elif figures.status.status == "missing" or figures.last_close is None:
-        reason = f" ({figures.status.reason})" if figures.status.reason else ""
+        reason = f" ({reader_reason(figures.status.reason)})" if figures.status.reason else ""
         line = f"No prices for this stock{reason}; it is not in today's figures."
     else:
         stale = STALE_MARK if figures.status.status == "stale" else ""
@@ -764,7 +787,7 @@ def build_context(
             "symbol's last bar (date in the status column), not today's."
         )
     for symbol, reason in basket.excluded.items():
-        table_notes.append(f"{names.label(symbol)} is not in the basket: {reason}.")
+        table_notes.append(f"{names.label(symbol)} is not in the basket: {reader_reason(reason)}.")
 
     stock_figures = {f.symbol: f for f in snapshot.stocks}
     stock_notes = [_stock_note(stock_figures.get(s.symbol), s) for s in theme.stocks]
@@ -790,11 +813,11 @@ def build_context(
         status, _ = _status_text(f.status)
         notes = []
         if f.status.reason:
-            notes.append(f.status.reason)
+            notes.append(reader_reason(f.status.reason))
         if f.adj_close_is_close:
             notes.append("single close used as adjusted close")
         if not f.in_basket and f.excluded_reason:
-            notes.append(f"not in basket: {f.excluded_reason}")
+            notes.append(f"not in basket: {reader_reason(f.excluded_reason)}")
         data_rows.append(
             DataRow(
                 code=f.code,
@@ -814,7 +837,7 @@ def build_context(
             symbol=b.symbol,
             last_bar=fmt_date(b.status.last_session),
             status=bench_status,
-            note=b.status.reason or "",
+            note=reader_reason(b.status.reason or ""),
         )
     )
     single_close = [names.label(f.symbol) for f in snapshot.stocks if f.adj_close_is_close]
