@@ -358,3 +358,19 @@ def test_offline_with_an_empty_cache_says_what_to_do(tmp_path: Path) -> None:
     )
     assert "Traceback" not in result.output
     assert not list((tmp_path / "reports").glob("sora-compute/*"))
+
+
+def test_a_note_from_another_source_is_no_baseline(tmp_path: Path, book: ThemeBook) -> None:
+    alpha = list(book)[:1]
+    prices = tmp_path / "prices"
+    for symbol in ("9888.HK", "0763.HK", "^HSI"):
+        _write_csv(prices, symbol, dt.date(2022, 11, 1), dt.date(2024, 3, 1), 50.0)
+    csv = f"csv:{prices}"
+    pipeline.run(alpha, options(tmp_path, as_of=dt.date(2024, 2, 28)))  # demo
+    pipeline.run(alpha, options(tmp_path, source=csv, as_of=dt.date(2024, 2, 29)))
+    pipeline.run(alpha, options(tmp_path, source=csv, as_of=dt.date(2024, 3, 1)))
+    notes = tmp_path / "reports" / "alpha"
+    second = json.loads((notes / "2024-02-29.json").read_text(encoding="utf-8"))
+    third = json.loads((notes / "2024-03-01.json").read_text(encoding="utf-8"))
+    assert second["since_last_note"] is None
+    assert third["since_last_note"]["previous_as_of"] == "2024-02-29"

@@ -309,13 +309,17 @@ def read_note(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def previous_note(reports_dir: Path, theme_id: str, before: dt.date) -> dict[str, Any] | None:
+def previous_note(
+    reports_dir: Path, theme_id: str, before: dt.date, source: str | None = None
+) -> dict[str, Any] | None:
     """The newest readable JSON note of the theme dated strictly before ``before``.
 
-    Corrupt, unreadable or foreign JSON files are skipped with a logged warning, and the
-    next older note is tried. A note returned always has ``snapshot.as_of`` as an ISO date.
+    With ``source``, only notes made from that price source count: a demo note is no
+    baseline for a live one. Corrupt, unreadable or foreign JSON files are skipped with a
+    logged warning, and the next older note is tried. A note returned always has
+    ``snapshot.as_of`` as an ISO date.
     """
-    return _newest_note(reports_dir, theme_id, before)
+    return _newest_note(reports_dir, theme_id, before, source)
 
 
 def newest_note(reports_dir: Path, theme_id: str) -> dict[str, Any] | None:
@@ -323,13 +327,18 @@ def newest_note(reports_dir: Path, theme_id: str) -> dict[str, Any] | None:
     return _newest_note(reports_dir, theme_id, None)
 
 
-def _newest_note(reports_dir: Path, theme_id: str, before: dt.date | None) -> dict[str, Any] | None:
+def _newest_note(
+    reports_dir: Path, theme_id: str, before: dt.date | None, source: str | None = None
+) -> dict[str, Any] | None:
     for day in _note_sessions(reports_dir, theme_id, "json"):
         if before is not None and day >= before:
             continue
         note = read_note(note_path(reports_dir, theme_id, day, "json"))
-        if note is not None:
-            return note
+        if note is None:
+            continue
+        if source is not None and (note.get("snapshot") or {}).get("source") != source:
+            continue
+        return note
     return None
 
 

@@ -508,7 +508,7 @@ def render_one(job: _Job) -> ThemeOutcome:
             message="no constituent has prices at the event base session; note not written",
             seconds=time.perf_counter() - began,
         )
-    previous = archive.previous_note(job.out_dir, theme.id, before=as_of)
+    previous = archive.previous_note(job.out_dir, theme.id, before=as_of, source=snapshot.source)
     since = since_last_note(previous, snapshot, theme) if previous else None
     try:
         files = render_note(
