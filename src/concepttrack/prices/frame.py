@@ -72,6 +72,10 @@ class SymbolMeta:
     demo: bool = False
     #: True when the source had one close only, served as both close and adj_close.
     adj_close_is_close: bool = False
+    #: True when the source's only close is already dividend-adjusted (a
+    #: ``yf.download(auto_adjust=True)`` export): the traded close is unknown, so the
+    #: price a note shows is the adjusted close and must be labelled as such.
+    close_is_adjusted: bool = False
     #: Free text for the methodology appendix, e.g. the CSV file a series was read from.
     detail: str | None = None
 
