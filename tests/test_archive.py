@@ -335,7 +335,8 @@ def test_index_lists_this_runs_themes_and_the_others_from_their_json(tmp_path: P
         "| Benchmark since event | Data |",
         "|---|---|---|--:|--:|--:|---|",
         r"| `ai-chips` | AI chips \| \<b\>HK\</b\> · 視頻生成算力 "
-        "| 2025-01-02 ([md](ai-chips/2025-01-02.md)) | +12.3% | -0.4% | +2.1% (^HSI) | fresh |",
+        "| 2025-01-02 ([md](ai-chips/2025-01-02.md)) | +12.3% | -0.4% | +2.1% (^HSI) "
+        "| fresh (demo) |",
         "| `sora-compute` | Sora compute · 視頻生成算力 "
         "| 2025-01-03 ([md](sora-compute/2025-01-03.md), [pdf](sora-compute/2025-01-03.pdf)) "
         "| +12.3% | -0.4% | +2.1% (^HSI) | stale |",
@@ -359,7 +360,7 @@ def test_index_accepts_bare_theme_ids_of_this_run(tmp_path: Path) -> None:
     assert text.splitlines()[-2:] == [
         "| `fresh-theme` | fresh-theme | no note yet | n/a | n/a | n/a | no note yet |",
         "| `sora-compute` | Sora compute · 視頻生成算力 | 2025-01-03 | +12.3% | -0.4% "
-        "| +2.1% (^HSI) | fresh |",
+        "| +2.1% (^HSI) | fresh (demo) |",
     ]
     with pytest.raises(ValueError, match="is not a theme id"):
         write_index(tmp_path, ["../x"])
@@ -383,7 +384,7 @@ def test_index_entry_from_note_takes_the_worst_status() -> None:
         basket_1d=-0.004,
         benchmark="^HSI",
         benchmark_since_event=0.021,
-        status="stale",
+        status="stale (demo)",  # the fixture's snapshot is demo data, which the index says
     )
     assert IndexEntry.from_note({"snapshot": {"theme_id": "x"}}).status == "unknown"
     with pytest.raises(ValueError, match="names no theme id"):

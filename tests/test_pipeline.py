@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from concepttrack import pipeline
 from concepttrack.archive import RunLock
 from concepttrack.cli import app
-from concepttrack.errors import EXIT_DATA, EXIT_LOCKED, EXIT_OK, LockError
+from concepttrack.errors import EXIT_DATA, EXIT_LOCKED, EXIT_OK, LockError, UsageError
 from concepttrack.themes import ThemeBook, parse_themes
 from tests.conftest import REPO
 
@@ -374,3 +374,96 @@ def test_a_note_from_another_source_is_no_baseline(tmp_path: Path, book: ThemeBo
     third = json.loads((notes / "2024-03-01.json").read_text(encoding="utf-8"))
     assert second["since_last_note"] is None
     assert third["since_last_note"]["previous_as_of"] == "2024-02-29"
+
+
+def test_demo_prices_never_replace_a_market_note(tmp_path: Path, book: ThemeBook) -> None:
+    alpha = list(book)[:1]
+    prices = tmp_path / "prices"
+    for symbol in ("9888.HK", "0763.HK", "^HSI"):
+        _write_csv(prices, symbol, dt.date(2022, 11, 1), dt.date(2024, 3, 1), 50.0)
+    pipeline.run(alpha, options(tmp_path, source=f"csv:{prices}"))
+    note = tmp_path / "reports" / "alpha" / "2024-03-01.md"
+    market = note.read_bytes()
+    demo = pipeline.run(alpha, options(tmp_path))
+    outcome = demo.outcomes[0]
+    assert outcome.status == "skipped"
+    assert outcome.label == "skipped (demo)"
+    assert outcome.message == (
+        f"kept the note for 2024-03-01 made from csv:{prices} prices: "
+        "demo prices never replace it (--force overwrites)"
+    )
+    assert note.read_bytes() == market
+    forced = pipeline.run(alpha, options(tmp_path, force=True))
+    assert forced.outcomes[0].status == "ok"
+    assert b"DEMO DATA" in note.read_bytes()
+
+
+def test_as_of_after_the_latest_closed_session_is_refused() -> None:
+    friday_evening = dt.datetime(2024, 3, 1, 18, 30, tzinfo=HK)
+    assert pipeline.resolve_as_of("XHKG", dt.date(2024, 3, 1), friday_evening) == dt.date(
+        2024, 3, 1
+    )
+    assert pipeline.resolve_as_of("XHKG", dt.date(2024, 3, 3), friday_evening) == dt.date(
+        2024, 3, 1
+    )
+    with pytest.raises(UsageError) as info:
+        pipeline.resolve_as_of("XHKG", dt.date(2024, 3, 4), friday_evening)
+    assert info.value.message == (
+        "--as-of 2024-03-04 is after the latest closed XHKG session (2024-03-01)"
+    )
+    before_close = dt.datetime(2024, 3, 1, 12, 0, tzinfo=HK)
+    with pytest.raises(UsageError):
+        pipeline.resolve_as_of("XHKG", dt.date(2024, 3, 1), before_close)
+
+
+def test_out_that_is_a_file_is_a_usage_error(tmp_path: Path, book: ThemeBook) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        pipeline.run(list(book), options(tmp_path, out_dir=afile))
+    assert info.value.message == f"--out {afile} is a file, not a folder"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text(encoding="utf-8")
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return state.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_jobs_workers_die_with_a_killed_run(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    run = subprocess.Popen(
+        _report_command(tmp_path, "--jobs", "2"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = _children(run.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the --jobs 2 workers never started"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert [pid for pid in workers if _alive(pid)] == []

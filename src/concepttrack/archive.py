@@ -473,7 +473,8 @@ class IndexEntry:
             basket_1d=_number(_dig(snapshot, "basket", "returns", "one_day")),
             benchmark=benchmark if isinstance(benchmark, str) else None,
             benchmark_since_event=_number(_dig(snapshot, "benchmark", "returns", "since_event")),
-            status=max(known, key=_STATUS_RANK.__getitem__) if known else "unknown",
+            status=(max(known, key=_STATUS_RANK.__getitem__) if known else "unknown")
+            + (" (demo)" if _dig(snapshot, "demo") is True else ""),
         )
 
 

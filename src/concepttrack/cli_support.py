@@ -21,7 +21,9 @@ from concepttrack import settings
 if TYPE_CHECKING:
     from concepttrack.themes import Theme, ThemeBook
 
-console = Console(highlight=False, soft_wrap=True)
+# Piped or captured output (cron mail, `| grep`) gets wide tables instead of cells cut
+# at 80 columns; a terminal keeps its own width.
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

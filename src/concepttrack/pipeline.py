@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -100,11 +101,19 @@ class ThemeOutcome:
     missing: list[str] = field(default_factory=list)
     message: str | None = None
     seconds: float = 0.0
+    #: True when the note was (or would have been) made from demo prices.
+    demo: bool = False
+
+    @property
+    def label(self) -> str:
+        """The status as shown to a person: ``ok``, or ``ok (demo)`` for demo prices."""
+        return f"{self.status} (demo)" if self.demo else self.status
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "theme_id": self.theme_id,
             "status": self.status,
+            "demo": self.demo,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "files": [str(path) for path in self.files],
             "stale": self.stale,
@@ -195,7 +204,7 @@ class ConsoleReporter(Reporter):
             for outcome in result.outcomes:
                 table.add_row(
                     outcome.theme_id,
-                    outcome.status,
+                    outcome.label,
                     outcome.as_of.isoformat() if outcome.as_of else "–",
                     ", ".join(outcome.stale + outcome.missing) or "–",
                     "\n".join(str(p) for p in outcome.files) or (outcome.message or "–"),
@@ -212,7 +221,7 @@ class ConsoleReporter(Reporter):
 def _plain_line(outcome: ThemeOutcome) -> str:
     """``theme status as-of [stale=..] [missing=..]``, then one indented line per file."""
     as_of = outcome.as_of.isoformat() if outcome.as_of else "-"
-    parts = [outcome.theme_id, outcome.status, as_of]
+    parts = [outcome.theme_id, outcome.label, as_of]
     if outcome.stale:
         parts.append("stale=" + ",".join(outcome.stale))
     if outcome.missing:
@@ -236,9 +245,17 @@ def resolve_as_of(exchange: str, requested: dt.date | None, now: dt.datetime | N
     """The last session on or before ``requested``, or the latest closed session."""
     from concepttrack.calendar import default_as_of, session_on_or_before
 
-    if requested is not None:
-        return session_on_or_before(exchange, requested)
-    return default_as_of(now, exchange)
+    latest = default_as_of(now, exchange)
+    if requested is None:
+        return latest
+    session = session_on_or_before(exchange, requested)
+    if session > latest:
+        raise UsageError(
+            f"--as-of {requested.isoformat()} is after the latest closed {exchange} session "
+            f"({latest.isoformat()})",
+            hint="A note describes a closed session; leave --as-of out for the latest one.",
+        )
+    return session
 
 
 def history_start(theme: Theme, as_of: dt.date) -> dt.date:
@@ -288,7 +305,18 @@ def _run(
             as_of_by_exchange[exchange] = resolve_as_of(exchange, options.as_of, options.now)
         as_of_by_theme[theme.id] = as_of_by_exchange[exchange]
 
-    options.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(
+            f"--out {options.out_dir} is a file, not a folder",
+            hint="Pass --out with a folder for the reports (it is created if missing).",
+        ) from None
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the reports folder {options.out_dir}: {exc.strerror}",
+            hint="Pass --out with a folder you can write to.",
+        ) from exc
     with archive.RunLock(options.out_dir, wait_seconds=options.wait_seconds):
         for leftover in archive.remove_leftovers(options.out_dir):
             _log(log, "warning", f"removed {leftover} left by an interrupted run")
@@ -328,7 +356,9 @@ def _run(
         result.outcomes = [outcomes[theme.id] for theme in themes]
         _write_index(options.out_dir, themes)
         for outcome in result.outcomes:
-            level = "info" if outcome.status in ("ok", "skipped") else "error"
+            level = {"ok": "info", "skipped": "info", "stale": "warning"}.get(
+                outcome.status, "error"
+            )
             _log(log, level, _plain_line(outcome))
         record = {
             "started": started.isoformat(timespec="seconds"),
@@ -390,10 +420,8 @@ def _fetch(
     symbols = all_symbols(themes)
     start = min(history_start(theme, as_of_by_theme[theme.id]) for theme in themes)
     end = max(as_of_by_theme.values())
-    origin = f"the cache ({options.source})" if options.offline else options.source
-    reporter.info(f"prices: {len(symbols)} symbols from {origin}, {start} to {end}")
     try:
-        return load_prices(
+        frame = load_prices(
             symbols,
             start=start,
             end=end,
@@ -402,6 +430,12 @@ def _fetch(
             offline=options.offline,
             refresh=options.refresh,
         )
+        origin = f"the cache ({frame.source})" if options.offline else frame.source
+        reporter.info(
+            f"prices: {len(symbols)} symbols from {origin}, {start} to {end}, "
+            f"{frame.fetch_rounds} request round(s)"
+        )
+        return frame
     except SourceError as exc:
         if not options.fallback_demo or options.source == "demo":
             reporter.error(exc.message, exc.hint)
@@ -432,6 +466,7 @@ class _Job:
     templates_dir: Path | None
     #: Draw charts in a forked process (only when rendering one note at a time).
     parallel_charts: bool = False
+    force: bool = False
 
 
 def _render_all(
@@ -456,18 +491,24 @@ def _render_all(
                 options.out_dir,
                 options.templates_dir,
                 parallel_charts=options.jobs == 1,
+                force=options.force,
             )
         )
     if options.jobs > 1 and len(jobs) > 1:
         import multiprocessing
 
         context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-        with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
+        from concepttrack.children import start_worker
+
+        with ProcessPoolExecutor(
+            max_workers=options.jobs,
+            mp_context=context,
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        ) as pool:
             outcomes = list(pool.map(render_one, jobs))
     else:
         outcomes = [render_one(job) for job in jobs]
-    for outcome in outcomes:
-        reporter.info(f"{outcome.theme_id}: {outcome.status} ({outcome.seconds:.2f} s)")
     return outcomes
 
 
@@ -508,6 +549,18 @@ def render_one(job: _Job) -> ThemeOutcome:
             message="no constituent has prices at the event base session; note not written",
             seconds=time.perf_counter() - began,
         )
+    if snapshot.demo and not job.force:
+        kept = _real_note_source(job.out_dir, theme.id, as_of)
+        if kept is not None:
+            return ThemeOutcome(
+                theme.id,
+                "skipped",
+                as_of,
+                demo=True,
+                message=f"kept the note for {as_of.isoformat()} made from {kept} prices: "
+                "demo prices never replace it (--force overwrites)",
+                seconds=time.perf_counter() - began,
+            )
     previous = archive.previous_note(job.out_dir, theme.id, before=as_of, source=snapshot.source)
     since = since_last_note(previous, snapshot, theme) if previous else None
     try:
@@ -533,7 +586,11 @@ def render_one(job: _Job) -> ThemeOutcome:
     status: OutcomeStatus = "incomplete" if missing else "stale" if stale else "ok"
     message = None
     if missing:
-        message = f"no data for {', '.join(missing)}"
+        # Say why, so a cron mail names the broken file or the unknown symbol.
+        why = [f"{s.symbol} ({s.reason})" if s.reason else s.symbol for s in snapshot.statuses]
+        message = "no data for " + "; ".join(
+            w for w, s in zip(why, snapshot.statuses, strict=True) if s.status == "missing"
+        )
     elif stale:
         message = f"stale data for {', '.join(stale)}"
     return ThemeOutcome(
@@ -545,7 +602,20 @@ def render_one(job: _Job) -> ThemeOutcome:
         missing=missing,
         message=message,
         seconds=time.perf_counter() - began,
+        demo=snapshot.demo,
     )
+
+
+def _real_note_source(out_dir: Path, theme_id: str, as_of: dt.date) -> str | None:
+    """The source of an existing non-demo note for this session, if there is one."""
+    from concepttrack import archive
+
+    note = archive.read_note(archive.note_path(out_dir, theme_id, as_of, "json"))
+    snapshot = (note or {}).get("snapshot") or {}
+    if not snapshot or snapshot.get("demo", True):
+        return None
+    source = snapshot.get("source")
+    return source if isinstance(source, str) else "market"
 
 
 def _write_index(out_dir: Path, themes: Sequence[Theme]) -> None:

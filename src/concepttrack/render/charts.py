@@ -416,10 +416,14 @@ class ChartJob:
     def _start_child(self) -> None:
         import pickle
 
+        from concepttrack.children import die_with_parent
+
+        parent = os.getpid()
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: draw, send, and leave without running any cleanup
             os.close(read_fd)
+            die_with_parent(parent)
             code = 0
             try:
                 answer: object = render_charts(*self._args, **self._kwargs)  # type: ignore[arg-type]
