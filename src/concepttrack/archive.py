@@ -499,7 +499,7 @@ def _index_row(reports_dir: Path, entry: IndexEntry) -> str:
     else:
         links = [
             f"[{fmt}]({entry.theme_id}/{entry.as_of.isoformat()}.{fmt})"
-            for fmt in ("md", "pdf")
+            for fmt in ("md", "pdf", "html")
             if note_path(reports_dir, entry.theme_id, entry.as_of, fmt).is_file()
         ]
         latest = entry.as_of.isoformat() + (f" ({', '.join(links)})" if links else "")

@@ -186,6 +186,7 @@ class ConsoleReporter(Reporter):
             err_console.print(f"hint: {hint}", markup=False)
 
     def summary(self, result: RunResult) -> None:
+        from rich.markup import escape
         from rich.table import Table
 
         from concepttrack.cli_support import console, err_console, is_terminal
@@ -202,9 +203,12 @@ class ConsoleReporter(Reporter):
             for column in ("theme", "status", "as of", "stale / missing", "files"):
                 table.add_column(column)
             for outcome in result.outcomes:
+                colour = {"ok": "green", "skipped": "dim", "stale": "yellow"}.get(
+                    outcome.status, "red"
+                )
                 table.add_row(
                     outcome.theme_id,
-                    outcome.label,
+                    f"[{colour}]{escape(outcome.label)}[/]",
                     outcome.as_of.isoformat() if outcome.as_of else "–",
                     ", ".join(outcome.stale + outcome.missing) or "–",
                     "\n".join(str(p) for p in outcome.files) or (outcome.message or "–"),

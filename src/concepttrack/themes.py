@@ -540,7 +540,10 @@ def load_themes(path: Path) -> ThemeBook:
     except OSError as exc:
         raise ThemesFileError([Problem(name, None, None, "", f"cannot read: {exc}")]) from exc
     if path.is_dir():
-        raise ThemesFileError([Problem(name, None, None, "", "is a folder, not a YAML file")])
+        raise ThemesFileError(
+            [Problem(name, None, None, "", "is a folder, not a YAML file")],
+            hint="Give the path of the themes YAML file, e.g. themes.yaml.",
+        )
     if size > MAX_FILE_BYTES:
         raise ThemesFileError(
             [
