@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from concepttrack.errors import PriceFileError, UsageError
+from concepttrack.errors import PriceFileError, SourceError, UsageError
 from concepttrack.prices import get_source, load_prices
 from concepttrack.prices.csvdir import CsvDirSource, candidate_names
 from concepttrack.prices.frame import COLUMNS
@@ -42,16 +42,18 @@ def _folder(tmp_path: Path, files: dict[str, str]) -> CsvDirSource:
 
 
 @pytest.mark.parametrize(
-    ("name", "text", "adj_is_close"),
+    ("name", "text", "adj_is_close", "close_is_adjusted"),
     [
-        ("0728.HK.csv", YF_DOWNLOAD.format(s="0728.HK"), True),
-        ("0728.HK.csv", HISTORY, False),
-        ("0728.HK.csv", CLASSIC, True),
+        # auto_adjust=True: the only close is the adjusted one, the traded close unknown.
+        ("0728.HK.csv", YF_DOWNLOAD.format(s="0728.HK"), False, True),
+        ("0728.HK.csv", HISTORY, False, False),
+        # A traded close without Adj Close: it stands in for the adjusted close.
+        ("0728.HK.csv", CLASSIC, True, False),
     ],
     ids=["yf-download", "ticker-history", "classic"],
 )
 def test_every_layout_gives_the_same_frame(
-    tmp_path: Path, name: str, text: str, adj_is_close: bool
+    tmp_path: Path, name: str, text: str, adj_is_close: bool, close_is_adjusted: bool
 ) -> None:
     history = _folder(tmp_path, {name: text}).fetch(["0728.HK"], START, END)["0728.HK"]
 
@@ -67,6 +69,7 @@ def test_every_layout_gives_the_same_frame(
     assert bars["dividends"].tolist() == [0.0, 0.0, 0.0]
     assert history.meta is not None
     assert history.meta.adj_close_is_close is adj_is_close
+    assert history.meta.close_is_adjusted is close_is_adjusted
     assert history.meta.currency == "HKD"
     assert history.problem is None
 
@@ -106,6 +109,34 @@ def test_history_layout_recovers_the_traded_close_from_dividends(tmp_path: Path)
         "0941.HK.csv (Ticker.history export; traded close recovered from its "
         "dividend-adjusted prices)"
     )
+
+
+def test_yf_download_export_is_marked_as_adjusted_prices_only(tmp_path: Path) -> None:
+    text = YF_DOWNLOAD.format(s="0941.HK")
+    history = _folder(tmp_path, {"0941.HK.csv": text}).fetch(["0941.HK"], START, END)["0941.HK"]
+
+    assert history.meta is not None
+    assert history.meta.close_is_adjusted
+    assert not history.meta.adj_close_is_close
+    assert history.meta.detail == (
+        "0941.HK.csv (yf.download export with dividend-adjusted prices only; "
+        "the traded close is unknown, so close shows the adjusted close)"
+    )
+
+
+def test_yf_download_export_with_adj_close_keeps_the_traded_close(tmp_path: Path) -> None:
+    # auto_adjust=False writes both columns: Close is traded, Adj Close adjusted.
+    text = (
+        "Price,Adj Close,Close,Volume\nTicker,0941.HK,0941.HK,0941.HK\nDate,,,\n"
+        "2024-01-02,60.5,63.0,10\n"
+    )
+    history = _folder(tmp_path, {"0941.HK.csv": text}).fetch(["0941.HK"], START, END)["0941.HK"]
+
+    assert history.bars["close"].tolist() == [63.0]
+    assert history.bars["adj_close"].tolist() == [60.5]
+    assert history.meta is not None
+    assert not history.meta.close_is_adjusted
+    assert not history.meta.adj_close_is_close
 
 
 def test_yf_download_file_with_several_tickers_picks_ours(tmp_path: Path) -> None:
@@ -167,20 +198,44 @@ def test_a_missing_file_is_reported_for_that_symbol(tmp_path: Path) -> None:
         ),
         (CLASSIC.replace("5.65,1200", "-5.65,1200"), "line 3: close '-5.65' is not a valid value"),
         ("", "file is empty"),
+        ("\n \n", "file is empty"),
     ],
-    ids=["number", "fields", "date", "duplicate", "header", "negative", "empty"],
+    ids=["number", "fields", "date", "duplicate", "header", "negative", "empty", "blank"],
 )
 def test_malformed_files_name_the_file_and_line(tmp_path: Path, text: str, message: str) -> None:
     source = _folder(tmp_path, {"0728.HK.csv": text})
 
     with pytest.raises(PriceFileError) as caught:
-        source.fetch(["0728.HK"], START, END)
+        source.read("0728.HK")
 
     path = tmp_path.resolve() / "0728.HK.csv"
     separator = ", " if message.startswith("line") else ": "
     assert caught.value.message == f"{path}{separator}{message}"
+    if message.startswith("line"):
+        assert caught.value.hint == (
+            "Fix or remove that line, or export the file again from Yahoo Finance."
+        )
+    else:
+        assert caught.value.hint == (
+            "Export the file again from Yahoo Finance, or remove it from the folder."
+        )
+    # fetch() does not raise: the symbol fails alone, its problem the same message.
+    history = source.fetch(["0728.HK"], START, END)["0728.HK"]
+    assert history.failed
+    assert history.problem == caught.value.message
+    assert history.bars.empty
+    assert history.meta is None
+
+
+def test_a_file_that_is_not_utf8_has_its_own_hint(tmp_path: Path) -> None:
+    (tmp_path / "0728.HK.csv").write_bytes(CLASSIC.encode("utf-16"))
+
+    with pytest.raises(PriceFileError) as caught:
+        CsvDirSource(tmp_path).read("0728.HK")
+
+    assert caught.value.message == f"{tmp_path.resolve() / '0728.HK.csv'}: is not UTF-8 text"
     assert caught.value.hint == (
-        "Fix or remove that line, or export the file again from Yahoo Finance."
+        "Save the file as UTF-8 CSV, or export it again from Yahoo Finance."
     )
 
 
@@ -188,11 +243,89 @@ def test_a_short_row_in_a_yf_download_file_is_an_error(tmp_path: Path) -> None:
     text = YF_DOWNLOAD.format(s="0728.HK").replace(",1200\n", "\n")
     source = _folder(tmp_path, {"0728.HK.csv": text})
 
-    with pytest.raises(PriceFileError) as caught:
-        source.fetch(["0728.HK"], START, END)
+    history = source.fetch(["0728.HK"], START, END)["0728.HK"]
 
     path = tmp_path.resolve() / "0728.HK.csv"
-    assert caught.value.message == f"{path}, line 5: expected 6 fields, found 5"
+    assert history.failed
+    assert history.problem == f"{path}, line 5: expected 6 fields, found 5"
+
+
+def test_a_malformed_file_fails_only_its_symbol(tmp_path: Path) -> None:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    (folder / "0728.HK.csv").write_text(CLASSIC.replace("5.65,1200", "abc,1200"), "utf-8")
+    (folder / "0763.HK.csv").write_text(CLASSIC, encoding="utf-8")
+    now = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+
+    frame = load_prices(
+        ["0728.HK", "0763.HK"],
+        start=START,
+        end=dt.date(2024, 1, 4),  # the files' last row: nothing is stale
+        source=f"csv:{folder}",
+        store_path=tmp_path / "cache.sqlite",
+        now=now,
+    )
+
+    bad, good = frame.get("0728.HK"), frame.get("0763.HK")
+    assert good.bars["close"].tolist() == [5.50, 5.65, 5.35]
+    assert not good.failed
+    assert good.problem is None
+    assert bad.failed
+    assert bad.bars.empty
+    assert bad.problem == (
+        f"{folder.resolve() / '0728.HK.csv'}, line 3: close 'abc' is not a number"
+    )
+
+
+def test_no_usable_file_at_all_is_a_source_error(tmp_path: Path) -> None:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    (folder / "0728.HK.csv").write_text(CLASSIC.replace("5.65,1200", "abc,1200"), "utf-8")
+
+    with pytest.raises(SourceError) as caught:
+        load_prices(
+            ["0728.HK"],
+            start=START,
+            end=END,
+            source=f"csv:{folder}",
+            store_path=tmp_path / "cache.sqlite",
+            now=dt.datetime(2024, 2, 1, tzinfo=dt.UTC),
+        )
+
+    assert caught.value.message == (
+        f"CSV folder {folder} gave no prices for 0728.HK: "
+        f"{folder.resolve() / '0728.HK.csv'}, line 3: close 'abc' is not a number"
+    )
+    assert caught.value.hint == (
+        "Add or fix the CSV files named above (one per symbol, as exported from "
+        "Yahoo Finance), or use --source demo."
+    )
+
+
+def test_a_fixed_file_is_read_again_after_it_failed(tmp_path: Path) -> None:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    bad = folder / "0728.HK.csv"
+    bad.write_text(CLASSIC.replace("5.65,1200", "abc,1200"), "utf-8")
+    (folder / "0763.HK.csv").write_text(CLASSIC, encoding="utf-8")
+    store = tmp_path / "cache.sqlite"
+    now = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+
+    def load() -> pd.DataFrame:
+        frame = load_prices(
+            ["0728.HK", "0763.HK"],
+            start=START,
+            end=END,
+            source=f"csv:{folder}",
+            store_path=store,
+            now=now,
+        )
+        return frame.get("0728.HK").bars
+
+    assert load().empty
+    bad.write_text(CLASSIC, encoding="utf-8")
+
+    assert load()["close"].tolist() == [5.50, 5.65, 5.35]
 
 
 def test_missing_values_become_nan_and_rows_without_close_are_dropped(tmp_path: Path) -> None:

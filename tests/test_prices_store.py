@@ -16,7 +16,7 @@ import pytest
 from concepttrack.errors import CacheError
 from concepttrack.prices import load_prices
 from concepttrack.prices.frame import SymbolHistory, SymbolMeta
-from concepttrack.prices.store import PriceStore
+from concepttrack.prices.store import PriceStore, UnreadableCacheError, set_aside
 from tests.price_fixtures import RecordingSource, hk_sessions, make_bars
 
 JAN = hk_sessions(dt.date(2024, 1, 2), dt.date(2024, 1, 31))
@@ -230,21 +230,163 @@ def test_schema_from_another_version_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA user_version=99")
 
-    with pytest.raises(CacheError) as caught:
+    with pytest.raises(UnreadableCacheError) as caught:
         PriceStore(path)
 
     assert caught.value.message == (
-        f"price cache {path} has schema version 99; this concepttrack reads version 1"
+        f"price cache {path} has schema version 99; this concepttrack reads version 2"
     )
-    assert caught.value.hint == "Run `concepttrack cache clear` to start a fresh cache."
+    assert caught.value.hint == (
+        "Use the concepttrack that wrote it, or run `concepttrack cache clear` "
+        "to set the file aside and start an empty cache."
+    )
+    assert caught.value.reason == "schema version 99"
 
 
 def test_a_file_that_is_not_a_database_is_a_cache_error(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
     path.write_bytes(b"this is not sqlite" * 100)
 
-    with pytest.raises(CacheError) as caught:
+    with pytest.raises(UnreadableCacheError) as caught:
         PriceStore(path)
 
     assert caught.value.message == (f"price cache {path}: opening failed: file is not a database")
+    assert caught.value.hint == (
+        "Run `concepttrack cache clear` to set the file aside and start an empty cache, "
+        "or point --cache / CONCEPTTRACK_CACHE at another file."
+    )
+    assert caught.value.reason == "file is not a database"
     assert caught.value.__cause__ is not None
+
+
+def test_set_aside_moves_the_file_and_its_wal(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(b"junk" * 100)
+    Path(f"{path}-wal").write_bytes(b"old log")
+
+    aside = set_aside(path)
+
+    assert aside == tmp_path / "c.sqlite.unreadable"
+    assert aside.read_bytes() == b"junk" * 100
+    assert Path(f"{aside}-wal").read_bytes() == b"old log"
+    assert not path.exists()
+    assert not Path(f"{path}-wal").exists()
+    with PriceStore(path) as store:
+        assert store.summaries() == []
+
+
+def test_a_locked_cache_says_to_wait_not_to_clear(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    PriceStore(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with PriceStore(path, timeout=0.1) as store, pytest.raises(CacheError) as caught:
+            store.note_problem("demo", "0700.HK", "x")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert not isinstance(caught.value, UnreadableCacheError)
+    assert caught.value.message == f"price cache {path}: writing failed: database is locked"
+    assert caught.value.hint == (
+        "Another concepttrack process is using the cache; try again when it has finished."
+    )
+
+
+#: The tables as schema version 1 created them (before series.close_is_adjusted).
+_SCHEMA_1 = """
+CREATE TABLE bars (
+    source TEXT NOT NULL, symbol TEXT NOT NULL, session INTEGER NOT NULL,
+    open REAL, high REAL, low REAL, close REAL NOT NULL, adj_close REAL, volume REAL,
+    dividends REAL NOT NULL DEFAULT 0, splits REAL NOT NULL DEFAULT 0,
+    fetched_at INTEGER NOT NULL, PRIMARY KEY (source, symbol, session)
+) WITHOUT ROWID;
+CREATE TABLE series (
+    source TEXT NOT NULL, symbol TEXT NOT NULL, currency TEXT, timezone TEXT NOT NULL,
+    demo INTEGER NOT NULL DEFAULT 0, adj_close_is_close INTEGER NOT NULL DEFAULT 0,
+    detail TEXT, requested_from INTEGER NOT NULL, checked_through INTEGER NOT NULL,
+    fetched_at INTEGER NOT NULL, revision TEXT, problem TEXT,
+    PRIMARY KEY (source, symbol)
+) WITHOUT ROWID;
+PRAGMA user_version=1;
+"""
+
+
+def _old_cache(path: Path, source: str, symbol: str, revision: str | None) -> None:
+    """A version-1 cache holding two bars of ``symbol`` flagged as a single close."""
+    with sqlite3.connect(path) as db:
+        db.executescript(_SCHEMA_1)
+        for session, close in ((19724, 5.5), (19725, 5.65)):  # 2024-01-02, 2024-01-03
+            db.execute(
+                "INSERT INTO bars VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0)",
+                (source, symbol, session, close, close, close, close, close, 1000.0),
+            )
+        db.execute(
+            "INSERT INTO series VALUES (?, ?, 'HKD', 'Asia/Hong_Kong', 0, 1, 'old', "
+            "19723, 19725, 0, ?, NULL)",
+            (source, symbol, revision),
+        )
+    db.close()
+
+
+def test_a_version_1_cache_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    _old_cache(path, "yahoo", "0700.HK", "kept")
+
+    with PriceStore(path) as store:
+        coverage = store.coverage("yahoo", ["0700.HK"])["0700.HK"]
+        bars = store.read("yahoo", ["0700.HK"], dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+        meta = SymbolMeta("0700.HK", "yahoo", "HKD", "Asia/Hong_Kong", close_is_adjusted=True)
+        store.save(
+            "yahoo",
+            SymbolHistory("0700.HK", bars["0700.HK"], meta),
+            requested_from=JAN[0],
+            checked_through=JAN[1],
+            replace=False,
+        )
+        saved = store.coverage("yahoo", ["0700.HK"])["0700.HK"]
+
+    assert coverage.rows == 2
+    assert coverage.revision == "kept"  # only CSV series are made to be read again
+    assert coverage.meta.adj_close_is_close
+    assert not coverage.meta.close_is_adjusted
+    assert bars["0700.HK"]["close"].tolist() == [5.5, 5.65]
+    assert saved.meta.close_is_adjusted
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    db.close()
+    PriceStore(path).close()  # a second open finds nothing left to migrate
+
+
+def test_a_migrated_cache_reads_csv_files_again_for_the_new_flag(tmp_path: Path) -> None:
+    from concepttrack.prices.csvdir import CsvDirSource
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    (folder / "0728.HK.csv").write_text(
+        "Price,Close,Volume\nTicker,0728.HK,0728.HK\nDate,,\n"
+        "2024-01-02,5.5,1000\n2024-01-03,5.65,1000\n",
+        encoding="utf-8",
+    )
+    source = CsvDirSource(folder)
+    path = tmp_path / "c.sqlite"
+    # Version 1 cached this unchanged file (same revision) as a single-close series.
+    _old_cache(path, source.name, "0728.HK", source.revision("0728.HK"))
+
+    frame = load_prices(
+        ["0728.HK"],
+        start=dt.date(2024, 1, 2),
+        end=dt.date(2024, 1, 3),
+        source=source,
+        store_path=path,
+        now=LATER,
+    )
+
+    meta = frame.get("0728.HK").meta
+    assert meta is not None
+    assert meta.close_is_adjusted
+    assert not meta.adj_close_is_close
+    assert meta.detail is not None
+    assert meta.detail.startswith("0728.HK.csv (yf.download")
+    assert frame.fetch_rounds == 1

@@ -4,16 +4,20 @@ Each command parses its options, calls one library function
 (:func:`concepttrack.prices.load_prices` or :class:`~concepttrack.prices.store.PriceStore`)
 and formats the answer. Errors are the project's exceptions; the root command
 turns them into a message, a hint and an exit code.
+
+Tables are rich tables on a terminal. Anywhere else (a pipe, a file, cron) they are
+plain tab-separated lines, a title line then a header line, with every value in full
+and numbers without thousands separators, so nothing is cut at 80 columns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -42,6 +46,15 @@ CacheOption = Annotated[
     typer.Option(
         "--cache",
         help="SQLite price cache [default: $CONCEPTTRACK_CACHE or the user cache folder].",
+        show_default=False,
+    ),
+]
+ShowSourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE if set, else the source "
+        "that last cached SYMBOL, else yahoo].",
         show_default=False,
     ),
 ]
@@ -86,19 +99,60 @@ def _progress(symbols: Sequence[str]) -> Iterator[Callable[[str], None]]:
         yield report
 
 
-def _summary(frame: PriceFrame) -> Table:
-    table = Table(title=f"Prices from {frame.source}", title_justify="left")
-    for column in ("symbol", "sessions", "first", "last", "status"):
-        table.add_column(column, justify="right" if column == "sessions" else "left")
+def _emit(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    right: Collection[str] = (),
+    min_widths: dict[str, int] | None = None,
+    no_wrap: bool = False,
+    **table_options: Any,
+) -> None:
+    """A rich table on a terminal; plain tab-separated lines, nothing cut, elsewhere."""
+    if not is_terminal():
+        typer.echo(title)
+        typer.echo("\t".join(columns))
+        for row in rows:
+            typer.echo("\t".join(row))
+        return
+    table = Table(title=escape(title), title_justify="left", **table_options)
+    for column in columns:
+        table.add_column(
+            column,
+            justify="right" if column in right else "left",
+            no_wrap=no_wrap,
+            min_width=(min_widths or {}).get(column),
+        )
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
+
+
+def _day(day: dt.date | None) -> str:
+    return day.isoformat() if day is not None else "–"
+
+
+def _count(value: float, *, grouped: bool) -> str:
+    return f"{value:,.0f}" if grouped else f"{value:.0f}"
+
+
+def _print_summary(frame: PriceFrame) -> None:
+    rows = []
     for symbol, history in frame.histories.items():
         bars = history.bars
-        first = bars.index[0].date().isoformat() if not bars.empty else "–"
-        last = bars.index[-1].date().isoformat() if not bars.empty else "–"
+        first = bars.index[0].date() if not bars.empty else None
+        last = bars.index[-1].date() if not bars.empty else None
         status = history.problem or "ok"
         if history.meta is not None and history.meta.demo:
             status += " (DEMO)"
-        table.add_row(symbol, str(len(bars)), first, last, escape(status))
-    return table
+        rows.append([symbol, str(len(bars)), _day(first), _day(last), status])
+    _emit(
+        f"Prices from {frame.source}",
+        ("symbol", "sessions", "first", "last", "status"),
+        rows,
+        right={"sessions"},
+    )
 
 
 @prices_app.command("fetch")
@@ -136,7 +190,7 @@ def fetch(
             refresh=refresh,
             progress=progress,
         )
-    console.print(_summary(frame))
+    _print_summary(frame)
     failed = {s: h.problem for s, h in frame.histories.items() if h.failed}
     if failed:
         listed = ", ".join(f"{s} ({p})" for s, p in failed.items())
@@ -146,15 +200,22 @@ def fetch(
         )
 
 
-def _price(value: float) -> str:
+def _price(value: float, *, grouped: bool = True) -> str:
     """HKEX quotes below HK$10 carry three decimals; larger prices two."""
     if value != value:  # NaN
         return "–"
-    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.2f}"
+    comma = "," if grouped else ""
+    return f"{value:{comma}.3f}" if abs(value) < 10 else f"{value:{comma}.2f}"
 
 
-def _explicit_source(cli_value: str | None) -> str | None:
-    return cli_value or os.environ.get(settings.ENV_SOURCE) or None
+def _explicit_source(cli_value: str | None) -> tuple[str, str] | None:
+    """The source named by ``--source`` or the environment, and where it was named."""
+    if cli_value:
+        return cli_value, "--source"
+    env = os.environ.get(settings.ENV_SOURCE)
+    if env:
+        return env, f"${settings.ENV_SOURCE}"
+    return None
 
 
 @prices_app.command("show")
@@ -162,12 +223,16 @@ def show(
     symbol: Annotated[str, typer.Argument(help="Stock code or Yahoo symbol (09888, 9888.HK).")],
     last: Annotated[int, typer.Option("--last", min=1, max=5000, help="Sessions to show.")] = 10,
     as_of: AsOfOption = None,
-    source: SourceOption = None,
+    source: ShowSourceOption = None,
     cache: CacheOption = None,
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
 ) -> None:
-    """The last N daily bars of one symbol (from the cache, fetching what is missing)."""
+    """The last N daily bars of one symbol (from the cache, fetching what is missing).
+
+    Without --source (and $CONCEPTTRACK_SOURCE) it shows the source that last cached
+    the symbol, e.g. what `prices fetch --source demo` stored; the first line says which.
+    """
     import pandas as pd
     from rich import box
 
@@ -178,14 +243,17 @@ def show(
 
     yahoo_symbol = to_yahoo(symbol)
     store_path = settings.cache_path(cache)
-    spec = _explicit_source(source)
+    explicit = _explicit_source(source)
+    spec, why = explicit if explicit is not None else (None, "")
     if spec is None and store_path.exists():
         # No source named: show what an earlier `prices fetch` cached, whichever source.
         with PriceStore(store_path) as store:
             cached = store.sources_of(yahoo_symbol)
         if cached:
             spec = cached[0].source
-    spec = spec or settings.source_spec(None)
+            why = f"the source that last cached {yahoo_symbol}; pass --source to choose"
+    if spec is None:
+        spec, why = settings.source_spec(None), "default"
     exchange = calendar.exchange_for(yahoo_symbol)
     requested = parse_date(as_of, "--as-of")
     end = (
@@ -194,6 +262,10 @@ def show(
         else calendar.default_as_of(None, exchange)
     )
     price_source = get_source(spec, cache_dir=store_path.parent / "yfinance")
+    headline = f"source: {price_source.label} ({why})"
+    if price_source.name == "demo":
+        headline += " — DEMO DATA, not market prices"
+    console.print(escape(headline), style="bold" if is_terminal() else None)
 
     def read(until: dt.date, *, cache_only: bool) -> PriceFrame:
         # Calendar days that surely hold ``last`` sessions, holidays included.
@@ -230,29 +302,42 @@ def show(
     history = frame.get(yahoo_symbol)
     meta = history.meta
     bars = history.bars.tail(last)
+    grouped = is_terminal()
     title = f"{yahoo_symbol} ({hkex_code(yahoo_symbol)})  source {frame.source}"
     if meta is not None:
         title += f"  {meta.currency or ''}"
         if meta.demo:
             title += "  DEMO DATA — not market prices"
     with_dividends = bool((bars["dividends"] > 0).any())
-    table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    columns = ["session", "open", "high", "low", "close", "adj close", "volume"]
-    for column in [*columns, *(["dividend"] if with_dividends else [])]:
-        table.add_column(
-            column,
-            justify="left" if column == "session" else "right",
-            no_wrap=True,
-            min_width={"session": 10, "volume": 11}.get(column),
-        )
+    adjusted_only = meta is not None and meta.close_is_adjusted
+    close = "close (adjusted)" if adjusted_only else "close"
+    columns = ["session", "open", "high", "low", close, "adj close", "volume"]
+    columns += ["dividend"] if with_dividends else []
+    rows = []
     for session, row in bars.iterrows():
         cells = [pd.Timestamp(session).date().isoformat()]  # type: ignore[arg-type]
-        cells += [_price(row[c]) for c in ("open", "high", "low", "close", "adj_close")]
-        cells.append(f"{row['volume']:,.0f}")
+        cells += [
+            _price(row[c], grouped=grouped) for c in ("open", "high", "low", "close", "adj_close")
+        ]
+        cells.append(_count(row["volume"], grouped=grouped))
         if with_dividends:
             cells.append(f"{row['dividends']:g}" if row["dividends"] else "")
-        table.add_row(*cells)
-    console.print(table)
+        rows.append(cells)
+    _emit(
+        title,
+        columns,
+        rows,
+        right=set(columns) - {"session"},
+        min_widths={"session": 10, "volume": 11},
+        no_wrap=True,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    if adjusted_only:
+        console.print(
+            "note: this source has dividend-adjusted prices only; close shows the adjusted "
+            "close, not the traded price"
+        )
     if meta is not None and meta.adj_close_is_close:
         console.print("note: this source has one close; it serves as close and adjusted close")
     if meta is not None and meta.detail:
@@ -279,37 +364,44 @@ def cache_info(
         summaries = store.summaries()
         coverages = store.coverages() if symbols else []
         size = store.size_bytes()
-    console.print(f"cache: {path}  ({size / 1_048_576:.1f} MB)")
+    console.print(escape(f"cache: {path}  ({size / 1_048_576:.1f} MB)"))
     if not summaries:
         console.print("empty: nothing fetched yet")
         return
-    table = Table(title="Per source", title_justify="left")
-    for column in ("source", "symbols", "rows", "first", "last", "last fetched (UTC)"):
-        table.add_column(column, justify="right" if column in ("symbols", "rows") else "left")
-    for s in summaries:
-        table.add_row(
-            escape(s.source),
-            str(s.symbols),
-            f"{s.rows:,}",
-            s.first_session.isoformat() if s.first_session else "–",
-            s.last_session.isoformat() if s.last_session else "–",
-            s.last_fetched.strftime("%Y-%m-%d %H:%M") if s.last_fetched else "–",
-        )
-    console.print(table)
+    grouped = is_terminal()
+    _emit(
+        "Per source",
+        ("source", "symbols", "rows", "first", "last", "last fetched (UTC)"),
+        [
+            [
+                s.source,
+                str(s.symbols),
+                _count(s.rows, grouped=grouped),
+                _day(s.first_session),
+                _day(s.last_session),
+                s.last_fetched.strftime("%Y-%m-%d %H:%M") if s.last_fetched else "–",
+            ]
+            for s in summaries
+        ],
+        right={"symbols", "rows"},
+    )
     if coverages:
-        detail = Table(title="Per symbol", title_justify="left")
-        for column in ("source", "symbol", "rows", "first", "last", "problem"):
-            detail.add_column(column, justify="right" if column == "rows" else "left")
-        for c in coverages:
-            detail.add_row(
-                escape(c.source),
-                c.symbol,
-                f"{c.rows:,}",
-                c.first_session.isoformat() if c.first_session else "–",
-                c.last_session.isoformat() if c.last_session else "–",
-                escape(c.problem or ""),
-            )
-        console.print(detail)
+        _emit(
+            "Per symbol",
+            ("source", "symbol", "rows", "first", "last", "problem"),
+            [
+                [
+                    c.source,
+                    c.symbol,
+                    _count(c.rows, grouped=grouped),
+                    _day(c.first_session),
+                    _day(c.last_session),
+                    c.problem or "",
+                ]
+                for c in coverages
+            ],
+            right={"rows"},
+        )
 
 
 @cache_app.command("clear")
@@ -320,16 +412,40 @@ def cache_clear(
         typer.Option("--source", help="Clear only this source (yahoo, demo, csv:DIR)."),
     ] = None,
 ) -> None:
-    """Delete cached prices (all, or one source's); the next run fetches again."""
+    """Delete cached prices (all, or one source's); the next run fetches again.
+
+    Without --source, a cache file that cannot be read (damaged, not a database, or
+    written by a newer concepttrack) is moved aside to FILE.unreadable and an empty
+    cache is started in its place.
+    """
     from concepttrack.prices import get_source
-    from concepttrack.prices.store import PriceStore
+    from concepttrack.prices.store import PriceStore, UnreadableCacheError, set_aside
 
     path = settings.cache_path(cache)
     if not path.exists():
-        console.print(f"cache: {path} is already empty")
+        console.print(escape(f"cache: {path} is already empty"))
         return
     name = get_source(source).name if source is not None else None
-    with PriceStore(path) as store:
-        removed = store.clear(name)
+    try:
+        with PriceStore(path) as store:
+            removed = store.clear(name)
+    except UnreadableCacheError as exc:
+        if name is not None:
+            raise UnreadableCacheError(
+                exc.message,
+                reason=exc.reason,
+                hint="Run `concepttrack cache clear` without --source to set the file aside "
+                "and start an empty cache.",
+            ) from exc
+        aside = set_aside(path)
+        PriceStore(path).close()
+        console.print(escape(f"cache: {path} could not be read ({exc.reason})"))
+        console.print(
+            escape(
+                f"moved it to {aside} and started an empty cache; "
+                "delete that file once you no longer need it"
+            )
+        )
+        return
     what = f"{name} " if name else ""
-    console.print(f"cleared {removed} cached {what}series from {path}")
+    console.print(escape(f"cleared {removed} cached {what}series from {path}"))

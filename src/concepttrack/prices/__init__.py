@@ -416,7 +416,12 @@ def _all_failed(source: PriceSource, symbols: list[str], failures: dict[str, str
     else:
         lines = "\n".join(f"  {s}: {failures[s]}" for s in symbols)
         message = f"{source.label} gave no prices for {names}:\n{lines}"
-    if all(failures[s].startswith("not found") for s in symbols):
+    if source.name.startswith("csv:"):
+        hint = (
+            "Add or fix the CSV files named above (one per symbol, as exported from "
+            "Yahoo Finance), or use --source demo."
+        )
+    elif all(failures[s].startswith("not found") for s in symbols):
         hint = "Check the stock codes in the themes file, or use --source demo or --source csv:DIR."
     else:
         hint = (

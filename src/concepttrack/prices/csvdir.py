@@ -6,7 +6,9 @@ A symbol's file is found by its Yahoo symbol or its HKEX code, case-insensitivel
 
 (a) ``yf.download(...).to_csv()``: three header rows ``Price,...`` / ``Ticker,...`` /
     ``Date,...``. With ``auto_adjust=True`` (yfinance's default) the one ``Close`` is
-    already adjusted, so it serves as both close and adj_close.
+    already dividend-adjusted and the traded close is unknown: it fills both close and
+    adj_close, and the series is marked ``close_is_adjusted`` so a note labels it.
+    With ``auto_adjust=False`` the file has ``Adj Close`` and both are kept.
 (b) ``Ticker(...).history().to_csv()``: ``Date`` with a UTC offset
     (``2024-02-16 00:00:00+08:00``), Open..Volume, ``Dividends``, ``Stock Splits``.
     ``history()`` adjusts prices for dividends by default, and the Dividends column
@@ -16,7 +18,9 @@ A symbol's file is found by its Yahoo symbol or its HKEX code, case-insensitivel
     or without ``Adj Close``; without it, Close serves as both.
 
 Every layout produces the same contract columns. A malformed file is a
-:class:`PriceFileError` naming the file and the line.
+:class:`PriceFileError` naming the file and the line; :meth:`CsvDirSource.fetch`
+turns it into a failed :class:`SymbolHistory` of that symbol alone, so one bad
+file never hides the others.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ _HEADER_NAMES = {
 }
 _MISSING = {"", "null", "nan", "none", "-"}
 _HINT = "Fix or remove that line, or export the file again from Yahoo Finance."
+_FILE_HINT = "Export the file again from Yahoo Finance, or remove it from the folder."
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -65,6 +70,8 @@ class CsvSeries:
     layout: str
     adj_close_is_close: bool
     detail: str
+    #: The file's only close is dividend-adjusted (``yf.download(auto_adjust=True)``).
+    close_is_adjusted: bool = False
 
 
 def candidate_names(symbol: str) -> list[str]:
@@ -87,19 +94,35 @@ class _Reader:
         self.path = path
         self.symbol = symbol
 
-    def fail(self, line: int | None, message: str) -> PriceFileError:
+    def fail(self, line: int | None, message: str, *, hint: str | None = None) -> PriceFileError:
+        """The error for ``message`` at ``line`` (None: the file as a whole)."""
         where = f"{self.path}, line {line}" if line is not None else str(self.path)
-        return PriceFileError(f"{where}: {message}", hint=_HINT)
+        return PriceFileError(
+            f"{where}: {message}", hint=hint or (_HINT if line is not None else _FILE_HINT)
+        )
 
     def read(self) -> CsvSeries:
         try:
             if self.path.stat().st_size > MAX_FILE_BYTES:
-                raise self.fail(None, f"file is larger than {MAX_FILE_BYTES // 2**20} MB")
+                raise self.fail(
+                    None,
+                    f"file is larger than {MAX_FILE_BYTES // 2**20} MB",
+                    hint="Check that this is the right file: one symbol's daily prices "
+                    "take well under 1 MB.",
+                )
             text = self.path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise self.fail(None, "is not UTF-8 text") from exc
+            raise self.fail(
+                None,
+                "is not UTF-8 text",
+                hint="Save the file as UTF-8 CSV, or export it again from Yahoo Finance.",
+            ) from exc
         except OSError as exc:
-            raise self.fail(None, f"cannot read: {exc.strerror or exc}") from exc
+            raise self.fail(
+                None,
+                f"cannot read: {exc.strerror or exc}",
+                hint="Check that the file exists and that you may read it.",
+            ) from exc
         rows = list(csv.reader(text.splitlines()))
         numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
         if not numbered:
@@ -157,9 +180,10 @@ class _Reader:
         return CsvSeries(
             bars,
             "yf.download",
-            True,
-            f"{self.path.name} (yf.download export with adjusted prices; "
-            "its one close serves as close and adjusted close)",
+            False,
+            f"{self.path.name} (yf.download export with dividend-adjusted prices only; "
+            "the traded close is unknown, so close shows the adjusted close)",
+            close_is_adjusted=True,
         )
 
     def _flat(self, numbered: list[tuple[int, list[str]]]) -> CsvSeries:
@@ -320,7 +344,11 @@ class CsvDirSource:
     def fetch(
         self, symbols: Sequence[str], start: dt.date, end: dt.date
     ) -> dict[str, SymbolHistory]:
-        """Each symbol's rows within ``[start, end]``; a missing file is reported, not raised."""
+        """Each symbol's rows within ``[start, end]``.
+
+        A missing or malformed file is reported on that symbol's history (``failed``,
+        with the message naming the file and line as ``problem``), never raised.
+        """
         import pandas as pd
 
         from concepttrack.prices.frame import SymbolHistory, SymbolMeta, empty_bars
@@ -335,13 +363,19 @@ class CsvDirSource:
                     symbol, empty_bars(), None, f"no CSV file ({names}) in {self.folder}", True
                 )
                 continue
-            series = _Reader(path, symbol).read()
+            try:
+                series = _Reader(path, symbol).read()
+            except PriceFileError as exc:
+                # This symbol fails alone; the message names the file and the line.
+                out[symbol] = SymbolHistory(symbol, empty_bars(), None, exc.message, True)
+                continue
             meta = SymbolMeta(
                 symbol=symbol,
                 source=self.name,
                 currency=market.currency,
                 timezone=market.timezone,
                 adj_close_is_close=series.adj_close_is_close,
+                close_is_adjusted=series.close_is_adjusted,
                 detail=series.detail,
             )
             bars = series.bars.loc[pd.Timestamp(start) : pd.Timestamp(end)]

@@ -12,6 +12,12 @@ for a lock, so two concepttrack processes (cron and a person) can share the file
 
 Sessions are stored as integer days since 1970-01-01: that turns a read of 300
 symbols into one numpy conversion instead of parsing 375,000 date strings.
+
+Schema versions (``PRAGMA user_version``): 1 had no ``series.close_is_adjusted``;
+opening a version-1 file adds the column (``ALTER TABLE``, default 0) and forgets the
+revision of CSV series, so the next run re-reads those files and sets the flag. A file
+of a newer version, or one SQLite cannot read, is an :class:`UnreadableCacheError`;
+``concepttrack cache clear`` sets such a file aside (:func:`set_aside`).
 """
 
 from __future__ import annotations
@@ -32,8 +38,8 @@ from concepttrack.prices.frame import COLUMNS, SymbolHistory, SymbolMeta, empty_
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Bumped when the tables change; an older or newer file is refused with a hint.
-SCHEMA_VERSION = 1
+#: Bumped when the tables change; an older file is migrated, a newer one refused.
+SCHEMA_VERSION = 2
 _EPOCH = dt.date(1970, 1, 1)
 
 _SCHEMA = """
@@ -62,14 +68,84 @@ CREATE TABLE IF NOT EXISTS series (
     fetched_at         INTEGER NOT NULL,
     revision           TEXT,              -- source's version token (CSV file stamp)
     problem            TEXT,              -- what went wrong on the last fetch
+    close_is_adjusted  INTEGER NOT NULL DEFAULT 0,  -- schema 2: the only close is adjusted
     PRIMARY KEY (source, symbol)
 ) WITHOUT ROWID;
 """
 
-_HINT = (
-    "Delete the cache file (or run `concepttrack cache clear`), or point --cache / "
-    "CONCEPTTRACK_CACHE at another file."
+#: Columns of ``series`` in the order :meth:`PriceStore.save` writes them.
+_SERIES_COLUMNS = (
+    "source",
+    "symbol",
+    "currency",
+    "timezone",
+    "demo",
+    "adj_close_is_close",
+    "close_is_adjusted",
+    "detail",
+    "requested_from",
+    "checked_through",
+    "fetched_at",
+    "revision",
+    "problem",
 )
+
+_HINT = (
+    "Check that the cache file and its folder are writable and the disk is not full, "
+    "or point --cache / CONCEPTTRACK_CACHE at another file."
+)
+_UNREADABLE_HINT = (
+    "Run `concepttrack cache clear` to set the file aside and start an empty cache, "
+    "or point --cache / CONCEPTTRACK_CACHE at another file."
+)
+_LOCKED_HINT = "Another concepttrack process is using the cache; try again when it has finished."
+#: SQLite's primary result codes for a file that is damaged or not a database.
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+#: Suffix of a cache file ``cache clear`` set aside because it could not be read.
+UNREADABLE_SUFFIX = ".unreadable"
+
+
+class UnreadableCacheError(CacheError):
+    """The cache file is damaged, not a database, or of a newer schema.
+
+    Unlike other cache errors (locked, read-only, disk full) this one is cured by
+    ``concepttrack cache clear``, which sets the file aside.
+    """
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint or _UNREADABLE_HINT)
+        #: What is wrong with the file, without its path ("file is not a database").
+        self.reason = reason
+
+
+def _is_unreadable(exc: Exception) -> bool:
+    """True when SQLite says the file is damaged or is not a database at all."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return True
+    text = str(exc)
+    return "not a database" in text or "malformed" in text
+
+
+def set_aside(path: Path) -> Path:
+    """Move an unreadable cache file (and its -wal/-shm files) out of the way.
+
+    Returns where the file went: ``<path>.unreadable`` (replacing an earlier one).
+    The WAL files go too, so a fresh cache never replays a damaged file's log.
+    """
+    aside = path.with_name(path.name + UNREADABLE_SUFFIX)
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            try:
+                part.replace(Path(f"{aside}{suffix}"))
+            except OSError as exc:
+                raise CacheError(
+                    f"cannot move the unreadable price cache {part} aside: {exc.strerror or exc}",
+                    hint=f"Delete {path} by hand, or point --cache / CONCEPTTRACK_CACHE "
+                    "at another file.",
+                ) from exc
+    return aside
 
 
 def day_number(day: dt.date) -> int:
@@ -133,7 +209,12 @@ class PriceStore:
     # --- plumbing ---------------------------------------------------------------------
 
     def _error(self, exc: Exception, doing: str) -> CacheError:
-        return CacheError(f"price cache {self.path}: {doing} failed: {exc}", hint=_HINT)
+        message = f"price cache {self.path}: {doing} failed: {exc}"
+        if _is_unreadable(exc):
+            return UnreadableCacheError(message, reason=str(exc))
+        if "locked" in str(exc) or "busy" in str(exc):
+            return CacheError(message, hint=_LOCKED_HINT)
+        return CacheError(message, hint=_HINT)
 
     def _setup(self) -> None:
         deadline = time.monotonic() + self._timeout
@@ -150,29 +231,45 @@ class PriceStore:
             except sqlite3.Error as exc:
                 raise self._error(exc, "opening") from exc
         if version != SCHEMA_VERSION:
-            raise CacheError(
+            raise UnreadableCacheError(
                 f"price cache {self.path} has schema version {version}; "
                 f"this concepttrack reads version {SCHEMA_VERSION}",
-                hint="Run `concepttrack cache clear` to start a fresh cache.",
+                reason=f"schema version {version}",
+                hint="Use the concepttrack that wrote it, or run `concepttrack cache clear` "
+                "to set the file aside and start an empty cache.",
             )
 
     def _setup_once(self) -> int:
-        """WAL mode and the tables, created by whichever process comes first."""
+        """WAL mode and the tables, created (or migrated) by whichever process comes first."""
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        if version == 0:
+        if version < SCHEMA_VERSION:
             with self._write():
-                # Re-read under the write lock: another process may have created it.
+                # Re-read under the write lock: another process may have done it.
                 version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
                 if version == 0:
                     # One statement at a time: executescript() would commit early.
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
                             self._db.execute(statement)
-                    self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                     version = SCHEMA_VERSION
+                elif version == 1:
+                    self._migrate_1_to_2()
+                    version = 2
+                self._db.execute(f"PRAGMA user_version={version}")
         return version
+
+    def _migrate_1_to_2(self) -> None:
+        """Add ``series.close_is_adjusted``; make CSV series be read again to set it."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(series)")}
+        if "close_is_adjusted" not in columns:
+            self._db.execute(
+                "ALTER TABLE series ADD COLUMN close_is_adjusted INTEGER NOT NULL DEFAULT 0"
+            )
+        # Version 1 read yf.download exports as "one close" series; a changed revision
+        # makes the next run re-read each file (bars and flags) as a full fetch.
+        self._db.execute("UPDATE series SET revision = NULL WHERE source LIKE 'csv:%'")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -210,9 +307,9 @@ class PriceStore:
     def _coverages(self, source: str | None, symbols: list[str] | None) -> list[Coverage]:
         sql = (
             "SELECT s.source, s.symbol, s.currency, s.timezone, s.demo, s.adj_close_is_close,"
-            " s.detail, s.requested_from, s.checked_through, s.fetched_at, s.revision,"
-            " s.problem, (SELECT MIN(session) FROM bars b WHERE b.source = s.source"
-            " AND b.symbol = s.symbol), (SELECT MAX(session) FROM bars b"
+            " s.close_is_adjusted, s.detail, s.requested_from, s.checked_through,"
+            " s.fetched_at, s.revision, s.problem, (SELECT MIN(session) FROM bars b"
+            " WHERE b.source = s.source AND b.symbol = s.symbol), (SELECT MAX(session) FROM bars b"
             " WHERE b.source = s.source AND b.symbol = s.symbol), (SELECT COUNT(*)"
             " FROM bars b WHERE b.source = s.source AND b.symbol = s.symbol)"
             " FROM series s"
@@ -236,8 +333,9 @@ class PriceStore:
             raise self._error(exc, "reading") from exc
         out = []
         for row in rows:
-            (src, symbol, currency, tz, demo, adj_is_close, detail, req_from, checked) = row[:9]
-            fetched_at, revision, problem, first, last, count = row[9:]
+            (src, symbol, currency, tz, demo, adj_is_close, close_adjusted) = row[:7]
+            detail, req_from, checked, fetched_at, revision, problem = row[7:13]
+            first, last, count = row[13:]
             meta = SymbolMeta(
                 symbol=symbol,
                 source=src,
@@ -245,6 +343,7 @@ class PriceStore:
                 timezone=tz,
                 demo=bool(demo),
                 adj_close_is_close=bool(adj_is_close),
+                close_is_adjusted=bool(close_adjusted),
                 detail=detail,
             )
             out.append(
@@ -379,10 +478,12 @@ class PriceStore:
                     "INSERT OR REPLACE INTO bars VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
                 db.execute(
-                    "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    f"INSERT INTO series ({', '.join(_SERIES_COLUMNS)})"
+                    f" VALUES ({', '.join('?' * len(_SERIES_COLUMNS))})"
                     " ON CONFLICT (source, symbol) DO UPDATE SET"
                     " currency = excluded.currency, timezone = excluded.timezone,"
                     " demo = excluded.demo, adj_close_is_close = excluded.adj_close_is_close,"
+                    " close_is_adjusted = excluded.close_is_adjusted,"
                     " detail = excluded.detail, fetched_at = excluded.fetched_at,"
                     " revision = excluded.revision, problem = excluded.problem,"
                     " requested_from = CASE WHEN ? THEN excluded.requested_from"
@@ -396,6 +497,7 @@ class PriceStore:
                         meta.timezone,
                         int(meta.demo),
                         int(meta.adj_close_is_close),
+                        int(meta.close_is_adjusted),
                         meta.detail,
                         req,
                         checked,
