@@ -8,6 +8,16 @@ Conventions (issue 4): ``P`` is the adjusted close (returns, volatility, drawdow
 the traded close is used for prices, the 52-week range, moving averages and turnover.
 A symbol's bars are its own sessions. A stale symbol's figures are as of its last bar.
 
+Staleness rules (the brief that followed issue 4, "a note never presents a stale number
+as today's"):
+
+* the basket's last session ``L`` is the latest calendar session <= as-of on which at
+  least one member has a row; the level, its windows, risk and chart end at ``L``; the
+  basket is "stale" when ``L`` is before the as-of session;
+* an excess return needs the benchmark's return to the same last session: the
+  benchmark must have a row on the stock's (basket's) last session, else it is None;
+* the since-event leader and laggard rank every constituent with a since-event return.
+
 Where the issue leaves a detail open, the choice is stated next to the code.
 """
 
@@ -105,10 +115,14 @@ def last_before(dates: list[dt.date], day: dt.date) -> int | None:
 
 
 def base_indices(dates: list[dt.date], t: int, event: dt.date) -> dict[str, int | None]:
-    """Index of each window's base bar, or None when the data has no base."""
+    """Index of each window's base bar, or None when the data has no base.
+
+    A base on ``t`` itself is no base: a symbol whose last bar is before the event (it has
+    not traded since the news) has no since-event return or drawdown, rather than 0.
+    """
     today = dates[t]
     upto = dates[: t + 1]
-    return {
+    found = {
         "one_day": t - 1 if t >= 1 else None,
         "five_day": t - 5 if t >= 5 else None,
         "one_month": last_on_or_before(upto, minus_months(today, 1)),
@@ -118,6 +132,7 @@ def base_indices(dates: list[dt.date], t: int, event: dt.date) -> dict[str, int 
         "ytd": last_on_or_before(upto, dt.date(today.year - 1, 12, 31)),
         "since_event": last_before(upto, event),
     }
+    return {w: (None if b == t else b) for w, b in found.items()}
 
 
 def window_returns(
@@ -227,7 +242,9 @@ def risk(
     beta, corr = beta_correlation(returns, bench_returns)
     return {
         "volatility_1y": volatility(returns),
-        "drawdown_since_event": drawdown(dates, prices, last_before(dates[: t + 1], event), t),
+        "drawdown_since_event": drawdown(
+            dates, prices, base_indices(dates, t, event)["since_event"], t
+        ),
         "beta_1y": beta,
         "correlation_1y": corr,
     }
@@ -277,10 +294,17 @@ def expected_snapshot(
     bt = len(bb.dates) - 1 if bb.dates else None
     bench_returns_all = daily_returns(bb.dates, bb.adj, bt) if bt is not None else []
 
-    def bench_windows_at(day: dt.date) -> dict[str, float | None]:
-        return window_returns(bb.dates, bb.adj, last_on_or_before(bb.dates, day), event)
+    def bench_windows_at(day: dt.date) -> dict[str, float | None] | None:
+        """The benchmark's windows ending on ``day``; None without a benchmark row that day."""
+        if day not in bb.dates:
+            return None
+        return window_returns(bb.dates, bb.adj, bb.dates.index(day), event)
 
-    bench_windows = bench_windows_at(as_of)
+    def excess_to(mine: dict[str, float | None], day: dt.date) -> dict[str, float | None]:
+        bench = bench_windows_at(day)
+        return dict.fromkeys(WINDOWS) if bench is None else excess(mine, bench)
+
+    bench_windows = window_returns(bb.dates, bb.adj, bt, event)
     bench_risk = risk(bb.dates, bb.adj, bt, event, bench_returns_all)
     # Beta and correlation are against the benchmark: not shown for the benchmark itself.
     bench_risk["beta_1y"] = bench_risk["correlation_1y"] = None
@@ -306,9 +330,14 @@ def expected_snapshot(
     total = math.fsum(raw.values())
     weights = {symbol: w / total for symbol, w in raw.items()}
 
+    # The basket's last session: the latest calendar day on which some member has a row.
+    basket_last = max(d for d in calendar_days if any(d in seen[s.symbol].dates for s in members))
+    basket_days = [d for d in calendar_days if d <= basket_last]
+    carried_members = [s.symbol for s in members if basket_last not in seen[s.symbol].dates]
+
     # Carry each member's last adjusted close over sessions without a bar.
     level: list[float] = []
-    for day in calendar_days:
+    for day in basket_days:
         value = 0.0
         for stock in members:
             sb = seen[stock.symbol]
@@ -317,9 +346,9 @@ def expected_snapshot(
                 raise AssertionError(f"test data: {stock.symbol} has no price by {day}")
             value += weights[stock.symbol] * 100 / base_price[stock.symbol] * sb.adj[i]
         level.append(value)
-    kt = len(calendar_days) - 1
-    basket_windows = window_returns(calendar_days, level, kt, event)
-    basket_risk = risk(calendar_days, level, kt, event, bench_returns_all)
+    kt = len(basket_days) - 1
+    basket_windows = window_returns(basket_days, level, kt, event)
+    basket_risk = risk(basket_days, level, kt, event, bench_returns_all)
 
     # --- stocks ---------------------------------------------------------------------
     stock_out: list[dict[str, Any]] = []
@@ -333,8 +362,9 @@ def expected_snapshot(
             exc = dict.fromkeys(WINDOWS)
         else:
             returns = window_returns(sb.dates, sb.adj, t, event)
-            # "Same window": the benchmark measured to the stock's own last bar.
-            exc = excess(returns, bench_windows_at(sb.dates[t]))
+            # "Same window": the benchmark measured to the stock's own last bar; None
+            # when the benchmark has no row on that day.
+            exc = excess_to(returns, sb.dates[t])
             own_returns[stock.symbol] = daily_returns(sb.dates, sb.adj, t)
         figures: dict[str, Any] = {
             "symbol": stock.symbol,
@@ -383,9 +413,16 @@ def expected_snapshot(
                 ma = mean_of_last(close, t, n)
                 figures[f"ma_{n}"] = ma
                 figures[f"above_ma_{n}"] = None if ma is None else close[t] > ma
-        since = returns["since_event"]
+        # Contribution: weight x (price at the basket's last session / base price - 1),
+        # prices carried; None outside the basket or when the basket has no since-event
+        # return (then nothing has traded since its base).
         w = weights.get(stock.symbol)
-        figures["contribution"] = None if w is None or since is None else w * since
+        if w is None or basket_windows["since_event"] is None:
+            figures["contribution"] = None
+        else:
+            i = last_on_or_before(sb.dates, basket_last)
+            assert i is not None
+            figures["contribution"] = w * (sb.adj[i] / base_price[stock.symbol] - 1)
         stock_out.append(figures)
 
     # --- breadth ----------------------------------------------------------------------
@@ -439,7 +476,8 @@ def expected_snapshot(
         for a in symbols
     ]
 
-    basket_excess = excess(basket_windows, bench_windows)
+    basket_excess = excess_to(basket_windows, basket_last)
+    bench_last = bb.dates[bt] if bt is not None else None
     narrative = {
         "basket_return_5d": basket_windows["five_day"],
         "benchmark_return_5d": bench_windows["five_day"],
@@ -461,6 +499,13 @@ def expected_snapshot(
         + ([benchmark] if status(benchmark)["status"] == "stale" else []),
         "missing_symbols": [f["symbol"] for f in stock_out if f["status"]["status"] == "missing"]
         + ([benchmark] if status(benchmark)["status"] == "missing" else []),
+        "basket_last_session": basket_last.isoformat(),
+        "basket_stale": basket_last < as_of,
+        "excess_since_event": basket_excess["since_event"],
+        "basket_carried": carried_members,
+        "benchmark_last_session": iso(bench_last),
+        "benchmark_stale": bench_last != as_of,
+        "benchmark_behind_basket": basket_last not in bb.dates,
     }
 
     weight_values = list(weights.values())
@@ -479,6 +524,9 @@ def expected_snapshot(
             "excluded": sorted(s.symbol for s in stocks if s.symbol not in weights),
             "max_weight": max(weight_values),
             "herfindahl": math.fsum(w * w for w in weight_values),
+            "last_session": basket_last.isoformat(),
+            "status": "fresh" if basket_last == as_of else "stale",
+            "carried": carried_members,
         },
         "benchmark": {
             "symbol": benchmark,
@@ -493,7 +541,7 @@ def expected_snapshot(
         "correlation": {"symbols": symbols, "matrix": matrix},
         "narrative": narrative,
         "series": {
-            "basket": dict(zip(calendar_days, level, strict=True)),
+            "basket": dict(zip(basket_days, level, strict=True)),
             "benchmark": _rebased(bb, event),
             "stocks": {s.symbol: _rebased(seen[s.symbol], event) for s in members},
         },

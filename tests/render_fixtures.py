@@ -359,6 +359,9 @@ def sora_snapshot(
             risk=_risk(level, bench, days, base_index),
             max_weight=max(weights.values()),
             herfindahl=sum(w * w for w in weights.values()),
+            last_session=AS_OF,
+            status="fresh",
+            carried=[stale_symbol] if stale_symbol else [],
         ),
         benchmark=BenchmarkFigures(
             symbol="^HSI",
@@ -400,6 +403,10 @@ def sora_snapshot(
             unchanged=len(one_day) - up - down,
             with_bar=len(one_day),
             stale_symbols=[stale_symbol] if stale_symbol else [],
+            basket_last_session=AS_OF,
+            excess_since_event=_minus(basket_returns, bench_returns).since_event,
+            basket_carried=[stale_symbol] if stale_symbol else [],
+            benchmark_last_session=AS_OF,
         ),
         series=ChartSeries(
             basket=Series(days[chart_from:], rebased(level)[chart_from:]),

@@ -140,6 +140,38 @@ def test_stale_member_carries_its_last_price_to_t() -> None:
     basket = build_basket({"A": A, "B": stale}, {"A": 0.5, "B": 0.5}, SMALL, EVENT)
     assert basket.last_prices["B"] == 24.0
     assert basket.level.iloc[-1] == pytest.approx(50 + 2.5 * 24)
+    # A traded on t: the basket is fresh, and B is named as carried.
+    assert basket.last_session == day(D4)
+    assert basket.carried == ["B"]
+
+
+def test_basket_level_by_hand_is_fresh_with_nobody_carried() -> None:
+    basket = build_basket({"A": A, "B": B}, {"A": 0.5, "B": 0.5}, SMALL, EVENT)
+    assert basket.last_session == day(D4)
+    assert basket.carried == []
+    # On D2 B is suspended but A trades: the level there is A's bar plus B carried.
+    cut = build_basket({"A": A, "B": B}, {"A": 0.5, "B": 0.5}, SMALL[:3], EVENT)
+    assert cut.last_session == day(D2)
+    assert cut.carried == ["B"]
+
+
+def test_every_member_stale_ends_the_basket_at_its_last_session() -> None:
+    # A's last bar D2, B's D3; nobody trades on D4 = t. The basket's last session is D3:
+    #   I[D3] = 5 * 11 (A carried) + 2.5 * 25 = 117.5; no level on D4.
+    a_stale = series([D0, D1, D2], [8, 10, 11])
+    b_stale = series([D0, D1, D3], [22, 20, 25])
+    basket = build_basket({"A": a_stale, "B": b_stale}, {"A": 0.5, "B": 0.5}, SMALL, EVENT)
+    assert basket.last_session == day(D3)
+    assert list(basket.level.index.date) == [day(d) for d in (D0, D1, D2, D3)]
+    assert basket.level.tolist() == pytest.approx([95, 100, 105, 117.5])
+    assert basket.carried == ["A"]
+    assert basket.last_prices == {"A": 11.0, "B": 25.0}
+    # Its returns end at D3 exactly as a stale stock's end at its last bar: 1D is
+    # I[D3] / I[D2] - 1, not a flat carried day D3 -> D4.
+    returns = metrics.window_returns(basket.level, EVENT)
+    assert returns.one_day == pytest.approx(117.5 / 105 - 1)
+    assert returns.since_event == pytest.approx(0.175)
+    assert sum(contributions(basket).values()) == pytest.approx(0.175)
 
 
 def test_herfindahl() -> None:
@@ -164,7 +196,8 @@ def test_breadth_counts_only_constituents_with_a_bar_today() -> None:
             ConstituentDay("A", True, 0.02, 0.10, True, True),
             ConstituentDay("B", True, -0.01, 0.30, False, True),
             ConstituentDay("C", True, 0.0, -0.05, True, None),
-            # Stale: its big 1D move is not today's and must not lead.
+            # Stale: its big 1D move is not today's and must not lead the day; its
+            # since-event return is valid as of its last bar, so it leads since the event.
             ConstituentDay("S", False, 0.25, 0.90, True, True),
             ConstituentDay("N", True, None, None, None, None),  # first bar today
             ConstituentDay("M", False),
@@ -180,13 +213,26 @@ def test_breadth_counts_only_constituents_with_a_bar_today() -> None:
         share_above_ma_50=pytest.approx(1.0),
         leader_1d="A",
         laggard_1d="B",
-        leader_since_event="B",
+        leader_since_event="S",
         laggard_since_event="C",
     )
 
 
 def test_breadth_of_nobody() -> None:
     assert breadth([ConstituentDay("S", False, 0.1)]) == Breadth(no_bar=1)
+
+
+def test_since_event_leadership_when_every_constituent_is_stale() -> None:
+    stale = breadth(
+        [
+            ConstituentDay("A", False, 0.03, 0.20),
+            ConstituentDay("B", False, -0.05, 0.70),
+            ConstituentDay("C", False, 0.01, -0.10),
+        ]
+    )
+    assert (stale.up, stale.down, stale.unchanged, stale.no_bar) == (0, 0, 0, 3)
+    assert (stale.leader_1d, stale.laggard_1d) == (None, None)
+    assert (stale.leader_since_event, stale.laggard_since_event) == ("B", "C")
 
 
 # --- correlation matrix ---------------------------------------------------------------

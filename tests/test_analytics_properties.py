@@ -182,6 +182,15 @@ def test_contributions_sum_to_the_basket_since_event_return(market: Market) -> N
     if snap.basket.level is None:
         assert all(s.contribution is None for s in snap.stocks)
         return
+    if snap.basket.returns.since_event is None:
+        # No member has traded since the event base: the basket's figures end at or
+        # before its base, so there is no since-event return and nothing to contribute.
+        assert snap.basket.status == "stale"
+        assert snap.basket.last_session is not None
+        assert snap.basket.base_session is not None
+        assert snap.basket.last_session <= snap.basket.base_session
+        assert all(s.contribution is None for s in snap.stocks)
+        return
     total = sum(s.contribution for s in members if s.contribution is not None)
     assert snap.basket.returns.since_event == pytest.approx(total, rel=1e-12, abs=1e-12)
     assert sum(s.weight for s in members) == pytest.approx(1.0)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from concepttrack.analytics import metrics
-from concepttrack.analytics.model import DataStatus, Series, ThemeSnapshot
+from concepttrack.analytics.model import DataStatus, Series, ThemeSnapshot, WindowReturns
 from concepttrack.analytics.snapshot import CHART_LEAD_IN_SESSIONS, build_snapshot, resolve_as_of
 from concepttrack.errors import DataError
 from concepttrack.prices.frame import PriceFrame, empty_bars
@@ -324,3 +324,105 @@ def test_custom_weights_flow_into_the_basket() -> None:
     assert snap.basket.max_weight == pytest.approx(0.75)
     assert snap.basket.herfindahl == pytest.approx(0.625)
     assert snap.stock("0700.HK").risk.drawdown_since_event.max_drawdown == 0.0
+
+
+# --- stale basket and stale benchmark ---------------------------------------------------
+
+
+def test_fresh_basket_names_its_carried_member(snap: ThemeSnapshot) -> None:
+    assert snap.basket.status == "fresh"
+    assert snap.basket.last_session == AS_OF
+    assert snap.basket.carried == [B]
+    assert snap.narrative.basket_carried == [B]
+    assert snap.narrative.basket_last_session == AS_OF
+    assert not snap.narrative.basket_stale
+    assert not snap.narrative.benchmark_behind_basket
+    assert snap.narrative.excess_since_event == snap.basket.excess.since_event
+
+
+def _all_stale(bench_last: str) -> ThemeSnapshot:
+    """A to 14 Mar, B to 19 Mar, as of 28 Mar; the HSI to ``bench_last``."""
+    a = random_bars(CAL, seed=1, start=300.0)
+    b = random_bars(CAL, seed=2, start=80.0)
+    hsi = random_bars(CAL, seed=9, start=16000.0)
+    frame = price_frame(
+        {
+            A: a[a.index <= "2024-03-14"],
+            B: b[b.index <= "2024-03-19"],
+            "^HSI": hsi[hsi.index <= bench_last],
+        }
+    )
+    return build_snapshot(theme(["0700", "9888"], EVENT), frame, AS_OF, CAL)
+
+
+def test_every_member_stale_the_basket_is_stale_as_of_its_last_session() -> None:
+    snap = _all_stale("2024-03-22")
+    basket = snap.basket
+    assert (basket.status, basket.last_session, basket.carried) == (
+        "stale",
+        day("2024-03-19"),
+        [A],
+    )
+    a = adj_through(scenario(), A, "2024-03-14")
+    b = adj_through(scenario(), B, "2024-03-19")
+    n_a, n_b = 50 / a.loc["2024-02-09"], 50 / b.loc["2024-02-09"]
+    level = {d: n_a * a[a.index <= d].iloc[-1] + n_b * b[b.index <= d].iloc[-1] for d in CAL}
+    # 1D is 18 -> 19 Mar (B's last move), not a carried flat day up to 28 Mar.
+    assert basket.returns.one_day == pytest.approx(
+        level[pd.Timestamp("2024-03-19")] / level[pd.Timestamp("2024-03-18")] - 1
+    )
+    assert basket.level == pytest.approx(level[pd.Timestamp("2024-03-19")])
+    assert snap.series.basket.sessions[-1] == day("2024-03-19")
+    # Excess over the same window: the HSI cut at 19 Mar, though it has bars to 22 Mar.
+    hsi = adj_through(scenario(), "^HSI", "2024-03-19")
+    hsi_since = hsi.iloc[-1] / hsi.loc["2024-02-09"] - 1
+    assert basket.excess.since_event == pytest.approx(basket.returns.since_event - hsi_since)
+    # Since-event leadership from stale constituents; nobody moved today.
+    since = {A: snap.stock(A).returns.since_event, B: snap.stock(B).returns.since_event}
+    assert snap.breadth.leader_since_event == max(since, key=lambda s: since[s] or 0.0)
+    assert snap.breadth.laggard_since_event == min(since, key=lambda s: since[s] or 0.0)
+    assert (snap.breadth.leader_1d, snap.breadth.no_bar) == (None, 2)
+    facts = snap.narrative
+    assert facts.basket_stale
+    assert facts.basket_last_session == day("2024-03-19")
+    assert facts.benchmark_stale
+    assert facts.benchmark_last_session == day("2024-03-22")
+    assert not facts.benchmark_behind_basket
+
+
+def test_benchmark_older_than_the_basket_leaves_excess_missing() -> None:
+    snap = _all_stale("2024-03-15")
+    assert snap.basket.last_session == day("2024-03-19")
+    assert snap.basket.excess == WindowReturns()
+    assert snap.narrative.benchmark_behind_basket
+    assert snap.narrative.excess_5d is None
+    # B ends on 19 Mar, after the HSI's last bar: no excess. A ends on 14 Mar, which the
+    # HSI has: its excess is measured to 14 Mar.
+    assert snap.stock(B).excess == WindowReturns()
+    hsi = adj_through(scenario(), "^HSI", "2024-03-14")
+    assert snap.stock(A).excess.since_event == pytest.approx(
+        snap.stock(A).returns.since_event - (hsi.iloc[-1] / hsi.loc["2024-02-09"] - 1)
+    )
+
+
+def test_fresh_stock_against_a_stale_benchmark_has_no_excess() -> None:
+    frame = scenario()
+    hsi = frame.histories["^HSI"]
+    hsi.bars = hsi.bars[hsi.bars.index <= "2024-03-26"]
+    snap = build_snapshot(THEME, frame, AS_OF, CAL)
+    assert snap.stock(A).returns.since_event is not None
+    assert snap.stock(A).excess == WindowReturns()
+    assert snap.basket.status == "fresh"
+    assert snap.basket.excess == WindowReturns()
+    assert snap.narrative.benchmark_behind_basket
+    # B (last bar 19 Mar) still compares with the HSI cut at 19 Mar.
+    assert snap.stock(B).excess.since_event is not None
+
+
+def test_benchmark_without_a_bar_on_the_stocks_last_session_gives_no_excess() -> None:
+    frame = scenario()
+    hsi = frame.histories["^HSI"]
+    hsi.bars = hsi.bars.drop(pd.Timestamp("2024-03-19"))  # the day B's data ends
+    snap = build_snapshot(THEME, frame, AS_OF, CAL)
+    assert snap.stock(B).excess == WindowReturns()
+    assert snap.stock(A).excess.since_event is not None

@@ -247,12 +247,17 @@ def check_series(
             )
 
     points("basket", actual["basket"], expected["basket"])
-    assert actual["basket"]["sessions"][-1] == as_of
+    # The basket's line ends at its last session (the as-of session unless it is stale).
+    assert actual["basket"]["sessions"][-1] == snapshot["basket"]["last_session"]
+    assert list(expected["basket"])[-1].isoformat() == snapshot["basket"]["last_session"]
     points("benchmark", actual["benchmark"], expected["benchmark"])
     for symbol, data in actual["stocks"].items():
         if data["sessions"]:
             points(f"stocks.{symbol}", data, expected["stocks"][symbol])
-    for symbol in expected["stocks"]:
+    start = actual["basket"]["sessions"][0]
+    for symbol, want in expected["stocks"].items():
+        if not want or max(want).isoformat() < start:
+            continue  # no bar in the charted range (not traded since before the lead-in)
         assert actual["stocks"].get(symbol, {}).get("sessions"), f"no chart series for {symbol}"
 
 
@@ -301,6 +306,7 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
     """Lines the note must contain, each number formatted from the JSON value."""
     basket, bench = snapshot["basket"], snapshot["benchmark"]
     bench_stale = bench["status"]["status"] != "fresh"
+    basket_stale = basket["status"] == "stale"
     lines = []
     for label, window in (
         ("Since event", "since_event"),
@@ -311,11 +317,12 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
     ):
         b, m, x = basket["returns"][window], bench["returns"][window], basket["excess"][window]
         lines.append(
-            f"| {label} | {pct(b)} | {mark(pct(m), m, bench_stale)} | "
-            f"{mark(pp(x), x, bench_stale)} |"
+            f"| {label} | {mark(pct(b), b, basket_stale)} | {mark(pct(m), m, bench_stale)} | "
+            f"{mark(pp(x), x, bench_stale or basket_stale)} |"
         )
     lines.append(
-        f"- Basket level: **{ratio(basket['level'], 1)}** · HSI close: "
+        f"- Basket level: **{mark(ratio(basket['level'], 1), basket['level'], basket_stale)}** · "
+        "HSI close: "
         f"{mark(price(bench['last_close']), bench['last_close'], bench_stale)}"
     )
     for s in snapshot["stocks"]:
@@ -344,41 +351,61 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     names = {s["symbol"]: f"{s['name']} ({s['code']})" for s in snapshot["stocks"]}
-    risk_rows = [("Concept basket", basket["risk"]), ("Hang Seng Index", bench["risk"])]
-    risk_rows += [(names[s["symbol"]], s["risk"]) for s in snapshot["stocks"]]
-    for label, risk in risk_rows:
+    risk_rows = [
+        ("Concept basket", basket["risk"], basket_stale),
+        ("Hang Seng Index", bench["risk"], bench_stale),
+    ]
+    risk_rows += [
+        (names[s["symbol"]], s["risk"], s["status"]["status"] == "stale")
+        for s in snapshot["stocks"]
+    ]
+    for label, risk, stale in risk_rows:
         dd = risk["drawdown_since_event"]
         dates = (
             f"{day_text(dd['peak_session'])} → {day_text(dd['trough_session'])}"
             if dd["peak_session"] and dd["trough_session"] and dd["max_drawdown"]
             else DASH
         )
-        lines.append(
-            f"| {label} | {share(risk['volatility_1y'])} | {pct(dd['max_drawdown'])} | {dates} | "
-            f"{ratio(risk['beta_1y'])} | {ratio(risk['correlation_1y'])} |"
-        )
+        cells = [
+            mark(share(risk["volatility_1y"]), risk["volatility_1y"], stale),
+            mark(pct(dd["max_drawdown"]), dd["max_drawdown"], stale),
+            dates,
+            mark(ratio(risk["beta_1y"]), risk["beta_1y"], stale),
+            mark(ratio(risk["correlation_1y"]), risk["correlation_1y"], stale),
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     facts = snapshot["narrative"]
     since = facts["basket_since_event"]
     rounded = round(100 * since, 1)
-    move = (
-        f"is up {abs(100 * since):.1f}%"
-        if rounded > 0
-        else f"is down {abs(100 * since):.1f}%"
-        if rounded < 0
-        else "is flat"
-    )
-    lines.append(
-        f"Since the event on {day_text(snapshot['event_date'])} "
-        f"({facts['sessions_since_event']} sessions ago) the basket {move}, against "
-        f"{pct(facts['benchmark_since_event'])} for the HSI."
-    )
+    size = f"{abs(100 * since):.1f}%"
+    event = f"the event on {day_text(snapshot['event_date'])}"
+    sessions = f"({facts['sessions_since_event']} sessions ago)"
+    if basket_stale:
+        # A stale basket's move is told as of its last session, never as "is up" today.
+        verb = "rose" if rounded > 0 else "fell" if rounded < 0 else "was flat"
+        move = f"{verb} {size}{DAGGER}" if rounded else f"{verb}{DAGGER}"
+        lines.append(
+            f"From {event} {sessions} to {day_text(basket['last_session'])} the basket {move}"
+        )
+        lines.append(
+            "The concept basket has no prices for this session: no constituent has traded "
+            f"since {day_text(basket['last_session'])}"
+        )
+    else:
+        verb = "is up" if rounded > 0 else "is down" if rounded < 0 else "is flat"
+        move = f"{verb} {size}" if rounded else verb
+        sentence = f"Since {event} {sessions} the basket {move}"
+        if facts["benchmark_behind_basket"]:
+            lines.append(sentence + ".")
+        else:
+            lines.append(f"{sentence}, against {pct(facts['benchmark_since_event'])} for the HSI.")
     return lines
 
 
 def check_markdown(text: str, snapshot: dict[str, Any]) -> None:
     rows = set(text.splitlines())
     for line in expected_markdown_lines(snapshot):
-        if line.startswith("Since the event"):
+        if not line.startswith("|") and not line.startswith("- "):
             assert line in text, f"not in the note: {line}"
         else:
             assert line in rows, f"not a line of the note: {line}"
@@ -565,3 +592,156 @@ def test_since_last_note_between_consecutive_sessions(
     line = f"Basket {pct(since['basket_change'])} vs HSI {pct(since['benchmark_change'])} since"
     assert line in md
     assert re.search(r"Volume spike: Tencent \(00700\) at \d+\.\d× its 5-day average\.", md)
+
+
+# --- stale data: the basket and the benchmark ---------------------------------------------
+
+
+def cut_copy(source: Path, folder: Path, last: dict[str, dt.date]) -> None:
+    """A copy of the CSV folder with each named file's rows after ``last[stem]`` removed."""
+    folder.mkdir(parents=True)
+    for path in sorted(source.glob("*.csv")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        end = last.get(path.stem)
+        if end is not None:
+            lines = lines[:1] + [
+                line for line in lines[1:] if dt.date.fromisoformat(line[:10]) <= end
+            ]
+        (folder / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def key_row(md: str, label: str) -> str:
+    return next(line for line in md.splitlines() if line.startswith(f"| {label} |"))
+
+
+def test_every_constituent_stale_the_basket_ends_at_its_last_session(
+    tmp_path: Path, prices: tuple[Path, list[dt.date]]
+) -> None:
+    """The first user-acceptance case: no constituent trades near the as-of session.
+
+    Members end on 17, 20 and 24 Mar 2025; 2513.HK (not in the basket) on 26 Mar; the
+    HSI on 10 Apr; the note is as of 30 Apr. The basket's last session is 24 Mar.
+    """
+    source, days = prices
+    folder = tmp_path / "stale"
+    basket_last = dt.date(2025, 3, 24)
+    cut_copy(
+        source,
+        folder,
+        {
+            "0700.HK": dt.date(2025, 3, 20),
+            "9888.HK": basket_last,
+            "0763.HK": dt.date(2025, 3, 17),
+            "2513.HK": dt.date(2025, 3, 26),
+            "HSI": dt.date(2025, 4, 10),
+        },
+    )
+    note, md, result = run_note(tmp_path, folder, "cross-eq", weights=False, as_of=LAST, out="r")
+    assert result.outcomes[0].stale == ["0700.HK", "9888.HK", "0763.HK", "2513.HK", "^HSI"]
+    expected = expected_for(folder, days, "cross-eq", weights=False, as_of=LAST)
+    snap = note["snapshot"]
+    check_snapshot(snap, expected)
+    check_markdown(md, snap)
+
+    basket = snap["basket"]
+    assert (basket["status"], basket["last_session"]) == ("stale", basket_last.isoformat())
+    assert basket["carried"] == ["0700.HK", "0763.HK"]
+    # Figures end at 24 Mar: real moves, not the flat carried days to 30 Apr.
+    assert snap["series"]["basket"]["sessions"][-1] == basket_last.isoformat()
+    assert basket["returns"]["one_day"] != 0.0
+    assert basket["returns"]["five_day"] != 0.0
+    # Excess over the same window: the HSI to 24 Mar, not to its own last bar.
+    hsi = read_prices(folder)["^HSI"]
+    base = max(i for i, d in enumerate(hsi.dates) if d < EVENT)
+    hsi_to_last = hsi.adj[hsi.dates.index(basket_last)] / hsi.adj[base] - 1
+    assert basket["excess"]["since_event"] == pytest.approx(
+        basket["returns"]["since_event"] - hsi_to_last, rel=REL
+    )
+    own = snap["benchmark"]["returns"]["since_event"]
+    assert basket["excess"]["since_event"] != pytest.approx(basket["returns"]["since_event"] - own)
+    # Leaders since the event are still reported, from stale constituents, and flagged.
+    assert snap["breadth"]["leader_since_event"] is not None
+    assert snap["breadth"]["laggard_since_event"] is not None
+    assert snap["breadth"]["no_bar"] == 4
+    facts = snap["narrative"]
+    assert facts["basket_stale"]
+    assert facts["benchmark_stale"]
+    assert not facts["benchmark_behind_basket"]
+
+    leaders = next(line for line in md.splitlines() if "Leader / laggard since event" in line)
+    assert DASH not in leaders
+    assert leaders.count(DAGGER) == 2
+    for label in ("Since event", "1 day", "5 days", "1 month", "Year to date"):
+        cells = key_row(md, label).removesuffix(" |").split(" | ")
+        assert all(cell.endswith(DAGGER) for cell in cells[1:4]), cells
+    assert "24 Mar 2025" in md.split("## What moved")[0]  # the key-figures note
+    moved = md.split("## What moved")[1].split("##")[0]
+    assert "The concept basket has no prices for this session" in moved
+    assert "On the day" not in moved
+    assert "was flat" not in moved
+    assert "is flat" not in moved
+    assert "Over the five sessions to 24 Mar 2025" in moved
+    assert "over the same sessions" in moved
+    assert "the basket carries the last price of Tencent, ZTE to 24 Mar 2025" in moved
+
+
+def test_stale_benchmark_gives_no_excess_to_later_sessions(
+    tmp_path: Path, prices: tuple[Path, list[dt.date]]
+) -> None:
+    """The second user-acceptance case: only the benchmark is stale.
+
+    The HSI ends on 25 Mar 2025 and the note is as of 28 Mar: the fresh stocks and the
+    basket have no same-window benchmark return, so no excess (never against the HSI
+    to 25 Mar). ZTE ends on 24 Mar, which the HSI has: its excess is measured to 24 Mar.
+    Baidu ends on 15 Jul 2024, a session the HSI skipped: no excess either, although the
+    HSI has later bars (the window would end on another day).
+    """
+    source, days = prices
+    folder = tmp_path / "stale-hsi"
+    cut_copy(
+        source,
+        folder,
+        {"HSI": dt.date(2025, 3, 25), "0763.HK": dt.date(2025, 3, 24), "9888.HK": HSI_GAP},
+    )
+    note, md, _ = run_note(tmp_path, folder, "cross-eq", weights=False, as_of=PREVIOUS, out="r")
+    expected = expected_for(folder, days, "cross-eq", weights=False, as_of=PREVIOUS)
+    snap = note["snapshot"]
+    check_snapshot(snap, expected)
+    check_markdown(md, snap)
+
+    stocks = {s["symbol"]: s for s in snap["stocks"]}
+    for symbol in ("0700.HK", "2513.HK", "9888.HK"):
+        assert set(stocks[symbol]["excess"].values()) == {None}, symbol
+    assert stocks["0700.HK"]["returns"]["since_event"] is not None
+    zte = stocks["0763.HK"]
+    hsi = read_prices(folder)["^HSI"]
+    to_24 = hsi.adj[hsi.dates.index(dt.date(2025, 3, 24))]
+    base = max(i for i, d in enumerate(hsi.dates) if d < EVENT)
+    assert zte["excess"]["since_event"] == pytest.approx(
+        zte["returns"]["since_event"] - (to_24 / hsi.adj[base] - 1), rel=REL
+    )
+    # Baidu has not traded since before the event: in the basket at its carried price,
+    # no since-event return of its own, contributing exactly 0.
+    assert stocks["9888.HK"]["returns"]["since_event"] is None
+    assert stocks["9888.HK"]["contribution"] == 0.0
+
+    basket = snap["basket"]
+    assert (basket["status"], basket["last_session"]) == ("fresh", PREVIOUS.isoformat())
+    assert set(basket["excess"].values()) == {None}
+    assert basket["carried"] == ["9888.HK", "0763.HK"]
+    facts = snap["narrative"]
+    assert facts["benchmark_behind_basket"]
+    assert facts["benchmark_stale"]
+    assert not facts["basket_stale"]
+
+    row = key_row(md, "Since event").removesuffix(" |").split(" | ")
+    assert not row[1].endswith(DAGGER)
+    assert row[2].endswith(DAGGER)
+    assert row[3] == DASH
+    tencent = next(line for line in md.splitlines() if line.startswith("| 00700 |"))
+    assert f" | {DASH} | " in tencent
+    assert "the HSI has no bar on 28 Mar 2025" in md
+    moved = md.split("## What moved")[1].split("##")[0]
+    assert "against" not in moved
+    assert "while the HSI" not in moved
+    assert "The HSI has no bar since 25 Mar 2025" in moved

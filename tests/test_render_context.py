@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from concepttrack.analytics.model import NarrativeFacts, SinceLastNote
+from concepttrack.analytics.model import DataStatus, NarrativeFacts, SinceLastNote, WindowReturns
 from concepttrack.render.context import (
     MISSING,
     build_context,
@@ -122,3 +122,93 @@ def test_key_figures_and_demo_flag() -> None:
     assert note.demo
     assert note.source.startswith("DEMO")
     assert note.data_notes[0].startswith("DEMO DATA")
+
+
+def test_stale_basket_is_marked_and_never_described_as_todays_move() -> None:
+    snapshot = sora_snapshot()
+    last = dt.date(2024, 3, 20)
+    basket = dataclasses.replace(snapshot.basket, status="stale", last_session=last)
+    facts = dataclasses.replace(
+        snapshot.narrative,
+        basket_return_5d=-0.031,
+        excess_5d=-0.012,
+        basket_return_1d=0.0,
+        basket_since_event=0.183,
+        excess_since_event=0.142,
+        sessions_since_event=29,
+        risers=0,
+        fallers=0,
+        unchanged=0,
+        with_bar=0,
+        leader_1d=None,
+        laggard_1d=None,
+        basket_last_session=last,
+        basket_stale=True,
+        basket_carried=["0941.HK"],
+        stale_symbols=["9888.HK", "0941.HK"],
+    )
+    note = build_context(
+        sora_theme(), dataclasses.replace(snapshot, basket=basket, narrative=facts)
+    )
+    for row in note.key_figures.rows:
+        assert row.basket.text.endswith("†")
+        assert row.excess.text.endswith("†")
+        assert not row.benchmark.text.endswith("†")  # the HSI itself is fresh
+    assert note.key_figures.basket_level.endswith("†")
+    assert note.risk_rows[0].volatility.endswith("†")
+    assert any("as of its last session, 20 Mar 2024" in n for n in note.key_figures.notes)
+    assert any("over the same sessions, to 20 Mar 2024" in n for n in note.key_figures.notes)
+    assert note.what_moved.startswith(
+        "The concept basket has no prices for this session: no constituent has traded since "
+        "20 Mar 2024, so its figures (marked †) are as of that session. Over the five "
+        "sessions to 20 Mar 2024 the concept basket fell 3.1%†, 1.2 pp† behind the HSI over "
+        "the same sessions. From the event on 16 Feb 2024 (29 sessions ago) to 20 Mar 2024 "
+        "the basket rose 18.3%†, 14.2 pp† ahead of the HSI over the same period."
+    )
+    assert "On the day" not in note.what_moved
+    assert "flat" not in note.what_moved
+    assert "the basket carries the last price of China Mobile to 20 Mar 2024" in note.what_moved
+    assert "Basket since 16 Feb 2024 +" in note.pdf_subject
+    assert "† vs HSI" in note.pdf_subject
+
+
+def test_stale_benchmark_behind_the_basket_gives_no_excess_and_no_comparison() -> None:
+    snapshot = sora_snapshot()
+    bench_last = dt.date(2024, 3, 25)
+    benchmark = dataclasses.replace(
+        snapshot.benchmark,
+        status=DataStatus("^HSI", "stale", bench_last, "no bar since 2024-03-25"),
+        last_session=bench_last,
+    )
+    basket = dataclasses.replace(snapshot.basket, excess=WindowReturns())
+    facts = dataclasses.replace(
+        snapshot.narrative,
+        excess_5d=None,
+        excess_since_event=None,
+        benchmark_stale=True,
+        benchmark_last_session=bench_last,
+        benchmark_behind_basket=True,
+        basket_last_session=snapshot.as_of,
+        stale_symbols=["^HSI"],
+    )
+    stocks = [dataclasses.replace(s, excess=WindowReturns()) for s in snapshot.stocks]
+    note = build_context(
+        sora_theme(),
+        dataclasses.replace(
+            snapshot, benchmark=benchmark, basket=basket, narrative=facts, stocks=stocks
+        ),
+    )
+    for row in note.key_figures.rows:
+        assert row.excess.text == MISSING
+        assert row.benchmark.text.endswith("†")
+        assert not row.basket.text.endswith("†")
+    assert any("HSI has no bar on 28 Mar 2024" in n for n in note.key_figures.notes)
+    assert all(row.excess_since_event.text == MISSING for row in note.constituents)
+    assert any(line.startswith("Excess vs HSI is – for") for line in note.table_notes)
+    moved = note.what_moved
+    assert "the HSI has no bar on 28 Mar 2024, so there is no excess return" in moved
+    assert "while the HSI" not in moved
+    assert "against" not in moved
+    assert "The HSI has no bar since 25 Mar 2024" in moved
+    assert "^HSI" not in moved
+    assert all("–†" not in n.figures for n in note.stock_notes)

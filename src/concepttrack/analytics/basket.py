@@ -12,12 +12,23 @@ left out and named, and the others' weights are renormalised. Sessions before an
 member's first bar have no level. Basket window returns, volatility, drawdown and
 beta use ``I`` exactly as a stock's use ``P``.
 
+**Basket last session.** The basket's last session ``L`` is the latest calendar
+session on or before ``t`` on which at least one member has a real bar (not a
+carried price). The level ``I`` ends at ``L``: the basket's window returns, risk
+figures and chart series are as of ``L``, exactly as a stale stock's figures are as
+of its own last bar. When ``L < t`` the basket is *stale* (no member traded on
+``t``); with ``L == t`` it is *fresh*, and members without a bar on ``t`` (a subset)
+are carried at their last price as above, and named (``Basket.carried``).
+
 **Contribution** of a member since the event is ``w_i * R_i`` with
 ``R_i = P_i[t] / P_i[base] - 1``; contributions sum to the basket's since-event
 return ``I[t] / I[base] - 1``.
 
-**Breadth and leadership** count only constituents with a bar on the as-of session,
-so a stale number is never presented as today's move.
+**Breadth** (up / down / unchanged, share above the averages) and the **1D leader and
+laggard** count only constituents with a bar on the as-of session, so a stale number
+is never presented as today's move. The **since-event leader and laggard** rank every
+constituent that has a since-event return, stale ones included: a stale stock's
+since-event return is a valid figure as of its last bar (the note flags it).
 """
 
 from __future__ import annotations
@@ -45,7 +56,8 @@ class Basket:
 
     #: The last calendar session strictly before the event date; None when there is none.
     base_session: dt.date | None
-    #: ``I[d]`` on each calendar session (up to ``t``) on which every member has a price.
+    #: ``I[d]`` on each calendar session up to the basket's last session on which every
+    #: member has a price (carried over sessions without a bar).
     level: pd.Series
     #: Members in theme order, with their effective weights (summing to 1).
     weights: dict[str, float] = field(default_factory=dict)
@@ -53,10 +65,15 @@ class Basket:
     shares: dict[str, float] = field(default_factory=dict)
     #: ``P_i[base]`` (adjusted close at or carried to the base session).
     base_prices: dict[str, float] = field(default_factory=dict)
-    #: ``P_i[t]`` (adjusted close at or carried to the last session).
+    #: ``P_i[L]`` (adjusted close at or carried to the basket's last session ``L``).
     last_prices: dict[str, float] = field(default_factory=dict)
     #: Constituents left out, with why.
     excluded: dict[str, str] = field(default_factory=dict)
+    #: ``L``: the latest calendar session <= ``t`` on which a member has a real bar;
+    #: None without members. The level ends here; ``L < t`` means the basket is stale.
+    last_session: dt.date | None = None
+    #: Members with no bar on ``L`` (their price at ``L`` is carried), in theme order.
+    carried: list[str] = field(default_factory=list)
 
     @property
     def members(self) -> list[str]:
@@ -91,6 +108,8 @@ def build_basket(
 
     With no session before the event date, or an event after ``t`` (the news has not
     happened yet), there is no base: the level is empty and every constituent is named.
+    The level ends at the basket's last session ``L`` (the latest session on which a
+    member has a real bar); members without a bar on ``L`` are ``carried``.
     ``weights`` gives every constituent in theme order (normalised book weights);
     ``adj_closes`` gives each one's adjusted closes on its own bars up to ``t``
     (a constituent absent from it has no data).
@@ -140,7 +159,16 @@ def build_basket(
     base_prices = matrix[base_position]
     share_counts = np.array([effective[s] for s in members]) * 100.0 / base_prices
     level_values = matrix @ share_counts
-    defined = np.isfinite(level_values)
+
+    # The basket's last session: the latest calendar session with a real member bar.
+    calendar_days = session_days(sessions)
+    traded = np.column_stack(
+        [np.isin(calendar_days, session_days(adj_closes[symbol].index)) for symbol in members]
+    )
+    on_session = np.flatnonzero(traded.any(axis=1))
+    last_position = int(on_session[-1]) if len(on_session) else len(calendar_days) - 1
+    through = np.arange(len(level_values)) <= last_position
+    defined = np.isfinite(level_values) & through
     level = pd.Series(
         level_values[defined],
         index=pd.DatetimeIndex(sessions[defined], name="session"),
@@ -152,8 +180,10 @@ def build_basket(
         weights=effective,
         shares={s: float(n) for s, n in zip(members, share_counts, strict=True)},
         base_prices={s: float(p) for s, p in zip(members, base_prices, strict=True)},
-        last_prices={s: float(p) for s, p in zip(members, matrix[-1], strict=True)},
+        last_prices={s: float(p) for s, p in zip(members, matrix[last_position], strict=True)},
         excluded=excluded,
+        last_session=pd.Timestamp(calendar_days[last_position]).date(),
+        carried=[s for i, s in enumerate(members) if not traded[last_position, i]],
     )
 
 
@@ -210,15 +240,19 @@ def breadth(constituents: Sequence[ConstituentDay]) -> Breadth:
 
     Only constituents with a bar on the as-of session count (the others are ``no_bar``);
     one with a bar but no 1D return (its first bar) is ``no_return``. Shares above the
-    averages are over those with a bar and the average; leaders and laggards by 1D and
-    by since-event return are among those with a bar (see :func:`leader_and_laggard`).
+    averages are over those with a bar and the average; the 1D leader and laggard are
+    among those with a bar. The since-event leader and laggard rank every constituent
+    with a since-event return, stale ones included (their figure is as of their last
+    bar and is flagged by the note). See :func:`leader_and_laggard`.
     """
     today = [c for c in constituents if c.has_bar]
     up = sum(1 for c in today if c.one_day is not None and c.one_day > 0)
     down = sum(1 for c in today if c.one_day is not None and c.one_day < 0)
     unchanged = sum(1 for c in today if c.one_day is not None and c.one_day == 0)
     leader_1d, laggard_1d = leader_and_laggard({c.symbol: c.one_day for c in today})
-    leader_event, laggard_event = leader_and_laggard({c.symbol: c.since_event for c in today})
+    leader_event, laggard_event = leader_and_laggard(
+        {c.symbol: c.since_event for c in constituents}
+    )
     return Breadth(
         up=up,
         down=down,

@@ -118,7 +118,14 @@ class BenchmarkFigures:
 
 @dataclass(frozen=True)
 class BasketFigures:
-    """The buy-and-hold concept basket, level 100 at the event base session."""
+    """The buy-and-hold concept basket, level 100 at the event base session.
+
+    The basket's figures end at its **last session** ``last_session``: the latest
+    calendar session on or before the as-of session ``t`` on which at least one member
+    has a real bar. ``status`` reuses the symbols' :data:`Status` words: *fresh* when
+    ``last_session == t``, *stale* when older (no member traded on ``t``: every figure
+    is as of ``last_session`` and the note marks it), *missing* without a level.
+    """
 
     base_session: dt.date | None
     level: float | None = None
@@ -130,6 +137,12 @@ class BasketFigures:
     #: Largest weight and Herfindahl index of the weights (1/n when equal).
     max_weight: float | None = None
     herfindahl: float | None = None
+    #: The basket's last session (see above); None without a level.
+    last_session: dt.date | None = None
+    #: fresh / stale / missing, relative to the as-of session (see above).
+    status: Status = "missing"
+    #: Members with no bar on the basket's last session, carried at their last price.
+    carried: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,21 @@ class NarrativeFacts:
     with_bar: int = 0
     stale_symbols: list[str] = field(default_factory=list)
     missing_symbols: list[str] = field(default_factory=list)
+    #: The session the basket's figures are as of, and whether it is before ``t``
+    #: (then no basket figure is today's: the paragraph must not say "today").
+    basket_last_session: dt.date | None = None
+    basket_stale: bool = False
+    #: The basket's since-event excess over the benchmark, same window (None when the
+    #: benchmark has no bar on the basket's last session).
+    excess_since_event: float | None = None
+    #: Basket members carried at their last price on the basket's last session.
+    basket_carried: list[str] = field(default_factory=list)
+    #: The benchmark's last bar, and whether it is before ``t``.
+    benchmark_last_session: dt.date | None = None
+    benchmark_stale: bool = False
+    #: True when the benchmark has no bar on the basket's last session, so the basket's
+    #: excess returns are missing (None): no same-window benchmark return exists.
+    benchmark_behind_basket: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,23 +16,38 @@ Rules the snapshot follows (the metric definitions are in :mod:`.metrics` and
   (reason: ``problem``, else "no data").
 * A **stale** symbol's figures are computed as of its own last bar (its windows,
   52-week range and averages end there) and it is marked stale; breadth and
-  leadership use only constituents with a bar on ``t``, so a stale 1D move is
-  never presented as today's.
+  the 1D leadership use only constituents with a bar on ``t``, so a stale 1D move
+  is never presented as today's.
 * A stale constituent whose last bar is the event base (it has not traded since the
   news) has no since-event return of its own (None), yet stays in the basket at its
   carried price and contributes exactly 0.
 * An event date after ``t`` (the news has not happened yet) leaves every
   since-event figure None and the basket without a base (all constituents named).
+* **Basket last session.** The basket's figures end at its last session ``L``: the
+  latest calendar session <= ``t`` on which at least one member has a real bar (see
+  :mod:`.basket`). Its window returns, risk figures, level and chart series are as of
+  ``L``, exactly as a stale stock's are as of its own last bar. ``L < t`` makes the
+  basket *stale* (``BasketFigures.status``), and the narrative says so instead of
+  describing a move "today". With ``L == t``, members without a bar on ``t`` keep
+  their carried price in the level and are named (``BasketFigures.carried``).
 * **Excess** returns are the stock's (or basket's) window return minus the
-  benchmark's, same window, as a fraction difference (pp / 100).
+  benchmark's, same window, as a fraction difference (pp / 100). Same window means
+  the benchmark's returns are measured on its bars up to the stock's (or basket's)
+  last session ``s``: when ``s`` is before the benchmark's last bar the benchmark is
+  cut at ``s``; when the benchmark has no bar on ``s`` (its last bar is older, or it
+  skipped that session) the benchmark's return to ``s`` does not exist and every
+  excess return is None, never a benchmark window ending on another day.
+* **Leadership.** The 1D leader and laggard and breadth count only constituents with
+  a bar on ``t``; the since-event leader and laggard rank every constituent with a
+  since-event return, stale ones included (as of their last bar, flagged stale).
 * ``StockFigures.weight`` is the constituent's effective weight in the basket
   (book weights renormalised over the members); 0 for a constituent left out.
 * The benchmark's own beta and correlation are not computed (they are 1 by
   definition) and stay None.
 * **Charts** are rebased to 100 at the event base: the basket on every calendar
-  session, the benchmark and each stock on their own bars (adjusted closes, no
-  carrying past a stale symbol's last bar), from 20 sessions before the event base
-  session (the pre-news level) to ``t``.
+  session up to its last session, the benchmark and each stock on their own bars
+  (adjusted closes, no carrying past a stale symbol's last bar), from 20 sessions
+  before the event base session (the pre-news level) to ``t``.
 """
 
 from __future__ import annotations
@@ -163,6 +178,11 @@ def _last(series: pd.Series) -> float | None:
     return metrics.finite_or_none(float(series.iloc[-1])) if len(series) else None
 
 
+def _last_day(series: pd.Series) -> dt.date | None:
+    """The date of the series' last entry (the session its window returns end at)."""
+    return pd.Timestamp(series.index[-1]).date() if len(series) else None
+
+
 def _rebased(prices: pd.Series, event_date: dt.date, start: dt.date) -> Series:
     """``100 * P / P[since-event base]`` on the series' own bars from ``start``."""
     base = metrics.window_base_positions(prices.index, event_date)["since_event"]
@@ -179,20 +199,33 @@ def _rebased(prices: pd.Series, event_date: dt.date, start: dt.date) -> Series:
 
 
 def _benchmark_window(
-    benchmark_adj: pd.Series, benchmark_returns: WindowReturns, bars: _Bars, event_date: dt.date
-) -> WindowReturns:
-    """The benchmark's returns over the stock's own windows, for its excess return.
+    benchmark_adj: pd.Series,
+    benchmark_returns: WindowReturns,
+    last: dt.date | None,
+    event_date: dt.date,
+) -> WindowReturns | None:
+    """The benchmark's returns over windows ending at ``last``, for an excess return.
 
-    A stale stock's windows end at its last bar, so its excess must compare with the
-    benchmark measured to that same bar, not to the as-of session.
+    ``last`` is the stock's (or basket's) last session. A stale stock's windows end at
+    its last bar, so its excess must compare with the benchmark measured to that same
+    bar, not to the as-of session: the benchmark is cut at ``last``. When the benchmark
+    has no bar on ``last`` (its data ends earlier, or it skipped that session) its
+    return to ``last`` does not exist: None, and the excess is missing.
     """
-    last = bars.last_session
     if last is None or not len(benchmark_adj):
+        return None
+    days = metrics.session_days(benchmark_adj.index)
+    position = metrics.last_position_on_or_before(days, last)
+    if position is None or pd.Timestamp(days[position]).date() != last:
+        return None
+    if position == len(days) - 1:
         return benchmark_returns
-    if pd.Timestamp(benchmark_adj.index[-1]).date() <= last:
-        return benchmark_returns
-    through = benchmark_adj[benchmark_adj.index <= pd.Timestamp(last)]
-    return metrics.window_returns(through, event_date)
+    return metrics.window_returns(benchmark_adj.iloc[: position + 1], event_date)
+
+
+def _excess(returns: WindowReturns, benchmark: WindowReturns | None) -> WindowReturns:
+    """Excess over the same window; all None when the benchmark has no such window."""
+    return WindowReturns() if benchmark is None else metrics.excess_returns(returns, benchmark)
 
 
 def _stock_figures(
@@ -200,7 +233,7 @@ def _stock_figures(
     index: int,
     bars: _Bars,
     status: DataStatus,
-    benchmark_returns_: WindowReturns,
+    benchmark_returns_: WindowReturns | None,
     benchmark_daily: pd.Series | None,
     basket: Basket,
     basket_contributions: dict[str, float],
@@ -224,7 +257,7 @@ def _stock_figures(
         last_close=last_close,
         last_session=bars.last_session,
         returns=returns,
-        excess=metrics.excess_returns(returns, benchmark_returns_),
+        excess=_excess(returns, benchmark_returns_),
         volume=_last(bars.volume),
         volume_ratio=metrics.volume_ratio(bars.volume),
         avg_turnover_20d=metrics.average_turnover_20d(bars.close, bars.volume),
@@ -281,7 +314,13 @@ def build_snapshot(
         calendar,
         event_date,
     )
-    basket_contributions = contributions(basket)
+    basket_bench = _benchmark_window(bench_bars.adj, bench_returns, basket.last_session, event_date)
+    basket_figures = _basket_figures(basket, basket_bench, bench_for_beta, event_date, t)
+    # No since-event return for the basket (it has not traded since the base): no
+    # contributions either, so that they still add up to the basket's figure.
+    basket_contributions = (
+        contributions(basket) if basket_figures.returns.since_event is not None else {}
+    )
 
     stocks: list[StockFigures] = []
     daily_by_symbol: dict[str, pd.Series] = {}
@@ -291,7 +330,7 @@ def build_snapshot(
             index,
             bars,
             status,
-            _benchmark_window(bench_bars.adj, bench_returns, bars, event_date),
+            _benchmark_window(bench_bars.adj, bench_returns, _last_day(bars.adj), event_date),
             bench_for_beta,
             basket,
             basket_contributions,
@@ -299,7 +338,6 @@ def build_snapshot(
         stocks.append(figures)
         daily_by_symbol[figures.symbol] = daily
 
-    basket_figures = _basket_figures(basket, bench_returns, bench_for_beta, event_date)
     today = breadth(
         [
             ConstituentDay(
@@ -314,7 +352,15 @@ def build_snapshot(
         ]
     )
     correlation = correlation_matrix(daily_by_symbol, theme.symbols)
-    narrative = _narrative(basket, basket_figures, benchmark, stocks, today, calendar)
+    narrative = _narrative(
+        basket,
+        basket_figures,
+        benchmark,
+        stocks,
+        today,
+        calendar,
+        basket_bench,
+    )
     series = _chart_series(basket, bench_bars, stock_bars, calendar, event_date)
 
     return ThemeSnapshot(
@@ -335,23 +381,29 @@ def build_snapshot(
 
 def _basket_figures(
     basket: Basket,
-    bench_returns: WindowReturns,
+    bench_window: WindowReturns | None,
     bench_daily: pd.Series | None,
     event_date: dt.date,
+    t: dt.date,
 ) -> BasketFigures:
+    """The basket's figures as of its last session (``bench_window``: same window or None)."""
     level = basket.level
     if level.empty:
         return BasketFigures(base_session=basket.base_session, excluded=dict(basket.excluded))
     returns = metrics.window_returns(level, event_date)
+    last = pd.Timestamp(level.index[-1]).date()
     return BasketFigures(
         base_session=basket.base_session,
         level=_last(level),
         returns=returns,
-        excess=metrics.excess_returns(returns, bench_returns),
+        excess=_excess(returns, bench_window),
         risk=_risk(level, metrics.daily_returns(level), bench_daily, event_date),
         excluded=dict(basket.excluded),
         max_weight=max(basket.weights.values()),
         herfindahl=herfindahl(basket.weights),
+        last_session=last,
+        status="fresh" if last == t else "stale",
+        carried=list(basket.carried),
     )
 
 
@@ -362,6 +414,7 @@ def _narrative(
     stocks: list[StockFigures],
     today: Breadth,
     calendar: pd.DatetimeIndex,
+    bench_window: WindowReturns | None,
 ) -> NarrativeFacts:
     one_day = {figures.symbol: figures.returns.one_day for figures in stocks}
     sessions_since: int | None = None
@@ -389,6 +442,13 @@ def _narrative(
         with_bar=len(stocks) - today.no_bar,
         stale_symbols=[s.symbol for s in flagged if s.status == "stale"],
         missing_symbols=[s.symbol for s in flagged if s.status == "missing"],
+        basket_last_session=basket_figures.last_session,
+        basket_stale=basket_figures.status == "stale",
+        excess_since_event=basket_figures.excess.since_event,
+        basket_carried=list(basket_figures.carried),
+        benchmark_last_session=benchmark.last_session,
+        benchmark_stale=benchmark.status.status != "fresh",
+        benchmark_behind_basket=(basket_figures.last_session is not None and bench_window is None),
     )
 
 

@@ -9,13 +9,19 @@ All number formatting lives here, so Markdown, HTML and PDF show the same text:
 
 A figure from a symbol whose last bar is older than the as-of session is **stale**: its
 text carries a dagger (``+3.2%†``) and the table explains it, so a stale number is never
-presented as today's. The "what moved" paragraph is written from
-:class:`~concepttrack.analytics.model.NarrativeFacts` alone, with no arithmetic beyond
-choosing a verb from a sign.
+presented as today's. The same holds for the concept basket: when no constituent has a
+bar on the as-of session, the basket's figures end at its last session (see
+:mod:`concepttrack.analytics.basket`) and every basket figure is marked, the key-figures
+notes give the dates, and the paragraph says the basket has no prices for the session.
+An excess return exists only over matching windows; when the benchmark has no bar on the
+stock's or basket's last session it is shown as ``–`` and the note says why. The "what
+moved" paragraph is written from :class:`~concepttrack.analytics.model.NarrativeFacts`
+alone, with no arithmetic beyond choosing a verb from a sign.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -167,6 +173,9 @@ class KeyFigures:
     laggard_1d: str
     leader_since_event: str
     laggard_since_event: str
+    #: Lines under the key figures: stale basket or benchmark dates, same-window excess,
+    #: carried constituents.
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -374,7 +383,11 @@ def _status_text(status: DataStatus) -> tuple[str, str]:
 
 
 def _windows(
-    basket: WindowReturns, benchmark: WindowReturns, excess: WindowReturns, bench_stale: bool
+    basket: WindowReturns,
+    benchmark: WindowReturns,
+    excess: WindowReturns,
+    bench_stale: bool,
+    basket_stale: bool = False,
 ) -> list[KeyRow]:
     windows = (
         ("Since event", "since_event"),
@@ -389,9 +402,9 @@ def _windows(
         rows.append(
             KeyRow(
                 label,
-                _fig(fmt_pct(b), b),
+                _fig(fmt_pct(b), b, stale=basket_stale),
                 _fig(fmt_pct(m), m, stale=bench_stale),
-                _fig(fmt_pp(x), x, stale=bench_stale),
+                _fig(fmt_pp(x), x, stale=bench_stale or basket_stale),
             )
         )
     return rows
@@ -417,42 +430,76 @@ class _Names:
         return stock.name if stock else symbol
 
     def with_return(self, symbol: str | None, window: str) -> str:
+        """``ZTE (00763) +3.2%``, with a dagger when the stock is stale."""
         if symbol is None:
             return MISSING
         figures = self.figures.get(symbol)
         value = getattr(figures.returns, window) if figures else None
-        return f"{self.label(symbol)} {fmt_pct(value)}"
+        stale = figures is not None and figures.status.status == "stale" and value is not None
+        return f"{self.label(symbol)} {fmt_pct(value)}{STALE_MARK if stale else ''}"
+
+    def is_constituent(self, symbol: str) -> bool:
+        return symbol in self.by_symbol
+
+
+def _relation(excess: float, mark: str = "") -> str:
+    """``1.1 pp ahead of`` / ``behind`` / ``in line with`` from the sign of an excess."""
+    gap = tone(excess)
+    relation = {"up": "ahead of", "down": "behind", "flat": "in line with"}.get(gap, "against")
+    if gap in ("up", "down"):
+        return f"{fmt_pp_abs(excess)}{mark} {relation}"
+    return relation
 
 
 def what_moved(facts: NarrativeFacts, names: _Names, benchmark_short: str, event: dt.date) -> str:
-    """The "what moved" paragraph, from the narrative facts only."""
+    """The "what moved" paragraph, from the narrative facts only.
+
+    A stale basket (no constituent has a bar on the as-of session) is never described
+    as moving "today": the paragraph says it has no prices for this session and gives
+    its figures as of its last session, marked with a dagger. A stale benchmark is not
+    compared with today's basket; an excess return that does not exist (the benchmark
+    has no bar on the basket's last session) is said to be missing, not replaced by a
+    comparison of different windows.
+    """
     sentences: list[str] = []
+    stale = facts.basket_stale
+    mark = STALE_MARK if stale else ""
+    last = fmt_date(facts.basket_last_session)
 
     def move(value: float, *, present: bool = False) -> str:
         if tone(value) == "up":
-            return ("is up " if present else "rose ") + fmt_pct_abs(value)
+            return ("is up " if present else "rose ") + fmt_pct_abs(value) + mark
         if tone(value) == "down":
-            return ("is down " if present else "fell ") + fmt_pct_abs(value)
-        return "is flat" if present else "was flat"
+            return ("is down " if present else "fell ") + fmt_pct_abs(value) + mark
+        return ("is flat" if present else "was flat") + mark
+
+    if stale:
+        sentences.append(
+            "The concept basket has no prices for this session: no constituent has traded "
+            f"since {last}, so its figures (marked {STALE_MARK}) are as of that session."
+        )
 
     if facts.basket_return_5d is not None:
-        sentence = f"Over the last five sessions the concept basket {move(facts.basket_return_5d)}"
+        window = f"the five sessions to {last}" if stale else "the last five sessions"
+        sentence = f"Over {window} the concept basket {move(facts.basket_return_5d)}"
         if facts.excess_5d is not None:
-            gap = tone(facts.excess_5d)
-            relation = {"up": "ahead of", "down": "behind", "flat": "in line with"}.get(
-                gap, "against"
-            )
-            size = f"{fmt_pp_abs(facts.excess_5d)} " if gap in ("up", "down") else ""
-            sentence += f", {size}{relation} the {benchmark_short}"
-            if facts.benchmark_return_5d is not None:
+            sentence += f", {_relation(facts.excess_5d, mark)} the {benchmark_short}"
+            if stale:
+                sentence += " over the same sessions"
+            elif facts.benchmark_return_5d is not None:
                 sentence += f" ({fmt_pct(facts.benchmark_return_5d)})"
+        elif facts.benchmark_behind_basket:
+            sentence += (
+                f"; the {benchmark_short} has no bar on {last}, so there is no excess "
+                "return over the same window"
+            )
         elif facts.benchmark_return_5d is not None:
             sentence += f", against {fmt_pct(facts.benchmark_return_5d)} for the {benchmark_short}"
         sentences.append(sentence + ".")
 
-    if facts.basket_return_1d is not None:
+    if facts.basket_return_1d is not None and not stale:
         sentence = f"On the day the basket {move(facts.basket_return_1d)}"
-        if facts.benchmark_return_1d is not None:
+        if facts.benchmark_return_1d is not None and not facts.benchmark_stale:
             sentence += f" while the {benchmark_short} {move(facts.benchmark_return_1d)}"
         sentences.append(sentence + ".")
 
@@ -484,26 +531,55 @@ def what_moved(facts: NarrativeFacts, names: _Names, benchmark_short: str, event
             if facts.sessions_since_event is not None
             else ""
         )
-        sentence = (
-            f"Since the event on {fmt_date(event)}{sessions} the basket "
-            f"{move(facts.basket_since_event, present=True)}"
-        )
-        if facts.benchmark_since_event is not None:
-            sentence += (
-                f", against {fmt_pct(facts.benchmark_since_event)} for the {benchmark_short}"
+        if stale:
+            sentence = (
+                f"From the event on {fmt_date(event)}{sessions} to {last} the basket "
+                f"{move(facts.basket_since_event)}"
             )
+            excess = facts.excess_since_event
+            if excess is not None:
+                sentence += (
+                    f", {_relation(excess, mark)} the {benchmark_short} over the same period"
+                )
+        else:
+            sentence = (
+                f"Since the event on {fmt_date(event)}{sessions} the basket "
+                f"{move(facts.basket_since_event, present=True)}"
+            )
+            if facts.benchmark_since_event is not None and not facts.benchmark_behind_basket:
+                sentence += (
+                    f", against {fmt_pct(facts.benchmark_since_event)} for the {benchmark_short}"
+                )
         sentences.append(sentence + ".")
 
-    if facts.stale_symbols:
-        who = ", ".join(names.label(s) for s in facts.stale_symbols)
-        verb = "has" if len(facts.stale_symbols) == 1 else "have"
-        sentences.append(
+    stale_stocks = [s for s in facts.stale_symbols if names.is_constituent(s)]
+    if stale_stocks:
+        who = ", ".join(names.label(s) for s in stale_stocks)
+        verb = "has" if len(stale_stocks) == 1 else "have"
+        sentence = (
             f"{who} {verb} no bar for this session: figures marked {STALE_MARK} are from "
-            "the last available bar, not today's."
+            "the last available bar, not today's"
         )
-    if facts.missing_symbols:
-        who = ", ".join(names.label(s) for s in facts.missing_symbols)
+        if facts.basket_carried:
+            carried = ", ".join(names.short(s) for s in facts.basket_carried)
+            sentence += f"; the basket carries the last price of {carried}"
+            if stale:
+                sentence += f" to {last}"
+        sentences.append(sentence + ".")
+    if facts.benchmark_stale and facts.benchmark_last_session is not None:
+        sentence = (
+            f"The {benchmark_short} has no bar since {fmt_date(facts.benchmark_last_session)}: "
+            f"its figures (marked {STALE_MARK}) are from that session"
+        )
+        if facts.benchmark_behind_basket:
+            sentence += ", and excess returns to later sessions are not shown"
+        sentences.append(sentence + ".")
+    missing = [s for s in facts.missing_symbols if names.is_constituent(s)]
+    if missing:
+        who = ", ".join(names.label(s) for s in missing)
         sentences.append(f"No prices were available for {who}.")
+    if len(missing) < len(facts.missing_symbols):
+        sentences.append(f"No prices were available for the {benchmark_short}.")
     if not sentences:
         return "No price moves are available for this session."
     return " ".join(sentences)
@@ -589,12 +665,13 @@ def _stock_note(figures: StockFigures | None, stock: Stock) -> StockNote:
         reason = f" ({reader_reason(figures.status.reason)})" if figures.status.reason else ""
         line = f"No prices for this stock{reason}; it is not in today's figures."
     else:
-        stale = STALE_MARK if figures.status.status == "stale" else ""
+        stale = figures.status.status == "stale"
+        since, excess = figures.returns.since_event, figures.excess.since_event
         line = (
-            f"Last {fmt_price(figures.last_close, figures.currency)}{stale} "
+            f"Last {fmt_price(figures.last_close, figures.currency)}{STALE_MARK if stale else ''} "
             f"({fmt_date(figures.last_session)}); "
-            f"since event {fmt_pct(figures.returns.since_event)}{stale}, "
-            f"{fmt_pp(figures.excess.since_event)}{stale} vs benchmark; 52-week range "
+            f"since event {_marked(fmt_pct(since), since, stale)}, "
+            f"{_marked(fmt_pp(excess), excess, stale)} vs benchmark; 52-week range "
             f"{fmt_price(figures.low_52w)}–{fmt_price(figures.high_52w)}; "
             f"1Y volatility {fmt_share(figures.risk.volatility_1y)}, beta "
             f"{fmt_ratio(figures.risk.beta_1y)}."
@@ -609,7 +686,12 @@ def _stock_note(figures: StockFigures | None, stock: Stock) -> StockNote:
     )
 
 
-def _risk_row(label: str, risk: RiskFigures) -> RiskRow:
+def _marked(text: str, value: float | None, stale: bool) -> str:
+    return text + STALE_MARK if stale and value is not None else text
+
+
+def _risk_row(label: str, risk: RiskFigures, *, stale: bool = False) -> RiskRow:
+    """One risk-table row; a stale series' figures (as of its last bar) carry a dagger."""
     dd = risk.drawdown_since_event
     dates = (
         f"{fmt_date(dd.peak_session)} → {fmt_date(dd.trough_session)}"
@@ -618,11 +700,11 @@ def _risk_row(label: str, risk: RiskFigures) -> RiskRow:
     )
     return RiskRow(
         label=label,
-        volatility=fmt_share(risk.volatility_1y),
-        max_drawdown=fmt_pct(dd.max_drawdown),
+        volatility=_marked(fmt_share(risk.volatility_1y), risk.volatility_1y, stale),
+        max_drawdown=_marked(fmt_pct(dd.max_drawdown), dd.max_drawdown, stale),
         drawdown_dates=dates,
-        beta=fmt_ratio(risk.beta_1y),
-        correlation=fmt_ratio(risk.correlation_1y),
+        beta=_marked(fmt_ratio(risk.beta_1y), risk.beta_1y, stale),
+        correlation=_marked(fmt_ratio(risk.correlation_1y), risk.correlation_1y, stale),
     )
 
 
@@ -645,7 +727,11 @@ def methodology(benchmark_short: str) -> list[Definition]:
         Definition(
             "Excess return",
             f"The stock's or basket's window return minus the {benchmark_short}'s over the "
-            "same window, in percentage points (pp).",
+            "same window, in percentage points (pp). The window ends on the stock's (or "
+            f"basket's) last session; for a stale stock the {benchmark_short} is measured to "
+            f"that same session. When the {benchmark_short} has no bar on that session (its "
+            "data ends earlier), its return to it does not exist and the excess is shown as "
+            "–, never taken over a window ending on another day.",
         ),
         Definition(
             "Concept basket",
@@ -654,6 +740,15 @@ def methodology(benchmark_short: str) -> list[Definition]:
             "level = sum of shares × price, so the level is 100 at the base. A constituent "
             "with no bar on a session carries its last price; one with no price at the base "
             "is left out and named.",
+        ),
+        Definition(
+            "Basket last session",
+            "The latest session on or before the as-of session on which at least one "
+            "constituent has a real (not carried) bar. The basket's returns, level, risk "
+            "figures and chart end there, as a stale stock's end at its last bar. When it is "
+            f"before the as-of session the basket is stale: its figures are marked {STALE_MARK} "
+            "and are not today's. Otherwise constituents without a bar that day are carried "
+            "at their last price and named.",
         ),
         Definition(
             "Contribution",
@@ -689,12 +784,16 @@ def methodology(benchmark_short: str) -> list[Definition]:
             "Breadth",
             "Risers, fallers and unchanged on the as-of session among constituents with a bar "
             "that day; share of constituents above their 20- and 50-bar moving averages of "
-            "the traded close.",
+            "the traded close. The leader and laggard today are among constituents with a bar "
+            "that day; the leader and laggard since the event rank every constituent with a "
+            f"since-event return, stale ones included (marked {STALE_MARK}, as of their last "
+            "bar).",
         ),
         Definition(
             "Data status",
             "Fresh: a bar on the as-of session. Stale: the last bar is older (figures marked "
-            f"{STALE_MARK} are from that bar). Missing: no usable prices.",
+            f"{STALE_MARK} are from that bar; for the basket, from its last session). "
+            "Missing: no usable prices.",
         ),
     ]
 
@@ -713,6 +812,46 @@ DISCLAIMER = (
     "Broker views are summarised and attributed to their authors; they are not the "
     "views of the publisher of this note."
 )
+
+
+def _key_notes(snapshot: ThemeSnapshot, names: _Names, bench_short: str) -> list[str]:
+    """Lines under the key figures: which dates the basket, benchmark and excess are as of."""
+    basket, bench = snapshot.basket, snapshot.benchmark
+    as_of = fmt_date(snapshot.as_of)
+    last = fmt_date(basket.last_session)
+    notes: list[str] = []
+    if basket.status == "stale":
+        notes.append(
+            f"{STALE_MARK} The basket has no prices for {as_of}: no constituent has a bar that "
+            f"day, so its figures are as of its last session, {last}."
+        )
+    if bench.status.status == "stale" and bench.last_session is not None:
+        notes.append(
+            f"{STALE_MARK} {bench_short} figures are as of its last bar, "
+            f"{fmt_date(bench.last_session)}."
+        )
+    if basket.last_session is not None and basket.level is not None:
+        if snapshot.narrative.benchmark_behind_basket:
+            notes.append(
+                f"Excess is – because the {bench_short} has no bar on {last}, the basket's last "
+                f"session: the {bench_short}'s return to that session does not exist."
+            )
+        elif (
+            basket.status == "stale"
+            and bench.last_session is not None
+            and bench.last_session > basket.last_session
+        ):
+            notes.append(
+                f"Excess compares the basket with the {bench_short} over the same sessions, "
+                f"to {last}."
+            )
+    if basket.carried:
+        carried = ", ".join(names.label(s) for s in basket.carried)
+        verb = "has" if len(basket.carried) == 1 else "have"
+        notes.append(
+            f"The basket level carries the last price of {carried}, which {verb} no bar on {last}."
+        )
+    return notes
 
 
 def build_context(
@@ -743,9 +882,13 @@ def build_context(
         breadth_parts.append(f"{breadth.no_bar} no bar")
     if breadth.no_return:
         breadth_parts.append(f"{breadth.no_return} no 1D return")
+    basket_stale = basket.status == "stale"
     key = KeyFigures(
-        rows=_windows(basket.returns, snapshot.benchmark.returns, basket.excess, bench_stale),
-        basket_level=fmt_ratio(basket.level, 1),
+        rows=_windows(
+            basket.returns, snapshot.benchmark.returns, basket.excess, bench_stale, basket_stale
+        ),
+        basket_level=fmt_ratio(basket.level, 1)
+        + (STALE_MARK if basket_stale and basket.level is not None else ""),
         benchmark_level=fmt_price(snapshot.benchmark.last_close)
         + (STALE_MARK if bench_stale and snapshot.benchmark.last_close is not None else ""),
         breadth=" · ".join(breadth_parts),
@@ -757,6 +900,7 @@ def build_context(
         laggard_1d=names.with_return(breadth.laggard_1d, "one_day"),
         leader_since_event=names.with_return(breadth.leader_since_event, "since_event"),
         laggard_since_event=names.with_return(breadth.laggard_since_event, "since_event"),
+        notes=_key_notes(snapshot, names, bench_short),
     )
 
     catalysts = sorted(
@@ -786,6 +930,21 @@ def build_context(
             f"{STALE_MARK} Stale: no bar on {fmt_date(snapshot.as_of)}; the figure is from the "
             "symbol's last bar (date in the status column), not today's."
         )
+    no_excess = [
+        f
+        for f in snapshot.stocks
+        if f.returns.since_event is not None
+        and f.excess.since_event is None
+        and snapshot.benchmark.returns.since_event is not None
+    ]
+    if no_excess:
+        table_notes.append(
+            f"Excess vs {bench_short} is – for "
+            + ", ".join(names.label(f.symbol) for f in no_excess)
+            + f": the {bench_short} has no bar on the stock's last session (its last bar is "
+            f"{fmt_date(snapshot.benchmark.last_session)}), so the {bench_short}'s return to "
+            "that session does not exist."
+        )
     for symbol, reason in basket.excluded.items():
         table_notes.append(f"{names.label(symbol)} is not in the basket: {reader_reason(reason)}.")
 
@@ -793,10 +952,14 @@ def build_context(
     stock_notes = [_stock_note(stock_figures.get(s.symbol), s) for s in theme.stocks]
 
     risk_rows = [
-        _risk_row("Concept basket", basket.risk),
-        _risk_row(bench_name, snapshot.benchmark.risk),
+        _risk_row("Concept basket", basket.risk, stale=basket_stale),
+        _risk_row(bench_name, snapshot.benchmark.risk, stale=bench_stale),
         *(
-            _risk_row(stock_label(by_symbol[f.symbol]) if f.symbol in by_symbol else f.name, f.risk)
+            _risk_row(
+                stock_label(by_symbol[f.symbol]) if f.symbol in by_symbol else f.name,
+                f.risk,
+                stale=f.status.status == "stale",
+            )
             for f in snapshot.stocks
         ),
     ]
@@ -903,8 +1066,14 @@ def build_context(
             f"{KICKER}: {theme.title}"
             + (f" / {title_zh}" if title_zh else "")
             + f". Basket since {fmt_date(snapshot.event_date)} "
-            + fmt_pct(basket.returns.since_event)
-            + f" vs {bench_short} {fmt_pct(snapshot.benchmark.returns.since_event)}."
+            + _marked(fmt_pct(basket.returns.since_event), basket.returns.since_event, basket_stale)
+            + f" vs {bench_short} "
+            + _marked(
+                fmt_pct(snapshot.benchmark.returns.since_event),
+                snapshot.benchmark.returns.since_event,
+                bench_stale,
+            )
+            + "."
         ),
         pdf_keywords=keywords,
         author=AUTHOR,
