@@ -467,3 +467,29 @@ def test_jobs_workers_die_with_a_killed_run(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
         time.sleep(0.05)
     assert [pid for pid in workers if _alive(pid)] == []
+
+
+def test_adjusted_only_prices_are_labelled_in_the_note(tmp_path: Path, book: ThemeBook) -> None:
+    from concepttrack.calendar import sessions
+
+    alpha = list(book)[:1]
+    prices = tmp_path / "prices"
+    for symbol in ("0763.HK", "^HSI"):
+        _write_csv(prices, symbol, dt.date(2022, 11, 1), dt.date(2024, 3, 1), 50.0)
+    # 9888.HK as `yf.download(auto_adjust=True).to_csv()` writes it: adjusted prices only.
+    rows = ["Price,Close,High,Low,Open,Volume", "Ticker,9888.HK,9888.HK,9888.HK,9888.HK,9888.HK"]
+    rows.append("Date,,,,,")
+    days = sessions("XHKG", dt.date(2022, 11, 1), dt.date(2024, 3, 1))
+    for i, day in enumerate(days):
+        close = 80 + 0.01 * i
+        rows.append(f"{day.date()},{close},{close + 1},{close - 1},{close},1000000")
+    last = f"{80 + 0.01 * (len(days) - 1):.2f}"
+    (prices / "9888.HK.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pipeline.run(alpha, options(tmp_path, source=f"csv:{prices}"))
+    md = (tmp_path / "reports/alpha/2024-03-01.md").read_text(encoding="utf-8")
+    assert f"| 09888 | Baidu | 百度集团-SW | HKD adj. {last} |" in md
+    assert "(1 Mar 2024, adjusted close)" in md
+    assert "Adjusted prices only (the price file holds dividend-adjusted closes" in md
+    assert "Every series had a separate adjusted close." not in md
+    note = json.loads((tmp_path / "reports/alpha/2024-03-01.json").read_text(encoding="utf-8"))
+    assert [s["close_is_adjusted"] for s in note["snapshot"]["stocks"]] == [True, False]

@@ -102,6 +102,9 @@ class StockFigures:
     excluded_reason: str | None = None
     #: True when the source had a single close, served as both close and adj_close.
     adj_close_is_close: bool = False
+    #: True when the source's only close is dividend-adjusted (a yf.download export):
+    #: ``last_close``, the 52-week range and the moving averages are adjusted prices.
+    close_is_adjusted: bool = False
 
 
 @dataclass(frozen=True)

@@ -275,6 +275,7 @@ def _stock_figures(
         in_basket=stock.symbol in basket.weights,
         excluded_reason=basket.excluded.get(stock.symbol),
         adj_close_is_close=bool(meta is not None and meta.adj_close_is_close),
+        close_is_adjusted=bool(meta is not None and meta.close_is_adjusted),
     )
     return figures, daily
 

@@ -640,7 +640,11 @@ def _constituent(figures: StockFigures, stock: Stock | None) -> ConstituentRow:
         code=stock.display_code if stock else figures.code,
         name=figures.name,
         name_zh=figures.name_zh or "",
-        currency=(figures.currency or "") if figures.last_close is not None else "",
+        currency=(
+            (figures.currency or "") + (" adj." if figures.close_is_adjusted else "")
+            if figures.last_close is not None
+            else ""
+        ),
         last=_fig(fmt_price(figures.last_close), figures.last_close, stale=stale, signed=False),
         one_day=_fig(fmt_pct(r.one_day), r.one_day, stale=stale),
         five_day=_fig(fmt_pct(r.five_day), r.five_day, stale=stale),
@@ -669,7 +673,8 @@ def _stock_note(figures: StockFigures | None, stock: Stock) -> StockNote:
         since, excess = figures.returns.since_event, figures.excess.since_event
         line = (
             f"Last {fmt_price(figures.last_close, figures.currency)}{STALE_MARK if stale else ''} "
-            f"({fmt_date(figures.last_session)}); "
+            f"({fmt_date(figures.last_session)}"
+            f"{', adjusted close' if figures.close_is_adjusted else ''}); "
             f"since event {_marked(fmt_pct(since), since, stale)}, "
             f"{_marked(fmt_pp(excess), excess, stale)} vs benchmark; 52-week range "
             f"{fmt_price(figures.low_52w)}–{fmt_price(figures.high_52w)}; "
@@ -979,6 +984,8 @@ def build_context(
             notes.append(reader_reason(f.status.reason))
         if f.adj_close_is_close:
             notes.append("single close used as adjusted close")
+        if f.close_is_adjusted:
+            notes.append("adjusted prices only: price shown is the adjusted close")
         if not f.in_basket and f.excluded_reason:
             notes.append(f"not in basket: {reader_reason(f.excluded_reason)}")
         data_rows.append(
@@ -1004,19 +1011,28 @@ def build_context(
         )
     )
     single_close = [names.label(f.symbol) for f in snapshot.stocks if f.adj_close_is_close]
+    adjusted_only = [names.label(f.symbol) for f in snapshot.stocks if f.close_is_adjusted]
     data_notes = [
         f"Price source: {source_label(snapshot.source)}.",
         "Adjustment: returns, volatility, drawdown and beta use dividend- and split-adjusted "
         "closes; prices, 52-week range, moving averages and turnover use traded closes.",
         "Calendar: Hong Kong Exchanges trading sessions (XHKG); the as-of session is the last "
         "session on or before the requested date. Each symbol is measured on its own bars.",
-        (
+    ]
+    if single_close:
+        data_notes.append(
             "Single close used as adjusted close (returns over ex-dividend dates include the "
             "dividend drop): " + ", ".join(single_close) + "."
-            if single_close
-            else "Every series had a separate adjusted close."
-        ),
-    ]
+        )
+    if adjusted_only:
+        data_notes.append(
+            "Adjusted prices only (the price file holds dividend-adjusted closes, not traded "
+            "prices): the last price, 52-week range and moving averages shown for "
+            + ", ".join(adjusted_only)
+            + " are adjusted closes, marked “adj.”; returns are unaffected."
+        )
+    if not single_close and not adjusted_only:
+        data_notes.append("Every series had a separate adjusted close.")
     if snapshot.demo:
         data_notes.insert(
             0,
