@@ -381,6 +381,7 @@ def expected_snapshot(
             "weight": weights.get(stock.symbol, 0.0),
             "in_basket": stock.symbol in weights,
             "adj_close_is_close": False,
+            "close_is_adjusted": False,
         }
         keys = (
             "volume",
