@@ -493,3 +493,13 @@ def test_adjusted_only_prices_are_labelled_in_the_note(tmp_path: Path, book: The
     assert "Every series had a separate adjusted close." not in md
     note = json.loads((tmp_path / "reports/alpha/2024-03-01.json").read_text(encoding="utf-8"))
     assert [s["close_is_adjusted"] for s in note["snapshot"]["stocks"]] == [True, False]
+
+
+def test_a_first_demo_run_warns_about_nothing_but_demo(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    book = parse_themes(BOOK, "book.yaml")
+    with caplog.at_level("WARNING", logger="concepttrack"):
+        result = pipeline.run(list(book)[:1], options(tmp_path))
+    assert result.outcomes[0].status == "ok"
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []

@@ -614,7 +614,10 @@ def _real_note_source(out_dir: Path, theme_id: str, as_of: dt.date) -> str | Non
     """The source of an existing non-demo note for this session, if there is one."""
     from concepttrack import archive
 
-    note = archive.read_note(archive.note_path(out_dir, theme_id, as_of, "json"))
+    path = archive.note_path(out_dir, theme_id, as_of, "json")
+    if not path.is_file():
+        return None
+    note = archive.read_note(path)
     snapshot = (note or {}).get("snapshot") or {}
     if not snapshot or snapshot.get("demo", True):
         return None
