@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from concepttrack import pipeline
 from concepttrack.archive import RunLock
@@ -183,51 +183,39 @@ def test_since_last_note_on_consecutive_sessions(tmp_path: Path, book: ThemeBook
     assert "Since the last note" in md
 
 
-def test_lock_held_exits_with_lock_code(tmp_path: Path, book: ThemeBook) -> None:
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    with RunLock(reports):
-        with pytest.raises(LockError):
-            pipeline.run(list(book), options(tmp_path))
-        result = CliRunner().invoke(
-            app,
-            [
-                "--themes",
-                str(REPO / "themes.yaml"),
-                "report",
-                "sora-compute",
-                "--source",
-                "demo",
-                "--out",
-                str(reports),
-                "--cache",
-                str(tmp_path / "c.sqlite"),
-                "--as-of",
-                "2024-03-01",
-            ],
-        )
-    assert result.exit_code == EXIT_LOCKED
-    assert result.stderr.startswith("error: another concepttrack run")
-
-
-def test_cli_report_demo_pdf(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
+def _invoke_sora_report(tmp_path: Path, *extra: str) -> Result:
+    """``concepttrack report sora-compute`` through the CLI, into ``tmp_path/reports``."""
+    return CliRunner().invoke(
         app,
         [
             "--themes",
             str(REPO / "themes.yaml"),
             "report",
             "sora-compute",
-            "--source",
-            "demo",
             "--out",
             str(tmp_path / "reports"),
             "--cache",
             str(tmp_path / "c.sqlite"),
             "--as-of",
             "2024-03-01",
+            *extra,
         ],
     )
+
+
+def test_lock_held_exits_with_lock_code(tmp_path: Path, book: ThemeBook) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    with RunLock(reports):
+        with pytest.raises(LockError):
+            pipeline.run(list(book), options(tmp_path))
+        result = _invoke_sora_report(tmp_path, "--source", "demo")
+    assert result.exit_code == EXIT_LOCKED
+    assert result.stderr.startswith("error: another concepttrack run")
+
+
+def test_cli_report_demo_pdf(tmp_path: Path) -> None:
+    result = _invoke_sora_report(tmp_path, "--source", "demo")
     assert result.exit_code == EXIT_OK, result.output
     pdf = tmp_path / "reports/sora-compute/2024-03-01.pdf"
     assert pdf.read_bytes().startswith(b"%PDF-")
@@ -331,23 +319,8 @@ def test_two_concurrent_runs_on_one_reports_folder(tmp_path: Path) -> None:
 
 
 def test_offline_with_an_empty_cache_says_what_to_do(tmp_path: Path) -> None:
-    cache = tmp_path / "empty.sqlite"
-    result = CliRunner().invoke(
-        app,
-        [
-            "--themes",
-            str(REPO / "themes.yaml"),
-            "report",
-            "sora-compute",
-            "--offline",
-            "--cache",
-            str(cache),
-            "--out",
-            str(tmp_path / "reports"),
-            "--as-of",
-            "2024-03-01",
-        ],
-    )
+    cache = tmp_path / "c.sqlite"
+    result = _invoke_sora_report(tmp_path, "--offline")
     assert result.exit_code == EXIT_DATA
     assert result.stderr == (
         "error: no cached Yahoo prices for 9888.HK, 0763.HK, 0941.HK, 0728.HK, ^HSI "
