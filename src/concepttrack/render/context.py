@@ -324,6 +324,26 @@ class NoteContext:
     author: str
     tags: list[str]
 
+    @property
+    def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:
+        """The definitions in two columns of about equal length, in reading order.
+
+        The printed note sets them side by side in two flex columns: WeasyPrint lays out
+        CSS multi-column text several times to balance it, which cost about 0.35 s of
+        the note's 1.5 s layout.
+        """
+        # A term heading takes about a line of the 45-character column.
+        sizes = [len(item.text) + 45 for item in self.methodology]
+        total = sum(sizes)
+        best, best_gap, run = 0, float(total), 0
+        for index in range(len(sizes) + 1):
+            gap = abs(total - 2 * run)
+            if gap < best_gap:
+                best, best_gap = index, gap
+            if index < len(sizes):
+                run += sizes[index]
+        return self.methodology[:best], self.methodology[best:]
+
 
 # --- building -----------------------------------------------------------------------
 
@@ -1029,7 +1049,7 @@ def build_context(
             "Adjusted prices only (the price file holds dividend-adjusted closes, not traded "
             "prices): the last price, 52-week range and moving averages shown for "
             + ", ".join(adjusted_only)
-            + " are adjusted closes, marked “adj.”; returns are unaffected."
+            + ' are adjusted closes, marked "adj."; returns are unaffected.'
         )
     if not single_close and not adjusted_only:
         data_notes.append("Every series had a separate adjusted close.")
