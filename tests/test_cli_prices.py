@@ -181,7 +181,7 @@ def test_fetch_reports_symbols_it_could_not_get(env: Path) -> None:
 
     assert isinstance(result.exception, SourceError)
     assert result.exception.message == (
-        f"could not fetch 1 of 3 symbols: 0763.HK (no CSV file (0763.hk.csv, 00763.hk.csv, "
+        f"could not fetch 1 of 3 symbols: 0763.HK (no CSV file (0763.HK.csv, 00763.HK.csv, "
         f"00763.csv) in {folder.resolve()})"
     )
     assert "9888.HK" in result.output

@@ -178,7 +178,7 @@ def test_a_missing_file_is_reported_for_that_symbol(tmp_path: Path) -> None:
     assert result["0728.HK"].problem is None
     assert result["0700.HK"].failed
     assert result["0700.HK"].problem == (
-        f"no CSV file (0700.hk.csv, 00700.hk.csv, 00700.csv) in {tmp_path.resolve()}"
+        f"no CSV file (0700.HK.csv, 00700.HK.csv, 00700.csv) in {tmp_path.resolve()}"
     )
 
 

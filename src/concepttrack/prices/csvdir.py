@@ -358,7 +358,8 @@ class CsvDirSource:
             market = market_of(symbol)
             path = self.find(symbol)
             if path is None:
-                names = ", ".join(candidate_names(symbol)[:3])
+                # Matching ignores case; the message spells the names as people write them.
+                names = ", ".join(n[:-4].upper() + ".csv" for n in candidate_names(symbol)[:3])
                 out[symbol] = SymbolHistory(
                     symbol, empty_bars(), None, f"no CSV file ({names}) in {self.folder}", True
                 )

@@ -895,10 +895,10 @@ def build_context(
     if stale_count or missing_count:
         parts = []
         if stale_count:
-            parts.append(f"{stale_count} stale")
+            parts.append(f"{stale_count} stale (marked {STALE_MARK})")
         if missing_count:
-            parts.append(f"{missing_count} missing")
-        freshness += f" · {', '.join(parts)} (marked {STALE_MARK}; see data appendix)"
+            parts.append(f"{missing_count} missing (shown {MISSING})")
+        freshness += f" · {', '.join(parts)}; see data appendix"
     else:
         freshness += " · all symbols fresh"
 
