@@ -225,25 +225,8 @@ def test_cli_report_demo_pdf(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_sigkill_mid_run_leaves_no_partial_note(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
-    command = [
-        sys.executable,
-        "-m",
-        "concepttrack",
-        "--themes",
-        str(REPO / "themes.yaml"),
-        "report",
-        "--all",
-        "--source",
-        "demo",
-        "--format",
-        "md,pdf,html",
-        "--out",
-        str(reports),
-        "--cache",
-        str(tmp_path / "c.sqlite"),
-        "--as-of",
-        "2025-03-03",
-    ]
+    # The later --format wins: HTML too, so more files are mid-write when the kill lands.
+    command = _report_command(tmp_path, "--format", "md,pdf,html")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
