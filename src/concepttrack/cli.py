@@ -306,4 +306,9 @@ def prune(
 
 def main() -> None:
     """Console-script entry point."""
+    import logging
+
+    # Python warnings from libraries become log records (relayed like any other
+    # third-party record), not lines on stderr.
+    logging.captureWarnings(True)
     app(prog_name="concepttrack")

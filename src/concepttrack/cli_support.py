@@ -81,20 +81,57 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+#: Logger that third-party records are relayed through (see :class:`ThirdPartyRelay`).
+EXTERNAL_LOGGER = "concepttrack.external"
+
+
 class ConsoleLogHandler(logging.Handler):
-    """Shows the library's warnings (missing CJK font, skipped files) on stderr."""
+    """Shows the library's warnings (missing CJK font, skipped files) on stderr.
+
+    Records relayed from third-party libraries (matplotlib, fontTools, weasyprint,
+    yfinance, ``warnings``) reach the terminal only with ``--debug``; without it they go
+    to the ``--log-file`` alone, so a clean ``--quiet`` run prints nothing.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.show_external = False
 
     def emit(self, record: logging.LogRecord) -> None:
+        external = not record.name.startswith("concepttrack")
+        if external and not self.show_external:
+            return
         level = record.levelname.lower()
-        err_console.print(f"{level}: {record.getMessage()}", markup=False, highlight=False)
+        where = f"{record.name}: " if external else ""
+        err_console.print(f"{level}: {where}{record.getMessage()}", markup=False, highlight=False)
+
+
+class ThirdPartyRelay(logging.Handler):
+    """On the root logger: passes other libraries' records into concepttrack's logging.
+
+    With a handler on the root logger, Python's last-resort handler (which prints any
+    unhandled warning to stderr) is never used; the records travel on through
+    ``concepttrack.external`` to the console handler and the run's log file.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("concepttrack") or getattr(record, "ct_relayed", False):
+            return  # ours propagate to the root too; they were handled already
+        record.ct_relayed = True  # the relayed record propagates back up to the root
+        logging.getLogger(EXTERNAL_LOGGER).handle(record)
 
 
 def configure_logging(debug: bool) -> None:
-    """Route concepttrack's log records to stderr once: warnings, or everything with --debug."""
+    """Route log records once: concepttrack's warnings to stderr (everything with --debug);
+    third-party records into concepttrack's logging, on the terminal only with --debug."""
     logger = logging.getLogger("concepttrack")
     handler = next((h for h in logger.handlers if isinstance(h, ConsoleLogHandler)), None)
     if handler is None:
         handler = ConsoleLogHandler()
         logger.addHandler(handler)
     handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    handler.show_external = debug
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    root = logging.getLogger()
+    if not any(isinstance(h, ThirdPartyRelay) for h in root.handlers):
+        root.addHandler(ThirdPartyRelay(logging.WARNING))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from concepttrack.errors import RenderError
-from concepttrack.render.fonts import available_cjk_families, fontconfig_cjk_fonts
+from concepttrack.render.fonts import available_cjk_families, fontconfig_cjk_files
 from concepttrack.render.fonts import warn_missing_cjk_once as _warn_missing_cjk
 
 if TYPE_CHECKING:
@@ -97,26 +97,64 @@ def render_charts(
         ) from exc
 
 
-def _font_family() -> list[str]:
-    """A list (so matplotlib falls back glyph by glyph): Latin font first, then CJK."""
+#: The weights the charts use: body text and the bold titles.
+CHART_WEIGHTS = frozenset({400, 700})
+
+
+def _weights_known(family: str) -> set[int]:
+    """The weights of ``family`` matplotlib's font manager can draw, as numbers."""
     from matplotlib import font_manager
 
-    known = {entry.name for entry in font_manager.fontManager.ttflist}
-    cjk = [family for family in available_cjk_families() if family in known]
-    if not cjk:
-        # A font cache built before the CJK font was installed never sees it: add the
-        # files fontconfig reports, then look again.
-        for family, file in fontconfig_cjk_fonts().items():
-            if family in available_cjk_families():
+    weights: set[int] = set()
+    for entry in font_manager.fontManager.ttflist:
+        if entry.name == family:
+            weight = entry.weight
+            weights.add(
+                int(weight) if isinstance(weight, int) else font_manager.weight_dict.get(weight, 0)
+            )
+    return weights
+
+
+def _font_family() -> list[str]:
+    """A list (so matplotlib falls back glyph by glyph): Latin font first, then CJK.
+
+    The CJK family is registered by file (every file fontconfig lists for it: Debian's
+    regular and bold ``.ttc`` collections), unless matplotlib's font cache already
+    knows both weights. A cache built before the font was installed, or one that saw
+    only the bold collection, otherwise makes matplotlib warn ``findfont: Failed to
+    find font weight normal`` on every chart and draw the Chinese text in bold.
+    """
+    from matplotlib import font_manager
+
+    files = fontconfig_cjk_files()
+    registered = {str(entry.fname) for entry in font_manager.fontManager.ttflist}
+    for family in available_cjk_families():
+        if not _weights_known(family) >= CHART_WEIGHTS:
+            for file in files.get(family, ()):
+                if file in registered:
+                    continue
                 try:
                     font_manager.fontManager.addfont(file)
                 except (OSError, RuntimeError, ValueError):
                     continue
-        known = {entry.name for entry in font_manager.fontManager.ttflist}
-        cjk = [family for family in available_cjk_families() if family in known]
-    if not cjk:
-        _warn_missing_cjk()
-    return [*cjk[:1], "DejaVu Sans"]
+                registered.add(file)
+        weights = _weights_known(family)
+        if weights:
+            if not weights >= CHART_WEIGHTS:
+                _log_missing_weights(family, weights)
+            return [family, "DejaVu Sans"]
+    _warn_missing_cjk()
+    return ["DejaVu Sans"]
+
+
+def _log_missing_weights(family: str, weights: set[int]) -> None:
+    import logging
+
+    logging.getLogger("concepttrack.render").debug(
+        "%s has only weight(s) %s; matplotlib substitutes the nearest",
+        family,
+        ", ".join(str(w) for w in sorted(weights)),
+    )
 
 
 @contextmanager

@@ -61,6 +61,36 @@ def fontconfig_cjk_fonts() -> dict[str, str]:
     return found
 
 
+@functools.cache
+def fontconfig_cjk_files() -> dict[str, tuple[str, ...]]:
+    """Every font file fontconfig has for each CJK family (all weights), sorted.
+
+    Debian's ``fonts-noto-cjk`` puts each weight in its own ``.ttc`` collection
+    (``NotoSansCJK-Regular.ttc``, ``NotoSansCJK-Bold.ttc``), each holding the SC, TC,
+    HK, JP and KR faces; a chart needs both weights of its family.
+    """
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return {}
+    try:
+        result = subprocess.run(
+            [fc_list, ":lang=zh", "family", "file"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    found: dict[str, set[str]] = {}
+    for line in result.stdout.splitlines():
+        file, _, families = line.partition(": ")
+        for family in families.split(","):
+            if family.strip() and file.strip():
+                found.setdefault(family.strip(), set()).add(file.strip())
+    return {family: tuple(sorted(files)) for family, files in found.items()}
+
+
 def available_cjk_families() -> list[str]:
     """The :data:`CJK_FAMILIES` installed here, in preference order (may be empty)."""
     installed = fontconfig_cjk_fonts()
