@@ -418,8 +418,17 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
     tabs = _tab_problems(file, text)
     if tabs:
         raise fail(tabs)
+    from concepttrack.yaml_budget import RefusedYAML, compose
+
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        # Anchors, aliases and merge keys are refused, and size and depth bounded,
+        # while composing: nothing below ever walks an expanded alias bomb.
+        root = compose(text)
+    except RefusedYAML as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        raise fail([Problem(file, line, column, "", exc.problem or "")]) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
