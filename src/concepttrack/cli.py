@@ -19,8 +19,13 @@ from typer.core import TyperGroup
 from concepttrack import __version__
 from concepttrack.cli_prices import cache_app, prices_app
 from concepttrack.cli_support import (
+    CACHE_HELP,
+    DEBUG_HELP,
+    THEMES_HELP,
     AppState,
+    add_global_options,
     app_state,
+    cache_path,
     configure_logging,
     console,
     err_console,
@@ -39,6 +44,11 @@ def _show_error(error: ConcepttrackError) -> None:
 
 class _Group(TyperGroup):
     """Root group that turns project errors into clean messages and exit codes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # --themes, --cache and --debug also after the command name, and in every --help.
+        add_global_options(self)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -97,13 +107,12 @@ def root(
     ctx: typer.Context,
     themes: Annotated[
         Path | None,
-        typer.Option(
-            "--themes",
-            help="Themes file [default: ./themes.yaml, or $CONCEPTTRACK_THEMES].",
-            show_default=False,
-        ),
+        typer.Option("--themes", help=THEMES_HELP, show_default=False),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help=CACHE_HELP, show_default=False)
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -112,7 +121,7 @@ def root(
     ] = False,
 ) -> None:
     """Dated concept-stock tracking notes for Hong Kong investment themes."""
-    ctx.obj = AppState(themes=themes, debug=debug)
+    ctx.obj = AppState(themes=themes, debug=debug, cache=cache)
     configure_logging(debug)
 
 
@@ -228,9 +237,7 @@ def report(
         str | None,
         typer.Option(help="yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE or yahoo]."),
     ] = None,
-    cache: Annotated[
-        Path | None, typer.Option(help="SQLite price cache [default: user cache folder].")
-    ] = None,
+    cache: Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Re-fetch prices even if cached.")
@@ -269,7 +276,7 @@ def report(
         formats=pipeline.parse_formats(formats),
         out_dir=settings.reports_dir(out),
         source=settings.source_spec(source),
-        cache_path=settings.cache_path(cache),
+        cache_path=cache_path(ctx, cache),
         as_of=parse_date(as_of, "--as-of"),
         offline=offline,
         refresh=refresh,

@@ -24,7 +24,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from concepttrack import settings
-from concepttrack.cli_support import console, is_terminal, parse_date, select_themes
+from concepttrack.cli_support import (
+    CACHE_HELP,
+    cache_path,
+    console,
+    is_terminal,
+    parse_date,
+    select_themes,
+)
 from concepttrack.errors import SourceError
 
 if TYPE_CHECKING:
@@ -43,11 +50,7 @@ SourceOption = Annotated[
 ]
 CacheOption = Annotated[
     Path | None,
-    typer.Option(
-        "--cache",
-        help="SQLite price cache [default: $CONCEPTTRACK_CACHE or the user cache folder].",
-        show_default=False,
-    ),
+    typer.Option("--cache", help=CACHE_HELP, show_default=False),
 ]
 ShowSourceOption = Annotated[
     str | None,
@@ -186,7 +189,7 @@ def fetch(
             start=start,
             end=end,
             source=settings.source_spec(source),
-            store_path=settings.cache_path(cache),
+            store_path=cache_path(ctx, cache),
             refresh=refresh,
             progress=progress,
         )
@@ -220,6 +223,7 @@ def _explicit_source(cli_value: str | None) -> tuple[str, str] | None:
 
 @prices_app.command("show")
 def show(
+    ctx: typer.Context,
     symbol: Annotated[str, typer.Argument(help="Stock code or Yahoo symbol (09888, 9888.HK).")],
     last: Annotated[int, typer.Option("--last", min=1, max=5000, help="Sessions to show.")] = 10,
     as_of: AsOfOption = None,
@@ -242,7 +246,7 @@ def show(
     from concepttrack.symbols import hkex_code, to_yahoo
 
     yahoo_symbol = to_yahoo(symbol)
-    store_path = settings.cache_path(cache)
+    store_path = cache_path(ctx, cache)
     explicit = _explicit_source(source)
     spec, why = explicit if explicit is not None else (None, "")
     if spec is None and store_path.exists():
@@ -348,6 +352,7 @@ def show(
 
 @cache_app.command("info")
 def cache_info(
+    ctx: typer.Context,
     cache: CacheOption = None,
     symbols: Annotated[
         bool, typer.Option("--symbols", help="List every cached symbol too.")
@@ -356,7 +361,7 @@ def cache_info(
     """Where the cache is, its size, and what it holds per source."""
     from concepttrack.prices.store import PriceStore
 
-    path = settings.cache_path(cache)
+    path = cache_path(ctx, cache)
     if not path.exists():
         console.print(f"cache: {path} (empty: nothing fetched yet)")
         return
@@ -406,6 +411,7 @@ def cache_info(
 
 @cache_app.command("clear")
 def cache_clear(
+    ctx: typer.Context,
     cache: CacheOption = None,
     source: Annotated[
         str | None,
@@ -421,7 +427,7 @@ def cache_clear(
     from concepttrack.prices import get_source
     from concepttrack.prices.store import PriceStore, UnreadableCacheError, set_aside
 
-    path = settings.cache_path(cache)
+    path = cache_path(ctx, cache)
     if not path.exists():
         console.print(escape(f"cache: {path} is already empty"))
         return

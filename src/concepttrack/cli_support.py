@@ -11,9 +11,10 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.main
 from rich.console import Console
 
 from concepttrack import settings
@@ -29,10 +30,11 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 @dataclass
 class AppState:
-    """Options given before the command name."""
+    """The global options, given before or after the command name."""
 
     themes: Path | None = None
     debug: bool = False
+    cache: Path | None = None
 
 
 def app_state(ctx: typer.Context) -> AppState:
@@ -41,6 +43,85 @@ def app_state(ctx: typer.Context) -> AppState:
     if isinstance(root.obj, AppState):
         return root.obj
     return AppState()
+
+
+def cache_path(ctx: typer.Context, cli_value: Path | None) -> Path:
+    """The price cache: the command's ``--cache``, the global one, env, or the default."""
+    return settings.cache_path(cli_value or app_state(ctx).cache)
+
+
+# --- global options after the command name ---------------------------------------------
+
+THEMES_HELP = "Themes file [default: ./themes.yaml, or $CONCEPTTRACK_THEMES]."
+CACHE_HELP = "SQLite price cache [default: $CONCEPTTRACK_CACHE or the user cache folder]."
+DEBUG_HELP = "Show tracebacks for errors, and other libraries' log messages."
+
+
+def _remember_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """Store a global option given after the command name on the root's AppState."""
+    if value is None or value is False or param.name is None:
+        return value
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    setattr(root.obj, param.name, value)
+    if param.name == "debug":
+        configure_logging(True)
+    return value
+
+
+def _global_params() -> list[Any]:
+    """Fresh ``--themes``, ``--cache`` and ``--debug`` parameters, built by typer itself."""
+    holder = typer.Typer(add_completion=False)
+
+    @holder.command()
+    def _holder(
+        themes: Annotated[
+            Path | None,
+            typer.Option(
+                "--themes",
+                help=THEMES_HELP,
+                show_default=False,
+                expose_value=False,
+                callback=_remember_global,
+            ),
+        ] = None,
+        cache: Annotated[
+            Path | None,
+            typer.Option(
+                "--cache",
+                help=CACHE_HELP,
+                show_default=False,
+                expose_value=False,
+                callback=_remember_global,
+            ),
+        ] = None,
+        debug: Annotated[
+            bool,
+            typer.Option("--debug", help=DEBUG_HELP, expose_value=False, callback=_remember_global),
+        ] = False,
+    ) -> None:
+        """Never called: only its parameters are used."""
+
+    return list(typer.main.get_command(holder).params)
+
+
+def add_global_options(command: Any) -> None:
+    """Give every command (sub-commands of groups too) ``--themes``, ``--cache``, ``--debug``.
+
+    The root command takes them before the command name; these copies take them after
+    it (``concepttrack report sora-compute --themes my.yaml``) and store them on the
+    root's :class:`AppState`, where every command reads them. A command that has its
+    own option of the same name (``report --cache``) keeps its own.
+    """
+    if hasattr(command, "commands"):  # a group
+        for sub in command.commands.values():
+            add_global_options(sub)
+        return
+    taken = {opt for param in command.params for opt in param.opts}
+    for param in _global_params():
+        if not taken & set(param.opts):
+            command.params.append(param)
 
 
 def load_book(ctx: typer.Context) -> ThemeBook:
