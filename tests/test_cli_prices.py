@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -260,7 +261,7 @@ def test_cache_clear_sets_an_unreadable_cache_aside(env: Path, damage: str, reas
         db.close()
     before = path.read_bytes()
 
-    broken = _run("prices", "show", "0700.HK", "--source", "demo", "--as-of", "2024-03-28")
+    broken = _run("cache", "info")
     assert isinstance(broken.exception, UnreadableCacheError)
     assert broken.exception.exit_code == EXIT_DATA
     assert "`concepttrack cache clear`" in (broken.exception.hint or "")
@@ -268,12 +269,14 @@ def test_cache_clear_sets_an_unreadable_cache_aside(env: Path, damage: str, reas
     cleared = _run("cache", "clear")
 
     assert cleared.exit_code == 0, cleared.output
+    (aside,) = env.glob("cache.sqlite.unreadable-*")
     assert cleared.output == (
         f"cache: {path} could not be read ({reason})\n"
-        f"moved it to {path}.unreadable and started an empty cache; "
+        f"moved it to {aside} and started an empty cache; "
         "delete that file once you no longer need it\n"
     )
-    assert Path(f"{path}.unreadable").read_bytes() == before
+    assert re.fullmatch(r"cache\.sqlite\.unreadable-\d{8}T\d{6}Z", aside.name)
+    assert aside.read_bytes() == before
     assert "empty: nothing fetched yet" in _run("cache", "info").output
     shown = _run("prices", "show", "0700.HK", "--source", "demo", "--as-of", "2024-03-28")
     assert shown.exit_code == 0, shown.output

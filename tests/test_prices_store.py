@@ -264,9 +264,9 @@ def test_set_aside_moves_the_file_and_its_wal(tmp_path: Path) -> None:
     path.write_bytes(b"junk" * 100)
     Path(f"{path}-wal").write_bytes(b"old log")
 
-    aside = set_aside(path)
+    aside = set_aside(path, now=dt.datetime(2026, 12, 2, 10, 30, 5, tzinfo=dt.UTC))
 
-    assert aside == tmp_path / "c.sqlite.unreadable"
+    assert aside == tmp_path / "c.sqlite.unreadable-20261202T103005Z"
     assert aside.read_bytes() == b"junk" * 100
     assert Path(f"{aside}-wal").read_bytes() == b"old log"
     assert not path.exists()

@@ -242,7 +242,7 @@ def show(
 
     from concepttrack import calendar
     from concepttrack.prices import get_source, load_prices
-    from concepttrack.prices.store import PriceStore
+    from concepttrack.prices.store import open_store
     from concepttrack.symbols import hkex_code, to_yahoo
 
     yahoo_symbol = to_yahoo(symbol)
@@ -251,7 +251,7 @@ def show(
     spec, why = explicit if explicit is not None else (None, "")
     if spec is None and store_path.exists():
         # No source named: show what an earlier `prices fetch` cached, whichever source.
-        with PriceStore(store_path) as store:
+        with open_store(store_path) as store:
             cached = store.sources_of(yahoo_symbol)
         if cached:
             spec = cached[0].source
@@ -293,7 +293,7 @@ def show(
     if frame is None or len(frame.get(yahoo_symbol).bars) < last:
         # The source's data may end before the window (an old CSV export, a delisted
         # stock): show its latest bars instead of an empty table.
-        with PriceStore(store_path) as store:
+        with open_store(store_path) as store:
             coverage = store.coverage(price_source.name, [yahoo_symbol]).get(yahoo_symbol)
         if coverage is not None and coverage.last_session and coverage.last_session < end:
             console.print(
@@ -421,8 +421,8 @@ def cache_clear(
     """Delete cached prices (all, or one source's); the next run fetches again.
 
     Without --source, a cache file that cannot be read (damaged, not a database, or
-    written by a newer concepttrack) is moved aside to FILE.unreadable and an empty
-    cache is started in its place.
+    written by a newer concepttrack) is moved aside to FILE.unreadable-<UTC time> and an
+    empty cache is started in its place (`report` and `prices` do that by themselves).
     """
     from concepttrack.prices import get_source
     from concepttrack.prices.store import PriceStore, UnreadableCacheError, set_aside

@@ -308,7 +308,7 @@ def load_prices(
     with nothing cached, or ``offline`` found nothing in the cache.
     """
     from concepttrack.prices.frame import PriceFrame, SymbolHistory
-    from concepttrack.prices.store import PriceStore
+    from concepttrack.prices.store import PriceStore, UnreadableCacheError, file_identity, heal
 
     if end < start:
         raise UsageError(
@@ -322,29 +322,42 @@ def load_prices(
     say = progress or (lambda _message: None)
     clock = now or dt.datetime.now(dt.UTC)
 
-    with PriceStore(store_path) as store:
-        cached = store.coverage(source.name, wanted)
-        loader = _Loader(source, store, clock, say)
-        if not offline:
-            plans: dict[str, _Plan] = {}
-            for symbol in wanted:
-                plan = _plan(
-                    symbol,
-                    cached.get(symbol),
-                    start=start,
-                    end=end,
-                    refresh=refresh,
-                    revision=source.revision(symbol),
-                )
-                if plan is None:
-                    say(f"{symbol}: up to date in the cache")
-                else:
-                    plans[symbol] = plan
-            again = loader.run_round(plans, cached)
-            loader.run_round(again, cached)
-            if loader.asked:
-                cached = store.coverage(source.name, wanted)
-        bars = store.read(source.name, wanted, start, end)
+    chosen: PriceSource = source
+
+    def through_cache() -> tuple[dict[str, Coverage], dict[str, pd.DataFrame], _Loader]:
+        with PriceStore(store_path) as store:
+            cached = store.coverage(chosen.name, wanted)
+            loader = _Loader(chosen, store, clock, say)
+            if not offline:
+                plans: dict[str, _Plan] = {}
+                for symbol in wanted:
+                    plan = _plan(
+                        symbol,
+                        cached.get(symbol),
+                        start=start,
+                        end=end,
+                        refresh=refresh,
+                        revision=chosen.revision(symbol),
+                    )
+                    if plan is None:
+                        say(f"{symbol}: up to date in the cache")
+                    else:
+                        plans[symbol] = plan
+                again = loader.run_round(plans, cached)
+                loader.run_round(again, cached)
+                if loader.asked:
+                    cached = store.coverage(chosen.name, wanted)
+            bars = store.read(chosen.name, wanted, start, end)
+        return cached, bars, loader
+
+    seen = file_identity(store_path)
+    try:
+        cached, bars, loader = through_cache()
+    except UnreadableCacheError as exc:
+        # Only a cache: a damaged, truncated or foreign file is set aside (kept) and the
+        # run goes on with a fresh one. A second failure is an error like any other.
+        heal(store_path, exc, seen)
+        cached, bars, loader = through_cache()
 
     histories: dict[str, SymbolHistory] = {}
     for symbol in wanted:

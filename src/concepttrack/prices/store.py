@@ -16,14 +16,24 @@ symbols into one numpy conversion instead of parsing 375,000 date strings.
 Schema versions (``PRAGMA user_version``): 1 had no ``series.close_is_adjusted``;
 opening a version-1 file adds the column (``ALTER TABLE``, default 0) and forgets the
 revision of CSV series, so the next run re-reads those files and sets the flag. A file
-of a newer version, or one SQLite cannot read, is an :class:`UnreadableCacheError`;
-``concepttrack cache clear`` sets such a file aside (:func:`set_aside`).
+of a newer version, one SQLite cannot read (damaged, truncated) or another program's
+database (tables but no schema version, or our version without our columns) is an
+:class:`UnreadableCacheError`; it is recognised before anything is written to the file.
+
+The cache heals itself: :func:`~concepttrack.prices.load_prices` and :func:`open_store`
+set an unreadable file aside as ``<name>.unreadable-<UTC time>`` (kept for inspection),
+start a fresh cache and log one warning (:func:`heal`). Two runs meeting the same damaged
+file move it once: the move happens under an flock on ``<name>.lock`` and only if the file
+is still the one that failed (same device and inode). ``concepttrack cache clear`` sets
+such a file aside on request too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -103,6 +113,14 @@ _LOCKED_HINT = "Another concepttrack process is using the cache; try again when 
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 #: Suffix of a cache file ``cache clear`` set aside because it could not be read.
 UNREADABLE_SUFFIX = ".unreadable"
+#: Suffix of the lock file two runs take before moving a damaged cache aside.
+HEAL_LOCK_SUFFIX = ".lock"
+#: The columns each table of the current schema must have; anything else is foreign.
+_TABLE_COLUMNS = {
+    "bars": {"source", "symbol", "session", "close", "adj_close", "fetched_at"},
+    "series": set(_SERIES_COLUMNS),
+}
+LOG = logging.getLogger(__name__)
 
 
 class UnreadableCacheError(CacheError):
@@ -127,13 +145,19 @@ def _is_unreadable(exc: Exception) -> bool:
     return "not a database" in text or "malformed" in text
 
 
-def set_aside(path: Path) -> Path:
-    """Move an unreadable cache file (and its -wal/-shm files) out of the way.
+def set_aside(path: Path, *, now: dt.datetime | None = None) -> Path:
+    """Move an unreadable cache file (and its -wal/-shm files) out of the way, kept.
 
-    Returns where the file went: ``<path>.unreadable`` (replacing an earlier one).
-    The WAL files go too, so a fresh cache never replays a damaged file's log.
+    Returns where the file went: ``<path>.unreadable-<UTC time>`` (``-2``, ``-3`` ...
+    when that name is taken), so every damaged file stays for inspection. The WAL files
+    go too, so a fresh cache never replays a damaged file's log.
     """
-    aside = path.with_name(path.name + UNREADABLE_SUFFIX)
+    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}{UNREADABLE_SUFFIX}-{stamp}")
+    counter = 1
+    while any(Path(f"{aside}{suffix}").exists() for suffix in ("", "-wal", "-shm")):
+        counter += 1
+        aside = path.with_name(f"{path.name}{UNREADABLE_SUFFIX}-{stamp}-{counter}")
     for suffix in ("", "-wal", "-shm"):
         part = Path(f"{path}{suffix}")
         if part.exists():
@@ -146,6 +170,95 @@ def set_aside(path: Path) -> Path:
                     "at another file.",
                 ) from exc
     return aside
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``, None when there is none."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+@contextmanager
+def _heal_lock(path: Path, timeout: float) -> Iterator[None]:
+    """An flock on ``<cache>.lock`` beside the cache, held while a damaged file is moved."""
+    import fcntl
+
+    lock_path = Path(f"{path}{HEAL_LOCK_SUFFIX}")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise CacheError(
+            f"cannot create {lock_path} to repair the price cache: {exc.strerror or exc}",
+            hint=_HINT,
+        ) from exc
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise CacheError(
+                        f"price cache {path}: another process is repairing it", hint=_LOCKED_HINT
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def heal(
+    path: Path,
+    error: UnreadableCacheError,
+    seen: tuple[int, int] | None,
+    *,
+    timeout: float = 30.0,
+    now: dt.datetime | None = None,
+) -> Path | None:
+    """Set aside the unreadable cache file this process met, unless another run already did.
+
+    ``seen`` is the identity (:func:`file_identity`) of the file that failed to read.
+    Under a lock beside the cache, the file is moved aside only if it is still that
+    file: when two runs meet the same damaged cache, the first moves it and the second
+    finds a different (fresh) file, or none, and leaves it alone. Returns where the
+    damaged file went, or None when it was not this process that moved it. Logs one
+    warning saying what happened; the caller then opens a fresh cache at ``path``.
+    """
+    with _heal_lock(path, timeout):
+        current = file_identity(path)
+        if current is None or (seen is not None and current != seen):
+            LOG.debug("price cache %s was already replaced by another run", path)
+            return None
+        aside = set_aside(path, now=now)
+    LOG.warning(
+        "price cache %s could not be read (%s); moved it to %s and started a fresh cache",
+        path,
+        error.reason,
+        aside,
+    )
+    return aside
+
+
+def open_store(path: Path, *, timeout: float = 30.0) -> PriceStore:
+    """Open the cache at ``path``; a damaged, truncated or foreign file is healed first.
+
+    See :func:`heal`: the file is set aside (kept) and a fresh cache is started, with
+    one logged warning. A cache that cannot be opened for other reasons (locked,
+    read-only, disk full) is still a :class:`CacheError`.
+    """
+    seen = file_identity(path)
+    try:
+        return PriceStore(path, timeout=timeout)
+    except UnreadableCacheError as exc:
+        heal(path, exc, seen, timeout=timeout)
+    return PriceStore(path, timeout=timeout)
 
 
 def day_number(day: dt.date) -> int:
@@ -241,6 +354,13 @@ class PriceStore:
 
     def _setup_once(self) -> int:
         """WAL mode and the tables, created (or migrated) by whichever process comes first."""
+        # Another program's database is recognised before anything is changed in it
+        # (switching to WAL would rewrite its header).
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version == 0:
+            self._refuse_foreign()
+        elif version == SCHEMA_VERSION:
+            self._check_tables()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -249,6 +369,7 @@ class PriceStore:
                 # Re-read under the write lock: another process may have done it.
                 version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
                 if version == 0:
+                    self._refuse_foreign()
                     # One statement at a time: executescript() would commit early.
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
@@ -259,6 +380,31 @@ class PriceStore:
                     version = 2
                 self._db.execute(f"PRAGMA user_version={version}")
         return version
+
+    def _refuse_foreign(self) -> None:
+        """A database with tables but no schema version was not written by concepttrack."""
+        tables = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        if tables:
+            raise self._foreign(f"tables {', '.join(tables[:5])}")
+
+    def _check_tables(self) -> None:
+        """The current schema's tables with their columns; another layout is foreign."""
+        for table, wanted in _TABLE_COLUMNS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if not wanted <= have:
+                missing = ", ".join(sorted(wanted - have))
+                raise self._foreign(f"table {table} lacks {missing}")
+
+    def _foreign(self, what: str) -> UnreadableCacheError:
+        return UnreadableCacheError(
+            f"price cache {self.path} is not a concepttrack cache ({what})",
+            reason=f"not a concepttrack cache: {what}",
+        )
 
     def _migrate_1_to_2(self) -> None:
         """Add ``series.close_is_adjusted``; make CSV series be read again to set it."""
