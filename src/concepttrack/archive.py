@@ -56,6 +56,8 @@ LATEST_FORMATS: tuple[str, ...] = ("pdf", "md")
 _THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _DATED_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|pdf|html|json)$")
 _ASSETS_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2})-assets$")
+# Run records as write_run_record names them: <UTC start>[-N].json.
+_RUN_RECORD = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{6}Z(?:-\d+)?\.json$")
 # Temporary names left by a killed run: fsutil's ".<name>.<random>.tmp" and our symlinks'.
 _LEFTOVER = re.compile(r"^\..+\.tmp$")
 
@@ -142,6 +144,10 @@ class RunLock:
             self.reports_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
+            from concepttrack.notewrite import WRITE_ERRNOS, write_error
+
+            if exc.errno in WRITE_ERRNOS:  # no permission, read-only, disk full: exit 4
+                raise write_error(exc, self.path) from exc
             raise UsageError(
                 f"cannot create the lock file {self.path}: {exc.strerror}",
                 hint="Pass --out with a folder you can write to.",
@@ -698,7 +704,8 @@ def prune(reports_dir: Path, keep_days: int, today: dt.date) -> list[Path]:
     A note is every format of one session plus its ``<date>-assets`` folder. Never
     removed: ``latest.*`` and the notes they point at, the newest note of each theme,
     and anything that is not named like a dated note inside a real (not symlinked)
-    ``reports/<theme-id>/`` folder; ``index.md``, ``runs/`` and unknown files stay.
+    ``reports/<theme-id>/`` folder; ``index.md`` and unknown files stay. Run records
+    (``runs/<UTC start>.json``) started before the cutoff day go too, except the newest.
     """
     if keep_days < 0:
         raise ValueError(f"keep_days must be 0 or more, not {keep_days}")
@@ -727,7 +734,33 @@ def prune(reports_dir: Path, keep_days: int, today: dt.date) -> list[Path]:
                 else:
                     os.unlink(entry.path)
                 removed.append(Path(entry.path))
+    removed.extend(_prune_run_records(reports_dir, cutoff))
     return sorted(removed)
+
+
+def _prune_run_records(reports_dir: Path, cutoff: dt.date) -> list[Path]:
+    """Remove run records of runs started (UTC day) before ``cutoff``; never the newest."""
+    try:
+        entries = list(os.scandir(reports_dir / RUNS_DIR))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    records: list[tuple[dt.date, str, Path]] = []
+    for entry in entries:
+        match = _RUN_RECORD.match(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            day = dt.date.fromisoformat(match.group(1))
+        except ValueError:
+            continue
+        records.append((day, entry.name, Path(entry.path)))
+    records.sort()
+    removed = []
+    for day, _, path in records[:-1]:
+        if day < cutoff:
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def remove_leftovers(reports_dir: Path) -> list[Path]:

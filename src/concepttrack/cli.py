@@ -300,7 +300,8 @@ def prune(
         typer.Option(help="Reports folder [default: ./reports or $CONCEPTTRACK_REPORTS]."),
     ] = None,
 ) -> None:
-    """Remove dated notes older than N days (never `latest`, never a theme's newest)."""
+    """Remove dated notes and run records older than N days (never `latest`, never a
+    theme's newest note, never the newest run record)."""
     from concepttrack import archive, settings
 
     reports = settings.reports_dir(out)

@@ -10,6 +10,7 @@
     │   ├── PriceFileError            exit 3  a CSV price file is malformed
     │   └── CacheError                exit 3  the SQLite cache is unusable
     ├── RenderError                   exit 4  a note could not be written
+    │   └── WriteError                exit 4  disk full, no permission, read-only folder
     └── LockError                     exit 5  another run holds the reports folder
 
 Third-party exceptions are translated into these where they enter the program
@@ -113,6 +114,10 @@ class RenderError(ConcepttrackError):
     """A note could not be rendered or written."""
 
     exit_code = EXIT_RENDER
+
+
+class WriteError(RenderError):
+    """A note or archive file could not be written: disk full, permission, read-only folder."""
 
 
 class LockError(ConcepttrackError):

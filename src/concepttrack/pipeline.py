@@ -23,8 +23,9 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -132,11 +133,13 @@ class RunResult:
     strict: bool = False
     fallback_reason: str | None = None
     source_requests: int | None = None
+    #: Archive files (latest links, index, run record) that could not be written.
+    write_errors: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         statuses = {outcome.status for outcome in self.outcomes}
-        if "render-error" in statuses:
+        if "render-error" in statuses or self.write_errors:
             return EXIT_RENDER
         if statuses & {"no-data", "incomplete"}:
             return EXIT_DATA
@@ -317,6 +320,10 @@ def _run(
             hint="Pass --out with a folder for the reports (it is created if missing).",
         ) from None
     except OSError as exc:
+        from concepttrack.notewrite import WRITE_ERRNOS, write_error
+
+        if exc.errno in WRITE_ERRNOS:  # disk full, no permission, read-only: exit 4
+            raise write_error(exc, options.out_dir) from exc
         raise UsageError(
             f"cannot create the reports folder {options.out_dir}: {exc.strerror}",
             hint="Pass --out with a folder you can write to.",
@@ -356,15 +363,17 @@ def _run(
                 for outcome in _render_all(todo, frame, as_of_by_theme, options, reporter):
                     outcomes[outcome.theme_id] = outcome
                     if outcome.files and outcome.as_of is not None:
-                        archive.update_latest(options.out_dir, outcome.theme_id, outcome.as_of)
+                        with _archive_write(result, reporter, log):
+                            archive.update_latest(options.out_dir, outcome.theme_id, outcome.as_of)
         result.outcomes = [outcomes[theme.id] for theme in themes]
-        _write_index(options.out_dir, themes)
+        with _archive_write(result, reporter, log):
+            _write_index(options.out_dir, themes)
         for outcome in result.outcomes:
             level = {"ok": "info", "skipped": "info", "stale": "warning"}.get(
                 outcome.status, "error"
             )
             _log(log, level, _plain_line(outcome))
-        record = {
+        record: dict[str, Any] = {
             "started": started.isoformat(timespec="seconds"),
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "source": result.source,
@@ -373,10 +382,28 @@ def _run(
             "exit_code": result.exit_code,
             "themes": [outcome.to_dict() for outcome in result.outcomes],
         }
-        archive.write_run_record(options.out_dir, record, started)
+        if result.write_errors:
+            record["write_errors"] = result.write_errors
+        with _archive_write(result, reporter, log):
+            archive.write_run_record(options.out_dir, record, started)
     _log(log, "info", f"run finished: exit {result.exit_code}")
     reporter.summary(result)
     return result
+
+
+@contextmanager
+def _archive_write(result: RunResult, reporter: Reporter, log: RunLog | None) -> Iterator[None]:
+    """Around writing a latest link, the index or the run record: a failure to write
+    (disk full, no permission) is said once and makes the run exit 4; the run goes on."""
+    try:
+        yield
+    except OSError as exc:
+        from concepttrack.notewrite import write_error
+
+        error = write_error(exc)
+        result.write_errors.append(error.message)
+        reporter.error(error.message, error.hint)
+        _log(log, "error", error.message)
 
 
 def _log(log: RunLog | None, level: str, message: str) -> None:
@@ -567,16 +594,20 @@ def render_one(job: _Job) -> ThemeOutcome:
             )
     previous = archive.previous_note(job.out_dir, theme.id, before=as_of, source=snapshot.source)
     since = since_last_note(previous, snapshot, theme) if previous else None
+    from concepttrack.notewrite import whole_note
+
     try:
-        files = render_note(
-            theme,
-            snapshot,
-            formats=job.formats,
-            out_dir=job.out_dir,
-            templates_dir=job.templates_dir,
-            since_last=since,
-            parallel_charts=job.parallel_charts,
-        )
+        # Disk full or no permission: exit 4 naming the file; no half note is left.
+        with whole_note(job.out_dir, theme.id, as_of):
+            files = render_note(
+                theme,
+                snapshot,
+                formats=job.formats,
+                out_dir=job.out_dir,
+                templates_dir=job.templates_dir,
+                since_last=since,
+                parallel_charts=job.parallel_charts,
+            )
     except RenderError as exc:
         return ThemeOutcome(
             theme.id,

@@ -1,0 +1,76 @@
+"""A note is written whole or not at all: what a failed write (disk full, no permission) leaves.
+
+Every file is written atomically (:mod:`concepttrack.fsutil`), so no file is ever partial;
+but a note is several files (``.md`` with its assets folder, ``.pdf``, ``.html``,
+``.json``). When one of them cannot be written, :func:`whole_note` removes the files of
+that session this attempt created, so the archive never holds half a new note, and
+turns the :class:`OSError` into a :class:`~concepttrack.errors.WriteError` (exit 4) that
+names the file and the reason. Files that existed before the attempt are left as they
+are (each is a complete file). ``latest.*`` links are moved only after a note is
+written whole, so they keep pointing at the previous good note.
+
+Standard library only: this runs on the cron path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from concepttrack.errors import WriteError
+
+#: Errors that mean "this place cannot be written", not "this program is wrong".
+WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG}
+)
+_FORMATS = ("md", "pdf", "html", "json")
+
+
+def describe(exc: OSError, fallback: Path | None = None) -> str:
+    """``cannot write <path>: <reason>`` for an OSError from a write."""
+    where = exc.filename if exc.filename is not None else fallback
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+    return f"cannot write {where}: {reason}" if where is not None else f"cannot write: {reason}"
+
+
+def write_error(exc: OSError, fallback: Path | None = None) -> WriteError:
+    """The project's error for a failed write, with a hint that fits the reason."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        hint = "Free some space on that disk (or raise the quota), then run again."
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "Make that folder writable for this user, or pass --out with one that is."
+    else:
+        hint = "Check the reports folder and its disk, then run again."
+    return WriteError(describe(exc, fallback), hint=hint)
+
+
+def _session_paths(out_dir: Path, theme_id: str, as_of: dt.date) -> list[Path]:
+    folder = out_dir / theme_id
+    stem = as_of.isoformat()
+    return [*(folder / f"{stem}.{fmt}" for fmt in _FORMATS), folder / f"{stem}-assets"]
+
+
+@contextmanager
+def whole_note(out_dir: Path, theme_id: str, as_of: dt.date) -> Iterator[None]:
+    """Around writing one note: on an OSError, remove what this attempt created, then
+    raise :class:`WriteError` naming the file and the reason."""
+    targets = _session_paths(out_dir, theme_id, as_of)
+    existed = {path for path in targets if os.path.lexists(path)}
+    try:
+        yield
+    except OSError as exc:
+        for path in targets:
+            if path in existed or not os.path.lexists(path):
+                continue
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+        raise write_error(exc, out_dir / theme_id) from exc
