@@ -32,7 +32,8 @@ EXIT_LOCKED = 5
 EXIT_CODES_HELP = (
     "Exit codes: 0 all notes written with fresh data; 1 unexpected error; "
     "2 usage or themes-file error; 3 data unavailable (or stale with --strict); "
-    "4 render error; 5 another run holds the lock."
+    "4 a note could not be rendered or written (disk full, no permission); "
+    "5 another run holds the lock."
 )
 
 

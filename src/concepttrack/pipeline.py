@@ -12,7 +12,8 @@
    files written atomically; then ``latest`` links, ``index.md`` and a run record.
 
 Exit codes (see :mod:`concepttrack.errors`): 0 all fresh; 3 data unavailable for a theme
-(or stale with ``--strict``); 4 render error.
+(or stale with ``--strict``); 4 a note (or the index, a link, the run record)
+could not be rendered or written.
 """
 
 from __future__ import annotations
