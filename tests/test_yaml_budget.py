@@ -105,3 +105,31 @@ def test_the_real_book_is_well_within_the_budget() -> None:
     finally:
         loader.dispose()
     assert len(load_themes(REPO / "themes.yaml")) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: [" + ",".join(["x"] * 500_000) + "]\n", "more than 100,000 values"),
+        ("a: " + "[" * 1_000_000 + "\n", "nesting deeper than 32 levels"),
+    ],
+    ids=["500k-values", "1M-levels"],
+)
+def test_a_megabyte_of_hostile_yaml_is_refused_fast(text: str, message: str) -> None:
+    assert len(text.encode()) < 1_048_576
+    began = time.perf_counter()
+    problem = _problem(text)
+    assert time.perf_counter() - began < 2.0
+    assert message in problem
+
+
+def test_without_libyaml_the_budget_still_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    monkeypatch.setattr(yaml_budget, "MAX_NODES", 10)
+    text = "themes: [" + ",".join(["x"] * 20) + "]\n"
+    assert _problem(text) == (
+        "book.yaml:1:24: more than 10 values; a themes book allows at most that many"
+    )
+    assert _problem(_bomb()).startswith("book.yaml:1:4: aliases are not supported")
