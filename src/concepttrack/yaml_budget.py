@@ -14,8 +14,8 @@ The limits are far above any real book (the repository's book has 332 nodes, six
 levels deep, its longest value 732 characters; the benchmarks' 100-theme book has 7,105
 nodes). Where PyYAML has libyaml, the node and depth limits are first checked on
 libyaml's events (:func:`_prescan`), so even the worst file within the 1 MiB size limit
-is refused in a fraction of a second; the
-pure-Python loader then composes only files within the budget.
+is refused in a fraction of a second; the pure-Python loader then composes only files
+within the budget.
 """
 
 from __future__ import annotations
