@@ -248,3 +248,26 @@ def test_prune_removes_old_run_records_but_keeps_the_newest(tmp_path: Path) -> N
     assert archive.prune(tmp_path, keep_days=0, today=dt.date(2026, 1, 1)) == [
         runs / "2025-01-08T103000Z.json"
     ]
+
+
+def test_a_log_file_on_a_full_disk_does_not_stop_the_notes(
+    tmp_path: Path, book: ThemeBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_file = tmp_path / "cron.log"
+    real_write = os.write
+
+    def write(fd: int, data: bytes) -> int:
+        if os.readlink(f"/proc/self/fd/{fd}") == str(log_file):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(archive.os, "write", write)
+    result = pipeline.run(list(book), options(tmp_path, log_file=log_file))
+
+    assert [o.status for o in result.outcomes] == ["ok", "ok"]
+    assert result.write_errors == [f"cannot write {log_file}: No space left on device"]
+    assert result.exit_code == EXIT_RENDER
+    (record,) = (tmp_path / "reports" / "runs").glob("*.json")
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    assert saved["exit_code"] == EXIT_RENDER
+    assert saved["write_errors"] == result.write_errors

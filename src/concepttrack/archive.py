@@ -630,11 +630,16 @@ class RunLog:
     Each line goes out in one ``write`` on an ``O_APPEND`` descriptor, so lines from
     processes sharing the file never interleave mid-line. A message of several lines
     is written as several lines with the same time and level.
+
+    A line that cannot be written (disk full, file made read-only) does not stop the
+    run: the first such error is kept in :attr:`write_failure` for the run to report.
     """
 
     def __init__(self, path: Path | None, *, now: Callable[[], dt.datetime] = _utc_now) -> None:
         self.path = Path(path) if path is not None else None
         self._now = now
+        #: The first error met appending to the file, None while every line got written.
+        self.write_failure: OSError | None = None
         if self.path is not None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -653,11 +658,19 @@ class RunLog:
         level = level.upper()
         lines = message.splitlines() or [""]
         data = "".join(f"{stamp} {level} {line}\n" for line in lines).encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            if self.write_failure is None:
+                self.write_failure = (
+                    OSError(exc.errno, exc.strerror or str(exc), str(self.path))
+                    if exc.errno is not None
+                    else exc
+                )
 
     def info(self, message: str) -> None:
         self.write("INFO", message)

@@ -374,6 +374,10 @@ def _run(
                 outcome.status, "error"
             )
             _log(log, level, _plain_line(outcome))
+        if log is not None and log.write_failure is not None:
+            # A log file that stopped taking lines (disk full) is a write failure too.
+            with _archive_write(result, reporter, None):
+                raise log.write_failure
         record: dict[str, Any] = {
             "started": started.isoformat(timespec="seconds"),
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
