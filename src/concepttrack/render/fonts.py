@@ -38,30 +38,6 @@ _warned = False
 
 
 @functools.cache
-def fontconfig_cjk_fonts() -> dict[str, str]:
-    """CJK families fontconfig knows (``fc-list :lang=zh``), each with one font file."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return {}
-    try:
-        result = subprocess.run(
-            [fc_list, ":lang=zh", "family", "file"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    found: dict[str, str] = {}
-    for line in sorted(result.stdout.splitlines()):
-        file, _, families = line.partition(": ")
-        for family in families.split(","):
-            found.setdefault(family.strip(), file.strip())
-    return found
-
-
-@functools.cache
 def fontconfig_cjk_files() -> dict[str, tuple[str, ...]]:
     """Every font file fontconfig has for each CJK family (all weights), sorted.
 
@@ -89,6 +65,11 @@ def fontconfig_cjk_files() -> dict[str, tuple[str, ...]]:
             if family.strip() and file.strip():
                 found.setdefault(family.strip(), set()).add(file.strip())
     return {family: tuple(sorted(files)) for family, files in found.items()}
+
+
+def fontconfig_cjk_fonts() -> dict[str, str]:
+    """CJK families fontconfig knows (``fc-list :lang=zh``), each with one font file."""
+    return {family: files[0] for family, files in fontconfig_cjk_files().items()}
 
 
 def available_cjk_families() -> list[str]:
