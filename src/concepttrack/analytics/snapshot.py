@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from concepttrack.analytics import metrics
+from concepttrack.analytics.events import catalysts_of, study_events
 from concepttrack.analytics.basket import (
     Basket,
     ConstituentDay,
@@ -363,6 +364,14 @@ def build_snapshot(
         basket_bench,
     )
     series = _chart_series(basket, bench_bars, stock_bars, calendar, event_date)
+    events = study_events(
+        catalysts_of(theme),
+        {bars.symbol: bars.adj for bars in stock_bars},
+        theme.weights(),
+        bench_bars.adj,
+        theme.benchmark,
+        t,
+    )
 
     return ThemeSnapshot(
         theme_id=theme.id,
@@ -377,6 +386,7 @@ def build_snapshot(
         correlation=correlation,
         narrative=narrative,
         series=series,
+        events=events,
     )
 
 
