@@ -59,7 +59,6 @@ import numpy as np
 import pandas as pd
 
 from concepttrack.analytics import metrics
-from concepttrack.analytics.events import catalysts_of, study_events
 from concepttrack.analytics.basket import (
     Basket,
     ConstituentDay,
@@ -69,6 +68,7 @@ from concepttrack.analytics.basket import (
     correlation_matrix,
     herfindahl,
 )
+from concepttrack.analytics.events import catalysts_of, study_events
 from concepttrack.analytics.model import (
     BasketFigures,
     BenchmarkFigures,
