@@ -399,8 +399,9 @@ def study_events(
     market = {symbol: on_days(bench, s.days) for symbol, s in securities.items()}
     basket_market = on_days(bench, basket.days)
 
+    ordered = sorted(catalysts, key=lambda c: (c.date, not c.is_event))
     studies: list[CatalystStudy] = []
-    for catalyst in sorted(catalysts, key=lambda c: (c.date, not c.is_event)):
+    for catalyst in ordered:
         basket_study = study_security(
             BASKET, basket, basket_market, catalyst.date, as_of, bench_first
         )
@@ -415,7 +416,7 @@ def study_events(
         if basket_study.studied and start is not None and end is not None:
             overlaps = [
                 Overlap(other.date, other.title)
-                for other in catalysts
+                for other in ordered
                 if other is not catalyst and start <= other.date <= end
             ]
         studies.append(
