@@ -1,8 +1,9 @@
 """An independent, plain-Python reference for every figure a note publishes.
 
 Written from the definitions in issue 4 (and issue 10's event study) alone (no pandas,
-no numpy, nothing from ``concepttrack.analytics``), so that ``test_numbers_end_to_end`` can recompute a note's
-JSON from the CSV rows it was made from. Lists, loops, ``math`` and ``statistics`` only.
+no numpy, nothing from ``concepttrack.analytics``), so that ``test_numbers_end_to_end``
+can recompute a note's JSON from the CSV rows it was made from. Lists, loops, ``math``
+and ``statistics`` only.
 
 Conventions (issue 4): ``P`` is the adjusted close (returns, volatility, drawdown, beta);
 the traded close is used for prices, the 52-week range, moving averages and turnover.
