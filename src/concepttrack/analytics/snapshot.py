@@ -48,6 +48,9 @@ Rules the snapshot follows (the metric definitions are in :mod:`.metrics` and
   session up to its last session, the benchmark and each stock on their own bars
   (adjusted closes, no carrying past a stale symbol's last bar), from 20 sessions
   before the event base session (the pre-news level) to ``t``.
+* The **event study** of every catalyst (``ThemeSnapshot.events``) uses each stock's
+  and the benchmark's adjusted closes up to ``t`` and the theme's weights; its
+  definitions are in :mod:`.events`.
 """
 
 from __future__ import annotations
