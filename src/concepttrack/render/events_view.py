@@ -290,6 +290,11 @@ def reaction_view(theme: Theme, events: EventStudies, benchmark_short: str) -> R
             )
             main_lines.append(_stock_line(name, study))
         for catalyst in events.catalysts:
+            if not catalyst.basket.studied:
+                data_notes.append(
+                    f"Event study, {catalyst.title} ({fmt_date(catalyst.date)}): not studied "
+                    f"({reader_reason(catalyst.basket.reason or 'no data')})."
+                )
             for study in catalyst.stocks:
                 stock = by_symbol.get(study.symbol)
                 label = stock_label(stock) if stock else study.symbol
