@@ -1,8 +1,9 @@
 """An independent, plain-Python reference for every figure a note publishes.
 
-Written from the definitions in issue 4 alone (no pandas, no numpy, nothing from
-``concepttrack.analytics``), so that ``test_numbers_end_to_end`` can recompute a note's
-JSON from the CSV rows it was made from. Lists, loops, ``math`` and ``statistics`` only.
+Written from the definitions in issue 4 (and issue 10's event study) alone (no pandas,
+no numpy, nothing from ``concepttrack.analytics``), so that ``test_numbers_end_to_end``
+can recompute a note's JSON from the CSV rows it was made from. Lists, loops, ``math``
+and ``statistics`` only.
 
 Conventions (issue 4): ``P`` is the adjusted close (returns, volatility, drawdown, beta);
 the traded close is used for prices, the 52-week range, moving averages and turnover.
@@ -28,6 +29,7 @@ import csv
 import datetime as dt
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,13 @@ LEAD_IN_DAYS = 45
 HISTORY_DAYS = 400
 MIN_RETURNS = 20
 YEAR_RETURNS = 252
+#: Event study (issue 10): history before a catalyst, estimation window, pairs, windows.
+EVENT_STUDY_DAYS = 400
+ESTIMATION = (-260, -11)
+MIN_PAIRS = 120
+PATH = (-5, 20)
+CAR_WINDOWS = ((-1, 1), (0, 5), (0, 20))
+CRITICAL_T = 1.96
 
 
 @dataclass
@@ -81,12 +90,15 @@ def read_csv(path: Path) -> Bars:
     )
 
 
-def history_start(event: dt.date, as_of: dt.date) -> dt.date:
-    """The first date of history the pipeline gives the analytics (see pipeline.py)."""
+def history_start(event: dt.date, as_of: dt.date, catalysts: Sequence[dt.date] = ()) -> dt.date:
+    """The first date of history the pipeline gives the analytics (see pipeline.py): also
+    about 13 months (400 days) before every catalyst up to ``as_of``, for the event study."""
+    studied = [d for d in (event, *catalysts) if d <= as_of]
     return min(
         event - dt.timedelta(days=LEAD_IN_DAYS),
         dt.date(as_of.year - 1, 12, 1),
         as_of - dt.timedelta(days=HISTORY_DAYS),
+        *(d - dt.timedelta(days=EVENT_STUDY_DAYS) for d in studied),
     )
 
 
@@ -269,6 +281,204 @@ def iso(day: dt.date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+# --- the event study (issue 10) ----------------------------------------------------------
+
+
+def _bar_returns(dates: list[dt.date], prices: list[float]) -> list[float | None]:
+    """``R`` on each bar: ``P[i] / P[i-1] - 1``; the first bar has none."""
+    if not prices:
+        return []
+    return [None] + [prices[i] / prices[i - 1] - 1 for i in range(1, len(prices))]
+
+
+def _ols(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
+    """Textbook OLS of ys on xs: (alpha, beta, sigma) with sigma on n - 2."""
+    n = len(xs)
+    x_mean, y_mean = math.fsum(xs) / n, math.fsum(ys) / n
+    sxy = math.fsum((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys, strict=True))
+    sxx = math.fsum((x - x_mean) ** 2 for x in xs)
+    beta = sxy / sxx
+    alpha = y_mean - beta * x_mean
+    sse = math.fsum((y - alpha - beta * x) ** 2 for x, y in zip(xs, ys, strict=True))
+    return alpha, beta, math.sqrt(sse / (n - 2))
+
+
+def event_study(
+    symbol: str,
+    dates: list[dt.date],
+    returns: list[float | None],
+    bench: dict[dt.date, float],
+    catalyst: dt.date,
+    as_of: dt.date,
+) -> dict[str, Any]:
+    """One security's study in the JSON layout (``reason`` texts are not checked)."""
+    out: dict[str, Any] = {
+        "symbol": symbol,
+        "studied": False,
+        "reason_code": None,
+        "t0": None,
+        "estimation_start": None,
+        "estimation_end": None,
+        "n": 0,
+        "alpha": None,
+        "beta": None,
+        "sigma": None,
+        "ar_path": [],
+        "windows": [],
+    }
+    if catalyst > as_of:
+        return out | {"reason_code": "after_as_of"}
+    if not any(r is not None for r in returns):
+        return out | {"reason_code": "no_data"}
+    if dates[0] > catalyst:
+        return out | {"reason_code": "before_data"}
+    after = [i for i, d in enumerate(dates) if d >= catalyst]
+    if not after:
+        return out | {"reason_code": "no_event_bar"}
+    t0 = after[0]
+    low, high = max(t0 + ESTIMATION[0], 0), t0 + ESTIMATION[1]
+    positions = list(range(low, high + 1))
+    out["t0"] = dates[t0].isoformat()
+    if positions:
+        out["estimation_start"] = dates[low].isoformat()
+        out["estimation_end"] = dates[high].isoformat()
+    pairs = [
+        (bench[dates[i]], r)
+        for i in positions
+        if (r := returns[i]) is not None and dates[i] in bench
+    ]
+    out["n"] = len(pairs)
+    if len(pairs) < MIN_PAIRS:
+        # "Before the data" when no pair exists because the window ends before either
+        # series' first return; otherwise "not enough history".
+        first_own = next((dates[i] for i, r in enumerate(returns) if r is not None), None)
+        end = dates[high] if positions else None
+        before = not pairs and (
+            end is None or first_own is None or first_own > end or min(bench) > end
+        )
+        return out | {"reason_code": "before_data" if before else "not_enough_history"}
+    alpha, beta, sigma = _ols([x for x, _ in pairs], [y for _, y in pairs])
+
+    def ar(i: int) -> float | None:
+        if not 0 <= i < len(dates):
+            return None
+        r, m = returns[i], bench.get(dates[i])
+        return None if r is None or m is None else r - alpha - beta * m
+
+    path, running = [], 0.0
+    broken = False
+    for offset in range(PATH[0], PATH[1] + 1):
+        i = t0 + offset
+        value = ar(i)
+        broken = broken or value is None
+        running = running + value if value is not None else running
+        path.append(
+            {
+                "offset": offset,
+                "session": dates[i].isoformat() if 0 <= i < len(dates) else None,
+                "ar": value,
+                "cumulative": None if broken else running,
+            }
+        )
+    windows = []
+    for a, b in CAR_WINDOWS:
+        first, last = t0 + a, t0 + b
+        window: dict[str, Any] = {
+            "start": a,
+            "end": b,
+            "first_session": dates[first].isoformat() if 0 <= first < len(dates) else None,
+            "last_session": dates[last].isoformat() if 0 <= last < len(dates) else None,
+            "car": None,
+            "t": None,
+            "significant": None,
+            "reason_code": None,
+        }
+        if last >= len(dates):
+            window["reason_code"] = "window_incomplete"
+        else:
+            values = [ar(i) for i in range(first, last + 1)]
+            if any(v is None for v in values):
+                window["reason_code"] = "missing_ar"
+            else:
+                car = math.fsum(v for v in values if v is not None)
+                t = car / (sigma * math.sqrt(b - a + 1))
+                window |= {"car": car, "t": t, "significant": abs(t) > CRITICAL_T}
+        windows.append(window)
+    return out | {
+        "studied": True,
+        "alpha": alpha,
+        "beta": beta,
+        "sigma": sigma,
+        "ar_path": path,
+        "windows": windows,
+    }
+
+
+def event_studies(
+    stocks: list[Constituent],
+    seen: dict[str, Bars],
+    benchmark: str,
+    catalysts: list[tuple[dt.date, str, bool]],
+    as_of: dt.date,
+) -> dict[str, Any]:
+    """Every catalyst's study for the basket and each stock, in the JSON layout."""
+    bb = seen[benchmark]
+    bench = {
+        d: r for d, r in zip(bb.dates, _bar_returns(bb.dates, bb.adj), strict=True) if r is not None
+    }
+    custom = any(s.weight is not None for s in stocks)
+    weights = {s.symbol: ((s.weight or 0.0) if custom else 1.0) for s in stocks}
+    own = {
+        s.symbol: (seen[s.symbol].dates, _bar_returns(seen[s.symbol].dates, seen[s.symbol].adj))
+        for s in stocks
+    }
+    # The basket: on every date a member has a return, the weighted mean over those members.
+    by_date: dict[dt.date, list[tuple[float, float]]] = {}
+    for symbol, (dates, returns) in own.items():
+        for d, r in zip(dates, returns, strict=True):
+            if r is not None and weights[symbol] > 0:
+                by_date.setdefault(d, []).append((weights[symbol], r))
+    basket_dates = sorted(by_date)
+    basket_returns: list[float | None] = [
+        math.fsum(w * r for w, r in by_date[d]) / math.fsum(w for w, _ in by_date[d])
+        for d in basket_dates
+    ]
+    ordered = sorted(catalysts, key=lambda c: (c[0], not c[2]))
+    out = []
+    for date, title, is_event in ordered:
+        basket = event_study("basket", basket_dates, basket_returns, bench, date, as_of)
+        overlaps = []
+        if basket["studied"]:
+            start = dt.date.fromisoformat(basket["estimation_start"])
+            end = dt.date.fromisoformat(basket["estimation_end"])
+            overlaps = [
+                {"date": d.isoformat(), "title": t}
+                for d, t, e in ordered
+                if (d, t, e) != (date, title, is_event) and start <= d <= end
+            ]
+        out.append(
+            {
+                "date": date.isoformat(),
+                "title": title,
+                "is_event": is_event,
+                "basket": basket,
+                "stocks": [
+                    event_study(s.symbol, *own[s.symbol], bench, date, as_of) for s in stocks
+                ],
+                "overlaps": overlaps,
+            }
+        )
+    return {
+        "benchmark": benchmark,
+        "estimation_offsets": list(ESTIMATION),
+        "min_pairs": MIN_PAIRS,
+        "path_offsets": list(PATH),
+        "car_windows": [list(w) for w in CAR_WINDOWS],
+        "critical_t": CRITICAL_T,
+        "catalysts": out,
+    }
+
+
 def expected_snapshot(
     *,
     theme_id: str,
@@ -279,13 +489,15 @@ def expected_snapshot(
     event: dt.date,
     as_of: dt.date,
     source: str,
+    event_title: str = "The news",
+    catalysts: Sequence[tuple[dt.date, str]] = (),
 ) -> dict[str, Any]:
     """Every figure of the snapshot, in the JSON layout (``docs/json-schema.md``).
 
     ``bars`` are the CSV rows as written; ``sessions`` are the XHKG sessions (the theme's
     calendar) from the pipeline's history start to ``as_of``.
     """
-    start = history_start(event, as_of)
+    start = history_start(event, as_of, [d for d, _ in catalysts])
     seen = {s: b.between(start, as_of) for s, b in bars.items()}
     calendar_days = [d for d in sessions if start <= d <= as_of]
 
@@ -546,6 +758,13 @@ def expected_snapshot(
             "benchmark": _rebased(bb, event),
             "stocks": {s.symbol: _rebased(seen[s.symbol], event) for s in members},
         },
+        "events": event_studies(
+            stocks,
+            seen,
+            benchmark,
+            [(event, event_title, True), *((d, t, False) for d, t in catalysts)],
+            as_of,
+        ),
         "schema_version": 1,
     }
 

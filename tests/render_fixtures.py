@@ -14,6 +14,7 @@ import itertools
 import math
 import random
 
+from concepttrack.analytics.event_model import EventStudies
 from concepttrack.analytics.model import (
     BasketFigures,
     BenchmarkFigures,
@@ -259,10 +260,41 @@ def _risk(prices: list[float], bench: list[float], days: list[dt.date], base: in
     )
 
 
+def _events(
+    theme: Theme, paths: dict[str, list[float]], days: list[dt.date], stale: str | None
+) -> EventStudies:
+    """The event study of the fixture's prices (issue 10), from the analytics themselves:
+    its numbers are checked against independent references in test_analytics_events and
+    test_numbers_end_to_end; here it only feeds the renderer."""
+    import pandas as pd
+
+    from concepttrack.analytics.events import catalysts_of, study_events
+
+    def frame(symbol: str) -> pd.Series:
+        cut = len(days) - (1 if symbol == stale else 0)
+        return pd.Series(paths[symbol][:cut], index=pd.DatetimeIndex(days[:cut]))
+
+    return study_events(
+        catalysts_of(theme),
+        {symbol: frame(symbol) for symbol in theme.symbols},
+        theme.weights(),
+        frame("^HSI"),
+        "^HSI",
+        AS_OF,
+    )
+
+
 def sora_snapshot(
-    *, demo: bool = False, stale_symbol: str | None = None, source: str = "yahoo"
+    *,
+    demo: bool = False,
+    stale_symbol: str | None = None,
+    source: str = "yahoo",
+    events: bool = True,
 ) -> ThemeSnapshot:
-    """The Sora theme's snapshot at 28 Mar 2024; ``stale_symbol`` has no bar that day."""
+    """The Sora theme's snapshot at 28 Mar 2024; ``stale_symbol`` has no bar that day.
+
+    ``events=False`` leaves the event study out (the note then has no "How the concept
+    reacted" section)."""
     theme = sora_theme()
     days = sessions()
     base_index = max(i for i, d in enumerate(days) if d < EVENT)
@@ -421,6 +453,7 @@ def sora_snapshot(
                 for s in theme.stocks
             },
         ),
+        events=_events(theme, paths, days, stale_symbol) if events else EventStudies(),
     )
 
 

@@ -52,7 +52,8 @@ def test_fetch_demo_then_show_without_naming_the_source(env: Path) -> None:
 
     assert fetched.exit_code == 0, fetched.output
     # Not a terminal: plain progress lines, then the summary.
-    assert "demo: fetching 3 symbols, 2023-02-22 to 2024-03-28" in fetched.output
+    # From 400 days before the event (the event study's estimation window) to the as-of.
+    assert "demo: fetching 3 symbols, 2023-01-12 to 2024-03-28" in fetched.output
     assert "9888.HK: " in fetched.output
     assert "ok (DEMO)" in fetched.output
 
@@ -223,7 +224,7 @@ def test_cache_info_and_clear(env: Path) -> None:
     info = _run("cache", "info", "--symbols")
 
     assert info.exit_code == 0, info.output
-    for expected in ("demo", "0763.HK", "^HSI", "2023-02-22", "2024-03-28"):
+    for expected in ("demo", "0763.HK", "^HSI", "2023-01-12", "2024-03-28"):
         assert expected in info.output
 
     cleared = _run("cache", "clear")

@@ -52,6 +52,16 @@ MINUS = "\N{MINUS SIGN}"
 DASH = "\N{EN DASH}"
 DAGGER = "\N{DAGGER}"
 
+#: Catalysts besides the event (issue 10's event study): one before the data's estimation
+#: window can fill (not enough history), one inside the event's estimation window (an
+#: overlap, studied on a shorter history), one after most as-of sessions (after the as-of,
+#: or a window not yet complete).
+CATALYSTS = [
+    (dt.date(2023, 10, 3), "Early news"),
+    (dt.date(2024, 6, 3), "Mid news"),
+    (dt.date(2025, 3, 20), "Late news"),
+]
+
 STOCKS = [
     # code, name, name_zh, custom weight
     ("00700", "Tencent", "騰訊控股", 3.0),
@@ -69,6 +79,8 @@ def book_yaml(theme_id: str, *, weights: bool, event: dt.date = EVENT) -> str:
         "    title_zh: 交叉核對",
         "    thesis: A thesis.",
         f"    event: {{date: {event.isoformat()}, title: The news}}",
+        "    catalysts:",
+        *(f"      - {{date: {day.isoformat()}, title: {title}}}" for day, title in CATALYSTS),
         "    stocks:",
     ]
     for code, name, name_zh, weight in STOCKS:
@@ -466,6 +478,7 @@ def expected_for(
         event=event,
         as_of=as_of,
         source=f"csv:{folder}",
+        catalysts=CATALYSTS,
     )
 
 
@@ -502,6 +515,18 @@ def test_equal_weights_every_figure_and_markdown(
     assert listed["risk"]["volatility_1y"] is not None  # exactly 20 returns
     assert snap["breadth"]["unchanged"] == 1
     assert snap["stocks"][0]["returns"]["one_day"] != snap["stocks"][0]["excess"]["one_day"]
+    # The event study's edge cases (issue 10) are exercised too.
+    studies = {c["title"]: c for c in snap["events"]["catalysts"]}
+    assert list(studies) == ["Early news", "Mid news", "The news", "Late news"]
+    assert studies["Early news"]["basket"]["reason_code"] == "not_enough_history"
+    event = studies["The news"]
+    assert event["basket"]["t0"] == "2024-12-27"  # 25 Dec is a holiday
+    assert [o["title"] for o in event["overlaps"]] == ["Mid news"]
+    assert event["stocks"][0]["n"] == 249  # the HSI's missing bar is dropped
+    assert event["stocks"][3]["reason_code"] == "before_data"  # listed after the event
+    assert all(w["car"] is not None for w in event["basket"]["windows"])
+    late = studies["Late news"]["basket"]["windows"]
+    assert [w["reason_code"] for w in late] == [None, None, "window_incomplete"]
 
     other = json.loads((tmp_path / "r/cross-session/2025-03-31.json").read_text(encoding="utf-8"))
     expected = expected_for(

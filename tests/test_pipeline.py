@@ -307,7 +307,8 @@ def test_offline_with_an_empty_cache_says_what_to_do(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_DATA
     assert result.stderr == (
         "error: no cached Yahoo prices for 9888.HK, 0763.HK, 0941.HK, 0728.HK, ^HSI "
-        "between 2023-01-26 and 2024-03-01\n"
+        # 400 days before the earliest catalyst (DALL·E, 5 Jan 2021): the event study.
+        "between 2019-12-02 and 2024-03-01\n"
         "hint: Run once without --offline to fetch them, or pass the --source you fetched "
         f"with (cache: {cache}).\n"
         "sora-compute: no prices from the cache (see above); note not written\n"

@@ -17,7 +17,12 @@ def test_forked_charts_equal_in_process_charts() -> None:
     here = render_charts(theme, snapshot, labels=LABELS, benchmark_name="Hang Seng Index")
     job = ChartJob(theme, snapshot, labels=LABELS, benchmark_name="Hang Seng Index", in_child=True)
     there = job.result()
-    assert [c.name for c in there] == ["basket-vs-benchmark", "constituents", "since-event-returns"]
+    assert [c.name for c in there] == [
+        "basket-vs-benchmark",
+        "constituents",
+        "since-event-returns",
+        "event-reaction",
+    ]
     assert [c.png for c in there] == [c.png for c in here]
     assert job.result() is there
 

@@ -53,7 +53,7 @@ def test_percentage_points_prices_ratios_and_dates() -> None:
 
 
 def test_what_moved_is_written_from_the_narrative_facts() -> None:
-    theme, snapshot = sora_theme(), sora_snapshot()
+    theme, snapshot = sora_theme(), sora_snapshot(events=False)
     facts = NarrativeFacts(
         basket_return_5d=0.032,
         benchmark_return_5d=0.021,

@@ -79,7 +79,7 @@ def test_user_text_round_trips_safely_into_html(hostile_notes: dict[str, str]) -
     assert "Sora | &lt;b&gt;compute&lt;/b&gt; *now*" in html
     # Self-contained: CSS inline (not escaped) and images as data: URIs only.
     assert "<style>\n/* concepttrack note" in html
-    assert re.findall(r'<img src="([a-z]+):', html) == ["data"] * 3
+    assert re.findall(r'<img src="([a-z]+):', html) == ["data"] * 4
 
 
 def test_strict_undefined_raises_on_a_missing_variable() -> None:
@@ -149,6 +149,7 @@ def test_rendering_twice_gives_identical_bytes_and_leaves_no_temp_files(tmp_path
     assert [p.name for p in assets_a] == [
         "basket-vs-benchmark.png",
         "constituents.png",
+        "event-reaction.png",
         "since-event-returns.png",
     ]
     for a, b in zip(assets_a, assets_b, strict=True):

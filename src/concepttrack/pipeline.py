@@ -51,6 +51,11 @@ ALL_FORMATS = ("md", "pdf", "html", "json")
 EVENT_LEAD_IN_DAYS = 45
 #: Calendar days of history before the as-of session: 1Y window, 252 returns, 52 weeks.
 HISTORY_DAYS = 400
+#: Calendar days of history before each catalyst, for its event-study estimation window
+#: (bars t0-260 to t0-11: about 13 months of Hong Kong sessions, with a margin).
+EVENT_STUDY_DAYS = 400
+#: No history is asked for before this date (the trading calendars start here).
+EARLIEST_HISTORY = dt.date(1990, 1, 1)
 
 OutcomeStatus = Literal["ok", "stale", "incomplete", "no-data", "render-error", "skipped"]
 
@@ -267,12 +272,16 @@ def resolve_as_of(exchange: str, requested: dt.date | None, now: dt.datetime | N
 
 
 def history_start(theme: Theme, as_of: dt.date) -> dt.date:
-    """First date of history a theme's note needs: event lead-in, YTD base, 1Y of returns."""
-    return min(
+    """First date of history a theme's note needs: event lead-in, YTD base, 1Y of returns,
+    and the event study's estimation window before the earliest catalyst up to ``as_of``."""
+    studied = [c.date for c in (theme.event, *theme.catalysts) if c.date <= as_of]
+    start = min(
         theme.event_date - dt.timedelta(days=EVENT_LEAD_IN_DAYS),
         dt.date(as_of.year - 1, 12, 1),
         as_of - dt.timedelta(days=HISTORY_DAYS),
+        *(day - dt.timedelta(days=EVENT_STUDY_DAYS) for day in studied),
     )
+    return max(start, EARLIEST_HISTORY)
 
 
 def run(

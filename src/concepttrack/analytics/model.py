@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from concepttrack.analytics.event_model import EventStudies
+
 SCHEMA_VERSION = 1
 
 Status = Literal["fresh", "stale", "missing"]
@@ -247,6 +249,8 @@ class ThemeSnapshot:
     correlation: Correlation
     narrative: NarrativeFacts
     series: ChartSeries = field(default_factory=ChartSeries)
+    #: The event study of every catalyst (see :mod:`concepttrack.analytics.events`).
+    events: EventStudies = field(default_factory=EventStudies)
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -48,6 +48,9 @@ Rules the snapshot follows (the metric definitions are in :mod:`.metrics` and
   session up to its last session, the benchmark and each stock on their own bars
   (adjusted closes, no carrying past a stale symbol's last bar), from 20 sessions
   before the event base session (the pre-news level) to ``t``.
+* The **event study** of every catalyst (``ThemeSnapshot.events``) uses each stock's
+  and the benchmark's adjusted closes up to ``t`` and the theme's weights; its
+  definitions are in :mod:`.events`.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ from concepttrack.analytics.basket import (
     correlation_matrix,
     herfindahl,
 )
+from concepttrack.analytics.events import catalysts_of, study_events
 from concepttrack.analytics.model import (
     BasketFigures,
     BenchmarkFigures,
@@ -363,6 +367,14 @@ def build_snapshot(
         basket_bench,
     )
     series = _chart_series(basket, bench_bars, stock_bars, calendar, event_date)
+    events = study_events(
+        catalysts_of(theme),
+        {bars.symbol: bars.adj for bars in stock_bars},
+        theme.weights(),
+        bench_bars.adj,
+        theme.benchmark,
+        t,
+    )
 
     return ThemeSnapshot(
         theme_id=theme.id,
@@ -377,6 +389,7 @@ def build_snapshot(
         correlation=correlation,
         narrative=narrative,
         series=series,
+        events=events,
     )
 
 

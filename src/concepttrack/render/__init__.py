@@ -60,6 +60,8 @@ class ChartView:
     alt: str
     src: str
     image: Any  # Markdown image markup (markupsafe.Markup), "" for HTML
+    #: The chart's file-name stem; templates place the event-study chart by it.
+    name: str = ""
 
 
 def _autoescape(name: str | None) -> bool:
@@ -210,7 +212,7 @@ def render_note(
             from concepttrack.render.markdown import escape_inline
 
             image = Markup(f"![{escape_inline(chart.alt)}]({src})")
-            views.append(ChartView(chart.title, chart.caption, chart.alt, src, image))
+            views.append(ChartView(chart.title, chart.caption, chart.alt, src, image, chart.name))
         text = _render(env, TEMPLATE_NAMES["md"], note=note, charts=views)
         paths["md"] = note_dir / f"{stem}.md"
         atomic_write_text(paths["md"], text)
@@ -218,7 +220,7 @@ def render_note(
     if "html" in wanted or "pdf" in wanted:
         env = make_environment(templates_dir)
         css = _stylesheet(env)
-        views = [ChartView(c.title, c.caption, c.alt, c.data_uri, "") for c in charts]
+        views = [ChartView(c.title, c.caption, c.alt, c.data_uri, "", c.name) for c in charts]
         if "html" in wanted:
             html = _render(
                 env, TEMPLATE_NAMES["html"], note=note, charts=views, inline_css=Markup(css)

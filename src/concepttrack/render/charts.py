@@ -87,6 +87,12 @@ def render_charts(
             bars = _returns_chart(snapshot, labels)
             if bars is not None:
                 charts.append(bars)
+            # The event study's chart (shown in "How the concept reacted").
+            from concepttrack.render.event_charts import reaction_chart
+
+            reaction = reaction_chart(theme, snapshot, labels, benchmark_name)
+            if reaction is not None:
+                charts.append(reaction)
             return charts
     except RenderError:
         raise

@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from concepttrack.analytics.model import (
     DataStatus,
@@ -37,6 +37,9 @@ from concepttrack.analytics.model import (
     WindowReturns,
 )
 from concepttrack.themes import Stock, Theme
+
+if TYPE_CHECKING:
+    from concepttrack.render.events_view import ReactionView
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n+")
 MISSING = "\N{EN DASH}"
@@ -323,6 +326,8 @@ class NoteContext:
     pdf_keywords: str
     author: str
     tags: list[str]
+    #: "How the concept reacted" (the event study); None hides the section.
+    reaction: ReactionView | None = None
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:
@@ -1060,6 +1065,12 @@ def build_context(
             "no figure in this note describes a real market.",
         )
 
+    # --- event study hook: the section's view lives in render/events_view.py ---
+    from concepttrack.render.events_view import reaction_view
+
+    reaction = reaction_view(theme, snapshot.events, bench_short)
+    data_notes.extend(reaction.data_notes)
+
     title_zh = theme.title_zh or ""
     keywords = ", ".join(
         [*theme.tags, *(s.display_code for s in theme.stocks), "Hong Kong", "concept stocks"]
@@ -1082,7 +1093,14 @@ def build_context(
         benchmark_short=bench_short,
         since_last=_since_last(since_last, names, bench_short),
         key_figures=key,
-        what_moved=what_moved(snapshot.narrative, names, bench_short, snapshot.event_date),
+        what_moved=" ".join(
+            part
+            for part in (
+                what_moved(snapshot.narrative, names, bench_short, snapshot.event_date),
+                reaction.what_moved,
+            )
+            if part
+        ),
         thesis=[p.strip() for p in _PARAGRAPHS.split(theme.thesis) if p.strip()],
         timeline=timeline,
         views=views,
@@ -1092,7 +1110,7 @@ def build_context(
         risks=[RiskItem(r.title, r.detail) for r in theme.risks],
         risk_rows=risk_rows,
         concentration=concentration,
-        methodology=methodology(bench_short),
+        methodology=[*methodology(bench_short), *reaction.definitions],
         data_rows=data_rows,
         data_notes=data_notes,
         colour_convention=COLOUR_CONVENTION,
@@ -1114,4 +1132,5 @@ def build_context(
         pdf_keywords=keywords,
         author=AUTHOR,
         tags=list(theme.tags),
+        reaction=reaction if reaction.catalysts else None,
     )

@@ -1,0 +1,101 @@
+"""The event-study chart: cumulative abnormal returns around the main event.
+
+Drawn from the :class:`~concepttrack.analytics.event_model.ArPoint` paths the analytics
+computed (``cumulative``: the sum of AR from ``t0-5``), for the basket and each stock, on
+bar offsets ``-5 .. +20`` from each security's event bar. No arithmetic beyond scaling
+fractions to percent. Called by :func:`concepttrack.render.charts.render_charts` inside
+its matplotlib style context.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from concepttrack.render.charts import (
+    BASKET,
+    LINE_CHART_HEIGHT_IN,
+    LINE_COLOURS,
+    Chart,
+    _figure,
+    _legend_columns,
+    _png,
+)
+from concepttrack.render.events_view import CHART_NAME
+
+if TYPE_CHECKING:
+    from concepttrack.analytics.event_model import ArPoint
+    from concepttrack.analytics.model import ThemeSnapshot
+    from concepttrack.themes import Theme
+
+EVENT_LINE = "#c58b12"
+
+
+def _points(path: list[ArPoint]) -> tuple[list[int], list[float]]:
+    kept = [(p.offset, 100.0 * p.cumulative) for p in path if p.cumulative is not None]
+    return [o for o, _ in kept], [v for _, v in kept]
+
+
+def _pct_axis() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(value: float, _pos: int) -> str:
+        return f"{value:+.1f}%".replace("-", "\N{MINUS SIGN}") if abs(value) > 1e-9 else "0%"
+
+    return FuncFormatter(fmt)
+
+
+def reaction_chart(
+    theme: Theme, snapshot: ThemeSnapshot, labels: dict[str, str], benchmark_name: str
+) -> Chart | None:
+    """Cumulative AR of the basket and each stock from ``t0-5`` to ``t0+20``; None without data."""
+    main = snapshot.events.main
+    if main is None:
+        return None
+    basket_x, basket_y = _points(main.basket.ar_path)
+    stocks = [
+        (study.symbol, xs, ys)
+        for study in main.stocks
+        if study.studied
+        for xs, ys in [_points(study.ar_path)]
+        if len(xs) >= 2
+    ]
+    if len(basket_x) < 2 and not stocks:
+        return None
+    first, last = snapshot.events.path_offsets
+    fig, ax = _figure(LINE_CHART_HEIGHT_IN)
+    ax.axhline(0, color="#c9ced4", linewidth=0.7, zorder=1)
+    ax.axvline(0, color=EVENT_LINE, linewidth=0.9, linestyle="--", zorder=1)
+    order = {symbol: index for index, symbol in enumerate(theme.symbols)}
+    for symbol, xs, ys in stocks:
+        colour = LINE_COLOURS[(order.get(symbol, 0) + 1) % len(LINE_COLOURS)]
+        ax.plot(xs, ys, color=colour, linewidth=1.0, label=labels.get(symbol, symbol))
+    if len(basket_x) >= 2:
+        ax.plot(basket_x, basket_y, color=BASKET, linewidth=2.0, label="Concept basket", zorder=5)
+    # The basket first in the legend, then the stocks in book order.
+    handles, names = ax.get_legend_handles_labels()
+    if len(basket_x) >= 2:
+        handles, names = handles[-1:] + handles[:-1], names[-1:] + names[:-1]
+    ax.set_xlim(first - 0.5, last + 0.5)
+    ax.set_xticks(list(range(first, last + 1, 5)))
+    ax.set_xlabel("Sessions from the event bar (t0)")
+    ax.set_ylabel("Cumulative abnormal return")
+    ax.yaxis.set_major_formatter(_pct_axis())
+    ax.legend(
+        handles,
+        names,
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.2),
+        ncol=_legend_columns(names),
+    )
+    return Chart(
+        name=CHART_NAME,
+        title=f"Abnormal returns around the event: {main.title}",
+        caption=(
+            f"Sum of daily abnormal returns (market model against the {benchmark_name}) from "
+            "five sessions before each security's event bar; dashed line: "
+            "the event bar. A line stops where a window is not complete yet."
+        ),
+        alt="Line chart of the cumulative abnormal return of the basket and each stock "
+        "around the main event",
+        png=_png(fig),
+    )
