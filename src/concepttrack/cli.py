@@ -252,6 +252,12 @@ def report(
     log_file: Annotated[
         Path | None, typer.Option(help="Append timestamped log lines to this file.")
     ] = None,
+    fundamentals_max_age: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Days cached fundamentals stay good before the source is asked again."
+        ),
+    ] = 7,
     fallback_demo: Annotated[
         bool,
         typer.Option(
@@ -280,6 +286,7 @@ def report(
         strict=strict,
         log_file=log_file,
         fallback_demo=fallback_demo,
+        fundamentals_max_age=fundamentals_max_age,
     )
     result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
     raise typer.Exit(result.exit_code)

@@ -152,8 +152,10 @@ def build_basket(
         if rates is not None:
             column = column * carry_to_sessions(rates, sessions)
         base_price = column[base_position]
-        if rates is not None and not np.isfinite(base_price) and np.isfinite(
-            carry_to_sessions(prices, sessions)[base_position]
+        if (
+            rates is not None
+            and not np.isfinite(base_price)
+            and np.isfinite(carry_to_sessions(prices, sessions)[base_position])
         ):
             excluded[symbol] = (
                 f"no FX close on or before the event base session {base_session.isoformat()}"

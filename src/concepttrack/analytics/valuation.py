@@ -178,16 +178,12 @@ def prepare(
     """FX series per foreign stock and the weights of the theme's scheme."""
     symbols = [stock.symbol for stock in theme.stocks]
     currencies = {s: symbol_currency(prices, s) for s in [*symbols, theme.benchmark]}
-    pairs = {
-        s: fx_symbol(c, theme.currency) for s, c in currencies.items() if c != theme.currency
-    }
+    pairs = {s: fx_symbol(c, theme.currency) for s, c in currencies.items() if c != theme.currency}
     fx = {s: fx_closes(prices, pair, t) for s, pair in pairs.items()}
     base_closes: dict[str, float] = {}
     fx_at_base: dict[str, float] = {}
     if base_session is not None and len(calendar):
-        position = metrics.last_position_on_or_before(
-            metrics.session_days(calendar), base_session
-        )
+        position = metrics.last_position_on_or_before(metrics.session_days(calendar), base_session)
         one = calendar[position : position + 1] if position is not None else calendar[:0]
         for symbol in symbols:
             series = closes.get(symbol)

@@ -397,7 +397,6 @@ class CsvDirSource:
             out[symbol] = SymbolHistory(symbol, bars, meta)
         return out
 
-
     # --- fundamentals ------------------------------------------------------------------
 
     def _fundamentals_path(self) -> Path | None:
@@ -444,9 +443,7 @@ class CsvDirSource:
         return out
 
 
-def _fundamentals_number(
-    fail: _Reader, line: int, column: str, text: str
-) -> float | None:
+def _fundamentals_number(fail: _Reader, line: int, column: str, text: str) -> float | None:
     if text.strip().lower() in _MISSING:
         return None
     try:

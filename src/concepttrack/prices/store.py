@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 3
 _EPOCH = dt.date(1970, 1, 1)
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS bars (
     source     TEXT    NOT NULL,
     symbol     TEXT    NOT NULL,
@@ -75,7 +76,8 @@ CREATE TABLE IF NOT EXISTS series (
     close_is_adjusted  INTEGER NOT NULL DEFAULT 0,  -- schema 2: the only close is adjusted
     PRIMARY KEY (source, symbol)
 ) WITHOUT ROWID;
-""" + """
+"""
+    + """
 CREATE TABLE IF NOT EXISTS fundamentals (
     source             TEXT    NOT NULL,
     symbol             TEXT    NOT NULL,
@@ -99,6 +101,7 @@ CREATE TABLE IF NOT EXISTS fundamentals_checks (
     PRIMARY KEY (source, symbol)
 ) WITHOUT ROWID;
 """
+)
 #: Tables added by schema version 3 (the tail of ``_SCHEMA``).
 _SCHEMA_3 = _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS fundamentals (") :]
 

@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from concepttrack.analytics.model import (
     DataStatus,
@@ -37,6 +37,9 @@ from concepttrack.analytics.model import (
     WindowReturns,
 )
 from concepttrack.themes import Stock, Theme
+
+if TYPE_CHECKING:
+    from concepttrack.render.valuation_view import ValuationView
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n+")
 MISSING = "\N{EN DASH}"
@@ -323,6 +326,8 @@ class NoteContext:
     pdf_keywords: str
     author: str
     tags: list[str]
+    #: Valuation, weighting scheme and currency blocks (render/valuation_view.py).
+    valuation: ValuationView | None = None
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:
@@ -973,6 +978,13 @@ def build_context(
     for symbol, reason in basket.excluded.items():
         table_notes.append(f"{names.label(symbol)} is not in the basket: {reader_reason(reason)}.")
 
+    # Issue 11: valuation, weighting scheme and currency (render/valuation_view.py).
+    from concepttrack.render.valuation_view import build_valuation_view
+
+    valuation_view = build_valuation_view(theme, snapshot)
+    if valuation_view is not None:
+        table_notes.extend(valuation_view.table_notes)
+
     stock_figures = {f.symbol: f for f in snapshot.stocks}
     stock_notes = [_stock_note(stock_figures.get(s.symbol), s) for s in theme.stocks]
 
@@ -1053,6 +1065,8 @@ def build_context(
         )
     if not single_close and not adjusted_only:
         data_notes.append("Every series had a separate adjusted close.")
+    if valuation_view is not None:
+        data_notes.extend(valuation_view.data_notes)
     if snapshot.demo:
         data_notes.insert(
             0,
@@ -1092,7 +1106,8 @@ def build_context(
         risks=[RiskItem(r.title, r.detail) for r in theme.risks],
         risk_rows=risk_rows,
         concentration=concentration,
-        methodology=methodology(bench_short),
+        methodology=methodology(bench_short)
+        + (valuation_view.definitions if valuation_view is not None else []),
         data_rows=data_rows,
         data_notes=data_notes,
         colour_convention=COLOUR_CONVENTION,
@@ -1114,4 +1129,5 @@ def build_context(
         pdf_keywords=keywords,
         author=AUTHOR,
         tags=list(theme.tags),
+        valuation=valuation_view,
     )

@@ -1,0 +1,264 @@
+"""The note's view of valuation, weighting scheme and currency (issue 11), as display text.
+
+:func:`build_valuation_view` turns a snapshot's ``valuation`` figures into a
+:class:`ValuationView` that the templates show in clearly delimited blocks: extra
+columns of the constituents table (market cap in the stock's currency, P/E, P/B,
+dividend yield, and the theme-currency since-event return of a foreign stock), a
+basket row of aggregates, a line naming the weighting scheme (with the equal-weight
+basket beside it) and the currency, plus definitions for the methodology appendix
+and lines for the data appendix. No arithmetic beyond formatting happens here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from concepttrack.analytics.model import ThemeSnapshot
+from concepttrack.analytics.valuation import StockValuation, ValuationFigures
+from concepttrack.render.context import (
+    MISSING,
+    Definition,
+    Figure,
+    fmt_date,
+    fmt_pct,
+    fmt_ratio,
+    fmt_share,
+    reader_reason,
+    tone,
+)
+from concepttrack.themes import Theme
+
+#: How amounts are prefixed, as a Hong Kong reader writes them.
+CURRENCY_SIGNS = {"HKD": "HK$", "USD": "US$", "CNY": "CN¥", "EUR": "€", "GBP": "£", "JPY": "JP¥"}
+SCHEME_NAMES = {
+    "equal": "equal weights",
+    "custom": "custom weights from the themes book",
+    "cap": "market-cap weights",
+    "capped": "capped market-cap weights",
+}
+
+
+def fmt_amount(value: float | None, currency: str | None) -> str:
+    """A large amount with its currency sign: 1.51e12 HKD -> ``HK$1.51tn``."""
+    if value is None:
+        return MISSING
+    sign = CURRENCY_SIGNS.get(currency or "", f"{currency} " if currency else "")
+    for size, unit in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if abs(value) >= size:
+            return f"{sign}{value / size:.2f}{unit}"
+    return f"{sign}{value:,.0f}"
+
+
+def fmt_multiple(value: float | None) -> str:
+    """A valuation multiple: ``18.4×``."""
+    return MISSING if value is None else f"{fmt_ratio(value, 1)}×"
+
+
+@dataclass(frozen=True)
+class ValuationRow:
+    """The valuation cells of one constituents-table row."""
+
+    market_cap: str
+    date: str
+    trailing_pe: str
+    price_to_book: str
+    dividend_yield: str
+    #: The since-event return in the theme currency ("" when the stock is in it).
+    theme_return: Figure | None
+
+
+@dataclass(frozen=True)
+class ValuationView:
+    """What the note's issue-11 blocks show; every value is display text."""
+
+    currency: str
+    #: True when the source gave fundamentals: the table gains the valuation columns.
+    show_fundamentals: bool
+    #: True when some constituent is in another currency (its row shows both returns).
+    show_theme_returns: bool
+    rows: list[ValuationRow]
+    basket_row: ValuationRow
+    #: "Weighting: market-cap weights fixed at 15 Feb 2024 · equal-weight basket +3.1 %".
+    scheme_line: str
+    currency_line: str
+    table_notes: list[str] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+    data_notes: list[str] = field(default_factory=list)
+
+
+def _row(stock: StockValuation, theme_currency: str, stale: bool) -> ValuationRow:
+    theme_return = None
+    if stock.fx_symbol is not None:
+        value = stock.since_event_theme
+        text = fmt_pct(value) + ("\N{DAGGER}" if stale and value is not None else "")
+        theme_return = Figure(f"{theme_currency} {text}", tone(value), stale)
+    return ValuationRow(
+        market_cap=fmt_amount(stock.market_cap, stock.market_cap_currency),
+        date=fmt_date(stock.date) if stock.date else "",
+        trailing_pe=fmt_multiple(stock.trailing_pe),
+        price_to_book=fmt_multiple(stock.price_to_book),
+        dividend_yield=fmt_share(stock.dividend_yield),
+        theme_return=theme_return,
+    )
+
+
+def _age(fetched: dt.datetime | None, now: dt.date) -> str:
+    if fetched is None:
+        return "never fetched"
+    days = (now - fetched.date()).days
+    when = "today" if days <= 0 else "1 day ago" if days == 1 else f"{days} days ago"
+    return f"fetched {fmt_date(fetched.date())} ({when})"
+
+
+def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView | None:
+    """The view of ``snapshot.valuation``; None when the snapshot has none."""
+    figures: ValuationFigures | None = snapshot.valuation
+    if figures is None:
+        return None
+    currency = figures.currency
+    labels = {s.symbol: f"{s.display_code} {s.name}" for s in theme.stocks}
+    stale = {f.symbol: f.status.status == "stale" for f in snapshot.stocks}
+    rows = [_row(s, currency, stale.get(s.symbol, False)) for s in figures.stocks]
+    agg = figures.basket
+    basket_row = ValuationRow(
+        market_cap=fmt_amount(agg.market_cap, currency),
+        date="",
+        trailing_pe=fmt_multiple(agg.trailing_pe),
+        price_to_book=fmt_multiple(agg.price_to_book),
+        dividend_yield=fmt_share(agg.dividend_yield),
+        theme_return=None,
+    )
+
+    weighting = figures.weighting
+    scheme = SCHEME_NAMES.get(weighting.scheme, weighting.scheme)
+    if weighting.scheme == "capped" and weighting.cap is not None:
+        scheme += f" (no stock above {fmt_share(weighting.cap)})"
+    scheme_line = (
+        f"Weighting: {scheme}, fixed at the close of {fmt_date(snapshot.basket.base_session)}"
+    )
+    if weighting.fallback:
+        scheme_line += f" — {weighting.fallback}"
+    if weighting.scheme != "equal":
+        scheme_line += (
+            f" · since event this basket {fmt_pct(snapshot.basket.returns.since_event)}, "
+            f"equal-weight basket {fmt_pct(weighting.equal_since_event)}"
+        )
+    foreign = [s for s in figures.stocks if s.fx_symbol is not None]
+    currency_line = f"Basket measured in {currency}"
+    if figures.fx:
+        pairs = "; ".join(
+            f"{fx.symbol} {fmt_ratio(fx.last_rate, 4)} on {fmt_date(fx.last_session)}"
+            for fx in figures.fx
+        )
+        currency_line += f"; converted with {pairs}"
+
+    table_notes: list[str] = []
+    if foreign:
+        table_notes.append(
+            "Returns are in each stock's own currency; for "
+            + ", ".join(labels.get(s.symbol, s.symbol) for s in foreign)
+            + f" the since-event return in {currency} is shown below it, and the excess, "
+            f"weight and contribution are in {currency}."
+        )
+    if figures.fundamentals_available:
+        table_notes.append(
+            "Market cap in the stock's currency; P/E trailing; yield trailing dividend yield; "
+            "figures from the latest fundamentals on or before the as-of session (date under "
+            f"the market cap). Basket row: sum of caps in {currency}, weighted harmonic mean "
+            "P/E and P/B, weighted mean yield (see methodology)."
+        )
+    for symbol, why in weighting.left_out.items():
+        table_notes.append(f"{labels.get(symbol, symbol)} is left out: {why}.")
+
+    definitions = [
+        Definition(
+            "Weighting scheme",
+            "Fixed at the event base session, then bought and held. Equal: 1/n. Custom: the "
+            "themes book's weights, normalised. Cap: market cap at the base = shares "
+            "outstanding (latest fundamentals on or before the base, else the earliest "
+            "after it) × the base-session traded close × FX to the theme currency, "
+            "normalised. Capped: cap weights, every weight above the cap set to it and the "
+            "excess shared pro rata among the others, repeated until none is above. A stock "
+            "without shares outstanding is left out of a cap-weighted basket and named.",
+        ),
+        Definition(
+            "Theme currency",
+            f"The basket, its contributions and its excess over the benchmark are in the "
+            f"theme's currency ({currency}). A stock in another currency is valued on every "
+            "basket session at its latest close on or before that session times the latest "
+            "FX close on or before it (Yahoo's pair, e.g. CNYHKD=X = HKD per CNY), so FX moves "
+            "a holding even on a day its market is shut. Its own row shows its return in "
+            "its currency and, below, in the theme currency.",
+        ),
+    ]
+    if figures.fundamentals_available:
+        definitions.append(
+            Definition(
+                "Valuation",
+                "Per stock: the latest fundamentals record dated on or before the as-of "
+                "session (market cap in the stock's currency, trailing P/E, price-to-book, "
+                "trailing dividend yield). Basket, with the buy-and-hold weights on its last "
+                "session renormalised over the stocks that have the figure: market cap = sum "
+                f"of caps in {currency}; P/E and P/B = weighted harmonic mean 1 / Σ(w / ratio) "
+                "(stocks without a positive ratio, e.g. loss-makers, left out); yield = "
+                "weighted mean Σ w × yield.",
+            )
+        )
+
+    data_notes: list[str] = []
+    if figures.fundamentals_available:
+        dated = sorted({s.date for s in figures.stocks if s.date is not None})
+        fetched = [s.fetched_at for s in figures.stocks if s.fetched_at is not None]
+        line = f"Fundamentals: {figures.fundamentals_source or snapshot.source}"
+        if dated:
+            line += f", figures dated {fmt_date(dated[0])}"
+            if dated[-1] != dated[0]:
+                line += f" to {fmt_date(dated[-1])}"
+        if fetched:
+            line += f"; {_age(max(fetched), snapshot.as_of)}"
+        if snapshot.demo:
+            line += "; DEMO figures, synthetic like the prices"
+        data_notes.append(line + ".")
+        for stock in figures.stocks:
+            if stock.problem:
+                have = (
+                    f"figures shown are from {fmt_date(stock.date)}, "
+                    f"{_age(stock.fetched_at, snapshot.as_of)}"
+                    if stock.date is not None
+                    else "no figures shown (–)"
+                )
+                data_notes.append(
+                    f"Fundamentals of {labels.get(stock.symbol, stock.symbol)}: "
+                    f"{reader_reason(stock.problem)}; {have}."
+                )
+    elif figures.fundamentals_note:
+        data_notes.append(f"Fundamentals: none ({figures.fundamentals_note}).")
+    for fx in figures.fx:
+        where = f" ({reader_reason(fx.reason)})" if fx.reason else ""
+        data_notes.append(
+            f"FX {fx.symbol}: {fmt_ratio(fx.base_rate, 4)} at the base "
+            f"({fmt_date(fx.base_session)}), {fmt_ratio(fx.last_rate, 4)} on "
+            f"{fmt_date(fx.last_session)}; {fx.status}{where}."
+        )
+    for symbol, used in weighting.inputs.items():
+        data_notes.append(
+            f"Cap weight of {labels.get(symbol, symbol)}: {used.shares_outstanding:,.0f} shares "
+            f"(fundamentals of {fmt_date(used.shares_date)}, {used.shares_rule}) × close "
+            f"{used.base_close:,.3f}"
+            + (f" × FX {used.fx_rate:.4f}" if used.fx_rate != 1.0 else "")
+            + f" = {fmt_amount(used.market_cap, currency)}; weight "
+            f"{fmt_share(weighting.target_weights.get(symbol))}."
+        )
+    return ValuationView(
+        currency=currency,
+        show_fundamentals=figures.fundamentals_available,
+        show_theme_returns=bool(foreign),
+        rows=rows,
+        basket_row=basket_row,
+        scheme_line=scheme_line,
+        currency_line=currency_line,
+        table_notes=table_notes,
+        definitions=definitions,
+        data_notes=data_notes,
+    )
