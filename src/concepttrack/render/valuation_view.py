@@ -25,6 +25,7 @@ from concepttrack.render.context import (
     fmt_ratio,
     fmt_share,
     reader_reason,
+    source_label,
     tone,
 )
 from concepttrack.themes import Theme
@@ -51,8 +52,8 @@ def fmt_amount(value: float | None, currency: str | None) -> str:
 
 
 def fmt_multiple(value: float | None) -> str:
-    """A valuation multiple: ``18.4×``."""
-    return MISSING if value is None else f"{fmt_ratio(value, 1)}×"
+    """A valuation multiple with one decimal: ``18.4``."""
+    return MISSING if value is None else fmt_ratio(value, 1)
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,10 @@ class ValuationView:
     show_theme_returns: bool
     rows: list[ValuationRow]
     basket_row: ValuationRow
-    #: "Weighting: market-cap weights fixed at 15 Feb 2024 · equal-weight basket +3.1 %".
+    #: "Weighting: market-cap weights fixed at 15 Feb 2024 · equal-weight basket +3.1 %";
+    #: "" for plain equal weights.
     scheme_line: str
+    #: "Basket measured in HKD; converted with CNYHKD=X ..."; "" for an HKD-only basket.
     currency_line: str
     table_notes: list[str] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
@@ -144,6 +147,8 @@ def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView
             f" · since event this basket {fmt_pct(snapshot.basket.returns.since_event)}, "
             f"equal-weight basket {fmt_pct(weighting.equal_since_event)}"
         )
+    if weighting.scheme == "equal" and not weighting.fallback:
+        scheme_line = ""  # the methodology's "Concept basket" already says so
     foreign = [s for s in figures.stocks if s.fx_symbol is not None]
     currency_line = f"Basket measured in {currency}"
     if figures.fx:
@@ -153,56 +158,58 @@ def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView
         )
         currency_line += f"; converted with {pairs}"
 
+    if not figures.fx and currency == "HKD":
+        currency_line = ""  # the usual case: nothing to convert
     table_notes: list[str] = []
     if foreign:
         table_notes.append(
             "Returns are in each stock's own currency; for "
             + ", ".join(labels.get(s.symbol, s.symbol) for s in foreign)
-            + f" the since-event return in {currency} is shown below it, and the excess, "
+            + f" the since-event return is also shown in {currency}, and the excess, "
             f"weight and contribution are in {currency}."
         )
     if figures.fundamentals_available:
         table_notes.append(
-            "Market cap in the stock's currency; P/E trailing; yield trailing dividend yield; "
-            "figures from the latest fundamentals on or before the as-of session (date under "
-            f"the market cap). Basket row: sum of caps in {currency}, weighted harmonic mean "
-            "P/E and P/B, weighted mean yield (see methodology)."
+            "Market cap in the stock's currency (dated below); trailing P/E and yield; basket "
+            "row: see methodology."
         )
     for symbol, why in weighting.left_out.items():
         table_notes.append(f"{labels.get(symbol, symbol)} is left out: {why}.")
 
-    definitions = [
-        Definition(
-            "Weighting scheme",
-            "Fixed at the event base session, then bought and held. Equal: 1/n. Custom: the "
-            "themes book's weights, normalised. Cap: market cap at the base = shares "
-            "outstanding (latest fundamentals on or before the base, else the earliest "
-            "after it) × the base-session traded close × FX to the theme currency, "
-            "normalised. Capped: cap weights, every weight above the cap set to it and the "
-            "excess shared pro rata among the others, repeated until none is above. A stock "
-            "without shares outstanding is left out of a cap-weighted basket and named.",
-        ),
-        Definition(
-            "Theme currency",
-            f"The basket, its contributions and its excess over the benchmark are in the "
-            f"theme's currency ({currency}). A stock in another currency is valued on every "
-            "basket session at its latest close on or before that session times the latest "
-            "FX close on or before it (Yahoo's pair, e.g. CNYHKD=X = HKD per CNY), so FX moves "
-            "a holding even on a day its market is shut. Its own row shows its return in "
-            "its currency and, below, in the theme currency.",
-        ),
-    ]
+    definitions: list[Definition] = []
+    if weighting.scheme in ("cap", "capped"):
+        capped = (
+            " Capped: every weight above the cap is set to it and the excess shared pro rata "
+            "among the others, repeated until none is above."
+            if weighting.scheme == "capped"
+            else ""
+        )
+        definitions.append(
+            Definition(
+                "Cap weights",
+                "Fixed at the event base: market cap = shares outstanding (latest fundamentals "
+                "on or before the base, else the earliest after it; see the data appendix) × "
+                "base-session traded close × FX, normalised. A stock without shares is left "
+                "out and named." + capped,
+            )
+        )
+    if foreign or figures.fx:
+        definitions.append(
+            Definition(
+                "Theme currency",
+                f"Basket, contributions and excess are in {currency}: a stock in another "
+                "currency is valued each session at its latest close on or before it times "
+                "the latest FX close on or before it (CNYHKD=X = HKD per CNY), so FX moves it "
+                "even when its market is shut.",
+            )
+        )
     if figures.fundamentals_available:
         definitions.append(
             Definition(
                 "Valuation",
-                "Per stock: the latest fundamentals record dated on or before the as-of "
-                "session (market cap in the stock's currency, trailing P/E, price-to-book, "
-                "trailing dividend yield). Basket, with the buy-and-hold weights on its last "
-                "session renormalised over the stocks that have the figure: market cap = sum "
-                f"of caps in {currency}; P/E and P/B = weighted harmonic mean 1 / Σ(w / ratio) "
-                "(stocks without a positive ratio, e.g. loss-makers, left out); yield = "
-                "weighted mean Σ w × yield.",
+                "Latest fundamentals on or before the as-of. Basket: caps summed in "
+                f"{currency}; P/E, P/B = 1 / Σ(w / ratio); yield = Σ w × yield; w = holding "
+                "weights on its last session over the stocks with the figure.",
             )
         )
 
@@ -210,15 +217,20 @@ def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView
     if figures.fundamentals_available:
         dated = sorted({s.date for s in figures.stocks if s.date is not None})
         fetched = [s.fetched_at for s in figures.stocks if s.fetched_at is not None]
-        line = f"Fundamentals: {figures.fundamentals_source or snapshot.source}"
+        origin = figures.fundamentals_source or snapshot.source
+        line = "Fundamentals: " + (
+            "DEMO (synthetic)"
+            if origin == "demo"
+            else "Yahoo Finance quote summary"
+            if origin == "yahoo"
+            else f"fundamentals.csv of the {source_label(origin)}"
+        )
         if dated:
-            line += f", figures dated {fmt_date(dated[0])}"
+            line += f", dated {fmt_date(dated[0])}"
             if dated[-1] != dated[0]:
                 line += f" to {fmt_date(dated[-1])}"
         if fetched:
             line += f"; {_age(max(fetched), snapshot.as_of)}"
-        if snapshot.demo:
-            line += "; DEMO figures, synthetic like the prices"
         data_notes.append(line + ".")
         for stock in figures.stocks:
             if stock.problem:
