@@ -63,8 +63,8 @@ class StockValuation:
     price_to_book: float | None = None
     #: A fraction (0.045 = 4.5 %).
     dividend_yield: float | None = None
-    #: When the figures were last fetched from the source (None: never).
-    fetched_at: dt.datetime | None = None
+    #: The day (UTC) the figures were last fetched from the source (None: never).
+    fetched_on: dt.date | None = None
     #: Why figures are missing or were not refreshed; None when all is well.
     problem: str | None = None
     #: The FX pair converting the stock to the theme currency (None: same currency).
@@ -376,7 +376,8 @@ def build_valuation(
                 cap_theme = parts.market_cap * rate if rate is not None else None
         caps_theme[symbol] = cap_theme
         pair = prep.fx_pairs.get(symbol)
-        fetched = fundamentals.fetched_at.get(symbol) if fundamentals is not None else None
+        stamp = fundamentals.fetched_at.get(symbol) if fundamentals is not None else None
+        fetched = stamp.date() if stamp is not None else None
         stocks.append(
             StockValuation(
                 symbol=symbol,
@@ -389,7 +390,7 @@ def build_valuation(
                 trailing_pe=parts.trailing_pe,
                 price_to_book=parts.price_to_book,
                 dividend_yield=parts.dividend_yield,
-                fetched_at=fetched,
+                fetched_on=fetched,
                 problem=problem,
                 fx_symbol=pair,
                 since_event_theme=theme_since_event.get(symbol) if pair else None,

@@ -106,12 +106,8 @@ def _row(stock: StockValuation, theme_currency: str, stale: bool) -> ValuationRo
     )
 
 
-def _age(fetched: dt.datetime | None, now: dt.date) -> str:
-    if fetched is None:
-        return "never fetched"
-    days = (now - fetched.date()).days
-    when = "today" if days <= 0 else "1 day ago" if days == 1 else f"{days} days ago"
-    return f"fetched {fmt_date(fetched.date())} ({when})"
+def _age(fetched: dt.date | None) -> str:
+    return "never fetched" if fetched is None else f"fetched {fmt_date(fetched)}"
 
 
 def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView | None:
@@ -216,7 +212,7 @@ def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView
     data_notes: list[str] = []
     if figures.fundamentals_available:
         dated = sorted({s.date for s in figures.stocks if s.date is not None})
-        fetched = [s.fetched_at for s in figures.stocks if s.fetched_at is not None]
+        fetched = [s.fetched_on for s in figures.stocks if s.fetched_on is not None]
         origin = figures.fundamentals_source or snapshot.source
         line = "Fundamentals: " + (
             "DEMO (synthetic)"
@@ -230,13 +226,13 @@ def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView
             if dated[-1] != dated[0]:
                 line += f" to {fmt_date(dated[-1])}"
         if fetched:
-            line += f"; {_age(max(fetched), snapshot.as_of)}"
+            line += f"; {_age(max(fetched))}"
         data_notes.append(line + ".")
         for stock in figures.stocks:
             if stock.problem:
                 have = (
                     f"figures shown are from {fmt_date(stock.date)}, "
-                    f"{_age(stock.fetched_at, snapshot.as_of)}"
+                    f"{_age(stock.fetched_on)}"
                     if stock.date is not None
                     else "no figures shown (–)"
                 )
