@@ -154,11 +154,15 @@ def test_a_rate_limited_round_never_fails_and_keeps_cached_figures(
     assert stale.problems["9888.HK"] == "rate limited (429); not asked this run"
     # The figures of 1 March are still there, with the day they were fetched.
     kept = stale.on_or_before("0941.HK", dt.date(2024, 3, 8))
-    assert kept is not None and kept.date == dt.date(2024, 3, 1)
+    assert kept is not None
+    assert kept.date == dt.date(2024, 3, 1)
     assert stale.fetched_at["0941.HK"] == FRIDAY_EVENING
 
 
-FUNDAMENTALS_CSV = """symbol,date,market_cap,shares_outstanding,trailing_pe,price_to_book,dividend_yield,currency
+HEADER = (
+    "symbol,date,market_cap,shares_outstanding,trailing_pe,price_to_book,dividend_yield,currency"
+)
+FUNDAMENTALS_CSV = f"""{HEADER}
 0941.HK,2023-12-29,1.40e12,21.4e9,10.5,1.1,0.068,HKD
 0941.HK,2024-02-29,1.51e12,21.4e9,,1.15,0.067,HKD
 00700,2024-01-31,,9.5e9,18.0,,,
@@ -196,9 +200,11 @@ def test_csv_fundamentals_latest_on_or_before_the_as_of(tmp_path: Path) -> None:
 
     assert found.available
     before = found.on_or_before("0941.HK", dt.date(2024, 2, 1))
-    assert before is not None and before.date == dt.date(2023, 12, 29)
+    assert before is not None
+    assert before.date == dt.date(2023, 12, 29)
     after = found.on_or_before("0941.HK", dt.date(2024, 3, 1))
-    assert after is not None and after.date == dt.date(2024, 2, 29)
+    assert after is not None
+    assert after.date == dt.date(2024, 2, 29)
     assert found.on_or_before("0700.HK", dt.date(2024, 1, 30)) is None
     assert found.earliest_after("0700.HK", dt.date(2024, 1, 30)) == found.records["0700.HK"][0]
     assert found.problems == {"0005.HK": "no row for 0005.HK in fundamentals.csv"}
