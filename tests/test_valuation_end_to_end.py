@@ -329,7 +329,7 @@ def test_valuation_figures_and_aggregates(note: tuple[dict[str, Any], str, dict[
 
 
 def test_markdown_shows_the_new_figures(note: tuple[dict[str, Any], str, dict[str, Any]]) -> None:
-    snapshot, text, ref = note
+    _snapshot, text, ref = note
     assert "Weighting: capped market-cap weights (no stock above 50.0%)" in text
     assert "equal-weight basket " in text
     assert "Basket measured in HKD; converted with CNYHKD=X" in text

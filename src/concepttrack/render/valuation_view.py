@@ -231,8 +231,7 @@ def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView
         for stock in figures.stocks:
             if stock.problem:
                 have = (
-                    f"figures shown are from {fmt_date(stock.date)}, "
-                    f"{_age(stock.fetched_on)}"
+                    f"figures shown are from {fmt_date(stock.date)}, {_age(stock.fetched_on)}"
                     if stock.date is not None
                     else "no figures shown (–)"
                 )
