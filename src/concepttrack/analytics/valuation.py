@@ -96,7 +96,9 @@ class FxFigures:
     base_session: dt.date | None = None
     last_rate: float | None = None
     last_session: dt.date | None = None
+    #: fresh (a close on the basket's last session), carried (an earlier close), missing.
     status: str = "missing"
+    #: Why the price layer could not get the pair (None when it answered).
     reason: str | None = None
 
 
@@ -426,7 +428,9 @@ def build_valuation(
         end = basket.last_session or t
         last_rate, last_day = _rate_on_or_before(prices, pair, end)
         history = prices.get(pair)
-        status = "missing" if last_day is None else "fresh" if last_day == end else "stale"
+        # "carried": the latest close is from an earlier day (the FX market's session of
+        # ``end`` may not have closed yet); the definition uses it all the same.
+        status = "missing" if last_day is None else "fresh" if last_day == end else "carried"
         fx_rows.append(
             FxFigures(
                 symbol=pair,
@@ -435,7 +439,7 @@ def build_valuation(
                 last_rate=last_rate,
                 last_session=last_day,
                 status=status,
-                reason=history.problem,
+                reason=history.problem if history.failed or last_day is None else None,
             )
         )
     return ValuationFigures(

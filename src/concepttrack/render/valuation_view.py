@@ -246,7 +246,8 @@ def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView
         data_notes.append(
             f"FX {fx.symbol}: {fmt_ratio(fx.base_rate, 4)} at the base "
             f"({fmt_date(fx.base_session)}), {fmt_ratio(fx.last_rate, 4)} on "
-            f"{fmt_date(fx.last_session)}; {fx.status}{where}."
+            f"{fmt_date(fx.last_session)}, the latest on or before the basket's last "
+            f"session{where}."
         )
     for symbol, used in weighting.inputs.items():
         data_notes.append(
