@@ -150,6 +150,11 @@ def themes_show(
         f"Event {theme.event_date.isoformat()}: {escape(theme.event.title)}  ·  "
         f"benchmark {theme.benchmark}  ·  tags {', '.join(theme.tags) or '–'}"
     )
+    scheme = theme.weighting_scheme + (
+        f" {theme.weight_cap:.0%}" if theme.weighting == "capped" else ""
+    )
+    fx = f" (FX {', '.join(theme.fx_symbols)})" if theme.fx_symbols else ""
+    out.print(f"Weighting {scheme}  ·  currency {theme.currency}{fx}")
     out.print()
     out.print(escape(theme.thesis))
     if theme.catalysts:
@@ -176,7 +181,11 @@ def themes_show(
             stock.symbol,
             escape(stock.name),
             escape(stock.name_zh or "–"),
-            f"{weights[stock.symbol]:.1%}",
+            (
+                "by cap"
+                if theme.weighting_scheme in ("cap", "capped")
+                else f"{weights[stock.symbol]:.1%}"
+            ),
             stock.exposure or "–",
         )
     out.print()
