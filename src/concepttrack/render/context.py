@@ -884,6 +884,13 @@ def _key_notes(snapshot: ThemeSnapshot, names: _Names, bench_short: str) -> list
     return notes
 
 
+def _with_definitions(base: list[Definition], extra: list[Definition]) -> list[Definition]:
+    """``extra`` after "Contribution", beside the basket's other definitions (issue 11)."""
+    terms = [item.term for item in base]
+    at = terms.index("Contribution") + 1 if "Contribution" in terms else len(base)
+    return [*base[:at], *extra, *base[at:]]
+
+
 def build_context(
     theme: Theme, snapshot: ThemeSnapshot, since_last: SinceLastNote | None = None
 ) -> NoteContext:
@@ -1106,8 +1113,10 @@ def build_context(
         risks=[RiskItem(r.title, r.detail) for r in theme.risks],
         risk_rows=risk_rows,
         concentration=concentration,
-        methodology=methodology(bench_short)
-        + (valuation_view.definitions if valuation_view is not None else []),
+        methodology=_with_definitions(
+            methodology(bench_short),
+            valuation_view.definitions if valuation_view is not None else [],
+        ),
         data_rows=data_rows,
         data_notes=data_notes,
         colour_convention=COLOUR_CONVENTION,
