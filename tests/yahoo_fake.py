@@ -174,6 +174,13 @@ class FakeYahoo(curl_requests.Session):  # type: ignore[type-arg]
         #: Every chart request: (symbol, params).
         self.chart_requests: list[tuple[str, dict[str, Any]]] = []
         self.other_requests: list[str] = []
+        #: quoteSummary modules and v7 quote fields per symbol (fundamentals).
+        self._summaries: dict[str, dict[str, Any]] = {}
+        self._quotes: dict[str, dict[str, Any]] = {}
+        #: Per symbol, what the next quoteSummary requests get first (429, 404).
+        self._info_script: dict[str, list[int]] = {}
+        #: Every quoteSummary request's symbol, in order.
+        self.summary_requests: list[str] = []
 
     def add(
         self,
@@ -189,6 +196,38 @@ class FakeYahoo(curl_requests.Session):  # type: ignore[type-arg]
         """Answer the next chart requests for ``symbol`` with these, in order."""
         self._script.setdefault(symbol, []).extend(answers)
 
+    def add_info(
+        self, symbol: str, modules: dict[str, Any], quote: dict[str, Any] | None = None
+    ) -> None:
+        """Make ``symbol``'s quoteSummary modules (and v7 quote fields) known."""
+        self._summaries[symbol] = modules
+        self._quotes[symbol] = quote or {}
+
+    def script_info(self, symbol: str, *answers: int) -> None:
+        """Answer the next quoteSummary requests for ``symbol`` with these statuses."""
+        self._info_script.setdefault(symbol, []).extend(answers)
+
+    def _fundamentals(self, url: str, params: dict[str, Any]) -> curl_requests.Response:
+        if "/v10/finance/quoteSummary/" in url:
+            symbol = url.rsplit("/", 1)[1].split("?")[0]
+            with self._lock:
+                self.summary_requests.append(symbol)
+                queue = self._info_script.get(symbol)
+                scripted = queue.pop(0) if queue else None
+            if scripted == 429:
+                return response(url, 429, b"Too Many Requests")
+            modules = self._summaries.get(symbol)
+            if scripted == 404 or modules is None:
+                return response(url, 404, summary_not_found(symbol))
+            return response(url, 200, {"quoteSummary": {"result": [modules], "error": None}})
+        if "/v7/finance/quote" in url:
+            symbol = str(params.get("symbols", ""))
+            fields = self._quotes.get(symbol)
+            result = [{"symbol": symbol, **fields}] if fields is not None else []
+            return response(url, 200, {"quoteResponse": {"result": result, "error": None}})
+        # fundamentals-timeseries (trailingPegRatio): nothing reported.
+        return response(url, 200, {"timeseries": {"result": [], "error": None}})
+
     def chart_symbols(self) -> list[str]:
         """Symbols of chart requests, in order."""
         return [symbol for symbol, _ in self.chart_requests]
@@ -198,6 +237,15 @@ class FakeYahoo(curl_requests.Session):  # type: ignore[type-arg]
     ) -> curl_requests.Response:
         if self.down is not None:
             raise self.down
+        if any(
+            part in url
+            for part in (
+                "/v10/finance/quoteSummary/",
+                "/v7/finance/quote",
+                "fundamentals-timeseries",
+            )
+        ):
+            return self._fundamentals(url, dict(params or {}))
         if "/v8/finance/chart/" not in url:
             with self._lock:
                 self.other_requests.append(url)
@@ -224,6 +272,56 @@ class FakeYahoo(curl_requests.Session):  # type: ignore[type-arg]
             period2=given.get("period2"),
         )
         return response(url, 200, body)
+
+
+def summary_not_found(symbol: str) -> dict[str, Any]:
+    """Yahoo's quoteSummary answer for an unknown symbol (HTTP 404)."""
+    return {
+        "quoteSummary": {
+            "result": None,
+            "error": {"code": "Not Found", "description": f"Quote not found for symbol: {symbol}"},
+        }
+    }
+
+
+def summary_modules(
+    symbol: str,
+    *,
+    currency: str = "HKD",
+    market_cap: float | None = None,
+    shares: float | None = None,
+    trailing_pe: float | None = None,
+    price_to_book: float | None = None,
+    dividend_yield_percent: float | None = None,
+) -> dict[str, Any]:
+    """quoteSummary modules as Yahoo sends them with ``formatted=false`` (absent when None).
+
+    Yahoo now sends ``dividendYield`` in percent (4.5 = 4.5 %), its other ratios plain.
+    """
+
+    def some(**values: Any) -> dict[str, Any]:
+        return {k: v for k, v in values.items() if v is not None}
+
+    return {
+        "summaryDetail": {
+            "maxAge": 1,
+            "currency": currency,
+            **some(
+                marketCap=market_cap,
+                trailingPE=trailing_pe,
+                dividendYield=dividend_yield_percent,
+                priceToBook=None,
+            ),
+            "fiftyTwoWeekHigh": 100.0,
+        },
+        "defaultKeyStatistics": {
+            "maxAge": 1,
+            **some(sharesOutstanding=shares, priceToBook=price_to_book),
+        },
+        "financialData": {"maxAge": 86400, "financialCurrency": currency},
+        "quoteType": {"symbol": symbol, "quoteType": "EQUITY", "exchange": "HKG"},
+        "assetProfile": {"maxAge": 86400, "country": "Hong Kong"},
+    }
 
 
 def dns_error() -> DNSError:

@@ -159,6 +159,11 @@ def themes_show(
         f"Event {theme.event_date.isoformat()}: {escape(theme.event.title)}  ·  "
         f"benchmark {theme.benchmark}  ·  tags {', '.join(theme.tags) or '–'}"
     )
+    scheme = theme.weighting_scheme + (
+        f" {theme.weight_cap:.0%}" if theme.weighting == "capped" else ""
+    )
+    fx = f" (FX {', '.join(theme.fx_symbols)})" if theme.fx_symbols else ""
+    out.print(f"Weighting {scheme}  ·  currency {theme.currency}{fx}")
     out.print()
     out.print(escape(theme.thesis))
     if theme.catalysts:
@@ -185,7 +190,11 @@ def themes_show(
             stock.symbol,
             escape(stock.name),
             escape(stock.name_zh or "–"),
-            f"{weights[stock.symbol]:.1%}",
+            (
+                "by cap"
+                if theme.weighting_scheme in ("cap", "capped")
+                else f"{weights[stock.symbol]:.1%}"
+            ),
             stock.exposure or "–",
         )
     out.print()
@@ -259,6 +268,12 @@ def report(
     log_file: Annotated[
         Path | None, typer.Option(help="Append timestamped log lines to this file.")
     ] = None,
+    fundamentals_max_age: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Days cached fundamentals stay good before the source is asked again."
+        ),
+    ] = 7,
     fallback_demo: Annotated[
         bool,
         typer.Option(
@@ -287,6 +302,7 @@ def report(
         strict=strict,
         log_file=log_file,
         fallback_demo=fallback_demo,
+        fundamentals_max_age=fundamentals_max_age,
     )
     result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
     raise typer.Exit(result.exit_code)

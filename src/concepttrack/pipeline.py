@@ -94,6 +94,8 @@ class RunOptions:
     fallback_demo: bool = False
     #: "Now", for tests with a fixed clock; None = the real time.
     now: dt.datetime | None = None
+    #: Days cached fundamentals stay good before the source is asked again.
+    fundamentals_max_age: int = 7
 
 
 @dataclass
@@ -141,6 +143,8 @@ class RunResult:
     source_requests: int | None = None
     #: Archive files (latest links, index, run record) that could not be written.
     write_errors: list[str] = field(default_factory=list)
+    #: Fundamentals requests of the run (symbols asked; 0 on a warm cache).
+    fundamentals_requests: int | None = None
 
     @property
     def exit_code(self) -> int:
@@ -360,6 +364,8 @@ def _run(
         if todo:
             frame = _fetch(todo, as_of_by_theme, options, reporter, result, log)
             result.source_requests = frame.fetch_rounds if frame is not None else None
+            if frame is not None and frame.fundamentals is not None:
+                result.fundamentals_requests = frame.fundamentals.requests
             if frame is None:
                 where = "the cache" if options.offline else options.source
                 for theme in todo:
@@ -392,6 +398,7 @@ def _run(
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "source": result.source,
             "source_requests": result.source_requests,
+            "fundamentals_requests": result.fundamentals_requests,
             "fallback_reason": result.fallback_reason,
             "exit_code": result.exit_code,
             "themes": [outcome.to_dict() for outcome in result.outcomes],
@@ -480,6 +487,7 @@ def _fetch(
             f"prices: {len(symbols)} symbols from {origin}, {start} to {end}, "
             f"{frame.fetch_rounds} request round(s)"
         )
+        _attach_fundamentals(frame, themes, end, options, options.source, reporter, log)
         return frame
     except SourceError as exc:
         if not options.fallback_demo or options.source == "demo":
@@ -492,13 +500,51 @@ def _fetch(
         _log(log, "warning", why)
         result.fallback_reason = why
         result.source = "demo"
-        return load_prices(
+        frame = load_prices(
             symbols,
             start=start,
             end=end,
             source="demo",
             store_path=options.cache_path,
         )
+        _attach_fundamentals(frame, themes, end, options, "demo", reporter, log)
+        return frame
+
+
+def _attach_fundamentals(
+    frame: PriceFrame,
+    themes: Sequence[Theme],
+    as_of: dt.date,
+    options: RunOptions,
+    source: str,
+    reporter: Reporter,
+    log: RunLog | None,
+) -> None:
+    """One bounded fundamentals round for every stock (issue 11); never fails the run."""
+    from concepttrack.prices.fundamentals import FundamentalsSet, load_fundamentals
+
+    stocks = list(dict.fromkeys(s for theme in themes for s in theme.symbols))
+    try:
+        found = load_fundamentals(
+            stocks,
+            source=source,
+            store_path=options.cache_path,
+            as_of=as_of,
+            max_age_days=options.fundamentals_max_age,
+            offline=options.offline,
+            refresh=options.refresh,
+            now=options.now,
+        )
+    except ConcepttrackError as exc:
+        why = f"fundamentals unavailable: {exc.message}"
+        reporter.warn(why)
+        _log(log, "warning", why)
+        found = FundamentalsSet(source=frame.source, problems=dict.fromkeys(stocks, why))
+    if found.available:
+        reporter.info(
+            f"fundamentals: {len(stocks)} stocks, {found.requests} request(s) to {found.source}"
+        )
+    frame.fundamentals = found
 
 
 @dataclass(frozen=True)
@@ -525,8 +571,10 @@ def _render_all(
 
     jobs = []
     for theme in themes:
-        wanted = [*theme.symbols, theme.benchmark]
-        subset = PriceFrame(frame.source, {s: frame.get(s) for s in wanted})
+        wanted = [*theme.symbols, theme.benchmark, *theme.fx_symbols]
+        subset = PriceFrame(
+            frame.source, {s: frame.get(s) for s in wanted}, fundamentals=frame.fundamentals
+        )
         jobs.append(
             _Job(
                 theme,

@@ -4,6 +4,11 @@ HKEX codes are five digits on the exchange (``09888``) but Yahoo wants at least
 four with a ``.HK`` suffix (``9888.HK``, ``0700.HK``); codes of 10000 and above stay
 five digits (``80737.HK``). Mainland A-shares (``600519.SS``, ``000001.SZ``), US
 tickers (``NVDA``) and indices (``^HSI``) pass through unchanged.
+
+Currencies: HKEX symbols trade in HKD, ``.SS``/``.SZ`` in CNY, everything else in USD
+(:func:`currency_of`). FX pairs are named as Yahoo names them (:func:`fx_symbol`):
+``CNYHKD=X`` is the price of one CNY in HKD; they trade on weekdays and are measured
+on the New York calendar.
 """
 
 from __future__ import annotations
@@ -80,9 +85,31 @@ def hkex_code(symbol: str) -> str:
     return symbol
 
 
+_FX = re.compile(r"^([A-Z]{3})([A-Z]{3})=X$")
+
+
+def fx_symbol(base: str, quote: str) -> str:
+    """Yahoo's name for the price of one ``base`` in ``quote``: ``fx_symbol("CNY", "HKD")``
+    is ``CNYHKD=X``."""
+    return f"{base.upper()}{quote.upper()}=X"
+
+
+def is_fx(symbol: str) -> bool:
+    """True for a Yahoo FX pair (``CNYHKD=X``)."""
+    return _FX.match(symbol.upper()) is not None
+
+
+def currency_of(symbol: str) -> str:
+    """The currency a symbol's prices are in: HKD, CNY or USD (an FX pair: its quote)."""
+    return market_of(symbol).currency
+
+
 def market_of(symbol: str) -> Market:
     """The market a Yahoo symbol trades on, for its calendar, timezone and currency."""
     upper = symbol.upper()
+    fx = _FX.match(upper)
+    if fx:
+        return Market("XNYS", "Europe/London", fx.group(2))
     if is_hk(upper) or upper in HK_INDICES:
         return HKEX
     if upper.endswith((".SS", ".SZ")) or upper in CN_INDICES:

@@ -23,10 +23,11 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from concepttrack.errors import Problem, ThemesFileError, UsageError
-from concepttrack.symbols import hkex_code, to_yahoo
+from concepttrack.symbols import currency_of, fx_symbol, hkex_code, to_yahoo
 
 MAX_FILE_BYTES = 1_048_576
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -99,6 +100,9 @@ class Risk(_Model):
 
 
 ExposureKind = Literal["core", "supplier", "infrastructure", "platform", "indirect"]
+#: How the basket is weighted at the event base (see ``analytics/weights.py``).
+WeightingScheme = Literal["equal", "custom", "cap", "capped"]
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class Stock(_Model):
@@ -145,6 +149,42 @@ class Theme(_Model):
     stocks: list[Stock] = Field(min_length=1)
     benchmark: str = "^HSI"
     tags: list[str] = Field(default_factory=list)
+    #: equal (default; custom when stocks give weights), custom, cap or capped.
+    weighting: WeightingScheme | None = None
+    #: Largest weight under ``capped`` (default 0.25).
+    cap: float | None = Field(default=None, gt=0, le=1)
+    #: The one currency the basket is measured in; other currencies are converted.
+    currency: str = "HKD"
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency_code(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip().upper()
+            if not _CURRENCY.match(text):
+                raise ValueError("must be a three-letter currency code such as HKD, CNY or USD")
+            return text
+        return value
+
+    @model_validator(mode="after")
+    def _weighting_fits(self) -> Theme:
+        given = any(stock.weight is not None for stock in self.stocks)
+        scheme = self.weighting
+        if scheme == "custom" and not given:
+            raise ValueError("weighting: custom needs a weight on the stocks")
+        if scheme in ("equal", "cap", "capped") and given:
+            raise ValueError(
+                f"weighting: {scheme} ignores the stocks' weight; remove the weights "
+                "or use weighting: custom"
+            )
+        if self.cap is not None and scheme != "capped":
+            raise ValueError("cap applies only to weighting: capped")
+        if scheme == "capped" and self.weight_cap * len(self.stocks) < 1 - 1e-12:
+            raise ValueError(
+                f"cap {self.weight_cap:g} is too small for {len(self.stocks)} stocks: "
+                "the weights could not add up to 100 %"
+            )
+        return self
 
     @field_validator("id")
     @classmethod
@@ -189,6 +229,28 @@ class Theme(_Model):
     def has_custom_weights(self) -> bool:
         """True when the book gives weights (so concentration is worth showing)."""
         return any(stock.weight is not None for stock in self.stocks)
+
+    @property
+    def weighting_scheme(self) -> str:
+        """The scheme in force: the book's, else custom with weights, else equal."""
+        if self.weighting is not None:
+            return self.weighting
+        return "custom" if self.has_custom_weights else "equal"
+
+    @property
+    def weight_cap(self) -> float:
+        """The cap of ``weighting: capped`` (0.25 unless the book says)."""
+        return self.cap if self.cap is not None else 0.25
+
+    @property
+    def fx_symbols(self) -> list[str]:
+        """FX pairs converting each stock's and the benchmark's currency to the theme's."""
+        pairs = {
+            fx_symbol(currency_of(symbol), self.currency): None
+            for symbol in [*self.symbols, self.benchmark]
+            if currency_of(symbol) != self.currency
+        }
+        return list(pairs)
 
 
 @dataclass
@@ -235,10 +297,10 @@ class ThemeBook:
 
 
 def all_symbols(themes: Iterable[Theme]) -> list[str]:
-    """Every stock and benchmark symbol of ``themes``, each once, in first-seen order."""
+    """Every stock, benchmark and FX symbol of ``themes``, each once, in first-seen order."""
     seen: dict[str, None] = {}
     for theme in themes:
-        for symbol in [*theme.symbols, theme.benchmark]:
+        for symbol in [*theme.symbols, theme.benchmark, *theme.fx_symbols]:
             seen.setdefault(symbol, None)
     return list(seen)
 

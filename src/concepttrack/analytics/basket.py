@@ -20,6 +20,14 @@ of its own last bar. When ``L < t`` the basket is *stale* (no member traded on
 ``t``); with ``L == t`` it is *fresh*, and members without a bar on ``t`` (a subset)
 are carried at their last price as above, and named (``Basket.carried``).
 
+**Currency.** The basket is measured in the theme's currency. A member priced in
+another currency is valued, on every calendar session ``d``, at its latest adjusted
+close on or before ``d`` times the latest FX close on or before ``d`` (``fx``: the
+price of one unit of its currency in the theme's), so FX moves a holding even on a
+day its own market is shut. ``P_i`` above is then that converted value; a member
+in the theme's currency is unchanged. A member with no FX close at the base is left
+out and named.
+
 **Contribution** of a member since the event is ``w_i * R_i`` with
 ``R_i = P_i[t] / P_i[base] - 1``; contributions sum to the basket's since-event
 return ``I[t] / I[base] - 1``.
@@ -103,6 +111,7 @@ def build_basket(
     weights: Mapping[str, float],
     sessions: pd.DatetimeIndex,
     event_date: dt.date,
+    fx: Mapping[str, pd.Series] | None = None,
 ) -> Basket:
     """The basket level ``I[d]`` on ``sessions`` (already cut at ``t``), bought at the event base.
 
@@ -112,7 +121,9 @@ def build_basket(
     member has a real bar); members without a bar on ``L`` are ``carried``.
     ``weights`` gives every constituent in theme order (normalised book weights);
     ``adj_closes`` gives each one's adjusted closes on its own bars up to ``t``
-    (a constituent absent from it has no data).
+    (a constituent absent from it has no data). ``fx`` gives, for a member in another
+    currency, the FX closes converting it to the theme currency (see the module
+    docstring); members absent from it are in the theme currency.
     """
     empty_level = pd.Series([], index=pd.DatetimeIndex([], name="session"), dtype="float64")
     base_session = event_base_session(sessions, event_date)
@@ -137,7 +148,19 @@ def build_basket(
             excluded[symbol] = "no price data"
             continue
         column = carry_to_sessions(prices, sessions)
+        rates = (fx or {}).get(symbol)
+        if rates is not None:
+            column = column * carry_to_sessions(rates, sessions)
         base_price = column[base_position]
+        if (
+            rates is not None
+            and not np.isfinite(base_price)
+            and np.isfinite(carry_to_sessions(prices, sessions)[base_position])
+        ):
+            excluded[symbol] = (
+                f"no FX close on or before the event base session {base_session.isoformat()}"
+            )
+            continue
         if not (np.isfinite(base_price) and base_price > 0):
             first = pd.Timestamp(prices.index[0]).date().isoformat()
             excluded[symbol] = (

@@ -15,7 +15,10 @@ import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from concepttrack.analytics.valuation import ValuationFigures
 
 from concepttrack.analytics.event_model import EventStudies
 
@@ -252,6 +255,10 @@ class ThemeSnapshot:
     #: The event study of every catalyst (see :mod:`concepttrack.analytics.events`).
     events: EventStudies = field(default_factory=EventStudies)
     schema_version: int = SCHEMA_VERSION
+    #: Fundamentals, weighting scheme and currency figures (``analytics/valuation.py``);
+    #: None for a theme with nothing to add (equal or book weights, one currency, a
+    #: source without fundamentals), whose JSON then has no ``valuation`` key.
+    valuation: ValuationFigures | None = None
 
     @property
     def statuses(self) -> list[DataStatus]:
@@ -267,6 +274,8 @@ class ThemeSnapshot:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (ISO dates, NaN/inf as None), unrounded."""
         plain: dict[str, Any] = _plain(dataclasses.asdict(self))
+        if plain.get("valuation") is None:
+            plain.pop("valuation", None)
         return plain
 
 

@@ -55,13 +55,14 @@ Rules the snapshot follows (the metric definitions are in :mod:`.metrics` and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from concepttrack.analytics import metrics
+from concepttrack.analytics import metrics, valuation
 from concepttrack.analytics.basket import (
     Basket,
     ConstituentDay,
@@ -69,6 +70,7 @@ from concepttrack.analytics.basket import (
     build_basket,
     contributions,
     correlation_matrix,
+    event_base_session,
     herfindahl,
 )
 from concepttrack.analytics.events import catalysts_of, study_events
@@ -87,6 +89,7 @@ from concepttrack.analytics.model import (
 )
 from concepttrack.errors import DataError
 from concepttrack.prices.frame import PriceFrame, SymbolHistory
+from concepttrack.symbols import fx_symbol
 from concepttrack.themes import Theme
 
 #: Sessions of lead-in shown on charts before the event base session.
@@ -298,6 +301,12 @@ def build_snapshot(
 
     # Benchmark first: every stock's excess and beta refer to it.
     bench_bars = _bars_through(prices.get(theme.benchmark), t)
+    bench_fx = _benchmark_fx(theme, prices, t)
+    if bench_fx is not None:
+        # A benchmark in another currency is measured in the theme currency (issue 11).
+        bench_bars = dataclasses.replace(
+            bench_bars, adj=valuation.to_theme_currency(bench_bars.adj, bench_fx)
+        )
     bench_status = _status(bench_bars, t)
     bench_returns = metrics.window_returns(bench_bars.adj, event_date)
     bench_daily = bench_bars.returns
@@ -313,12 +322,26 @@ def build_snapshot(
 
     stock_bars = [_bars_through(prices.get(stock.symbol), t) for stock in theme.stocks]
     statuses = [_status(bars, t) for bars in stock_bars]
+    # --- issue 11: weighting scheme and theme currency (analytics/valuation.py) ---
+    prep = valuation.prepare(
+        theme,
+        prices,
+        t,
+        calendar,
+        {bars.symbol: bars.close for bars in stock_bars},
+        event_base_session(calendar, event_date),
+    )
+    stock_fx = {s: rates for s, rates in prep.fx.items() if s in theme.symbols}
+    # --- end issue 11 ---
     basket = build_basket(
         {bars.symbol: bars.adj for bars in stock_bars if len(bars.adj)},
-        theme.weights(),
+        prep.plan.weights,
         calendar,
         event_date,
+        fx=stock_fx or None,
     )
+    for symbol, why in prep.plan.left_out.items():
+        basket.excluded.setdefault(symbol, why)
     basket_bench = _benchmark_window(bench_bars.adj, bench_returns, basket.last_session, event_date)
     basket_figures = _basket_figures(basket, basket_bench, bench_for_beta, event_date, t)
     # No since-event return for the basket (it has not traded since the base): no
@@ -329,6 +352,7 @@ def build_snapshot(
 
     stocks: list[StockFigures] = []
     daily_by_symbol: dict[str, pd.Series] = {}
+    theme_since_event: dict[str, float | None] = {}
     for index, (bars, status) in enumerate(zip(stock_bars, statuses, strict=True)):
         figures, daily = _stock_figures(
             theme,
@@ -340,6 +364,21 @@ def build_snapshot(
             basket,
             basket_contributions,
         )
+        rates = stock_fx.get(figures.symbol)
+        if rates is not None:
+            # Another currency: the excess is theme-currency return minus the benchmark's.
+            converted = valuation.to_theme_currency(bars.adj, rates)
+            theme_returns = metrics.window_returns(converted, event_date)
+            theme_since_event[figures.symbol] = theme_returns.since_event
+            figures = dataclasses.replace(
+                figures,
+                excess=_excess(
+                    theme_returns,
+                    _benchmark_window(
+                        bench_bars.adj, bench_returns, _last_day(converted), event_date
+                    ),
+                ),
+            )
         stocks.append(figures)
         daily_by_symbol[figures.symbol] = daily
 
@@ -390,7 +429,29 @@ def build_snapshot(
         narrative=narrative,
         series=series,
         events=events,
+        valuation=(
+            valuation.build_valuation(
+                theme,
+                prices,
+                t,
+                prep,
+                basket,
+                {bars.symbol: bars.adj for bars in stock_bars if len(bars.adj)},
+                calendar,
+                theme_since_event,
+            )
+            if valuation.wanted(theme, prices, prep)
+            else None
+        ),
     )
+
+
+def _benchmark_fx(theme: Theme, prices: PriceFrame, t: dt.date) -> pd.Series | None:
+    """FX closes converting the benchmark to the theme currency; None in the same currency."""
+    currency = valuation.symbol_currency(prices, theme.benchmark)
+    if currency == theme.currency:
+        return None
+    return valuation.fx_closes(prices, fx_symbol(currency, theme.currency), t)
 
 
 def _basket_figures(

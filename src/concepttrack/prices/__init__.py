@@ -154,9 +154,17 @@ def _plan(
     end: dt.date,
     refresh: bool,
     revision: str | None,
+    settled: dt.date | None = None,
 ) -> _Plan | None:
-    """Decide what, if anything, to fetch for one symbol."""
+    """Decide what, if anything, to fetch for one symbol.
+
+    ``settled`` is the symbol's latest final session now: a session of another market
+    still trading (an FX pair during Hong Kong's evening) is not expected yet, so a warm
+    run does not ask for it again.
+    """
     expected = _last_expected(symbol, end)
+    if settled is not None:
+        expected = min(expected, settled)
     if cached is None:
         # A window without a single session (a holiday) has nothing to fetch.
         return _Plan(start, end, replace=True) if expected >= start else None
@@ -338,6 +346,7 @@ def load_prices(
                         end=end,
                         refresh=refresh,
                         revision=chosen.revision(symbol),
+                        settled=_settled(symbol, clock),
                     )
                     if plan is None:
                         say(f"{symbol}: up to date in the cache")

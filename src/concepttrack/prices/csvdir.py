@@ -34,12 +34,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from concepttrack.errors import PriceFileError, UsageError
-from concepttrack.symbols import hkex_code, is_hk, market_of
+from concepttrack.symbols import hkex_code, is_hk, market_of, to_yahoo
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from concepttrack.prices.frame import SymbolHistory
+    from concepttrack.prices.fundamentals import Fundamentals, FundamentalsAnswer
+
+#: The optional fundamentals file of a price folder, and its columns.
+FUNDAMENTALS_FILE = "fundamentals.csv"
+FUNDAMENTALS_COLUMNS = (
+    "symbol",
+    "date",
+    "market_cap",
+    "shares_outstanding",
+    "trailing_pe",
+    "price_to_book",
+    "dividend_yield",
+    "currency",
+)
 
 _HEADER_NAMES = {
     "date": "date",
@@ -382,3 +396,139 @@ class CsvDirSource:
             bars = series.bars.loc[pd.Timestamp(start) : pd.Timestamp(end)]
             out[symbol] = SymbolHistory(symbol, bars, meta)
         return out
+
+    # --- fundamentals ------------------------------------------------------------------
+
+    def _fundamentals_path(self) -> Path | None:
+        """``fundamentals.csv`` of the folder (any case), looked up afresh each time."""
+        for path in self.folder.iterdir():
+            if path.name.lower() == FUNDAMENTALS_FILE and path.is_file():
+                return path
+        return None
+
+    def fundamentals_revision(self) -> str | None:
+        """``missing`` without ``fundamentals.csv``; else its size and modification time."""
+        path = self._fundamentals_path()
+        if path is None:
+            return "missing"
+        stat = path.stat()
+        return f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+
+    def fetch_fundamentals(
+        self, symbols: Sequence[str], as_of: dt.date
+    ) -> dict[str, FundamentalsAnswer]:
+        """Every row of each symbol in ``fundamentals.csv`` (all dates; the note picks).
+
+        A malformed file is a problem of every symbol asked for (naming the file and
+        line), never an exception: fundamentals never fail a note.
+        """
+        from concepttrack.prices.fundamentals import FundamentalsAnswer
+
+        path = self._fundamentals_path()
+        if path is None:
+            problem = f"no {FUNDAMENTALS_FILE} in {self.folder}"
+            return {s: FundamentalsAnswer(problem=problem) for s in symbols}
+        try:
+            rows = read_fundamentals_csv(path)
+        except PriceFileError as exc:
+            return {s: FundamentalsAnswer(problem=exc.message) for s in symbols}
+        out = {}
+        for symbol in dict.fromkeys(symbols):
+            records = rows.get(symbol.upper(), [])
+            out[symbol] = FundamentalsAnswer(
+                records=records,
+                problem=None if records else f"no row for {symbol} in {path.name}",
+                replace_all=True,
+            )
+        return out
+
+
+def _fundamentals_number(fail: _Reader, line: int, column: str, text: str) -> float | None:
+    if text.strip().lower() in _MISSING:
+        return None
+    try:
+        value = float(text.replace(",", "").strip())
+    except ValueError:
+        raise fail.fail(
+            line,
+            f"{column} {text!r} is not a number",
+            hint=f"Write a plain number in {column}, or leave the cell empty when unknown.",
+        ) from None
+    if not math.isfinite(value):
+        raise fail.fail(line, f"{column} {text!r} is not a finite number")
+    if column in ("market_cap", "shares_outstanding", "dividend_yield") and value < 0:
+        raise fail.fail(line, f"{column} {text!r} is negative")
+    if column == "dividend_yield" and value >= 1:
+        raise fail.fail(
+            line,
+            f"dividend_yield {text!r} looks like a percentage",
+            hint="Write the yield as a fraction: 0.045 for 4.5 %.",
+        )
+    return value
+
+
+def read_fundamentals_csv(path: Path) -> dict[str, list[Fundamentals]]:
+    """Parse ``fundamentals.csv``: records by Yahoo symbol, oldest first.
+
+    Columns (any order, header required): ``symbol,date,market_cap,shares_outstanding,
+    trailing_pe,price_to_book,dividend_yield,currency``; ``symbol`` as Yahoo writes it
+    (``0941.HK``; ``00941`` is accepted too); ``date`` ISO; yield a fraction; any figure
+    may be empty. Raises :class:`PriceFileError` naming the file and line.
+    """
+    from concepttrack.prices.fundamentals import Fundamentals
+
+    reader = _Reader(path, FUNDAMENTALS_FILE)
+    hint = (
+        f"Columns: {','.join(FUNDAMENTALS_COLUMNS)} (symbol and date required, "
+        "the others may be empty)."
+    )
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise reader.fail(None, "file is too large", hint=hint)
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise reader.fail(None, "not UTF-8 text", hint=hint) from None
+    except OSError as exc:
+        raise reader.fail(None, f"cannot read the file: {exc.strerror or exc}") from exc
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise reader.fail(None, "the file is empty", hint=hint)
+    header = [cell.strip().lower() for cell in rows[0]]
+    unknown = [name for name in header if name not in FUNDAMENTALS_COLUMNS]
+    if unknown or "symbol" not in header or "date" not in header:
+        raise reader.fail(
+            1,
+            f"unexpected header {','.join(rows[0])!r}"
+            + (f" (unknown column {', '.join(unknown)})" if unknown else ""),
+            hint=hint,
+        )
+    position = {name: header.index(name) for name in header}
+    out: dict[str, dict[dt.date, Fundamentals]] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            raise reader.fail(line, f"{len(row)} cells for {len(header)} columns", hint=hint)
+        cells = {name: (row[i].strip() if i < len(row) else "") for name, i in position.items()}
+        try:
+            symbol = to_yahoo(cells["symbol"])
+        except UsageError as exc:
+            raise reader.fail(line, f"symbol: {exc.message}", hint=hint) from None
+        try:
+            day = dt.date.fromisoformat(cells["date"])
+        except ValueError:
+            raise reader.fail(
+                line, f"date {cells['date']!r} is not a date like 2024-03-01", hint=hint
+            ) from None
+        figures = {
+            column: _fundamentals_number(reader, line, column, cells.get(column, ""))
+            for column in FUNDAMENTALS_COLUMNS[2:7]
+        }
+        currency = cells.get("currency", "").upper() or None
+        if currency is not None and not (len(currency) == 3 and currency.isalpha()):
+            raise reader.fail(line, f"currency {currency!r} is not a code like HKD", hint=hint)
+        by_date = out.setdefault(symbol.upper(), {})
+        if day in by_date:
+            raise reader.fail(line, f"a second row for {symbol} on {day.isoformat()}", hint=hint)
+        by_date[day] = Fundamentals(symbol=symbol, date=day, currency=currency, **figures)
+    return {symbol: [by_date[d] for d in sorted(by_date)] for symbol, by_date in out.items()}

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING
 
 from concepttrack import calendar
 from concepttrack.errors import UsageError
-from concepttrack.symbols import HK_INDICES, HKEX, NYSE, market_of
+from concepttrack.symbols import HK_INDICES, HKEX, NYSE, is_fx, market_of
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
     from concepttrack.prices.frame import SymbolHistory
+    from concepttrack.prices.fundamentals import Fundamentals, FundamentalsAnswer
 
 #: First session demo data exists for.
 DEMO_EPOCH = dt.date(2000, 1, 3)
@@ -44,6 +45,10 @@ _PHI = 0.5 ** (1 / 500)
 _TRADING_DAYS = 252.0
 _INDEX_LEVELS = {"^HSI": 20_000.0, "^HSCE": 7_000.0, "^HSTECH": 4_500.0, "^HSCC": 4_000.0}
 DEMO_DETAIL = "synthetic demo prices seeded by symbol, not market data"
+#: Units of each currency per US dollar, for demo FX levels (CNYHKD=X = 7.8 / 7.2).
+_PER_USD = {"USD": 1.0, "HKD": 7.8, "CNY": 7.2, "EUR": 0.92, "JPY": 150.0, "GBP": 0.79}
+#: First date of demo fundamentals (quarter ends from here).
+DEMO_FUNDAMENTALS_START = dt.date(2015, 1, 1)
 
 
 def _seed(text: str) -> int:
@@ -81,6 +86,11 @@ def _levels(symbol: str, rng: np.random.Generator) -> tuple[float, float, float,
 
     upper = symbol.upper()
     market = market_of(upper)
+    if is_fx(upper):
+        base, quote = upper[:3], upper[3:6]
+        level = _PER_USD.get(quote, 1.0) / _PER_USD.get(base, 1.0)
+        pegged = {base, quote} == {"USD", "HKD"}
+        return level, 0.005 if pegged else 0.04, 0.0, 0.0, False
     if upper.startswith("^") or upper in HK_INDICES:
         level = _INDEX_LEVELS.get(upper, float(rng.uniform(3_000, 12_000)))
         return level, float(rng.uniform(0.18, 0.22)), 1.0, float(rng.uniform(1.5e9, 3e9)), False
@@ -155,6 +165,8 @@ def demo_bars(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
                 dividends[position] = round(float(yield_ * close[position - 1]), 3)
 
     decimals = 2 if level >= 10 else 3
+    if is_fx(symbol):
+        decimals = 5
     close, open_, high, low = (np.round(a, decimals) for a in (close, open_, high, low))
     # Yahoo's adjustment, relative to the window's end: before each ex-date multiply
     # by (1 - dividend / previous close).
@@ -207,3 +219,76 @@ class DemoSource:
             )
             out[symbol] = SymbolHistory(symbol, demo_bars(symbol, start, end), meta)
         return out
+
+    def fundamentals_revision(self) -> str | None:
+        """Demo fundamentals are refreshed by age, like a market source's."""
+        return None
+
+    def fetch_fundamentals(
+        self, symbols: Sequence[str], as_of: dt.date
+    ) -> dict[str, FundamentalsAnswer]:
+        """Quarter-end demo fundamentals of each stock up to ``as_of`` (none for indices, FX)."""
+        from concepttrack.prices.fundamentals import FundamentalsAnswer
+
+        return {
+            symbol: FundamentalsAnswer(records=demo_fundamentals(symbol, as_of))
+            for symbol in dict.fromkeys(symbols)
+        }
+
+
+def demo_fundamentals(symbol: str, as_of: dt.date) -> list[Fundamentals]:
+    """Deterministic, labelled-demo fundamentals of ``symbol``: one record per quarter end
+    (dated the last demo session on or before it) from 2015 to ``as_of``.
+
+    Shares outstanding drift slowly from a per-symbol count; market cap is shares times
+    the demo close of that session; P/E, P/B and yield are per-symbol levels that wander
+    a little each quarter; about one stock in six is loss-making (no P/E).
+    """
+    import numpy as np
+
+    from concepttrack.prices.fundamentals import Fundamentals
+
+    upper = symbol.upper()
+    if upper.startswith("^") or is_fx(upper) or as_of < DEMO_FUNDAMENTALS_START:
+        return []
+    bars = demo_bars(upper, DEMO_FUNDAMENTALS_START, as_of)
+    if bars.empty:
+        return []
+    seed = _seed(f"fundamentals:{upper}")
+    rng = np.random.default_rng(seed)
+    level, *_ = _levels(upper, np.random.default_rng(_seed(f"symbol:{upper}")))
+    target_cap = float(10 ** rng.uniform(9.7, 12.3))
+    shares = round(target_cap / level, -3)
+    loss_making = bool(rng.random() < 1 / 6)
+    pe, pb = float(rng.uniform(6.0, 45.0)), float(rng.uniform(0.6, 7.0))
+    dividend = float(rng.uniform(0.0, 0.06)) if rng.random() < 0.7 else 0.0
+    currency = market_of(upper).currency
+    days = bars.index.to_numpy(dtype="datetime64[D]")
+    closes = bars["close"].to_numpy(dtype="float64")
+    out = []
+    quarter = dt.date(DEMO_FUNDAMENTALS_START.year, 3, 31)
+    step = 0
+    while quarter <= as_of:
+        position = int(np.searchsorted(days, np.datetime64(quarter, "D"), side="right")) - 1
+        if position >= 0:
+            wander = np.random.default_rng([seed, step]).normal(0.0, 0.05, 4)
+            count = round(shares * (1 + 0.002 * step) * (1 + 0.01 * wander[0]), -3)
+            session = days[position].astype(dt.date)
+            out.append(
+                Fundamentals(
+                    symbol=upper,
+                    date=session,
+                    market_cap=float(count * closes[position]),
+                    shares_outstanding=float(count),
+                    trailing_pe=None if loss_making else round(pe * float(np.exp(wander[1])), 2),
+                    price_to_book=round(pb * float(np.exp(wander[2])), 2),
+                    dividend_yield=round(dividend * float(np.exp(wander[3])), 4),
+                    currency=currency,
+                )
+            )
+        step += 1
+        month = quarter.month + 3
+        year = quarter.year + (month > 12)
+        month = month - 12 if month > 12 else month
+        quarter = dt.date(year, month, 30 if month in (6, 9) else 31)
+    return out

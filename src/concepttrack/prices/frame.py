@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from concepttrack.prices.fundamentals import FundamentalsSet
 
 COLUMNS: tuple[str, ...] = (
     "open",
@@ -109,6 +113,8 @@ class PriceFrame:
     histories: dict[str, SymbolHistory] = field(default_factory=dict)
     #: How many batched requests to the source this load made (0 on a warm cache).
     fetch_rounds: int = 0
+    #: Fundamentals of the stocks (None when not loaded; see ``prices/fundamentals.py``).
+    fundamentals: FundamentalsSet | None = None
 
     def get(self, symbol: str) -> SymbolHistory:
         """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""

@@ -15,7 +15,9 @@ symbols into one numpy conversion instead of parsing 375,000 date strings.
 
 Schema versions (``PRAGMA user_version``): 1 had no ``series.close_is_adjusted``;
 opening a version-1 file adds the column (``ALTER TABLE``, default 0) and forgets the
-revision of CSV series, so the next run re-reads those files and sets the flag. A file
+revision of CSV series, so the next run re-reads those files and sets the flag. Version 3
+adds the ``fundamentals`` and ``fundamentals_checks`` tables (created empty on opening a
+version-2 file; see :mod:`concepttrack.prices.fundamentals`). A file
 of a newer version, one SQLite cannot read (damaged, truncated) or another program's
 database (tables but no schema version, or our version without our columns) is an
 :class:`UnreadableCacheError`; it is recognised before anything is written to the file.
@@ -48,11 +50,14 @@ from concepttrack.prices.frame import COLUMNS, SymbolHistory, SymbolMeta, empty_
 if TYPE_CHECKING:
     import pandas as pd
 
+    from concepttrack.prices.fundamentals import Fundamentals, FundamentalsCheck
+
 #: Bumped when the tables change; an older file is migrated, a newer one refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _EPOCH = dt.date(1970, 1, 1)
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS bars (
     source     TEXT    NOT NULL,
     symbol     TEXT    NOT NULL,
@@ -82,6 +87,33 @@ CREATE TABLE IF NOT EXISTS series (
     PRIMARY KEY (source, symbol)
 ) WITHOUT ROWID;
 """
+    + """
+CREATE TABLE IF NOT EXISTS fundamentals (
+    source             TEXT    NOT NULL,
+    symbol             TEXT    NOT NULL,
+    date               INTEGER NOT NULL,  -- days since 1970-01-01: the date described
+    market_cap         REAL,
+    shares_outstanding REAL,
+    trailing_pe        REAL,
+    price_to_book      REAL,
+    dividend_yield     REAL,              -- a fraction (0.045 = 4.5 %)
+    currency           TEXT,
+    fetched_at         INTEGER NOT NULL,  -- unix seconds
+    PRIMARY KEY (source, symbol, date)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fundamentals_checks (
+    source       TEXT    NOT NULL,
+    symbol       TEXT    NOT NULL,
+    checked_at   INTEGER NOT NULL,  -- unix seconds of the last ask
+    succeeded_at INTEGER,           -- unix seconds of the last answer without a problem
+    problem      TEXT,              -- what went wrong on the last ask
+    revision     TEXT,              -- the source's version token (fundamentals.csv stamp)
+    PRIMARY KEY (source, symbol)
+) WITHOUT ROWID;
+"""
+)
+#: Tables added by schema version 3 (the tail of ``_SCHEMA``).
+_SCHEMA_3 = _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS fundamentals (") :]
 
 #: Columns of ``series`` in the order :meth:`PriceStore.save` writes them.
 _SERIES_COLUMNS = (
@@ -375,9 +407,13 @@ class PriceStore:
                         if statement.strip():
                             self._db.execute(statement)
                     version = SCHEMA_VERSION
-                elif version == 1:
-                    self._migrate_1_to_2()
-                    version = 2
+                else:
+                    if version == 1:
+                        self._migrate_1_to_2()
+                        version = 2
+                    if version == 2:
+                        self._migrate_2_to_3()
+                        version = 3
                 self._db.execute(f"PRAGMA user_version={version}")
         return version
 
@@ -416,6 +452,12 @@ class PriceStore:
         # Version 1 read yf.download exports as "one close" series; a changed revision
         # makes the next run re-read each file (bars and flags) as a full fetch.
         self._db.execute("UPDATE series SET revision = NULL WHERE source LIKE 'csv:%'")
+
+    def _migrate_2_to_3(self) -> None:
+        """Add the (empty) fundamentals tables."""
+        for statement in _SCHEMA_3.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -668,6 +710,129 @@ class PriceStore:
         except sqlite3.Error as exc:
             raise self._error(exc, "writing") from exc
 
+    # --- fundamentals -----------------------------------------------------------------
+
+    def save_fundamentals(
+        self,
+        source: str,
+        symbol: str,
+        records: Sequence[Fundamentals],
+        *,
+        problem: str | None,
+        replace_all: bool = False,
+        revision: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """Store one symbol's fundamentals answer and note the check, in one transaction.
+
+        A failed answer (``problem`` set) keeps the cached records; ``replace_all`` drops
+        the symbol's older records first (a file is the whole truth).
+        """
+        stamp = int((now or dt.datetime.now(dt.UTC)).timestamp())
+        rows = [
+            (
+                source,
+                symbol,
+                day_number(r.date),
+                r.market_cap,
+                r.shares_outstanding,
+                r.trailing_pe,
+                r.price_to_book,
+                r.dividend_yield,
+                r.currency,
+                stamp,
+            )
+            for r in records
+        ]
+        try:
+            with self._write() as db:
+                if replace_all and problem is None:
+                    db.execute(
+                        "DELETE FROM fundamentals WHERE source = ? AND symbol = ?", (source, symbol)
+                    )
+                db.executemany(
+                    "INSERT OR REPLACE INTO fundamentals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                db.execute(
+                    "INSERT INTO fundamentals_checks VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source, symbol) DO UPDATE SET"
+                    " checked_at = excluded.checked_at, problem = excluded.problem,"
+                    " revision = excluded.revision,"
+                    " succeeded_at = COALESCE(excluded.succeeded_at, succeeded_at)",
+                    (
+                        source,
+                        symbol,
+                        stamp,
+                        stamp if problem is None else None,
+                        problem,
+                        revision,
+                    ),
+                )
+        except sqlite3.Error as exc:
+            raise self._error(exc, "writing") from exc
+
+    def fundamentals_checks(
+        self, source: str, symbols: Sequence[str]
+    ) -> dict[str, FundamentalsCheck]:
+        """The last fundamentals check of each symbol (absent when never asked)."""
+        from concepttrack.prices.fundamentals import FundamentalsCheck
+
+        if not symbols:
+            return {}
+        sql = (
+            "SELECT symbol, checked_at, succeeded_at, problem, revision FROM fundamentals_checks"
+            f" WHERE source = ? AND symbol IN ({','.join('?' * len(symbols))})"
+        )
+        try:
+            rows = self._db.execute(sql, (source, *symbols)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc, "reading") from exc
+        return {
+            symbol: FundamentalsCheck(
+                symbol=symbol,
+                checked_at=dt.datetime.fromtimestamp(checked, dt.UTC),
+                succeeded_at=dt.datetime.fromtimestamp(ok, dt.UTC) if ok is not None else None,
+                problem=problem,
+                revision=revision,
+            )
+            for symbol, checked, ok, problem, revision in rows
+        }
+
+    def read_fundamentals(
+        self, source: str, symbols: Sequence[str]
+    ) -> dict[str, list[Fundamentals]]:
+        """Every cached record of each symbol, oldest first (an empty list when none)."""
+        from concepttrack.prices.fundamentals import Fundamentals
+
+        out: dict[str, list[Fundamentals]] = {symbol: [] for symbol in symbols}
+        if not symbols:
+            return out
+        sql = (
+            "SELECT symbol, date, market_cap, shares_outstanding, trailing_pe, price_to_book,"
+            " dividend_yield, currency FROM fundamentals"
+            f" WHERE source = ? AND symbol IN ({','.join('?' * len(symbols))})"
+            " ORDER BY symbol, date"
+        )
+        try:
+            rows = self._db.execute(sql, (source, *symbols)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc, "reading") from exc
+        for symbol, day, cap, shares, pe, pb, dy, currency in rows:
+            out[symbol].append(
+                Fundamentals(
+                    symbol=symbol,
+                    date=from_day_number(day),
+                    market_cap=cap,
+                    shares_outstanding=shares,
+                    trailing_pe=pe,
+                    price_to_book=pb,
+                    dividend_yield=dy,
+                    currency=currency,
+                )
+            )
+        return out
+
     def clear(self, source: str | None = None) -> int:
         """Delete every cached series (or one source's); returns how many series went."""
         where, params = ("WHERE source = ?", (source,)) if source is not None else ("", ())
@@ -678,6 +843,8 @@ class PriceStore:
                 )
                 db.execute(f"DELETE FROM bars {where}", params)
                 db.execute(f"DELETE FROM series {where}", params)
+                db.execute(f"DELETE FROM fundamentals {where}", params)
+                db.execute(f"DELETE FROM fundamentals_checks {where}", params)
         except sqlite3.Error as exc:
             raise self._error(exc, "clearing") from exc
         # Give the space back when nobody else is reading; VACUUM needs the file alone.

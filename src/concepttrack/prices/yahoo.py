@@ -20,12 +20,20 @@ How yfinance 1.7 behaves, and what this module does about it:
   in advance, so it is seeded there, which saves one request per symbol.
 * ``download`` without ``session=`` would replace an injected session, so the one
   session this source owns (or was given, e.g. by tests) is always passed.
+
+Fundamentals come from ``Ticker(symbol, session=...).get_info()`` (Yahoo's quoteSummary
+and quote endpoints), one call per symbol. Yahoo now sends ``dividendYield`` in
+**percent** (4.5 means 4.5 %) while its other ratios are plain, so it is divided by
+100 here; the record is dated the symbol's last closed session at fetch time (the
+figures are current, and a weekend fetch describes Friday). A 429 ends the round:
+the symbols not yet asked are reported as rate limited and asked again next run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 import re
 import threading
@@ -43,6 +51,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from concepttrack.prices.frame import SymbolHistory, SymbolMeta
+    from concepttrack.prices.fundamentals import Fundamentals, FundamentalsAnswer
 
 #: yfinance column name -> contract column name.
 _FIELDS = {
@@ -186,6 +195,7 @@ class YahooSource:
         rng: random.Random | None = None,
         threads: int = 4,
         timeout: float = 10.0,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self._session = session
         self._cache_dir = cache_dir
@@ -196,6 +206,9 @@ class YahooSource:
         self._timeout = timeout
         #: How many ``yf.download`` calls this source has made (one per round).
         self.rounds = 0
+        #: How many ``get_info`` calls (one per symbol) fundamentals made.
+        self.info_requests = 0
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     def revision(self, symbol: str) -> str | None:
         """Yahoo has no cheap version token; the cache compares overlapping bars instead."""
@@ -342,3 +355,96 @@ class YahooSource:
             self._sleep(delay)
             waited += delay
         return results
+
+    # --- fundamentals ------------------------------------------------------------------
+
+    def fundamentals_revision(self) -> str | None:
+        """Yahoo's figures are refreshed by age, not by a version token."""
+        return None
+
+    def fetch_fundamentals(
+        self, symbols: Sequence[str], as_of: dt.date
+    ) -> dict[str, FundamentalsAnswer]:
+        """``get_info`` per symbol; a 429 stops the round (the rest: rate limited)."""
+        from concepttrack.prices.fundamentals import FundamentalsAnswer
+
+        try:
+            yf = self._yf()
+        except Exception as exc:
+            problem = f"cannot start the Yahoo source: {exc}"
+            return {s: FundamentalsAnswer(problem=problem) for s in symbols}
+        out: dict[str, FundamentalsAnswer] = {}
+        limited = False
+        for symbol in dict.fromkeys(symbols):
+            if limited:
+                out[symbol] = FundamentalsAnswer(problem="rate limited (429); not asked this run")
+                continue
+            self.info_requests += 1
+            hide = yf.config.debug.hide_exceptions
+            yf.config.debug.hide_exceptions = False
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    info = yf.Ticker(symbol, session=self._session).get_info()
+            except Exception as exc:
+                text = f"{type(exc).__name__}: {exc}"
+                failure = _classify(text)
+                if "404" in text or "Not Found" in text:
+                    out[symbol] = FundamentalsAnswer(problem="not found at Yahoo")
+                else:
+                    out[symbol] = FundamentalsAnswer(problem=f"fetch failed: {failure.describe()}")
+                limited = failure.kind == "rate_limited"
+                continue
+            finally:
+                yf.config.debug.hide_exceptions = hide
+            record = self._fundamentals(symbol, info if isinstance(info, dict) else {})
+            if record is None:
+                out[symbol] = FundamentalsAnswer(problem="Yahoo sent no fundamentals")
+            else:
+                out[symbol] = FundamentalsAnswer(records=[record])
+        return out
+
+    def _fundamentals(self, symbol: str, info: dict[str, Any]) -> Fundamentals | None:
+        """One record from a ``get_info`` dict; None when it holds none of the figures."""
+        from concepttrack import calendar
+        from concepttrack.errors import UsageError
+        from concepttrack.prices.fundamentals import Fundamentals
+
+        now = self._clock()
+        try:
+            day = calendar.default_as_of(now, market_of(symbol).exchange)
+        except UsageError:
+            day = now.date()
+        dividend = _positive(info.get("dividendYield"), allow_zero=True)
+        currency = info.get("currency")
+        record = Fundamentals(
+            symbol=symbol,
+            date=day,
+            market_cap=_positive(info.get("marketCap")),
+            shares_outstanding=_positive(
+                info.get("sharesOutstanding") or info.get("impliedSharesOutstanding")
+            ),
+            trailing_pe=_positive(info.get("trailingPE")),
+            price_to_book=_positive(info.get("priceToBook")),
+            # Yahoo's dividendYield is in percent now (4.5 = 4.5 %); ours is a fraction.
+            dividend_yield=None if dividend is None else dividend / 100.0,
+            currency=currency.upper() if isinstance(currency, str) and currency else None,
+        )
+        figures = (
+            record.market_cap,
+            record.shares_outstanding,
+            record.trailing_pe,
+            record.price_to_book,
+            record.dividend_yield,
+        )
+        return record if any(v is not None for v in figures) else None
+
+
+def _positive(value: object, *, allow_zero: bool = False) -> float | None:
+    """A finite number above zero (or zero when allowed), else None ("Infinity", strings)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        return None
+    return number

@@ -40,6 +40,7 @@ from concepttrack.themes import Stock, Theme
 
 if TYPE_CHECKING:
     from concepttrack.render.events_view import ReactionView
+    from concepttrack.render.valuation_view import ValuationView
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n+")
 MISSING = "\N{EN DASH}"
@@ -328,6 +329,8 @@ class NoteContext:
     tags: list[str]
     #: "How the concept reacted" (the event study); None hides the section.
     reaction: ReactionView | None = None
+    #: Valuation, weighting scheme and currency blocks (render/valuation_view.py).
+    valuation: ValuationView | None = None
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:
@@ -884,6 +887,13 @@ def _key_notes(snapshot: ThemeSnapshot, names: _Names, bench_short: str) -> list
     return notes
 
 
+def _with_definitions(base: list[Definition], extra: list[Definition]) -> list[Definition]:
+    """``extra`` after "Contribution", beside the basket's other definitions (issue 11)."""
+    terms = [item.term for item in base]
+    at = terms.index("Contribution") + 1 if "Contribution" in terms else len(base)
+    return [*base[:at], *extra, *base[at:]]
+
+
 def build_context(
     theme: Theme, snapshot: ThemeSnapshot, since_last: SinceLastNote | None = None
 ) -> NoteContext:
@@ -978,6 +988,13 @@ def build_context(
     for symbol, reason in basket.excluded.items():
         table_notes.append(f"{names.label(symbol)} is not in the basket: {reader_reason(reason)}.")
 
+    # Issue 11: valuation, weighting scheme and currency (render/valuation_view.py).
+    from concepttrack.render.valuation_view import build_valuation_view
+
+    valuation_view = build_valuation_view(theme, snapshot)
+    if valuation_view is not None:
+        table_notes.extend(valuation_view.table_notes)
+
     stock_figures = {f.symbol: f for f in snapshot.stocks}
     stock_notes = [_stock_note(stock_figures.get(s.symbol), s) for s in theme.stocks]
 
@@ -1058,6 +1075,8 @@ def build_context(
         )
     if not single_close and not adjusted_only:
         data_notes.append("Every series had a separate adjusted close.")
+    if valuation_view is not None:
+        data_notes.extend(valuation_view.data_notes)
     if snapshot.demo:
         data_notes.insert(
             0,
@@ -1110,7 +1129,10 @@ def build_context(
         risks=[RiskItem(r.title, r.detail) for r in theme.risks],
         risk_rows=risk_rows,
         concentration=concentration,
-        methodology=[*methodology(bench_short), *reaction.definitions],
+        methodology=_with_definitions(
+            [*methodology(bench_short), *reaction.definitions],
+            valuation_view.definitions if valuation_view is not None else [],
+        ),
         data_rows=data_rows,
         data_notes=data_notes,
         colour_convention=COLOUR_CONVENTION,
@@ -1133,4 +1155,5 @@ def build_context(
         author=AUTHOR,
         tags=list(theme.tags),
         reaction=reaction if reaction.catalysts else None,
+        valuation=valuation_view,
     )

@@ -1,0 +1,463 @@
+"""Valuation, weighting scheme and currency figures of a snapshot.
+
+**Per stock** the note shows the latest fundamentals record dated on or before the
+as-of session ``t`` (market cap in the stock's currency, trailing P/E, price-to-book,
+dividend yield as a fraction) with that record's date; older cached figures are
+shown with their date when a refresh failed, and ``problem`` says why.
+
+**Basket aggregates**, by the index providers' convention, use the basket's weights
+on its last session ``L`` in the theme currency, ``v_i = n_i * P_i[L] / I[L]`` (the
+buy-and-hold weights after their drift since the base), renormalised over the
+members that have the figure (``coverage`` is the weight share that has it):
+
+* market cap: ``sum_i C_i * X_i`` over members with a cap, in the theme currency
+  (``X_i`` the FX close on or before the record's date; 1 in the same currency);
+* P/E and P/B: the weighted harmonic mean ``1 / sum_i (v_i / R_i)`` over members
+  with a positive ratio (a loss-maker has no trailing P/E and is left out);
+* dividend yield: the weighted mean ``sum_i v_i * y_i``.
+
+**Currency.** Every symbol's currency is its source's (HKEX HKD, ``.SS``/``.SZ``
+CNY, US tickers USD). A stock in another currency than the theme's gets its
+since-event return in the theme currency too: ``V[s] / V[b] - 1`` with
+``V = P * X``, ``X`` the latest FX close on or before each bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from concepttrack.analytics import metrics
+from concepttrack.analytics.basket import Basket, build_basket, carry_to_sessions
+from concepttrack.analytics.weights import CapInput, WeightPlan, equal_weights, plan_weights
+from concepttrack.symbols import currency_of, fx_symbol
+
+if TYPE_CHECKING:
+    from concepttrack.prices.frame import PriceFrame
+    from concepttrack.prices.fundamentals import FundamentalsSet
+    from concepttrack.themes import Theme
+
+
+@dataclass(frozen=True)
+class StockValuation:
+    """One constituent's fundamentals as of the note, and its theme-currency figures."""
+
+    symbol: str
+    #: Currency of the stock's prices (local currency).
+    currency: str
+    #: The date the figures describe; None without a record on or before the as-of.
+    date: dt.date | None = None
+    market_cap: float | None = None
+    #: Currency of ``market_cap`` as the source gave it (else the price currency).
+    market_cap_currency: str | None = None
+    #: ``market_cap`` in the theme currency (FX close on or before ``date``).
+    market_cap_theme: float | None = None
+    shares_outstanding: float | None = None
+    trailing_pe: float | None = None
+    price_to_book: float | None = None
+    #: A fraction (0.045 = 4.5 %).
+    dividend_yield: float | None = None
+    #: The day (UTC) the figures were last fetched from the source (None: never).
+    fetched_on: dt.date | None = None
+    #: Why figures are missing or were not refreshed; None when all is well.
+    problem: str | None = None
+    #: The FX pair converting the stock to the theme currency (None: same currency).
+    fx_symbol: str | None = None
+    #: The since-event return in the theme currency (None in the same currency).
+    since_event_theme: float | None = None
+    #: The basket's weight of the stock on its last session (after drift), theme currency.
+    current_weight: float | None = None
+
+
+@dataclass(frozen=True)
+class BasketValuation:
+    """The basket's aggregates (see the module docstring), with their coverage."""
+
+    market_cap: float | None = None
+    trailing_pe: float | None = None
+    price_to_book: float | None = None
+    dividend_yield: float | None = None
+    #: Share of the basket's current weight that has each figure (0..1).
+    coverage: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FxFigures:
+    """One FX pair the basket uses: its closes at the base and at the basket's end."""
+
+    symbol: str
+    base_rate: float | None = None
+    base_session: dt.date | None = None
+    last_rate: float | None = None
+    last_session: dt.date | None = None
+    #: fresh (a close on the basket's last session), carried (an earlier close), missing.
+    status: str = "missing"
+    #: Why the price layer could not get the pair (None when it answered).
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class WeightingFigures:
+    """The scheme in force, the weights it fixed at the base, and the equal-weight basket."""
+
+    scheme: str
+    cap: float | None = None
+    #: Weights fixed at the base session, before members without a price are dropped.
+    target_weights: dict[str, float] = field(default_factory=dict)
+    #: Cap weights: shares, their date and rule, base close, FX and market cap per stock.
+    inputs: dict[str, CapInput] = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)
+    fallback: str | None = None
+    passes: int = 0
+    #: The equal-weight basket over the same stocks: its since-event return (theme currency).
+    equal_since_event: float | None = None
+
+
+@dataclass(frozen=True)
+class ValuationFigures:
+    """Everything issue-11 adds to a snapshot: currency, weighting, fundamentals."""
+
+    currency: str
+    weighting: WeightingFigures
+    stocks: list[StockValuation] = field(default_factory=list)
+    basket: BasketValuation = field(default_factory=BasketValuation)
+    fx: list[FxFigures] = field(default_factory=list)
+    #: False when the source gave no fundamentals at all (the columns are left out).
+    fundamentals_available: bool = False
+    fundamentals_source: str | None = None
+    #: Why fundamentals are unavailable (no fundamentals.csv), else None.
+    fundamentals_note: str | None = None
+
+
+# --- preparation, before the basket --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What the basket needs from this module: FX series, weights and the plan."""
+
+    fx: dict[str, pd.Series]
+    plan: WeightPlan
+    #: The symbols' currencies (stocks and benchmark).
+    currencies: dict[str, str]
+    fx_pairs: dict[str, str]
+
+
+def symbol_currency(prices: PriceFrame, symbol: str) -> str:
+    """The currency the source reports for ``symbol``, else the market's."""
+    meta = prices.get(symbol).meta
+    return meta.currency if meta is not None and meta.currency else currency_of(symbol)
+
+
+def _through(series: pd.Series, t: dt.date) -> pd.Series:
+    if not len(series):
+        return series
+    days = metrics.session_days(series.index)
+    return series.iloc[: int(np.searchsorted(days, np.datetime64(t, "D"), side="right"))]
+
+
+def fx_closes(prices: PriceFrame, pair: str, t: dt.date) -> pd.Series:
+    """The FX pair's closes on its own bars up to ``t`` (empty when none)."""
+    closes: pd.Series = prices.get(pair).bars["close"].astype("float64")
+    closes = closes[closes.notna() & (closes > 0.0)]
+    return _through(closes, t)
+
+
+def prepare(
+    theme: Theme,
+    prices: PriceFrame,
+    t: dt.date,
+    calendar: pd.DatetimeIndex,
+    closes: Mapping[str, pd.Series],
+    base_session: dt.date | None,
+) -> Preparation:
+    """FX series per foreign stock and the weights of the theme's scheme."""
+    symbols = [stock.symbol for stock in theme.stocks]
+    currencies = {s: symbol_currency(prices, s) for s in [*symbols, theme.benchmark]}
+    pairs = {s: fx_symbol(c, theme.currency) for s, c in currencies.items() if c != theme.currency}
+    fx = {s: fx_closes(prices, pair, t) for s, pair in pairs.items()}
+    base_closes: dict[str, float] = {}
+    fx_at_base: dict[str, float] = {}
+    if base_session is not None and len(calendar):
+        position = metrics.last_position_on_or_before(metrics.session_days(calendar), base_session)
+        one = calendar[position : position + 1] if position is not None else calendar[:0]
+        for symbol in symbols:
+            series = closes.get(symbol)
+            if series is not None and len(series) and len(one):
+                base_closes[symbol] = float(carry_to_sessions(series, one)[0])
+            if symbol in fx and len(one):
+                rate = fx[symbol]
+                fx_at_base[symbol] = (
+                    float(carry_to_sessions(rate, one)[0]) if len(rate) else math.nan
+                )
+    plan = plan_weights(
+        theme.weighting_scheme,
+        symbols,
+        book_weights=theme.weights(),
+        cap=theme.weight_cap if theme.weighting_scheme == "capped" else None,
+        fundamentals=prices.fundamentals,
+        base_session=base_session,
+        base_closes=base_closes,
+        fx_at_base=fx_at_base,
+    )
+    return Preparation(fx=fx, plan=plan, currencies=currencies, fx_pairs=pairs)
+
+
+def to_theme_currency(series: pd.Series, rates: pd.Series | None) -> pd.Series:
+    """``series`` (on its own bars) times the latest FX close on or before each bar;
+    bars before the first FX close are dropped. Unchanged when ``rates`` is None."""
+    if rates is None:
+        return series
+    values = series.to_numpy(dtype="float64", na_value=np.nan) * carry_to_sessions(
+        rates, pd.DatetimeIndex(series.index)
+    )
+    converted = pd.Series(values, index=series.index, dtype="float64")
+    return converted[np.isfinite(values)]
+
+
+def wanted(theme: Theme, prices: PriceFrame, prep: Preparation) -> bool:
+    """True when the snapshot should carry valuation figures (else the note is as before)."""
+    fundamentals = prices.fundamentals
+    return bool(
+        (fundamentals is not None and fundamentals.available)
+        or theme.weighting_scheme in ("cap", "capped")
+        or prep.fx_pairs
+    )
+
+
+# --- after the basket ---------------------------------------------------------------
+
+
+def _fundamentals_at(
+    fundamentals: FundamentalsSet | None, symbol: str, t: dt.date
+) -> tuple[StockValuationParts, str | None]:
+    if fundamentals is None or not fundamentals.available:
+        return StockValuationParts(), None
+    record = fundamentals.on_or_before(symbol, t)
+    problem = fundamentals.problems.get(symbol)
+    if record is None:
+        later = fundamentals.earliest_after(symbol, t)
+        if later is not None and problem is None:
+            problem = f"the figures describe {later.date.isoformat()}, after this session"
+        return StockValuationParts(), problem
+    return (
+        StockValuationParts(
+            date=record.date,
+            market_cap=record.market_cap,
+            market_cap_currency=record.currency,
+            shares_outstanding=record.shares_outstanding,
+            trailing_pe=record.trailing_pe,
+            price_to_book=record.price_to_book,
+            dividend_yield=record.dividend_yield,
+        ),
+        problem,
+    )
+
+
+@dataclass(frozen=True)
+class StockValuationParts:
+    date: dt.date | None = None
+    market_cap: float | None = None
+    market_cap_currency: str | None = None
+    shares_outstanding: float | None = None
+    trailing_pe: float | None = None
+    price_to_book: float | None = None
+    dividend_yield: float | None = None
+
+
+def _rate_on_or_before(
+    prices: PriceFrame, pair: str, day: dt.date
+) -> tuple[float | None, dt.date | None]:
+    series = fx_closes(prices, pair, day)
+    if not len(series):
+        return None, None
+    return float(series.iloc[-1]), pd.Timestamp(series.index[-1]).date()
+
+
+def current_weights(basket: Basket) -> dict[str, float]:
+    """``n_i * P_i[L] / I[L]``: the buy-and-hold weights on the basket's last session."""
+    values = {s: basket.shares[s] * basket.last_prices[s] for s in basket.weights}
+    total = math.fsum(v for v in values.values() if math.isfinite(v))
+    if not total > 0:
+        return {}
+    return {s: v / total for s, v in values.items() if math.isfinite(v)}
+
+
+def aggregates(
+    weights: Mapping[str, float],
+    caps_theme: Mapping[str, float | None],
+    pe: Mapping[str, float | None],
+    pb: Mapping[str, float | None],
+    dividend: Mapping[str, float | None],
+) -> BasketValuation:
+    """Sum of caps, weighted harmonic means of P/E and P/B, weighted mean yield."""
+
+    def harmonic(ratios: Mapping[str, float | None]) -> tuple[float | None, float]:
+        have = {s: w for s, w in weights.items() if (ratios.get(s) or 0) > 0}
+        covered = math.fsum(have.values())
+        if not covered > 0:
+            return None, 0.0
+        inverse = math.fsum((w / covered) / float(ratios[s] or 0) for s, w in have.items())
+        return (1.0 / inverse if inverse > 0 else None), covered
+
+    def mean(values: Mapping[str, float | None]) -> tuple[float | None, float]:
+        have = {s: w for s, w in weights.items() if values.get(s) is not None}
+        covered = math.fsum(have.values())
+        if not covered > 0:
+            return None, 0.0
+        return math.fsum(w / covered * float(values[s] or 0.0) for s, w in have.items()), covered
+
+    with_cap = [caps_theme[s] for s in weights if caps_theme.get(s) is not None]
+    cap_total = math.fsum(float(c or 0.0) for c in with_cap) if with_cap else None
+    cap_cover = math.fsum(w for s, w in weights.items() if caps_theme.get(s) is not None)
+    pe_value, pe_cover = harmonic(pe)
+    pb_value, pb_cover = harmonic(pb)
+    dy_value, dy_cover = mean(dividend)
+    return BasketValuation(
+        market_cap=cap_total,
+        trailing_pe=pe_value,
+        price_to_book=pb_value,
+        dividend_yield=dy_value,
+        coverage={
+            "market_cap": cap_cover,
+            "trailing_pe": pe_cover,
+            "price_to_book": pb_cover,
+            "dividend_yield": dy_cover,
+        },
+    )
+
+
+def equal_basket_since_event(
+    symbols: Sequence[str],
+    adj_closes: Mapping[str, pd.Series],
+    calendar: pd.DatetimeIndex,
+    event_date: dt.date,
+    fx: Mapping[str, pd.Series],
+) -> float | None:
+    """The since-event return of the equal-weight basket over the same stocks."""
+    basket = build_basket(adj_closes, equal_weights(symbols), calendar, event_date, fx=fx)
+    if basket.level.empty:
+        return None
+    return metrics.window_returns(basket.level, event_date).since_event
+
+
+def build_valuation(
+    theme: Theme,
+    prices: PriceFrame,
+    t: dt.date,
+    prep: Preparation,
+    basket: Basket,
+    adj_closes: Mapping[str, pd.Series],
+    calendar: pd.DatetimeIndex,
+    theme_since_event: Mapping[str, float | None],
+) -> ValuationFigures:
+    """The valuation part of a snapshot, once the basket is built."""
+    fundamentals = prices.fundamentals
+    now_weights = current_weights(basket)
+    stocks: list[StockValuation] = []
+    caps_theme: dict[str, float | None] = {}
+    for stock in theme.stocks:
+        symbol = stock.symbol
+        parts, problem = _fundamentals_at(fundamentals, symbol, t)
+        currency = prep.currencies[symbol]
+        cap_currency = parts.market_cap_currency or currency
+        cap_theme: float | None = None
+        if parts.market_cap is not None and parts.date is not None:
+            if cap_currency == theme.currency:
+                cap_theme = parts.market_cap
+            else:
+                rate, _ = _rate_on_or_before(
+                    prices, fx_symbol(cap_currency, theme.currency), parts.date
+                )
+                cap_theme = parts.market_cap * rate if rate is not None else None
+        caps_theme[symbol] = cap_theme
+        pair = prep.fx_pairs.get(symbol)
+        stamp = fundamentals.fetched_at.get(symbol) if fundamentals is not None else None
+        fetched = stamp.date() if stamp is not None else None
+        stocks.append(
+            StockValuation(
+                symbol=symbol,
+                currency=currency,
+                date=parts.date,
+                market_cap=parts.market_cap,
+                market_cap_currency=cap_currency if parts.market_cap is not None else None,
+                market_cap_theme=cap_theme,
+                shares_outstanding=parts.shares_outstanding,
+                trailing_pe=parts.trailing_pe,
+                price_to_book=parts.price_to_book,
+                dividend_yield=parts.dividend_yield,
+                fetched_on=fetched,
+                problem=problem,
+                fx_symbol=pair,
+                since_event_theme=theme_since_event.get(symbol) if pair else None,
+                current_weight=now_weights.get(symbol),
+            )
+        )
+    by_symbol = {s.symbol: s for s in stocks}
+    basket_valuation = aggregates(
+        now_weights,
+        caps_theme,
+        {s: by_symbol[s].trailing_pe for s in now_weights},
+        {s: by_symbol[s].price_to_book for s in now_weights},
+        {s: by_symbol[s].dividend_yield for s in now_weights},
+    )
+    plan = prep.plan
+    scheme = plan.scheme
+    equal_return = None
+    if scheme != "equal":
+        equal_return = equal_basket_since_event(
+            theme.symbols,
+            adj_closes,
+            calendar,
+            theme.event_date,
+            {s: r for s, r in prep.fx.items() if s in theme.symbols},
+        )
+    fx_rows = []
+    for pair in dict.fromkeys(prep.fx_pairs.values()):
+        base_rate, base_day = (
+            _rate_on_or_before(prices, pair, basket.base_session)
+            if basket.base_session is not None
+            else (None, None)
+        )
+        end = basket.last_session or t
+        last_rate, last_day = _rate_on_or_before(prices, pair, end)
+        history = prices.get(pair)
+        # "carried": the latest close is from an earlier day (the FX market's session of
+        # ``end`` may not have closed yet); the definition uses it all the same.
+        status = "missing" if last_day is None else "fresh" if last_day == end else "carried"
+        fx_rows.append(
+            FxFigures(
+                symbol=pair,
+                base_rate=base_rate,
+                base_session=base_day,
+                last_rate=last_rate,
+                last_session=last_day,
+                status=status,
+                reason=history.problem if history.failed or last_day is None else None,
+            )
+        )
+    return ValuationFigures(
+        currency=theme.currency,
+        weighting=WeightingFigures(
+            scheme=scheme,
+            cap=plan.cap,
+            target_weights=dict(plan.weights),
+            inputs=dict(plan.inputs),
+            left_out=dict(plan.left_out),
+            fallback=plan.fallback,
+            passes=plan.passes,
+            equal_since_event=equal_return,
+        ),
+        stocks=stocks,
+        basket=basket_valuation,
+        fx=fx_rows,
+        fundamentals_available=bool(fundamentals is not None and fundamentals.available),
+        fundamentals_source=fundamentals.source if fundamentals is not None else None,
+        fundamentals_note=fundamentals.unavailable_reason if fundamentals is not None else None,
+    )

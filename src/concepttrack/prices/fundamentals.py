@@ -1,0 +1,273 @@
+"""Fundamentals: the second data kind per symbol, dated, through the same seam as prices.
+
+A :class:`Fundamentals` record holds what a source says about one stock on one date:
+market capitalisation and shares outstanding, trailing P/E, price-to-book, dividend
+yield (always a **fraction**: 0.045 = 4.5 %) and the currency the amounts are in. Any
+figure may be unknown (None). A symbol may have several records (a CSV file with
+quarterly rows, demo data); a note uses the latest on or before its as-of session.
+
+Sources offer fundamentals by having a ``fetch_fundamentals(symbols, as_of)`` method
+(:class:`FundamentalsSource`): Yahoo (``Ticker.get_info`` in :mod:`.yahoo`), a CSV
+folder's optional ``fundamentals.csv`` (:mod:`.csvdir`) and demo (:mod:`.demo`).
+
+:func:`load_fundamentals` is the read-through cache, like :func:`~concepttrack.prices.load_prices`:
+
+* records are kept in the SQLite cache (table ``fundamentals``) with the date they
+  describe, and each symbol's last check (table ``fundamentals_checks``);
+* a symbol is asked for again only when its last successful check is older than
+  ``max_age_days`` (default 7), or, for a CSV folder, when ``fundamentals.csv`` changed;
+* there is at most one fundamentals round per run, of at most ``max_requests``
+  symbols (the stalest first); symbols beyond the budget keep their cached figures;
+* a failed or rate-limited fetch never raises: the symbol keeps whatever the cache
+  holds, and :attr:`FundamentalsSet.problems` says why, so the note shows "–" and the
+  data appendix says why and how old the figures are.
+
+Nothing here imports pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from concepttrack.prices import PriceSource
+
+__all__ = [
+    "DEFAULT_MAX_AGE_DAYS",
+    "FIELDS",
+    "MAX_REQUESTS",
+    "Fundamentals",
+    "FundamentalsAnswer",
+    "FundamentalsSet",
+    "FundamentalsSource",
+    "load_fundamentals",
+]
+
+#: Days cached fundamentals stay good before a source is asked again.
+DEFAULT_MAX_AGE_DAYS = 7
+#: Most symbols one run asks a source about (one round, bounded).
+MAX_REQUESTS = 60
+#: The numeric figures of a record, in the order of ``fundamentals.csv``.
+FIELDS: tuple[str, ...] = (
+    "market_cap",
+    "shares_outstanding",
+    "trailing_pe",
+    "price_to_book",
+    "dividend_yield",
+)
+
+
+@dataclass(frozen=True)
+class Fundamentals:
+    """One source's figures for one symbol on one date; None where unknown."""
+
+    symbol: str
+    #: The date the figures describe (for Yahoo: the last closed session at fetch time).
+    date: dt.date
+    market_cap: float | None = None
+    shares_outstanding: float | None = None
+    trailing_pe: float | None = None
+    price_to_book: float | None = None
+    #: A fraction (0.045 = 4.5 %), whatever the source's convention.
+    dividend_yield: float | None = None
+    #: Currency of ``market_cap`` (``HKD``), None when the source does not say.
+    currency: str | None = None
+
+
+@dataclass
+class FundamentalsAnswer:
+    """A source's answer for one symbol: records, or why there are none."""
+
+    records: list[Fundamentals] = field(default_factory=list)
+    #: Why the fetch failed ("rate limited (429)"); None when the source answered.
+    problem: str | None = None
+    #: True when ``records`` are the symbol's whole history (a file): older cached
+    #: records are dropped; otherwise they are kept and records of the same date replaced.
+    replace_all: bool = False
+
+
+@runtime_checkable
+class FundamentalsSource(Protocol):
+    """A price source that can also give fundamentals."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    def fetch_fundamentals(
+        self, symbols: Sequence[str], as_of: dt.date
+    ) -> dict[str, FundamentalsAnswer]:
+        """Records for each symbol (several dates allowed); per-symbol problems, never raises
+        for one symbol."""
+        ...
+
+    def fundamentals_revision(self) -> str | None:
+        """A cheap version token of the whole fundamentals input (a file stamp), or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class FundamentalsCheck:
+    """When a symbol's fundamentals were last asked for, and what went wrong."""
+
+    symbol: str
+    checked_at: dt.datetime
+    #: The last successful answer; None when the source never answered.
+    succeeded_at: dt.datetime | None
+    problem: str | None
+    revision: str | None
+
+
+@dataclass
+class FundamentalsSet:
+    """Every record of a run's symbols, plus why some are missing or old."""
+
+    source: str
+    records: dict[str, list[Fundamentals]] = field(default_factory=dict)
+    #: Symbol -> why its figures are missing or not refreshed this run.
+    problems: dict[str, str] = field(default_factory=dict)
+    #: Symbol -> when its figures were last fetched successfully (None: never).
+    fetched_at: dict[str, dt.datetime | None] = field(default_factory=dict)
+    #: Symbols the source was asked about in this run (its fundamentals requests).
+    requests: int = 0
+    #: False when the source offers no fundamentals at all (a CSV folder without
+    #: ``fundamentals.csv``): the note then leaves the valuation columns out.
+    available: bool = True
+    #: Why fundamentals are unavailable, for the appendix.
+    unavailable_reason: str | None = None
+    demo: bool = False
+
+    def on_or_before(self, symbol: str, day: dt.date) -> Fundamentals | None:
+        """The latest record of ``symbol`` dated on or before ``day``."""
+        found = [r for r in self.records.get(symbol, []) if r.date <= day]
+        return max(found, key=lambda r: r.date) if found else None
+
+    def earliest_after(self, symbol: str, day: dt.date) -> Fundamentals | None:
+        """The earliest record of ``symbol`` dated after ``day``."""
+        found = [r for r in self.records.get(symbol, []) if r.date > day]
+        return min(found, key=lambda r: r.date) if found else None
+
+
+def fundamentals_of(source: PriceSource) -> FundamentalsSource | None:
+    """The source as a fundamentals source, or None when it has none."""
+    return source if isinstance(source, FundamentalsSource) else None
+
+
+def load_fundamentals(
+    symbols: Sequence[str],
+    *,
+    source: str | PriceSource,
+    store_path: Path,
+    as_of: dt.date,
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+    max_requests: int = MAX_REQUESTS,
+    offline: bool = False,
+    refresh: bool = False,
+    progress: Callable[[str], None] | None = None,
+    now: dt.datetime | None = None,
+) -> FundamentalsSet:
+    """Fundamentals of ``symbols`` through the cache: at most one bounded round; never raises
+    for a source failure (a cache failure does raise :class:`~concepttrack.errors.CacheError`)."""
+    from concepttrack.prices import get_source
+    from concepttrack.prices.store import PriceStore
+
+    if isinstance(source, str):
+        source = get_source(source, cache_dir=store_path.parent / "yfinance")
+    say = progress or (lambda _message: None)
+    clock = now or dt.datetime.now(dt.UTC)
+    wanted = list(dict.fromkeys(symbols))
+    found = fundamentals_of(source)
+    result = FundamentalsSet(source=source.name, demo=source.name == "demo")
+    if found is None:
+        result.available = False
+        result.unavailable_reason = f"{source.label} offers no fundamentals"
+        return result
+    revision = found.fundamentals_revision()
+    if revision == "missing":
+        result.available = False
+        result.unavailable_reason = "no fundamentals.csv in the price folder"
+        return result
+
+    with PriceStore(store_path) as store:
+        checks = store.fundamentals_checks(source.name, wanted)
+        due = []
+        if not offline:
+            for symbol in wanted:
+                check = checks.get(symbol)
+                if refresh or _due(check, clock, max_age_days, revision):
+                    due.append(symbol)
+        # The stalest first, so a bounded round catches up over a few runs.
+        due.sort(key=lambda s: _age_key(checks.get(s)))
+        asked, skipped = due[:max_requests], due[max_requests:]
+        if asked:
+            count = len(asked)
+            say(
+                f"{source.label}: fetching fundamentals of {count} symbol"
+                f"{'s' if count != 1 else ''}"
+            )
+            try:
+                answers = found.fetch_fundamentals(asked, as_of)
+            except Exception as exc:  # a source bug must not fail a note
+                text = f"fundamentals fetch failed: {type(exc).__name__}: {exc}"
+                answers = {s: FundamentalsAnswer(problem=text) for s in asked}
+            result.requests = count
+            for symbol in asked:
+                answer = answers.get(symbol) or FundamentalsAnswer(
+                    problem=f"no answer from {source.label}"
+                )
+                store.save_fundamentals(
+                    source.name,
+                    symbol,
+                    answer.records,
+                    problem=answer.problem,
+                    replace_all=answer.replace_all,
+                    revision=revision,
+                    now=clock,
+                )
+                if answer.problem:
+                    say(f"{symbol}: fundamentals {answer.problem}")
+            checks = store.fundamentals_checks(source.name, wanted)
+        for symbol in skipped:
+            result.problems[symbol] = (
+                f"not refreshed this run (at most {max_requests} fundamentals requests per run)"
+            )
+        result.records = store.read_fundamentals(source.name, wanted)
+
+    for symbol in wanted:
+        check = checks.get(symbol)
+        result.fetched_at[symbol] = check.succeeded_at if check else None
+        if check is None:
+            result.problems.setdefault(
+                symbol,
+                "not in the cache (offline)" if offline else f"no fundamentals from {source.label}",
+            )
+        elif check.problem:
+            result.problems[symbol] = check.problem
+        elif not result.records.get(symbol):
+            result.problems.setdefault(symbol, f"{source.label} has no fundamentals for it")
+    return result
+
+
+def _due(
+    check: FundamentalsCheck | None, now: dt.datetime, max_age_days: int, revision: str | None
+) -> bool:
+    if check is None:
+        return True
+    if revision is not None:
+        # A file source: read again exactly when the file changed.
+        return check.revision != revision
+    if check.succeeded_at is None:
+        return True
+    return now - check.succeeded_at >= dt.timedelta(days=max_age_days)
+
+
+def _age_key(check: FundamentalsCheck | None) -> float:
+    if check is None or check.succeeded_at is None:
+        return float("-inf")
+    return check.succeeded_at.timestamp()
