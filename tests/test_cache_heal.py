@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from concepttrack.cli import app
 from concepttrack.prices import load_prices
 from concepttrack.prices.store import (
+    SCHEMA_VERSION,
     PriceStore,
     UnreadableCacheError,
     file_identity,
@@ -65,7 +66,7 @@ def _damage(path: Path, how: str) -> None:
         with sqlite3.connect(path) as db:
             db.execute("CREATE TABLE bars (x)")
             db.execute("CREATE TABLE series (y)")
-            db.execute("PRAGMA user_version=2")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.close()
     else:  # pragma: no cover - a typo in a parameter
         raise AssertionError(how)

@@ -391,7 +391,8 @@ class PriceStore:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version == 0:
             self._refuse_foreign()
-        elif version == SCHEMA_VERSION:
+        elif 2 <= version <= SCHEMA_VERSION:
+            # Versions 2 and 3 share the bars and series tables (3 only adds tables).
             self._check_tables()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
