@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from concepttrack.errors import (
     EXIT_DATA,
+    EXIT_DELIVERY,
     EXIT_OK,
     EXIT_RENDER,
     ConcepttrackError,
@@ -41,6 +42,7 @@ from concepttrack.errors import (
 
 if TYPE_CHECKING:
     from concepttrack.archive import RunLog
+    from concepttrack.deliver.send import DeliveryReport
     from concepttrack.prices.frame import PriceFrame
     from concepttrack.themes import Theme
 
@@ -87,6 +89,10 @@ class RunOptions:
     fallback_demo: bool = False
     #: "Now", for tests with a fixed clock; None = the real time.
     now: dt.datetime | None = None
+    #: ``--deliver``: the delivery config to send this run's notes with (None: no sending).
+    deliver_config: Path | None = None
+    #: ``--deliver-demo``: send notes made from demo prices too.
+    deliver_demo: bool = False
 
 
 @dataclass
@@ -132,6 +138,8 @@ class RunResult:
     strict: bool = False
     fallback_reason: str | None = None
     source_requests: int | None = None
+    #: What ``--deliver`` sent (None without it).
+    delivery: DeliveryReport | None = None
 
     @property
     def exit_code(self) -> int:
@@ -142,6 +150,8 @@ class RunResult:
             return EXIT_DATA
         if self.strict and "stale" in statuses:
             return EXIT_DATA
+        if self.delivery is not None and self.delivery.failed:
+            return EXIT_DELIVERY
         return EXIT_OK
 
 
@@ -192,6 +202,10 @@ class ConsoleReporter(Reporter):
         from concepttrack.cli_support import console, err_console, is_terminal
 
         problems = [o for o in result.outcomes if o.status not in ("ok", "skipped")]
+        if result.delivery is not None and (result.delivery.failed or not self.quiet):
+            (err_console if result.delivery.failed else console).print(
+                result.delivery.summary(), markup=False
+            )
         if self.quiet:
             for outcome in problems:
                 err_console.print(_plain_line(outcome), markup=False)
@@ -359,12 +373,15 @@ def _run(
                         archive.update_latest(options.out_dir, outcome.theme_id, outcome.as_of)
         result.outcomes = [outcomes[theme.id] for theme in themes]
         _write_index(options.out_dir, themes)
+        _write_site(options.out_dir, reporter, log)
+        if options.deliver_config is not None:
+            result.delivery = _deliver(options, result.outcomes, reporter, log)
         for outcome in result.outcomes:
             level = {"ok": "info", "skipped": "info", "stale": "warning"}.get(
                 outcome.status, "error"
             )
             _log(log, level, _plain_line(outcome))
-        record = {
+        record: dict[str, Any] = {
             "started": started.isoformat(timespec="seconds"),
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "source": result.source,
@@ -373,6 +390,8 @@ def _run(
             "exit_code": result.exit_code,
             "themes": [outcome.to_dict() for outcome in result.outcomes],
         }
+        if result.delivery is not None:
+            record["delivery"] = result.delivery.to_dict()
         archive.write_run_record(options.out_dir, record, started)
     _log(log, "info", f"run finished: exit {result.exit_code}")
     reporter.summary(result)
@@ -629,3 +648,37 @@ def _write_index(out_dir: Path, themes: Sequence[Theme]) -> None:
     from concepttrack import archive
 
     archive.write_index(out_dir, [theme.id for theme in themes])
+
+
+def _write_site(out_dir: Path, reporter: Reporter, log: RunLog | None) -> None:
+    """``reports/index.html`` and each theme's page; a failure here costs no note."""
+    from concepttrack import site
+
+    try:
+        site.write_site(out_dir)
+    except OSError as exc:
+        reporter.warn(f"the archive site was not updated: {exc}")
+        _log(log, "warning", f"the archive site was not updated: {exc}")
+
+
+def _deliver(
+    options: RunOptions, outcomes: Sequence[ThemeOutcome], reporter: Reporter, log: RunLog | None
+) -> DeliveryReport:
+    """``--deliver``: send this run's notes (written now or already there); exit 6 on failure."""
+    from concepttrack.deliver.send import deliver_after_run
+
+    assert options.deliver_config is not None
+    notes = [
+        (o.theme_id, o.as_of)
+        for o in outcomes
+        if o.as_of is not None and o.status in ("ok", "stale", "incomplete", "skipped")
+    ]
+    return deliver_after_run(
+        options.deliver_config,
+        options.out_dir,
+        notes,
+        deliver_demo=options.deliver_demo,
+        reporter=reporter,
+        log=log,
+        now=options.now,
+    )
