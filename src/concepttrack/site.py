@@ -302,9 +302,9 @@ _BASE = """<!DOCTYPE html>
 </head>
 <body>
 {% block body %}{% endblock %}
-<footer>Written by concepttrack from the notes in this folder. Returns are fractions of
-the price at the close before each theme's event; the basket is the theme's concept
-basket and the benchmark its own index.</footer>
+<footer>Written by concepttrack from the notes in this folder. "Since event" returns are
+measured from the close before each theme's event; 1D is the note's session. The basket is
+the theme's concept basket, the benchmark its own index.</footer>
 </body>
 </html>
 """
@@ -330,7 +330,7 @@ _INDEX = (
 {% for t in themes %}<tr>
 <td><h2><a href="{{ t.href }}">{{ t.title }}</a>{% if t.demo %}<span class="demo">DEMO</span>{% endif %}</h2>
 {% if t.title_zh %}<div class="zh">{{ t.title_zh }}</div>{% endif %}<div class="zh">{{ t.theme_id }} · {{ t.notes }} note{{ '' if t.notes == 1 else 's' }} · data {{ t.status }}</div></td>
-<td>{{ t.session }}</td>
+<td class="num">{{ t.session }}</td>
 <td class="num">{{ m.pct(t.h.basket_since_event, t.basket_since_event) }}</td>
 <td class="num">{{ m.pct(t.h.benchmark_since_event, t.benchmark_since_event) }} <span class="na">{{ t.h.benchmark }}</span></td>
 <td class="num">{{ m.pct(t.h.basket_1d, t.basket_1d) }}</td>
@@ -455,7 +455,7 @@ def write_site(reports_dir: Path) -> list[Path]:
                 "title": title,
                 "title_zh": title_zh if isinstance(title_zh, str) else None,
                 "href": f"{theme_id}/{SITE_INDEX}",
-                "session": session.isoformat(),
+                "session": fmt_date(session),
                 "notes": len(notes),
                 "status": h.status,
                 "demo": h.demo,

@@ -372,10 +372,12 @@ def _url_secrets(url: str) -> list[str]:
             found.extend([value, quote(value, safe="")])
     # Webhook ids and tokens live in the path (Slack, Discord, Teams, generic webhooks)
     # and, for several services, in the host part too (``slack://T0/B0/XXXX``).
+    if parts.scheme.lower() in ("mailto", "mailtos"):
+        return [item for item in found if len(item) >= 3]  # the path is the recipient
     segments = [parts.netloc.rsplit("@", 1)[-1].split(":")[0], *parts.path.split("/")]
-    for segment in (
-        segments[1:] if parts.scheme.startswith(("http", "json", "xml", "form")) else segments
-    ):
+    if parts.scheme.lower().startswith(("http", "json", "xml", "form")):
+        segments = segments[1:]  # a real host name there
+    for segment in segments:
         if len(segment) >= _SECRET_SEGMENT and not _looks_like_host(segment):
             found.extend([segment, unquote(segment)])
     return [item for item in found if len(item) >= 3]
@@ -402,8 +404,18 @@ def _check_url(url: str, secrets: tuple[str, ...]) -> tuple[str, tuple[str, ...]
             + (f" ({why})" if why else "")
             + ("; see https://github.com/caronc/apprise/wiki for the URL of each service")
         )
-    private = str(plugin.url(privacy=True))
+    private = _drop_defaults(str(plugin.url(privacy=True)), url)
     public = str(plugin.url(privacy=False))
     # Whatever the plugin's own privacy form leaves, strip what we know to be secret.
     redacted = scrub(private, all_secrets + tuple(_url_secrets(public)))
     return redacted, tuple(dict.fromkeys([*all_secrets, *_url_secrets(public)]))
+
+
+def _drop_defaults(private: str, written: str) -> str:
+    """Apprise's privacy URL without the query options the user did not write."""
+    from urllib.parse import urlencode, urlunsplit
+
+    given = {key for key, _ in parse_qsl(urlsplit(written).query, keep_blank_values=True)}
+    parts = urlsplit(private)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k in given]
+    return urlunsplit(parts._replace(query=urlencode(kept, safe="@*")))

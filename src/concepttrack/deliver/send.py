@@ -104,7 +104,7 @@ def send_message(destination: Destination, message: Message) -> tuple[bool, str 
     """Send; (True, None) on success, else (False, why), with secrets scrubbed."""
     import apprise
 
-    with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
+    with apprise.LogCapture(level=logging.DEBUG) as captured:  # type: ignore[no-untyped-call]
         plugin = apprise.Apprise.instantiate(
             _with_timeouts(destination.url), asset=_asset(), suppress_exceptions=True
         )
@@ -133,9 +133,24 @@ def send_message(destination: Destination, message: Message) -> tuple[bool, str 
             logging.getLogger("apprise").warning("%s: %s", type(exc).__name__, exc)
     if ok:
         return True, None
-    lines = [line.split(" - ", 2)[-1] for line in captured.getvalue().splitlines() if line.strip()]
-    why = "; ".join(dict.fromkeys(lines)) or "the service refused the notification"
+    why = "; ".join(_reasons(captured.getvalue())) or "the service refused the notification"
     return False, destination.scrub(why)[:500]
+
+
+def _reasons(log: str) -> list[str]:
+    """Why a send failed, from Apprise's log: its warnings and errors, and the
+    exception or HTTP response details it logs at debug level."""
+    reasons = []
+    for line in log.splitlines():
+        parts = line.split(" - ", 2)
+        if len(parts) < 3:
+            continue
+        level, text = parts[1], parts[2].strip()
+        if level in ("WARNING", "ERROR", "CRITICAL") or (
+            level == "DEBUG" and ("Exception" in text or text.startswith("Response Details"))
+        ):
+            reasons.append(text)
+    return list(dict.fromkeys(reasons))
 
 
 # --- notes and what they say ---------------------------------------------------------------
@@ -249,10 +264,10 @@ _MAIL = """<!DOCTYPE html>
 <p style="color:#5a6472; font-size: 12px; margin: 0">concepttrack · {{ session }}{% if demo %} · <b style="color:#7a5a00">DEMO DATA — synthetic prices, not market data</b>{% endif %}</p>
 <h1 style="font-size: 20px; color: #0b3c5d; margin: 4px 0 12px">{{ title }}</h1>
 <p style="font-size: 15px"><b>{{ headline }}</b></p>
-<table style="border-collapse: collapse; font-size: 14px; margin: 8px 0 16px" cellpadding="6">
-<tr style="background:#f1f3f6"><th align="left">Key figures</th><th align="right">Basket</th><th align="right">{{ bench }}</th><th align="right">Excess</th></tr>
-{% for label, b, m, x in rows %}<tr><td>{{ label }}</td><td align="right">{{ b }}</td><td align="right">{{ m }}</td><td align="right">{{ x }}</td></tr>
-{% endfor %}</table>
+<div style="font-size: 14px; margin: 8px 0 16px; font-variant-numeric: tabular-nums">
+<div style="background:#f1f3f6; font-weight: bold"><span style="display:inline-block; width: 9em">Key figures</span> <span style="display:inline-block; width: 6em; text-align: right">Basket</span> <span style="display:inline-block; width: 6em; text-align: right">{{ bench }}</span> <span style="display:inline-block; width: 6em; text-align: right">Excess</span></div>
+{% for label, b, m, x in rows %}<div><span style="display:inline-block; width: 9em">{{ label }}</span> <span style="display:inline-block; width: 6em; text-align: right">{{ b }}</span> <span style="display:inline-block; width: 6em; text-align: right">{{ m }}</span> <span style="display:inline-block; width: 6em; text-align: right">{{ x }}</span></div>
+{% endfor %}</div>
 <h2 style="font-size: 16px; margin: 0 0 4px">What moved</h2>
 <p>{{ moved }}</p>
 <p style="color:#5a6472; font-size: 12px">{% if attached %}Attached: {{ attached }}.{% endif %}{% if missing %} Not written for this session: {{ missing }}.{% endif %}
