@@ -219,11 +219,6 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
         if not isinstance(entry, dict):
             problem(start, base, "must be a table with name and url")
             continue
-        for key in entry:
-            if key not in _KEYS:
-                close = difflib.get_close_matches(key, _KEYS, n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                problem(at(key), f"{base}.{key}", f"unknown key{hint}")
         name = entry.get("name")
         label = base
         if not isinstance(name, str) or not _NAME.match(name):
@@ -244,6 +239,11 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
                 )
             else:
                 names[name] = at("name")
+        for key in entry:
+            if key not in _KEYS:
+                close = difflib.get_close_matches(key, _KEYS, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problem(at(key), f"{label}.{key}", f"unknown key{hint}")
         themes = _string_list(entry, "themes", _THEME_ID, "a theme id like 'sora-compute'")
         languages = _string_list(entry, "languages", _LANGUAGE, "a language like 'en' or 'zh-hk'")
         attach = _string_list(entry, "attach", None, None)
@@ -296,7 +296,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
             )
         )
     if problems:
-        raise DeliveryConfigError(problems)
+        raise DeliveryConfigError(sorted(problems, key=lambda p: p.line or 0))
     return DeliverConfig(Path(path), tuple(destinations))
 
 
@@ -398,7 +398,8 @@ def _check_url(url: str, secrets: tuple[str, ...]) -> tuple[str, tuple[str, ...]
     all_secrets = tuple(dict.fromkeys([*secrets, *_url_secrets(url)]))
     plugin, log = apprise_plugin(url)
     if plugin is None:
-        why = scrub(log.strip().splitlines()[-1] if log.strip() else "", all_secrets)
+        last = log.strip().splitlines()[-1].split(" - ", 2)[-1] if log.strip() else ""
+        why = scrub(last, all_secrets)
         return (
             "not a usable Apprise URL"
             + (f" ({why})" if why else "")

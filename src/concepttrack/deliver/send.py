@@ -61,15 +61,29 @@ FAILED: frozenset[str] = frozenset({"failed", "gave-up", "waiting", "unknown", "
 # --- apprise, locked down ----------------------------------------------------------------
 
 
+def _apprise() -> Any:
+    """The apprise module; its import of the deprecated ``imghdr`` (Python 3.11/3.12) warns."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)
+        import apprise
+        import apprise.utils.pgp  # imported by the e-mail plugin on first use
+    # Apprise's own log may quote URLs: it goes only to our scrubbing capture, never to
+    # the console, the log file or the root logger.
+    logging.getLogger("apprise").propagate = False
+    return apprise
+
+
 def _asset() -> Any:
-    import apprise
+    apprise = _apprise()
 
     return apprise.AppriseAsset(plugin_paths=[], storage_mode="memory", secure_logging=True)
 
 
 def apprise_plugin(url: str) -> tuple[Any, str]:
     """(Apprise plugin for ``url`` or None, what Apprise logged while parsing it)."""
-    import apprise
+    apprise = _apprise()
 
     with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
         plugin = apprise.Apprise.instantiate(url, asset=_asset(), suppress_exceptions=True)
@@ -102,7 +116,7 @@ class Message:
 
 def send_message(destination: Destination, message: Message) -> tuple[bool, str | None]:
     """Send; (True, None) on success, else (False, why), with secrets scrubbed."""
-    import apprise
+    apprise = _apprise()
 
     with apprise.LogCapture(level=logging.DEBUG) as captured:  # type: ignore[no-untyped-call]
         plugin = apprise.Apprise.instantiate(
