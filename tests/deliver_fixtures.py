@@ -107,7 +107,9 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(password: str | None = None, delay: float = 0.0) -> Iterator[tuple[int, Mailbox]]:
+def smtp_server(
+    password: str | None = None, delay: float = 0.0, port: int | None = None
+) -> Iterator[tuple[int, Mailbox]]:
     """A real aiosmtpd server on 127.0.0.1 (AUTH PLAIN/LOGIN when a password is given)."""
     import asyncio
 
@@ -129,7 +131,7 @@ def smtp_server(password: str | None = None, delay: float = 0.0) -> Iterator[tup
             return AuthResult(success=auth.password == (password or "").encode())
         return AuthResult(success=False)
 
-    port = free_port()
+    port = port or free_port()
     kwargs: dict[str, Any] = {}
     if password is not None:
         kwargs = {"authenticator": authenticator, "auth_require_tls": False}
