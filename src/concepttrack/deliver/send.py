@@ -85,7 +85,7 @@ def apprise_plugin(url: str) -> tuple[Any, str]:
     """(Apprise plugin for ``url`` or None, what Apprise logged while parsing it)."""
     apprise = _apprise()
 
-    with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
+    with apprise.LogCapture(level=logging.WARNING) as captured:
         plugin = apprise.Apprise.instantiate(url, asset=_asset(), suppress_exceptions=True)
     return plugin, captured.getvalue()
 
@@ -118,7 +118,7 @@ def send_message(destination: Destination, message: Message) -> tuple[bool, str 
     """Send; (True, None) on success, else (False, why), with secrets scrubbed."""
     apprise = _apprise()
 
-    with apprise.LogCapture(level=logging.DEBUG) as captured:  # type: ignore[no-untyped-call]
+    with apprise.LogCapture(level=logging.DEBUG) as captured:
         plugin = apprise.Apprise.instantiate(
             _with_timeouts(destination.url), asset=_asset(), suppress_exceptions=True
         )
