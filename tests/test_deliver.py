@@ -244,8 +244,12 @@ def test_refused_connection_exits_6_keeps_the_note_and_the_next_run_retries(
     reports = tmp_path / "reports"
     port = free_port()  # nothing listens there yet
     config = config_file(tmp_path, mail_destination(port, extra='attach = ["md"]'))
-    code, output = invoke(*report_args(tmp_path, reports, config))
+    log = tmp_path / "run.log"
+    code, output = invoke(*report_args(tmp_path, reports, config, "--log-file", str(log)))
     assert code == EXIT_DELIVERY, output
+    logged = log.read_text(encoding="utf-8")
+    assert "ERROR delivery: alpha 2024-03-01 en → desk-mail: failed" in logged
+    assert PASSWORD not in logged
     assert (reports / "alpha" / f"{SESSION}.md").is_file()  # the note is written first
     assert "delivery failed: alpha 2024-03-01 en → desk-mail: failed" in output
     assert "delivery: 1 failed" in output

@@ -311,7 +311,7 @@ the theme's concept basket, the benchmark its own index.</footer>
 
 _MACROS = """
 {% macro pct(value, text) -%}
-<span class="{{ 'na' if value is none else ('up' if value > 0 else ('down' if value < 0 else 'na')) }}">{{ text }}</span>
+<span class="{{ 'up' if text.startswith('+') else ('down' if text.startswith('−') else 'na') }}">{{ text }}</span>
 {%- endmacro %}
 {% macro links(langs, prefix) -%}
 {% for lang, formats in langs %}<span class="links">{% if langs|length > 1 %}<span class="lang">{{ lang }}</span>{% endif %}{% for fmt, href in formats %}<a href="{{ prefix }}{{ href }}">{{ fmt|upper }}</a>{% endfor %}</span>{% endfor %}
