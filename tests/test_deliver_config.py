@@ -184,3 +184,19 @@ def test_config_path_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert config_path() == tmp_path / "env.toml"
     assert config_path(tmp_path / "cli.toml") == tmp_path / "cli.toml"
     json.dumps(str(config_path()))
+
+
+def test_the_readme_example_is_valid(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
+    monkeypatch.setenv("SLACK_WEBHOOK", SLACK)
+    mail, slack = load_config(write(tmp_path, block)).destinations
+    assert (mail.name, mail.attach, slack.name, slack.attach) == (
+        "desk-mail",
+        ("pdf",),
+        "desk-slack",
+        (),
+    )

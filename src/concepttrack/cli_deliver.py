@@ -111,7 +111,7 @@ def _check(path: Path) -> None:
             escape(destination.redacted_url),
             ", ".join(destination.themes or ["every theme"]),
             ", ".join(destination.languages or ["every language"]),
-            ", ".join(destination.attach),
+            ", ".join(destination.attach) or "none",
         )
     console.print(table)
     count = len(config.destinations)

@@ -246,7 +246,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
                 problem(at(key), f"{label}.{key}", f"unknown key{hint}")
         themes = _string_list(entry, "themes", _THEME_ID, "a theme id like 'sora-compute'")
         languages = _string_list(entry, "languages", _LANGUAGE, "a language like 'en' or 'zh-hk'")
-        attach = _string_list(entry, "attach", None, None)
+        attach = _string_list(entry, "attach", None, None, may_be_empty=True)
         for key, value in (("themes", themes), ("languages", languages), ("attach", attach)):
             if isinstance(value, str):
                 problem(at(key), f"{label}.{key}", value)
@@ -310,7 +310,12 @@ def _toml_position(exc: tomllib.TOMLDecodeError) -> tuple[int | None, int | None
 
 
 def _string_list(
-    entry: Mapping[str, Any], key: str, pattern: re.Pattern[str] | None, what: str | None
+    entry: Mapping[str, Any],
+    key: str,
+    pattern: re.Pattern[str] | None,
+    what: str | None,
+    *,
+    may_be_empty: bool = False,
 ) -> tuple[str, ...] | str | None:
     """The entry's list of strings as a tuple, None when absent, or a problem message."""
     if key not in entry:
@@ -318,7 +323,7 @@ def _string_list(
     value = entry[key]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         return 'must be a list of strings, like ["a", "b"]'
-    if not value:
+    if not value and not may_be_empty:
         return "must not be empty (leave the key out for every one)"
     if pattern is not None:
         wrong = [item for item in value if not pattern.match(item)]
