@@ -472,3 +472,14 @@ def test_nothing_but_loopback_is_reachable_and_looked_up(
         assert len(hook.requests) == 1
     # Apprise looked up nothing but the destinations (no icons, no plugin sources).
     assert set(looked_up) <= {"127.0.0.1"}, looked_up
+
+
+@loopback
+def test_a_clean_quiet_run_with_deliver_prints_nothing(tmp_path: Path) -> None:
+    write_prices(tmp_path / "prices")
+    reports = tmp_path / "reports"
+    with http_server() as (port, hook):
+        config = webhook(tmp_path, port)
+        code, output = invoke(*report_args(tmp_path, reports, config, "--quiet"))
+        assert len(hook.requests) == 1
+    assert (code, output) == (EXIT_OK, "")

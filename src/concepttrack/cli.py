@@ -298,6 +298,11 @@ def report(
         deliver_demo=deliver_demo,
     )
     result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
+    if result.delivery is not None and (result.delivery.failed or not quiet):
+        # The run summary's last line: what --deliver did.
+        (err_console if result.delivery.failed else console).print(
+            result.delivery.summary(), markup=False
+        )
     raise typer.Exit(result.exit_code)
 
 

@@ -202,10 +202,6 @@ class ConsoleReporter(Reporter):
         from concepttrack.cli_support import console, err_console, is_terminal
 
         problems = [o for o in result.outcomes if o.status not in ("ok", "skipped")]
-        if result.delivery is not None and (result.delivery.failed or not self.quiet):
-            (err_console if result.delivery.failed else console).print(
-                result.delivery.summary(), markup=False
-            )
         if self.quiet:
             for outcome in problems:
                 err_console.print(_plain_line(outcome), markup=False)
