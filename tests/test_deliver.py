@@ -457,6 +457,14 @@ def test_nothing_but_loopback_is_reachable_and_looked_up(
         return real(host, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket, "getaddrinfo", recording)
+    for name in ("gethostbyname", "gethostbyaddr", "gethostbyname_ex"):
+        original = getattr(socket, name)
+
+        def lookup(host: str, _original: object = original) -> object:
+            looked_up.append(host)
+            return _original(host)  # type: ignore[operator]
+
+        monkeypatch.setattr(socket, name, lookup)
     monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
     with smtp_server(password=PASSWORD) as (port, box), http_server() as (hport, hook):
         config = load_config(
@@ -470,8 +478,10 @@ def test_nothing_but_loopback_is_reachable_and_looked_up(
         assert not result.failed
         assert len(box.messages) == 1
         assert len(hook.requests) == 1
-    # Apprise looked up nothing but the destinations (no icons, no plugin sources).
-    assert set(looked_up) <= {"127.0.0.1"}, looked_up
+    # Nothing was looked up but the destinations (no icons, no plugin sources) and, for
+    # SMTP's EHLO greeting, this machine's own name (smtplib's socket.getfqdn()).
+    assert "127.0.0.1" in looked_up
+    assert set(looked_up) <= {"127.0.0.1", socket.gethostname()}, looked_up
 
 
 @loopback

@@ -185,3 +185,16 @@ def test_index_in_headless_chromium(reports: Path, tmp_path: Path) -> None:
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "Alpha &lt;compute&gt; &amp; co" in dom.stdout
     assert dom.stdout.count("<polyline") == 4
+
+
+def test_prune_rewrites_the_pages_so_no_link_dangles(reports: Path) -> None:
+    from typer.testing import CliRunner
+
+    from concepttrack.cli import app
+
+    result = CliRunner().invoke(app, ["prune", "--keep-days", "0", "--out", str(reports)])
+    assert result.exit_code == 0, result.output
+    assert not (reports / "alpha" / f"{SESSIONS[0]}.pdf").exists()
+    for page in (reports / "index.html", reports / "alpha" / "index.html"):
+        assert_links_resolve(page)
+    assert SESSIONS[0].isoformat() not in (reports / "alpha" / "index.html").read_text("utf-8")

@@ -326,6 +326,10 @@ def prune(
     reports = settings.reports_dir(out)
     with archive.RunLock(reports):
         removed = archive.prune(reports, keep_days, dt.date.today())
+        if removed:
+            from concepttrack import site
+
+            site.write_site(reports)  # no page may link to a removed note
     for path in removed:
         console.print(f"removed {path}")
     console.print(f"{len(removed)} file(s) removed")

@@ -98,10 +98,15 @@ class DeliverConfig:
         return scrub(text, tuple(s for d in self.destinations for s in d.secrets))
 
 
+#: Shorter "secrets" (a one-letter variable) are left alone: replacing every "1" or "ab"
+#: in a message would hide the message, not a secret.
+MIN_SECRET = 3
+
+
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
     """Replace every secret (longest first, raw and percent-encoded forms) by ``****``."""
     for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret:
+        if len(secret) >= MIN_SECRET:
             text = text.replace(secret, REDACTED)
     return text
 
