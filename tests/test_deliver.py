@@ -493,3 +493,19 @@ def test_a_clean_quiet_run_with_deliver_prints_nothing(tmp_path: Path) -> None:
         code, output = invoke(*report_args(tmp_path, reports, config, "--quiet"))
         assert len(hook.requests) == 1
     assert (code, output) == (EXIT_OK, "")
+
+
+def test_an_unreadable_ledger_costs_no_note_and_no_run_record(tmp_path: Path) -> None:
+    book = parse_themes(BOOK, "book.yaml")
+    write_prices(tmp_path / "prices")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "deliveries.json").write_text("{not json", encoding="utf-8")
+    config = config_file(tmp_path, '[[destination]]\nname = "hook"\nurl = "json://127.0.0.1:9/h"\n')
+    options = run_options(tmp_path, formats=("md",), out_dir=reports, deliver_config=config)
+    result = pipeline.run(list(book), options)
+    assert result.exit_code == EXIT_DELIVERY
+    assert (reports / "alpha" / f"{SESSION}.md").is_file()
+    record = json.loads(next((reports / "runs").glob("*.json")).read_text("utf-8"))
+    assert record["delivery"]["failed"] is True
+    assert "deliveries.json cannot be read" in record["delivery"]["error"]

@@ -316,6 +316,7 @@ def compose(item: NoteItem, destination: Destination) -> Message:
     headline = f"{h.day_text} on {site.fmt_date(h.session)}; {h.event_text}" + (
         f" ({item.language})" if item.language != site.DEFAULT_LANGUAGE else ""
     )
+    headline = headline[:1].upper() + headline[1:]
     if scheme in EMAIL_SCHEMES:
         from jinja2 import Environment
 
@@ -582,17 +583,25 @@ def deliver_after_run(
         _log(log, "error", f"delivery not done: {exc.message}")
         return DeliveryReport(error=exc.message)
     notes = list(notes)
-    items = [item for theme, session in notes for item in collect(reports_dir, theme, session)]
-    return deliver(
-        config,
-        reports_dir,
-        items,
-        deliver_demo=deliver_demo,
-        retry_themes={theme for theme, _ in notes},
-        now=now,
-        reporter=reporter,
-        log=log,
-    )
+    try:
+        items = [item for theme, session in notes for item in collect(reports_dir, theme, session)]
+        return deliver(
+            config,
+            reports_dir,
+            items,
+            deliver_demo=deliver_demo,
+            retry_themes={theme for theme, _ in notes},
+            now=now,
+            reporter=reporter,
+            log=log,
+        )
+    except Exception as exc:  # the notes are written: a delivery bug must not lose the record
+        logger.debug("delivery failed", exc_info=True)
+        what = exc.message if isinstance(exc, ConcepttrackError) else f"{type(exc).__name__}: {exc}"
+        what = config.scrub(what)
+        reporter.error(f"delivery not done: {what}", getattr(exc, "hint", None))
+        _log(log, "error", f"delivery not done: {what}")
+        return DeliveryReport(error=what)
 
 
 __all__ = [
