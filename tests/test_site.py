@@ -198,3 +198,30 @@ def test_prune_rewrites_the_pages_so_no_link_dangles(reports: Path) -> None:
     for page in (reports / "index.html", reports / "alpha" / "index.html"):
         assert_links_resolve(page)
     assert SESSIONS[0].isoformat() not in (reports / "alpha" / "index.html").read_text("utf-8")
+
+
+def test_a_rerun_reads_only_the_newest_and_changed_notes(
+    reports: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.write_site(reports)  # fills the cache (the pipeline already did)
+    before = {p: p.read_bytes() for p in reports.rglob("index.html")}
+    read: list[str] = []
+    real = site._read
+
+    def counting(path: Path | None) -> dict[str, object] | None:
+        read.append(path.name if path else "")
+        return real(path)
+
+    monkeypatch.setattr(site, "_read", counting)
+    site.write_site(reports)
+    assert sorted(read) == [f"{SESSIONS[-1]}.json"] * 2  # one per theme: the newest
+    assert {p: p.read_bytes() for p in reports.rglob("index.html")} == before
+    # A changed older note is read again and its new figures shown.
+    older = reports / "alpha" / f"{SESSIONS[0]}.json"
+    note = json.loads(older.read_text("utf-8"))
+    note["snapshot"]["basket"]["returns"]["one_day"] = 0.1234
+    older.write_text(json.dumps(note), encoding="utf-8")
+    read.clear()
+    site.write_site(reports)
+    assert sorted(read) == sorted([f"{SESSIONS[-1]}.json"] * 2 + [older.name])
+    assert "basket +12.3% vs HSI" in (reports / "alpha" / "index.html").read_text("utf-8")

@@ -399,15 +399,56 @@ def _read(path: Path | None) -> dict[str, Any] | None:
     return read_note(path)
 
 
+#: Per-note figures of earlier runs, so a run reads only new or changed JSON twins.
+CACHE_NAME = ".site-cache.json"
+_CACHE_VERSION = 1
+
+
+def _load_cache(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
+        return {}
+    notes = data.get("notes")
+    return notes if isinstance(notes, dict) else {}
+
+
+def _summary(h: Headline | None) -> dict[str, Any]:
+    """What a theme page shows for one note (cached between runs)."""
+    if h is None:
+        return {"demo": False, "day": "no figures (the JSON twin is missing)", "event": ""}
+    return {"demo": h.demo, "day": h.day_text, "event": h.event_text}
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write_text(path, text)
+
+
 def write_site(reports_dir: Path) -> list[Path]:
     """Write ``reports/index.html`` and every ``reports/<theme-id>/index.html``.
 
     The caller holds the reports lock (like :func:`concepttrack.archive.write_index`).
     The pages depend only on the archive, never on the clock: a rerun writes the same
-    bytes. Returns the pages written.
+    bytes (and leaves an unchanged page untouched). A note's JSON twin is read again only
+    when its size or modification time changed (``reports/.site-cache.json``), and the
+    newest note of each theme always. Returns the pages.
     """
+    import json
+
     reports_dir = Path(reports_dir)
     env = _environment()
+    cache_path = reports_dir / CACHE_NAME
+    cache = _load_cache(cache_path)
+    fresh_cache: dict[str, Any] = {}
     written: list[Path] = []
     rows = []
     for theme_id in theme_ids(reports_dir):
@@ -416,19 +457,29 @@ def write_site(reports_dir: Path) -> list[Path]:
         latest: tuple[dt.date, Headline, dict[str, Any]] | None = None
         for session in sorted(sessions, reverse=True):
             files = sessions[session]
-            note = _read(json_for(files, DEFAULT_LANGUAGE) or json_for(files, languages(files)[0]))
-            h = headline(note) if note is not None else None
-            notes.append(
-                {
-                    "session": session.isoformat(),
-                    "demo": bool(h and h.demo),
-                    "day": h.day_text if h else "no figures (the JSON twin is missing)",
-                    "event": h.event_text if h else "",
-                    "links": _links(files, ""),
-                }
-            )
-            if latest is None and h is not None and note is not None:
-                latest = (session, h, note)
+            path = json_for(files, DEFAULT_LANGUAGE) or json_for(files, languages(files)[0])
+            summary: dict[str, Any] | None = None
+            key = stamp = None
+            if path is not None:
+                key = f"{theme_id}/{path.name}"
+                try:
+                    info = path.stat()
+                    stamp = [info.st_mtime_ns, info.st_size]
+                except OSError:
+                    stamp = None
+                entry = cache.get(key)
+                if latest is None or not (isinstance(entry, list) and entry[:2] == stamp):
+                    note = _read(path)
+                    h = headline(note) if note is not None else None
+                    summary = _summary(h)
+                    if latest is None and h is not None and note is not None:
+                        latest = (session, h, note)
+                else:
+                    summary = entry[2]
+                if stamp is not None:
+                    fresh_cache[key] = [*stamp, summary]
+            summary = summary or _summary(None)
+            notes.append({"session": session.isoformat(), **summary, "links": _links(files, "")})
         if not notes:
             continue
         title = latest[1].title if latest else theme_id
@@ -443,7 +494,7 @@ def write_site(reports_dir: Path) -> list[Path]:
             demo=bool(latest and latest[1].demo),
             notes=notes,
         )
-        atomic_write_text(page, html)
+        _write_if_changed(page, html)
         written.append(page)
         if latest is None:
             continue
@@ -471,6 +522,9 @@ def write_site(reports_dir: Path) -> list[Path]:
         )
     index = reports_dir / SITE_INDEX
     html = env.get_template("index").render(page_title="concepttrack notes", css=_CSS, themes=rows)
-    atomic_write_text(index, html)
+    _write_if_changed(index, html)
     written.insert(0, index)
+    if fresh_cache != cache:
+        text = json.dumps({"version": _CACHE_VERSION, "notes": fresh_cache}, ensure_ascii=False)
+        atomic_write_text(cache_path, text + "\n")
     return written
