@@ -309,6 +309,8 @@ def compose(item: NoteItem, destination: Destination) -> Message:
     note = item.note
     h = site.headline(note)
     title = subject(note)
+    if item.language != site.DEFAULT_LANGUAGE:
+        title += f" · {item.language}"
     moved = what_moved(note)
     attachments = tuple(item.files[fmt] for fmt in destination.attach if fmt in item.files)
     missing = tuple(fmt for fmt in destination.attach if fmt not in item.files)
