@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from concepttrack.cli_support import console, parse_date
-from concepttrack.errors import EXIT_CODES_HELP, UsageError
+from concepttrack.errors import UsageError
 
 DELIVER_CONFIG_HELP = (
     "Delivery config (TOML) [default: $CONCEPTTRACK_DELIVER_CONFIG, or "
@@ -90,9 +90,6 @@ def deliver_command(
         raise typer.Exit(6)
     if not quiet:
         console.print(result.summary(), markup=False)
-
-
-deliver_command.__doc__ = (deliver_command.__doc__ or "") + "\n\n" + EXIT_CODES_HELP
 
 
 def _check(path: Path) -> None:

@@ -397,7 +397,8 @@ class DeliveryReport:
     def summary(self) -> str:
         """``delivery: 2 sent, 3 already sent, 1 failed`` (only non-zero counts)."""
         if self.error is not None:
-            return f"delivery: not done ({self.error.splitlines()[0]})"
+            why = " ".join(self.error.split())
+            return f"delivery: not done ({why[:300]})"
         order = (
             "sent",
             "already-sent",
