@@ -65,7 +65,10 @@ def note_files(folder: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(folder)): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and "runs" not in path.parts and not path.is_symlink()
+        if path.is_file()
+        and "runs" not in path.parts
+        and not path.is_symlink()
+        and path.name != ".site-cache.json"  # file times of the notes, by design
     }
 
 

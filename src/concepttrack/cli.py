@@ -17,6 +17,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from concepttrack import __version__
+from concepttrack.cli_deliver import DELIVER_CONFIG_HELP, deliver_command
 from concepttrack.cli_prices import cache_app, prices_app
 from concepttrack.cli_support import (
     CACHE_HELP,
@@ -94,6 +95,7 @@ themes_app = typer.Typer(help="List, show and check the themes book.", no_args_i
 app.add_typer(themes_app, name="themes")
 app.add_typer(prices_app, name="prices", help="Fetch and inspect prices.")
 app.add_typer(cache_app, name="cache", help="Inspect or clear the SQLite price cache.")
+app.command("deliver", epilog=EXIT_CODES_HELP)(deliver_command)
 
 
 def _version(value: bool) -> None:
@@ -282,6 +284,18 @@ def report(
             "(for first-run demos; cron should not use this).",
         ),
     ] = False,
+    deliver: Annotated[
+        bool,
+        typer.Option(
+            "--deliver", help="After the notes are written, send them (exit 6 if a send fails)."
+        ),
+    ] = False,
+    deliver_config: Annotated[
+        Path | None, typer.Option("--deliver-config", help=DELIVER_CONFIG_HELP)
+    ] = None,
+    deliver_demo: Annotated[
+        bool, typer.Option("--deliver-demo", help="With --deliver, send demo-price notes too.")
+    ] = False,
 ) -> None:
     """Write dated concept-stock notes for themes (or --all) into the reports folder."""
     from concepttrack import pipeline, settings
@@ -303,9 +317,22 @@ def report(
         log_file=log_file,
         fallback_demo=fallback_demo,
         fundamentals_max_age=fundamentals_max_age,
+        deliver_config=_deliver_config(deliver, deliver_config),
+        deliver_demo=deliver_demo,
     )
     result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
+    if result.delivery is not None and (result.delivery.failed or not quiet):
+        # The run summary's last line: what --deliver did.
+        (err_console if result.delivery.failed else console).print(
+            result.delivery.summary(), markup=False
+        )
     raise typer.Exit(result.exit_code)
+
+
+def _deliver_config(deliver: bool, path: Path | None) -> Path | None:
+    from concepttrack.deliver.config import config_path
+
+    return config_path(path) if deliver else None
 
 
 @app.command()
@@ -323,6 +350,10 @@ def prune(
     reports = settings.reports_dir(out)
     with archive.RunLock(reports):
         removed = archive.prune(reports, keep_days, dt.date.today())
+        if removed:
+            from concepttrack import site
+
+            site.write_site(reports)  # no page may link to a removed note
     for path in removed:
         console.print(f"removed {path}")
     console.print(f"{len(removed)} file(s) removed")

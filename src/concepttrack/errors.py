@@ -11,7 +11,10 @@
     │   └── CacheError                exit 3  the SQLite cache is unusable
     ├── RenderError                   exit 4  a note could not be written
     │   └── WriteError                exit 4  disk full, no permission, read-only folder
-    └── LockError                     exit 5  another run holds the reports folder
+    ├── LockError                     exit 5  another run holds the reports folder
+    └── DeliveryError                 exit 6  a note was written but could not be delivered
+
+``DeliveryConfigError`` (the delivery config file is invalid) is a ``UsageError``, exit 2.
 
 Third-party exceptions are translated into these where they enter the program
 (``prices/yahoo.py``, ``prices/store.py``, ``render/pdf.py``), with the original
@@ -28,12 +31,13 @@ EXIT_USAGE = 2
 EXIT_DATA = 3
 EXIT_RENDER = 4
 EXIT_LOCKED = 5
+EXIT_DELIVERY = 6
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 all notes written with fresh data; 1 unexpected error; "
     "2 usage or themes-file error; 3 data unavailable (or stale with --strict); "
     "4 a note could not be rendered or written (disk full, no permission); "
-    "5 another run holds the lock."
+    "5 another run holds the lock; 6 notes written but at least one delivery failed."
 )
 
 
@@ -125,3 +129,25 @@ class LockError(ConcepttrackError):
     """Another concepttrack run holds the reports folder."""
 
     exit_code = EXIT_LOCKED
+
+
+class DeliveryError(ConcepttrackError):
+    """A note was written but could not be sent to one of its destinations."""
+
+    exit_code = EXIT_DELIVERY
+
+
+class DeliveryConfigError(UsageError):
+    """The delivery config (TOML) is missing, unreadable or invalid; lists every problem."""
+
+    def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
+        self.problems = problems
+        count = len(problems)
+        head = (
+            f"{count} problem{'s' if count != 1 else ''} in {problems[0].path}" if problems else ""
+        )
+        body = "\n".join(p.format() for p in problems)
+        super().__init__(
+            f"{head}:\n{body}" if problems else "invalid delivery config",
+            hint=hint or "Fix the lines above, then run `concepttrack deliver check`.",
+        )

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from concepttrack.errors import (
     EXIT_DATA,
+    EXIT_DELIVERY,
     EXIT_OK,
     EXIT_RENDER,
     ConcepttrackError,
@@ -43,6 +44,7 @@ from concepttrack.errors import (
 
 if TYPE_CHECKING:
     from concepttrack.archive import RunLog
+    from concepttrack.deliver.send import DeliveryReport
     from concepttrack.prices.frame import PriceFrame
     from concepttrack.themes import Theme
 
@@ -96,6 +98,10 @@ class RunOptions:
     now: dt.datetime | None = None
     #: Days cached fundamentals stay good before the source is asked again.
     fundamentals_max_age: int = 7
+    #: ``--deliver``: the delivery config to send this run's notes with (None: no sending).
+    deliver_config: Path | None = None
+    #: ``--deliver-demo``: send notes made from demo prices too.
+    deliver_demo: bool = False
 
 
 @dataclass
@@ -145,6 +151,8 @@ class RunResult:
     write_errors: list[str] = field(default_factory=list)
     #: Fundamentals requests of the run (symbols asked; 0 on a warm cache).
     fundamentals_requests: int | None = None
+    #: What ``--deliver`` sent (None without it).
+    delivery: DeliveryReport | None = None
 
     @property
     def exit_code(self) -> int:
@@ -155,6 +163,8 @@ class RunResult:
             return EXIT_DATA
         if self.strict and "stale" in statuses:
             return EXIT_DATA
+        if self.delivery is not None and self.delivery.failed:
+            return EXIT_DELIVERY
         return EXIT_OK
 
 
@@ -384,6 +394,9 @@ def _run(
         result.outcomes = [outcomes[theme.id] for theme in themes]
         with _archive_write(result, reporter, log):
             _write_index(options.out_dir, themes)
+        _write_site(options.out_dir, reporter, log)
+        if options.deliver_config is not None:
+            result.delivery = _deliver(options, result.outcomes, reporter, log)
         for outcome in result.outcomes:
             level = {"ok": "info", "skipped": "info", "stale": "warning"}.get(
                 outcome.status, "error"
@@ -405,6 +418,8 @@ def _run(
         }
         if result.write_errors:
             record["write_errors"] = result.write_errors
+        if result.delivery is not None:
+            record["delivery"] = result.delivery.to_dict()
         with _archive_write(result, reporter, log):
             archive.write_run_record(options.out_dir, record, started)
     _log(log, "info", f"run finished: exit {result.exit_code}")
@@ -722,3 +737,37 @@ def _write_index(out_dir: Path, themes: Sequence[Theme]) -> None:
     from concepttrack import archive
 
     archive.write_index(out_dir, [theme.id for theme in themes])
+
+
+def _write_site(out_dir: Path, reporter: Reporter, log: RunLog | None) -> None:
+    """``reports/index.html`` and each theme's page; a failure here costs no note."""
+    from concepttrack import site
+
+    try:
+        site.write_site(out_dir)
+    except OSError as exc:
+        reporter.warn(f"the archive site was not updated: {exc}")
+        _log(log, "warning", f"the archive site was not updated: {exc}")
+
+
+def _deliver(
+    options: RunOptions, outcomes: Sequence[ThemeOutcome], reporter: Reporter, log: RunLog | None
+) -> DeliveryReport:
+    """``--deliver``: send this run's notes (written now or already there); exit 6 on failure."""
+    from concepttrack.deliver.send import deliver_after_run
+
+    assert options.deliver_config is not None
+    notes = [
+        (o.theme_id, o.as_of)
+        for o in outcomes
+        if o.as_of is not None and o.status in ("ok", "stale", "incomplete", "skipped")
+    ]
+    return deliver_after_run(
+        options.deliver_config,
+        options.out_dir,
+        notes,
+        deliver_demo=options.deliver_demo,
+        reporter=reporter,
+        log=log,
+        now=options.now,
+    )
