@@ -168,7 +168,16 @@ def test_json_layout_is_the_documented_one(tmp_path: Path) -> None:
     assert text.endswith("}\n")
     assert "百度集团-SW" in text  # ensure_ascii=False
     document = json.loads(text)
-    assert list(document) == ["schema_version", "kind", "theme", "snapshot", "since_last_note"]
+    assert list(document) == [
+        "schema_version",
+        "kind",
+        "theme",
+        "snapshot",
+        "since_last_note",
+        "what_moved",
+    ]
+    assert set(document["what_moved"]) == {"en"}
+    assert document["what_moved"]["en"].startswith("Over the last")
     assert document["schema_version"] == 1
     assert document["kind"] == "concepttrack.note"
     assert document["theme"] == theme.model_dump(mode="json")

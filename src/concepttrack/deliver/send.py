@@ -231,12 +231,18 @@ def subject(note: Mapping[str, Any]) -> str:
     return f"[concepttrack] {demo}{h.title} · {site.fmt_date(h.session)} · {h.day_text}"
 
 
-def what_moved(note: Mapping[str, Any]) -> str:
-    """The note's "what moved" paragraph, written again from the JSON's narrative facts.
+def what_moved(note: Mapping[str, Any], language: str = "en") -> str:
+    """The note's "what moved" paragraph in ``language``, as the note printed it.
 
-    Uses the renderer's own sentence builder, so the mail says what the note says; a
-    note whose JSON the renderer cannot read back gets a one-line summary instead.
+    The JSON twin carries the rendered paragraph per language; an older JSON without it
+    has the paragraph written again from its narrative facts with the renderer's own
+    sentence builder, and one the renderer cannot read back gets a one-line summary.
     """
+    rendered = note.get("what_moved")
+    if isinstance(rendered, Mapping):
+        text = rendered.get(language) or rendered.get("en")
+        if isinstance(text, str) and text:
+            return text
     try:
         return _what_moved(note)
     except Exception as exc:  # an old or foreign JSON must not stop a delivery
@@ -311,7 +317,7 @@ def compose(item: NoteItem, destination: Destination) -> Message:
     title = subject(note)
     if item.language != site.DEFAULT_LANGUAGE:
         title += f" · {item.language}"
-    moved = what_moved(note)
+    moved = what_moved(note, item.language)
     attachments = tuple(item.files[fmt] for fmt in destination.attach if fmt in item.files)
     missing = tuple(fmt for fmt in destination.attach if fmt not in item.files)
     scheme = urlsplit(destination.url).scheme.lower()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,15 +127,24 @@ def _render(env: jinja2.Environment, name: str, **context: Any) -> str:
 
 
 def note_json(
-    theme: Theme, snapshot: ThemeSnapshot, since_last: SinceLastNote | None = None
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    since_last: SinceLastNote | None = None,
+    *,
+    what_moved: Mapping[str, str] | None = None,
 ) -> str:
-    """The JSON twin of the note: theme, snapshot (unrounded) and since-last changes."""
+    """The JSON twin of the note: theme, snapshot (unrounded) and since-last changes.
+
+    ``what_moved`` is the note's "what moved" paragraph as rendered, keyed by language:
+    delivery quotes it word for word instead of writing the prose again.
+    """
     document = {
         "schema_version": JSON_SCHEMA_VERSION,
         "kind": JSON_KIND,
         "theme": theme.model_dump(mode="json"),
         "snapshot": snapshot.to_dict(),
         "since_last_note": since_last.to_dict() if since_last is not None else None,
+        "what_moved": dict(what_moved or {}),
     }
     try:
         text = json.dumps(document, sort_keys=False, indent=2, ensure_ascii=False, allow_nan=False)
@@ -241,6 +250,9 @@ def render_note(
 
     if "json" in wanted:
         paths["json"] = note_dir / f"{stem}.json"
-        atomic_write_text(paths["json"], note_json(theme, snapshot, since_last))
+        atomic_write_text(
+            paths["json"],
+            note_json(theme, snapshot, since_last, what_moved={"en": note.what_moved}),
+        )
 
     return [paths[f] for f in wanted]
