@@ -167,7 +167,15 @@ def test_json_layout_is_the_documented_one(tmp_path: Path) -> None:
     assert text.endswith("}\n")
     assert "百度集团-SW" in text  # ensure_ascii=False
     document = json.loads(text)
-    assert list(document) == ["schema_version", "kind", "theme", "snapshot", "since_last_note"]
+    assert list(document) == [
+        "schema_version",
+        "kind",
+        "theme",
+        "snapshot",
+        "since_last_note",
+        "languages",
+    ]
+    assert document["languages"] == ["en"]
     assert document["schema_version"] == 1
     assert document["kind"] == "concepttrack.note"
     assert document["theme"] == theme.model_dump(mode="json")

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.render.charts import Chart
+    from concepttrack.render.languages import Colours
+    from concepttrack.render.view import NoteFacts
     from concepttrack.themes import Theme
 
 __all__ = [
@@ -68,13 +70,15 @@ def _autoescape(name: str | None) -> bool:
 
 
 def make_environment(
-    templates_dir: Path | None = None, *, markdown: bool = False
+    templates_dir: Path | None = None, *, markdown: bool = False, lang: str = "en"
 ) -> jinja2.Environment:
     """The jinja2 environment: user folder first, then the package's templates.
 
     ``markdown=True`` gives the Markdown environment, whose ``finalize`` escapes every
     expression output for GFM; otherwise HTML autoescaping is on for ``.html.j2``.
     Both use ``StrictUndefined``: a missing variable is an error, not an empty string.
+    Both have jinja2's i18n extension with the ``lang`` catalog installed (new-style
+    gettext: ``{{ _("Source: %(source)s", source=x) }}`` escapes ``x``, not the message).
     """
     import jinja2
 
@@ -94,6 +98,7 @@ def make_environment(
         "undefined": jinja2.StrictUndefined,
         "keep_trailing_newline": True,
         "auto_reload": False,
+        "extensions": ["jinja2.ext.i18n"],
     }
     if markdown:
         env = jinja2.Environment(autoescape=False, finalize=md.finalize, **common)
@@ -101,6 +106,9 @@ def make_environment(
         env.filters["md"] = md.md_inline
     else:
         env = jinja2.Environment(autoescape=_autoescape, **common)
+    from concepttrack.render.i18n import translator
+
+    env.install_gettext_translations(translator(lang), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
@@ -125,15 +133,24 @@ def _render(env: jinja2.Environment, name: str, **context: Any) -> str:
 
 
 def note_json(
-    theme: Theme, snapshot: ThemeSnapshot, since_last: SinceLastNote | None = None
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    since_last: SinceLastNote | None = None,
+    *,
+    languages: Sequence[str] = ("en",),
 ) -> str:
-    """The JSON twin of the note: theme, snapshot (unrounded) and since-last changes."""
+    """The JSON twin of the note: theme, snapshot (unrounded) and since-last changes.
+
+    One file whatever the languages: numbers have no language. ``languages`` lists the
+    languages the note was written in, the first being the undecorated file name's.
+    """
     document = {
         "schema_version": JSON_SCHEMA_VERSION,
         "kind": JSON_KIND,
         "theme": theme.model_dump(mode="json"),
         "snapshot": snapshot.to_dict(),
         "since_last_note": since_last.to_dict() if since_last is not None else None,
+        "languages": list(languages),
     }
     try:
         text = json.dumps(document, sort_keys=False, indent=2, ensure_ascii=False, allow_nan=False)
@@ -148,6 +165,11 @@ def _stylesheet(env: jinja2.Environment) -> str:
     return css.replace("</", "<\\/")
 
 
+def note_stem(as_of_iso: str, lang: str, first: str) -> str:
+    """``2026-12-01`` for the first language, ``2026-12-01.zh-hk`` for the others."""
+    return as_of_iso if lang == first else f"{as_of_iso}.{lang}"
+
+
 def render_note(
     theme: Theme,
     snapshot: ThemeSnapshot,
@@ -157,15 +179,24 @@ def render_note(
     templates_dir: Path | None = None,
     since_last: SinceLastNote | None = None,
     parallel_charts: bool = False,
+    languages: Sequence[str] = ("en",),
+    default_lang: str = "en",
+    colours: Colours | None = None,
 ) -> list[Path]:
-    """Write the note in each of ``formats``; returns the note files, in ``formats`` order.
+    """Write the note in each of ``formats`` and ``languages``; returns the note files.
 
-    Chart PNGs for the Markdown go to ``<as-of>-assets/`` beside it (not in the list).
-    ``parallel_charts`` draws the charts in a forked process while this one loads
-    WeasyPrint (worth it when a core is idle; the bytes are the same either way).
+    The first language's files are ``<as-of>.<ext>``, the others' ``<as-of>.<lang>.<ext>``;
+    the JSON twin is one language-free file listing the languages. Files are listed by
+    language, then in ``formats`` order. Chart PNGs for the Markdown go to
+    ``<as-of>-assets/`` beside it (``<chart>.<lang>.png`` after the first language).
+    The snapshot, its analytics and the chart data are computed once; each language
+    adds its text, its charts (drawn again only when their words or colours differ)
+    and its layout. ``parallel_charts`` draws the first language's charts in a forked
+    process while this one loads WeasyPrint (the bytes are the same either way).
     Raises UsageError for an unknown format and RenderError when a file cannot be made.
     """
-    from markupsafe import Markup
+    from concepttrack.render.languages import get_language
+    from concepttrack.render.view import note_facts
 
     wanted = list(dict.fromkeys(f.strip().lower() for f in formats))
     unknown = [f for f in wanted if f not in FORMATS]
@@ -176,48 +207,125 @@ def render_note(
         )
     if snapshot.theme_id != theme.id:
         raise RenderError(f"snapshot is for {snapshot.theme_id!r}, not theme {theme.id!r}")
+    codes = list(dict.fromkeys(get_language(code).code for code in languages)) or ["en"]
 
     note_dir = out_dir / theme.id
-    stem = snapshot.as_of.isoformat()
+    as_of_iso = snapshot.as_of.isoformat()
+    paths: list[Path] = []
+    facts = note_facts(theme, snapshot)
+    drawn: dict[Any, list[Chart]] = {}
+    for index, code in enumerate(codes):
+        paths.extend(
+            _render_language(
+                theme,
+                snapshot,
+                wanted=[f for f in wanted if f != "json"],
+                note_dir=note_dir,
+                stem=note_stem(as_of_iso, code, codes[0]),
+                chart_suffix="" if index == 0 else f".{code}",
+                templates_dir=templates_dir,
+                since_last=since_last,
+                parallel_charts=parallel_charts and index == 0,
+                lang=code,
+                default_lang=default_lang,
+                colours=colours,
+                facts=facts,
+                drawn=drawn,
+            )
+        )
+    if "json" in wanted:
+        path = note_dir / f"{as_of_iso}.json"
+        atomic_write_text(path, note_json(theme, snapshot, since_last, languages=codes))
+        paths.append(path)
+    return paths
+
+
+def _render_language(
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    *,
+    wanted: list[str],
+    note_dir: Path,
+    stem: str,
+    chart_suffix: str,
+    templates_dir: Path | None,
+    since_last: SinceLastNote | None,
+    parallel_charts: bool,
+    lang: str,
+    default_lang: str,
+    colours: Colours | None,
+    facts: NoteFacts,
+    drawn: dict[Any, list[Chart]],
+) -> list[Path]:
+    """One language's Markdown, HTML and PDF (those of ``wanted``)."""
+    from markupsafe import Markup
+
+    from concepttrack.render.context import chart_text, localized_theme
+    from concepttrack.render.typography import language_css
+
     paths: dict[str, Path] = {}
-    note = build_context(theme, snapshot, since_last)
+    note = build_context(
+        theme,
+        snapshot,
+        since_last,
+        lang=lang,
+        default_lang=default_lang,
+        colours=colours,
+        facts=facts,
+    )
 
     charts: list[Chart] = []
     if any(f in wanted for f in ("md", "html", "pdf")):
         from concepttrack.render.charts import ChartJob
 
-        labels = {s.symbol: f"{s.name} {s.display_code}" for s in theme.stocks}
-        job = ChartJob(
-            theme,
-            snapshot,
-            labels=labels,
-            benchmark_name=note.benchmark_name,
-            in_child=parallel_charts and "pdf" in wanted,
+        local, _uses = localized_theme(theme, lang, default_lang)
+        labels = {s.symbol: f"{s.name} {s.display_code}" for s in local.stocks}
+        text = chart_text(lang, note.colours)  # type: ignore[arg-type]
+        # Charts differ between languages only through these: same inputs, same PNGs.
+        key = (
+            text,
+            tuple(sorted(labels.items())),
+            note.benchmark_name,
+            local.event.title,
+            tuple(c.title for c in local.catalysts),
         )
-        if "pdf" in wanted:
-            from concepttrack.render.pdf import preload
+        if key in drawn:
+            charts = drawn[key]
+        else:
+            job = ChartJob(
+                local,
+                snapshot,
+                labels=labels,
+                benchmark_name=note.benchmark_name,
+                in_child=parallel_charts and "pdf" in wanted,
+                text=text,
+            )
+            if "pdf" in wanted:
+                from concepttrack.render.pdf import preload
 
-            preload()
-        charts = job.result()
+                preload()
+            charts = drawn[key] = job.result()
 
     if "md" in wanted:
-        env = make_environment(templates_dir, markdown=True)
-        assets = f"{stem}-assets"
+        env = make_environment(templates_dir, markdown=True, lang=lang)
+        assets = f"{stem.split('.')[0]}-assets"
         views = []
         for chart in charts:
-            atomic_write_bytes(note_dir / assets / f"{chart.name}.png", chart.png)
-            src = f"{assets}/{chart.name}.png"
+            name = f"{chart.name}{chart_suffix}.png"
+            atomic_write_bytes(note_dir / assets / name, chart.png)
+            src = f"{assets}/{name}"
             from concepttrack.render.markdown import escape_inline
 
             image = Markup(f"![{escape_inline(chart.alt)}]({src})")
             views.append(ChartView(chart.title, chart.caption, chart.alt, src, image))
-        text = _render(env, TEMPLATE_NAMES["md"], note=note, charts=views)
+        text_md = _render(env, TEMPLATE_NAMES["md"], note=note, charts=views)
         paths["md"] = note_dir / f"{stem}.md"
-        atomic_write_text(paths["md"], text)
+        atomic_write_text(paths["md"], text_md)
 
     if "html" in wanted or "pdf" in wanted:
-        env = make_environment(templates_dir)
-        css = _stylesheet(env)
+        env = make_environment(templates_dir, lang=lang)
+        extra = language_css(lang, note.colours)  # type: ignore[arg-type]
+        css = _stylesheet(env) + ("\n" + extra.replace("</", "<\\/") if extra else "")
         views = [ChartView(c.title, c.caption, c.alt, c.data_uri, "") for c in charts]
         if "html" in wanted:
             html = _render(
@@ -232,13 +340,12 @@ def render_note(
             # The user's template folder (if any) first: it is the CSS base URL.
             allowed = [*([templates_dir] if templates_dir else []), PACKAGE_TEMPLATES]
             output = html_to_pdf(
-                printable, stylesheet=css, created=snapshot.as_of, allowed_dirs=allowed
+                printable,
+                stylesheet=css,
+                created=snapshot.as_of,
+                allowed_dirs=allowed,
             )
             paths["pdf"] = note_dir / f"{stem}.pdf"
             atomic_write_bytes(paths["pdf"], output.data)
 
-    if "json" in wanted:
-        paths["json"] = note_dir / f"{stem}.json"
-        atomic_write_text(paths["json"], note_json(theme, snapshot, since_last))
-
-    return [paths[f] for f in wanted]
+    return [paths[f] for f in wanted if f in paths]
