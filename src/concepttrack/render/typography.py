@@ -53,20 +53,24 @@ def language_css(code: str, colours: Colours) -> str:
     serif = ", ".join(f'"{family}"' for family in language.serif)
     stack = f'"CT Punct", {sans}, "DejaVu Sans", sans-serif'
     margin = f"font-family: {stack};"
+    kicker = css_string(_("Concept tracking") + " · ")
+    footer = css_string(_("concepttrack · not investment advice · see disclaimer"))
+    # "Page %(page)s of %(pages)s" around CSS counters: the text between them, quoted.
+    page = _("Page %(page)s of %(pages)s")
+    before, _sep, rest = page.partition("%(page)s")
+    middle, _sep, after = rest.partition("%(pages)s")
+    counters = (
+        f"{css_string(before)} counter(page) {css_string(middle)} counter(pages) "
+        f"{css_string(after)}"
+    )
     parts.append(
         f"""html {{ font-family: {stack}; line-break: strict; hyphens: none; }}
 .title, .title-zh {{ font-family: "CT Punct Serif", {serif}, {sans}, serif; }}
 @page {{
   @top-left {{ {margin} }}
-  @top-right {{ content: {css_string(_("Concept tracking") + " · ")} string(note-date); {margin} }}
-  @bottom-left {{
-    content: {css_string(_("concepttrack · not investment advice · see disclaimer"))};
-    {margin}
-  }}
-  @bottom-right {{
-    content: {css_string(_("Page "))} counter(page) {css_string(_(" of "))} counter(pages);
-    {margin}
-  }}
+  @top-right {{ content: {kicker} string(note-date); {margin} }}
+  @bottom-left {{ content: {footer}; {margin} }}
+  @bottom-right {{ content: {counters}; {margin} }}
 }}
 @page :first {{ @top-left {{ content: none; }} @top-right {{ content: none; }} }}"""
     )
