@@ -191,15 +191,45 @@ def themes_check(
     path: Annotated[
         Path | None, typer.Argument(help="Themes file to check [default: the --themes file].")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="List every field with no text of its own in these languages "
+            "(en,zh-hk,zh-cn), with file:line.",
+        ),
+    ] = None,
 ) -> None:
-    """Validate a themes file; lists every problem with file:line:column (exit 2)."""
+    """Validate a themes file; lists every problem with file:line:column (exit 2).
+
+    Warns (on stderr, exit 0) about fields a note language would show in another
+    language; with --lang, lists every untranslated field of those languages.
+    """
     from concepttrack import settings
+    from concepttrack.localize import untranslated
+    from concepttrack.render.languages import parse_languages
     from concepttrack.themes import load_themes
 
     target = path or settings.themes_path(app_state(ctx).themes)
     book = load_themes(target)
     stocks = sum(len(theme.stocks) for theme in book)
     console.print(f"{target}: OK — {len(book)} themes, {stocks} stocks")
+    asked = parse_languages(lang) if lang else None
+    for code in asked or tuple(book.languages):
+        for theme_id, line, use in untranslated(book, code):
+            if asked is None and use.how != "original":
+                continue  # converted with OpenCC: fine unless the list was asked for
+            where = f"{target}:{line}" if line else str(target)
+            what = (
+                f"converted from {use.source} with OpenCC"
+                if use.how == "converted"
+                else f"no {code} text; the note shows the {use.source} original"
+            )
+            line_text = f"{where}: {use.key} ({theme_id}): {what}"
+            if asked is None:
+                err_console.print(f"warning: {line_text}", markup=False)
+            else:
+                console.print(f"{code}: {line_text}", markup=False)
 
 
 # --- reports ---------------------------------------------------------------------------
@@ -260,10 +290,29 @@ def report(
             "(for first-run demos; cron should not use this).",
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Note languages, comma-separated: en,zh-hk,zh-cn; the first gets the plain "
+            "file name [default: $CONCEPTTRACK_LANG, else the theme's or book's languages:].",
+        ),
+    ] = None,
+    colours: Annotated[
+        str | None,
+        typer.Option(
+            "--colours",
+            help="red-up | green-up [default: red-up for zh-cn, green-up for en and zh-hk].",
+        ),
+    ] = None,
 ) -> None:
     """Write dated concept-stock notes for themes (or --all) into the reports folder."""
     from concepttrack import pipeline, settings
+    from concepttrack.render.languages import languages_from_env, parse_colours, parse_languages
 
+    languages = parse_languages(lang) if lang is not None else languages_from_env()
+    parse_colours(colours)
+    book = load_book(ctx)
     selected = select_themes(ctx, theme_ids, all_themes)
     options = pipeline.RunOptions(
         formats=pipeline.parse_formats(formats),
@@ -280,6 +329,9 @@ def report(
         strict=strict,
         log_file=log_file,
         fallback_demo=fallback_demo,
+        languages=languages,
+        book_languages=tuple(book.languages),
+        colours=colours.strip().lower() if colours else None,
     )
     result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
     raise typer.Exit(result.exit_code)
