@@ -215,10 +215,13 @@ def themes_check(
     stocks = sum(len(theme.stocks) for theme in book)
     console.print(f"{target}: OK — {len(book)} themes, {stocks} stocks")
     asked = parse_languages(lang) if lang else None
-    for code in asked or tuple(book.languages):
+    codes = asked or tuple(dict.fromkeys(c for t in book for c in book.theme_languages(t)))
+    for code in codes:
         for theme_id, line, use in untranslated(book, code):
-            if asked is None and use.how != "original":
-                continue  # converted with OpenCC: fine unless the list was asked for
+            if asked is None and (
+                use.how != "original" or code not in book.theme_languages(book.get(theme_id))
+            ):
+                continue  # converted with OpenCC, or not a language of this theme's notes
             where = f"{target}:{line}" if line else str(target)
             what = (
                 f"converted from {use.source} with OpenCC"

@@ -74,11 +74,22 @@ class LocalText(str):
         return "" in self.variants
 
 
+#: A line break (or spaces) between two CJK characters or punctuation: YAML's folded
+#: scalars (``>``) turn line breaks into spaces, which Chinese text does not have.
+_CJK_GAP = re.compile(
+    r"(?<=[\u2E80-\u9FFF\uFF00-\uFFEF])[ \t\r\n]+(?=[\u2E80-\u9FFF\uFF00-\uFFEF])"
+)
+
+
+def _clean(text: str) -> str:
+    return _CJK_GAP.sub("", text.strip())
+
+
 def _local_text(value: object) -> LocalText:
     if isinstance(value, LocalText):
         return value
     if isinstance(value, str):
-        return LocalText(value.strip())
+        return LocalText(_clean(value))
     if isinstance(value, dict):
         variants: dict[str, str] = {}
         for key, text in value.items():
@@ -89,7 +100,7 @@ def _local_text(value: object) -> LocalText:
                 )
             if not isinstance(text, str):
                 raise ValueError(f"the {code} text must be a string")
-            variants[code] = text.strip()
+            variants[code] = _clean(text)
         if not variants:
             raise ValueError("a text mapping needs at least one language")
         first = next(variants[c] for c in TEXT_LANGUAGES if c in variants)
