@@ -66,6 +66,7 @@ def render_all_markdown() -> dict[str, str]:
             source=f"csv:{root / 'prices'}",
             cache_path=root / "cache.sqlite",
             as_of=AS_OF,
+            languages=tuple(GOLDENS),
         )
         result = pipeline.run([theme], options)
         if result.exit_code != 0:
