@@ -26,13 +26,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
+    from tests.golden import AS_OF, write_dataset
+
     from concepttrack.analytics.snapshot import build_snapshot
     from concepttrack.calendar import sessions
     from concepttrack.pipeline import history_start
     from concepttrack.prices import load_prices
     from concepttrack.render import render_note
     from concepttrack.themes import load_themes
-    from tests.golden import AS_OF, write_dataset
 
     theme = load_themes(REPO / "themes.yaml").get("sora-compute")
     with tempfile.TemporaryDirectory() as tmp:

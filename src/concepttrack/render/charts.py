@@ -82,6 +82,10 @@ class ChartText:
     cjk_families: tuple[str, ...] = ()
     #: Characters an event label wraps at (CJK characters are about twice as wide).
     label_width: int = 32
+    #: strftime formats of the date axis (matplotlib ConciseDateFormatter ``formats`` and
+    #: ``zero_formats``); empty: matplotlib's English month abbreviations.
+    date_formats: tuple[str, ...] = ()
+    zero_date_formats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,12 +244,15 @@ def _figure(height_in: float) -> tuple[Any, Any]:
     return fig, ax
 
 
-def _date_axis(ax: Any) -> None:
+def _date_axis(ax: Any, text: ChartText | None = None) -> None:
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(minticks=4, maxticks=8)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
+    extra: dict[str, Any] = {}
+    if text is not None and text.date_formats:
+        extra = {"formats": list(text.date_formats), "zero_formats": list(text.zero_date_formats)}
+    formatter = mdates.ConciseDateFormatter(locator, show_offset=False, **extra)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(formatter)
     ax.margins(x=0.01)
 
@@ -335,7 +342,7 @@ def _basket_chart(
     _end_label(ax, basket, f"{basket.values[-1]:.1f}", BASKET)
     sessions = basket.sessions + (benchmark.sessions if _has(benchmark) else [])
     _mark_events(ax, theme, min(sessions), max(sessions), text.label_width)
-    _date_axis(ax)
+    _date_axis(ax, text)
     ax.set_ylabel(text.rebased_axis)
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2)
     return Chart(
@@ -387,7 +394,7 @@ def _constituents_chart(
             label=labels.get(symbol, symbol),
         )
     _mark_events(ax, theme, first, last, text.label_width)
-    _date_axis(ax)
+    _date_axis(ax, text)
     ax.set_ylabel(text.rebased_axis)
     names = [labels.get(symbol, symbol) for symbol, _ in drawn]
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=_legend_columns(names))
