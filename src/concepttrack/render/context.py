@@ -914,6 +914,7 @@ def build_context(
         show_name_zh=not language.is_chinese,
         colours=colours,
         as_of_long=fmt.date_with_weekday(snapshot.as_of),
+        currency_after=fmt.chinese,
     )
 
 

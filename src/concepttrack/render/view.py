@@ -232,6 +232,8 @@ class NoteContext:
     colours: str = "green-up"
     #: The as-of date as the masthead writes it (with the weekday in Chinese).
     as_of_long: str = ""
+    #: Write a price's currency after it (``87.60港元``) rather than before (``HKD 87.60``).
+    currency_after: bool = False
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:
