@@ -398,3 +398,23 @@ def test_files_links_and_index_cover_every_language(notes: dict[str, Path]) -> N
     index = (notes["2024-03-01.md"].parent.parent / "index.md").read_text("utf-8")
     assert "[pdf zh-hk](sora-compute/2024-03-01.zh-hk.pdf)" in index
     assert "[md zh-cn](sora-compute/2024-03-01.zh-cn.md)" in index
+
+
+def test_data_status_reasons_are_translated_with_local_dates() -> None:
+    from concepttrack.render.context import reader_reason
+
+    reason = "no bar since 2025-07-10 (suspended or late data)"
+    assert reader_reason(reason, "zh-hk") == "自2025年7月10日起沒有成交數據（停牌或數據延遲）"
+    assert reader_reason(reason, "zh-cn") == "自2025年7月10日起没有成交数据（停牌或数据延迟）"
+    assert reader_reason(reason) == "no bar since 10 Jul 2025 (suspended or late data)"
+    # A path never reaches the reader, in any language.
+    folder = "no data from CSV folder /srv/data/hk-prices after 2025-07-18"
+    assert reader_reason(folder, "zh-hk") == "2025年7月18日之後CSV 價格檔案（hk-prices）沒有數據"
+
+
+def test_new_broker_views_are_named_in_the_notes_language() -> None:
+    from tests.render_fixtures import sora_since_last
+
+    note = build_context(sora_theme(), sora_snapshot(), sora_since_last(), lang="zh-hk")
+    assert note.since_last is not None
+    assert note.since_last.lines[-1] == "新券商觀點：Huatai Securities（英文原文）（2024年2月）。"

@@ -285,8 +285,9 @@ def _new_views(prev_theme: Any, theme: Theme) -> list[str]:
         for view in views
         if isinstance(view, Mapping)
     }
+    # Compare as the JSON twin stores them: a per-language source is a mapping there.
     return [
         f"{view.source}, {view.date}"
         for view in theme.views
-        if (view.source, view.date) not in seen
+        if (view.model_dump(mode="json")["source"], view.date) not in seen
     ]

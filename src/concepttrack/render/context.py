@@ -23,6 +23,7 @@ one English figure.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -158,13 +159,67 @@ _ABS_PATH = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?(?:[/\\][^\s/\\;,()]+)+[/\\
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
+#: Data-status reasons the analytics and price layers write (English), as catalog
+#: messages: (pattern, message). Groups named ``date``/``base``/``first`` are ISO dates.
+_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^no price data$"), N_("no price data")),
+    (re.compile(r"^zero weight$"), N_("zero weight")),
+    (re.compile(r"^no data$"), N_("no data")),
+    (re.compile(r"^not in the cache \(offline\)$"), N_("not in the cache (offline)")),
+    (
+        re.compile(
+            r"^no price at the event base session (?P<base>\S+) \(first bar (?P<first>\S+)\)$"
+        ),
+        N_("no price at the event base session %(base)s (first bar %(first)s)"),
+    ),
+    (
+        re.compile(r"^no bar since (?P<date>\S+) \(suspended or late data\)$"),
+        N_("no bar since %(date)s (suspended or late data)"),
+    ),
+    (
+        re.compile(r"^no data from (?P<source>.+?) after (?P<date>\d{4}-\d{2}-\d{2})$"),
+        N_("no data from %(source)s after %(date)s"),
+    ),
+]
+
+
+def _known_reason(reason: str, lang: str) -> str | None:
+    """A known reason in the note's language (None when it is not one we know)."""
+    fmt = formats_for(lang)
+    _ = translator(lang).gettext
+    for pattern, message in _REASONS:
+        match = pattern.match(reason)
+        if match is None:
+            continue
+        values: dict[str, str] = {}
+        for key, value in match.groupdict().items():
+            if key == "source":
+                values[key] = value
+                continue
+            try:
+                values[key] = fmt.date(dt.date.fromisoformat(value))
+            except ValueError:
+                values[key] = value
+        return _(message) % values
+    return None
+
+
 def reader_reason(reason: str, lang: str = "en") -> str:
     """A data-status reason as a client may read it: no local paths, note-style dates.
 
     ``no data from CSV folder /srv/data/hk-prices after 2025-07-18`` becomes
-    ``no data from CSV price files (hk-prices) after 18 Jul 2025``.
+    ``no data from CSV price files (hk-prices) after 18 Jul 2025``; in another language
+    the reasons the code writes are translated through the catalog.
     """
     fmt = formats_for(lang)
+    if get_language(lang).is_chinese:
+        reason = _CSV_FOLDER.sub(lambda m: source_label(f"csv:{m[1]}", lang), reason)
+        reason = _ABS_PATH.sub(
+            lambda m: m[0].rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], reason
+        )
+        known = _known_reason(reason, lang)
+        if known is not None:
+            return known
 
     def _date(match: re.Match[str]) -> str:
         try:
@@ -607,6 +662,20 @@ def _field_notes(uses: list[FieldUse], writer: _Writer) -> list[str]:
     return notes
 
 
+def _local_views(labels: list[str], raw: Theme, local: Theme, fmt: Formats) -> list[str]:
+    """ "Source, date" labels of new views (as analytics writes them) in the note's language."""
+    by_label = {f"{view.source}, {view.date}": index for index, view in enumerate(raw.views)}
+    out = []
+    for label in labels:
+        index = by_label.get(label)
+        if index is None:
+            out.append(label)
+            continue
+        view = local.views[index]
+        out.append(f"{view.source}（{fmt.partial_date(view.date)}）")
+    return out
+
+
 def build_context(
     theme: Theme,
     snapshot: ThemeSnapshot,
@@ -623,6 +692,7 @@ def build_context(
     its plain text. ``facts`` (from :func:`~concepttrack.render.view.note_facts`) may be
     passed when several languages are written from one snapshot.
     """
+    raw_theme = theme
     theme, uses = localized_theme(theme, lang, default_lang)
     facts = facts or note_facts(theme, snapshot)
     w = _Writer(theme, snapshot, lang)
@@ -855,6 +925,10 @@ def build_context(
     )
     since_box = None
     if since_last is not None:
+        if language.is_chinese and since_last.new_views:
+            since_last = dataclasses.replace(
+                since_last, new_views=_local_views(since_last.new_views, raw_theme, theme, fmt)
+            )
         lines = w.prose.since_last(since_last, names, bench_short, fmt)
         if lines:
             since_box = SinceLastBox(fmt.date(since_last.previous_as_of), lines)
