@@ -989,6 +989,8 @@ def build_context(
         colours=colours,
         as_of_long=fmt.date_with_weekday(snapshot.as_of),
         currency_after=fmt.chinese,
+        gap="" if fmt.chinese else " ",
+        term_gap="：" if fmt.chinese else " ",
     )
 
 

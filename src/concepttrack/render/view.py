@@ -234,6 +234,12 @@ class NoteContext:
     as_of_long: str = ""
     #: Write a price's currency after it (``87.60港元``) rather than before (``HKD 87.60``).
     currency_after: bool = False
+    #: Space between a label and its value: " " in English, none in Chinese (full-width
+    #: punctuation carries its own space).
+    gap: str = " "
+    #: After a bold methodology term in Markdown: " " in English ("**Prices.** …"), "："
+    #: in Chinese, outside the bold (GFM does not close ** between "：" and a letter).
+    term_gap: str = " "
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:
