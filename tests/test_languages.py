@@ -418,3 +418,29 @@ def test_new_broker_views_are_named_in_the_notes_language() -> None:
     note = build_context(sora_theme(), sora_snapshot(), sora_since_last(), lang="zh-hk")
     assert note.since_last is not None
     assert note.since_last.lines[-1] == "新券商觀點：Huatai Securities（英文原文）（2024年2月）。"
+
+
+def test_language_from_the_environment_and_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from concepttrack.errors import UsageError
+    from concepttrack.render.languages import languages_from_env
+
+    monkeypatch.setenv("CONCEPTTRACK_LANG", "zh-hk,en")
+    assert languages_from_env() == ("zh-hk", "en")
+    monkeypatch.setenv("CONCEPTTRACK_LANG", "klingon")
+    with pytest.raises(UsageError, match="CONCEPTTRACK_LANG: unknown language 'klingon'"):
+        languages_from_env()
+
+
+def test_new_views_compare_per_language_sources_as_stored() -> None:
+    from concepttrack.analytics.changes import _new_views
+
+    text = BOOK.replace(
+        "    stocks:\n",
+        "    views: [{source: {en: Huatai, zh-hk: 華泰證券}, date: 2024-02, summary: S}]\n"
+        "    stocks:\n",
+    )
+    theme = parse_themes(text).themes[0]
+    assert _new_views(theme.model_dump(mode="json"), theme) == []
+    assert _new_views({"views": []}, theme) == ["Huatai, 2024-02"]

@@ -120,7 +120,12 @@ def parse_languages(text: str) -> tuple[str, ...]:
 def languages_from_env() -> tuple[str, ...] | None:
     """``CONCEPTTRACK_LANG`` parsed, or None when unset or blank."""
     value = os.environ.get(ENV_LANG, "").strip()
-    return parse_languages(value) if value else None
+    if not value:
+        return None
+    try:
+        return parse_languages(value)
+    except UsageError as exc:
+        raise UsageError(f"{ENV_LANG}: {exc.message}", hint=exc.hint) from None
 
 
 def parse_colours(text: str | None) -> Colours | None:
