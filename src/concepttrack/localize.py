@@ -66,11 +66,21 @@ def _converter(config: str) -> Any:
     return opencc.OpenCC(config)
 
 
+#: Quotation marks each side writes: 「」 in Hong Kong, “” on the mainland (OpenCC
+#: converts characters, not punctuation).
+_QUOTES = {
+    "hk2s": str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"}),
+    "s2hk": str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"}),
+}
+
+
 def convert(text: str, config: str) -> str:
     """Text converted with an OpenCC configuration (``s2hk``, ``hk2s``, ...)."""
     if not text:
         return text
-    return str(_converter(config).convert(text))
+    converted = str(_converter(config).convert(text))
+    table = _QUOTES.get(config)
+    return converted.translate(table) if table else converted
 
 
 def resolve(
