@@ -71,8 +71,15 @@ def read_catalog(path: Path) -> dict[str, str]:
     return messages
 
 
+#: The language the messages are written in: its catalog is all empty, so it is not read
+#: (that saves Babel's import and the parse, about 0.15 s, on every English note).
+SOURCE_LANGUAGE = "en"
+
+
 @functools.cache
 def translator(code: str) -> Translator:
     """The catalog of a language, read once per process."""
     language = get_language(code)
+    if language.code == SOURCE_LANGUAGE:
+        return Translator(language.code, {})
     return Translator(language.code, read_catalog(catalog_path(language.code)))
