@@ -444,3 +444,49 @@ def test_new_views_compare_per_language_sources_as_stored() -> None:
     theme = parse_themes(text).themes[0]
     assert _new_views(theme.model_dump(mode="json"), theme) == []
     assert _new_views({"views": []}, theme) == ["Huatai, 2024-02"]
+
+
+@pytest.mark.slow
+def test_cli_report_writes_one_note_per_language_and_skips_a_complete_rerun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from concepttrack.cli import app
+
+    args = [
+        "--themes",
+        str(REPO / "themes.yaml"),
+        "report",
+        "sora-compute",
+        "--source",
+        "demo",
+        "--format",
+        "md",
+        "--out",
+        str(tmp_path / "reports"),
+        "--cache",
+        str(tmp_path / "c.sqlite"),
+        "--as-of",
+        "2025-03-03",
+    ]
+    monkeypatch.setenv("CONCEPTTRACK_LANG", "zh-hk,zh-cn")
+    first = CliRunner().invoke(app, [*args, "--colours", "green-up"])
+    assert first.exit_code == 0, first.stderr
+    folder = tmp_path / "reports" / "sora-compute"
+    # The environment's first language gets the plain name; --colours applies to all.
+    hk = (folder / "2025-03-03.md").read_text("utf-8")
+    cn = (folder / "2025-03-03.zh-cn.md").read_text("utf-8")
+    assert "港股概念股追蹤" in hk
+    assert "绿色代表上涨" in cn
+    assert (folder / "latest.zh-cn.md").resolve() == folder / "2025-03-03.zh-cn.md"
+    # --lang beats the environment; a language not written yet makes the note incomplete.
+    again = CliRunner().invoke(app, [*args, "--lang", "zh-hk,zh-cn"])
+    assert again.exit_code == 0
+    assert "already written, skipped" in again.stdout
+    more = CliRunner().invoke(app, [*args, "--lang", "zh-hk,zh-cn,en"])
+    assert more.exit_code == 0
+    assert (folder / "2025-03-03.en.md").is_file()
+    bad = CliRunner().invoke(app, [*args, "--colours", "blue-up"])
+    assert bad.exit_code == 2
+    assert "unknown colour convention 'blue-up'" in bad.stderr
