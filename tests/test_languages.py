@@ -490,3 +490,84 @@ def test_cli_report_writes_one_note_per_language_and_skips_a_complete_rerun(
     bad = CliRunner().invoke(app, [*args, "--colours", "blue-up"])
     assert bad.exit_code == 2
     assert "unknown colour convention 'blue-up'" in bad.stderr
+
+
+def _stale_basket_snapshot() -> object:
+    import dataclasses
+
+    snapshot = sora_snapshot()
+    last = dt.date(2024, 3, 20)
+    basket = dataclasses.replace(snapshot.basket, status="stale", last_session=last)
+    facts = dataclasses.replace(
+        snapshot.narrative,
+        basket_return_5d=-0.031,
+        excess_5d=-0.012,
+        basket_return_1d=0.0,
+        basket_since_event=0.183,
+        excess_since_event=0.142,
+        sessions_since_event=29,
+        risers=0,
+        fallers=0,
+        unchanged=0,
+        with_bar=0,
+        leader_1d=None,
+        laggard_1d=None,
+        basket_last_session=last,
+        basket_stale=True,
+        basket_carried=["0941.HK"],
+        stale_symbols=["9888.HK", "0941.HK"],
+    )
+    return dataclasses.replace(snapshot, basket=basket, narrative=facts)
+
+
+def test_chinese_what_moved_from_the_same_facts_as_the_english() -> None:
+    import dataclasses
+
+    from concepttrack.analytics.model import NarrativeFacts
+
+    facts = NarrativeFacts(
+        basket_return_5d=0.032,
+        benchmark_return_5d=0.021,
+        excess_5d=0.011,
+        basket_return_1d=-0.004,
+        benchmark_return_1d=0.002,
+        basket_since_event=0.183,
+        benchmark_since_event=0.041,
+        sessions_since_event=29,
+        leader_1d="0728.HK",
+        leader_1d_return=0.024,
+        laggard_1d="0763.HK",
+        laggard_1d_return=-0.018,
+        risers=3,
+        fallers=1,
+        with_bar=4,
+    )
+    snapshot = dataclasses.replace(sora_snapshot(), narrative=facts)
+    hk = build_context(sora_theme(), snapshot, lang="zh-hk")
+    cn = build_context(sora_theme(), snapshot, lang="zh-cn")
+    assert hk.what_moved == (
+        "過去五個交易日，概念股組合上升3.2%，跑贏恒指1.1個百分點（恒指同期+2.1%）。"
+        "當日組合下跌0.4%，恒指則上升0.2%。今日有成交的4隻成份股中，3隻上升、1隻下跌；"
+        "中國電信表現最佳（+2.4%），中興通訊表現最差（−1.8%）。"
+        "自2024年2月16日事件（29個交易日前）以來，組合累升18.3%，同期恒指+4.1%。"
+    )
+    assert cn.what_moved == (
+        "近五个交易日，概念股组合上涨3.2%，跑赢恒指1.1个百分点（恒指同期+2.1%）。"
+        "当日组合下跌0.4%，恒指上涨0.2%。今日有交易的4只成分股中，3只上涨、1只下跌；"
+        "中国电信表现最好（+2.4%），中兴通讯表现最差（−1.8%）。"
+        "自2024年2月16日事件（29个交易日前）以来，组合累计上涨18.3%，同期恒指+4.1%。"
+    )
+
+
+def test_chinese_stale_basket_is_marked_and_never_todays_move() -> None:
+    note = build_context(sora_theme(), _stale_basket_snapshot(), lang="zh-hk")  # type: ignore[arg-type]
+    assert note.what_moved.startswith(
+        "概念股組合於本交易日並無價格：自2024年3月20日起再無成份股成交，故組合數據（標有†）截至該日。"
+        "截至2024年3月20日的五個交易日，概念股組合下跌3.1%†，同期跑輸恒指1.2個百分點†。"
+        "由2024年2月16日事件（29個交易日前）至2024年3月20日，組合上升18.3%†，"
+        "同期跑贏恒指14.2個百分點†。"
+    )
+    assert "當日" not in note.what_moved
+    assert "組合沿用中國移動的最後價格計算至2024年3月20日" in note.what_moved
+    assert any("截至其最後交易日2024年3月20日" in line for line in note.key_figures.notes)
+    assert all(row.basket.text.endswith("†") for row in note.key_figures.rows)

@@ -94,12 +94,18 @@ class ChineseProse:
             sentences.append(sentence + "。")
 
         if facts.with_bar:
-            counts = [w["risers"].format(n=facts.risers)]
-            if facts.fallers:
-                counts.append(w["fallers"].format(n=facts.fallers))
-            if facts.unchanged:
-                counts.append(w["unchanged"].format(n=facts.unchanged))
-            sentence = w["breadth"].format(n=facts.with_bar) + "、".join(counts)
+            moves = [
+                (facts.risers, "risers", "all_rose"),
+                (facts.fallers, "fallers", "all_fell"),
+                (facts.unchanged, "unchanged", "all_unchanged"),
+            ]
+            moved = [(n, key, every) for n, key, every in moves if n]
+            if len(moved) == 1 and moved[0][0] == facts.with_bar:
+                # "4隻全部下跌", not "0隻上升、4隻下跌".
+                sentence = w["breadth"].format(n=facts.with_bar) + w[moved[0][2]]
+            else:
+                counts = [w[key].format(n=n) for n, key, _every in moved]
+                sentence = w["breadth"].format(n=facts.with_bar) + w["among"] + "、".join(counts)
             leaders = []
             if facts.leader_1d is not None:
                 leaders.append(
