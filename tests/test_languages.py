@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from concepttrack.languages import LANGUAGES, get_language, parse_languages
 from concepttrack.localize import convert, localize_theme, resolve, untranslated
 from concepttrack.render.context import build_context
 from concepttrack.render.formats import formats_for
 from concepttrack.render.i18n import LOCALE_DIR, read_catalog, translator
-from concepttrack.render.languages import LANGUAGES, get_language, parse_languages
 from concepttrack.render.typography import language_css
 from concepttrack.themes import LocalText, parse_themes
 from tests.conftest import REPO
@@ -424,7 +424,7 @@ def test_language_from_the_environment_and_a_clear_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from concepttrack.errors import UsageError
-    from concepttrack.render.languages import languages_from_env
+    from concepttrack.languages import languages_from_env
 
     monkeypatch.setenv("CONCEPTTRACK_LANG", "zh-hk,en")
     assert languages_from_env() == ("zh-hk", "en")

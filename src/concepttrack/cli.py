@@ -206,8 +206,8 @@ def themes_check(
     language; with --lang, lists every untranslated field of those languages.
     """
     from concepttrack import settings
+    from concepttrack.languages import parse_languages
     from concepttrack.localize import untranslated
-    from concepttrack.render.languages import parse_languages
     from concepttrack.themes import load_themes
 
     target = path or settings.themes_path(app_state(ctx).themes)
@@ -311,7 +311,7 @@ def report(
 ) -> None:
     """Write dated concept-stock notes for themes (or --all) into the reports folder."""
     from concepttrack import pipeline, settings
-    from concepttrack.render.languages import languages_from_env, parse_colours, parse_languages
+    from concepttrack.languages import languages_from_env, parse_colours, parse_languages
 
     languages = parse_languages(lang) if lang is not None else languages_from_env()
     parse_colours(colours)

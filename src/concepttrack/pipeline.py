@@ -559,8 +559,8 @@ def render_one(job: _Job) -> ThemeOutcome:
     from concepttrack.analytics.changes import since_last_note
     from concepttrack.analytics.snapshot import build_snapshot
     from concepttrack.calendar import sessions
+    from concepttrack.languages import parse_colours
     from concepttrack.render import render_note
-    from concepttrack.render.languages import parse_colours
 
     began = time.perf_counter()
     theme, as_of = job.theme, job.as_of

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from concepttrack.errors import Problem, ThemesFileError, UsageError
+from concepttrack.languages import LANGUAGES
 from concepttrack.symbols import hkex_code, to_yahoo
 
 MAX_FILE_BYTES = 1_048_576
@@ -44,9 +45,8 @@ def _non_blank(value: str) -> str:
     return value
 
 
-#: Language codes a themes-book text may carry (mirrors render.languages.LANGUAGES;
-#: not imported, so loading a book stays light).
-TEXT_LANGUAGES: tuple[str, ...] = ("en", "zh-hk", "zh-cn")
+#: Language codes a themes-book text may carry: every note language.
+TEXT_LANGUAGES: tuple[str, ...] = tuple(LANGUAGES)
 
 
 class LocalText(str):

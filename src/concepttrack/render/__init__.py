@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     import jinja2
 
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
+    from concepttrack.languages import Colours
     from concepttrack.render.charts import Chart
-    from concepttrack.render.languages import Colours
     from concepttrack.render.view import NoteFacts
     from concepttrack.themes import Theme
 
@@ -195,7 +195,7 @@ def render_note(
     process while this one loads WeasyPrint (the bytes are the same either way).
     Raises UsageError for an unknown format and RenderError when a file cannot be made.
     """
-    from concepttrack.render.languages import get_language
+    from concepttrack.languages import get_language
     from concepttrack.render.view import note_facts
 
     wanted = list(dict.fromkeys(f.strip().lower() for f in formats))

@@ -35,11 +35,11 @@ from concepttrack.analytics.model import (
     ThemeSnapshot,
     WindowReturns,
 )
+from concepttrack.languages import Colours, get_language
 from concepttrack.localize import FieldUse, localize_theme
 from concepttrack.render.charts import ChartText
 from concepttrack.render.formats import MINUS, MISSING, STALE_MARK, Formats, formats_for
 from concepttrack.render.i18n import translator
-from concepttrack.render.languages import Colours, get_language
 from concepttrack.render.messages import (
     COLOUR_CONVENTIONS,
     DISCLAIMER,

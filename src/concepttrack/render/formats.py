@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from concepttrack.render.languages import Language, get_language
+from concepttrack.languages import Language, get_language
 
 MISSING = "\N{EN DASH}"
 MINUS = "\N{MINUS SIGN}"

@@ -19,7 +19,7 @@ import functools
 import gettext
 from pathlib import Path
 
-from concepttrack.render.languages import get_language
+from concepttrack.languages import get_language
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "concepttrack"

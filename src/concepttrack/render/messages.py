@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from concepttrack.languages import get_language
 from concepttrack.render.formats import formats_for
 from concepttrack.render.i18n import translator
-from concepttrack.render.languages import get_language
 
 
 def N_(message: str) -> str:

@@ -16,8 +16,8 @@ Everything here is a fixed string or a catalog message written as a CSS string, 
 
 from __future__ import annotations
 
+from concepttrack.languages import Colours, get_language
 from concepttrack.render.i18n import translator
-from concepttrack.render.languages import Colours, get_language
 
 UP_GREEN = "#1e7b4f"
 DOWN_RED = "#b3362c"

@@ -13,7 +13,7 @@ import datetime as dt
 import importlib
 from typing import TYPE_CHECKING, Protocol
 
-from concepttrack.render.languages import get_language
+from concepttrack.languages import get_language
 
 if TYPE_CHECKING:
     from concepttrack.analytics.model import NarrativeFacts, SinceLastNote, StockFigures

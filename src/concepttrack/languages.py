@@ -4,7 +4,8 @@ One :class:`Language` per supported code. Everything language-specific that is n
 text lives here: the Babel locales (dates, numbers), the HTML ``lang`` tag, the gettext
 catalog folder, the fonts and the default colour convention. Adding a language means a
 row here, one catalog (``render/locale/<catalog>/LC_MESSAGES/concepttrack.po``) and one
-prose module (``render/prose/<module>.py``); see ``docs/architecture.md``.
+prose module (``render/prose/<module>.py``); see ``docs/architecture.md``. This module
+imports nothing heavy: the themes book reads its codes.
 """
 
 from __future__ import annotations
