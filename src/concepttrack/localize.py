@@ -23,13 +23,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from concepttrack.languages import LANGUAGES
 from concepttrack.themes import LocalText, Theme, ThemeBook
 
 How = Literal["own", "converted", "original"]
-#: OpenCC configuration that makes a language's text from another's.
+#: (source language, OpenCC configuration) that makes a language's text from another's.
 CONVERSIONS: dict[str, tuple[str, str]] = {
-    "zh-hk": ("zh-cn", "s2hk"),
-    "zh-cn": ("zh-hk", "hk2s"),
+    code: language.opencc_from for code, language in LANGUAGES.items() if language.opencc_from
 }
 
 
