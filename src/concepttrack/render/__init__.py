@@ -15,6 +15,7 @@ only when a format needs them.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.languages import Colours
-    from concepttrack.render.charts import Chart
-    from concepttrack.render.view import NoteFacts
+    from concepttrack.render.charts import Chart, ChartJob
+    from concepttrack.render.view import NoteContext, NoteFacts
     from concepttrack.themes import Theme
 
 __all__ = [
@@ -213,24 +214,40 @@ def render_note(
     as_of_iso = snapshot.as_of.isoformat()
     paths: list[Path] = []
     facts = note_facts(theme, snapshot)
-    drawn: dict[Any, list[Chart]] = {}
-    for index, code in enumerate(codes):
+    pages = [f for f in wanted if f != "json"]
+    # Every language's context and chart job first: with a spare core, each distinct set
+    # of charts is drawn in a forked child while this process lays out the notes.
+    jobs: dict[Any, ChartJob] = {}
+    plans = [
+        _plan_language(
+            theme,
+            snapshot,
+            wanted=pages,
+            since_last=since_last,
+            in_child=parallel_charts and "pdf" in pages,
+            lang=code,
+            default_lang=default_lang,
+            colours=colours,
+            facts=facts,
+            jobs=jobs,
+        )
+        for code in codes
+    ]
+    if "pdf" in pages:
+        from concepttrack.render.pdf import preload
+
+        preload()
+    for index, (code, note, key) in enumerate(plans):
         paths.extend(
-            _render_language(
-                theme,
-                snapshot,
-                wanted=[f for f in wanted if f != "json"],
+            _write_language(
+                note,
+                jobs[key].result() if key is not None else [],
+                wanted=pages,
                 note_dir=note_dir,
                 stem=note_stem(as_of_iso, code, codes[0]),
                 chart_suffix="" if index == 0 else f".{code}",
                 templates_dir=templates_dir,
-                since_last=since_last,
-                parallel_charts=parallel_charts and index == 0,
-                lang=code,
-                default_lang=default_lang,
-                colours=colours,
-                facts=facts,
-                drawn=drawn,
+                created=snapshot.as_of,
             )
         )
     if "json" in wanted:
@@ -240,30 +257,25 @@ def render_note(
     return paths
 
 
-def _render_language(
+def _plan_language(
     theme: Theme,
     snapshot: ThemeSnapshot,
     *,
     wanted: list[str],
-    note_dir: Path,
-    stem: str,
-    chart_suffix: str,
-    templates_dir: Path | None,
     since_last: SinceLastNote | None,
-    parallel_charts: bool,
+    in_child: bool,
     lang: str,
     default_lang: str,
     colours: Colours | None,
     facts: NoteFacts,
-    drawn: dict[Any, list[Chart]],
-) -> list[Path]:
-    """One language's Markdown, HTML and PDF (those of ``wanted``)."""
-    from markupsafe import Markup
+    jobs: dict[Any, ChartJob],
+) -> tuple[str, NoteContext, Any]:
+    """One language's context, and its charts started (or shared with an earlier language).
 
+    Returns (language, context, chart key); the key is None when no format shows charts.
+    """
     from concepttrack.render.context import chart_text, localized_theme
-    from concepttrack.render.typography import language_css
 
-    paths: dict[str, Path] = {}
     note = build_context(
         theme,
         snapshot,
@@ -273,41 +285,52 @@ def _render_language(
         colours=colours,
         facts=facts,
     )
+    if not any(f in wanted for f in ("md", "html", "pdf")):
+        return lang, note, None
+    from concepttrack.render.charts import ChartJob
 
-    charts: list[Chart] = []
-    if any(f in wanted for f in ("md", "html", "pdf")):
-        from concepttrack.render.charts import ChartJob
-
-        local, _uses = localized_theme(theme, lang, default_lang)
-        labels = {s.symbol: f"{s.name} {s.display_code}" for s in local.stocks}
-        text = chart_text(lang, note.colours)  # type: ignore[arg-type]
-        # Charts differ between languages only through these: same inputs, same PNGs.
-        key = (
-            text,
-            tuple(sorted(labels.items())),
-            note.benchmark_name,
-            local.event.title,
-            tuple(c.title for c in local.catalysts),
+    local, _uses = localized_theme(theme, lang, default_lang)
+    labels = {s.symbol: f"{s.name} {s.display_code}" for s in local.stocks}
+    text = chart_text(lang, note.colours)  # type: ignore[arg-type]
+    # Charts differ between languages only through these: same inputs, same PNGs.
+    key = (
+        text,
+        tuple(sorted(labels.items())),
+        note.benchmark_name,
+        local.event.title,
+        tuple(c.title for c in local.catalysts),
+    )
+    if key not in jobs:
+        jobs[key] = ChartJob(
+            local,
+            snapshot,
+            labels=labels,
+            benchmark_name=note.benchmark_name,
+            in_child=in_child,
+            text=text,
         )
-        if key in drawn:
-            charts = drawn[key]
-        else:
-            job = ChartJob(
-                local,
-                snapshot,
-                labels=labels,
-                benchmark_name=note.benchmark_name,
-                in_child=parallel_charts and "pdf" in wanted,
-                text=text,
-            )
-            if "pdf" in wanted:
-                from concepttrack.render.pdf import preload
+    return lang, note, key
 
-                preload()
-            charts = drawn[key] = job.result()
 
+def _write_language(
+    note: NoteContext,
+    charts: list[Chart],
+    *,
+    wanted: list[str],
+    note_dir: Path,
+    stem: str,
+    chart_suffix: str,
+    templates_dir: Path | None,
+    created: dt.date,
+) -> list[Path]:
+    """One language's Markdown, HTML and PDF (those of ``wanted``)."""
+    from markupsafe import Markup
+
+    from concepttrack.render.typography import language_css
+
+    paths: dict[str, Path] = {}
     if "md" in wanted:
-        env = make_environment(templates_dir, markdown=True, lang=lang)
+        env = make_environment(templates_dir, markdown=True, lang=note.lang)
         assets = f"{stem.split('.')[0]}-assets"
         views = []
         for chart in charts:
@@ -323,8 +346,8 @@ def _render_language(
         atomic_write_text(paths["md"], text_md)
 
     if "html" in wanted or "pdf" in wanted:
-        env = make_environment(templates_dir, lang=lang)
-        extra = language_css(lang, note.colours)  # type: ignore[arg-type]
+        env = make_environment(templates_dir, lang=note.lang)
+        extra = language_css(note.lang, note.colours)  # type: ignore[arg-type]
         css = _stylesheet(env) + ("\n" + extra.replace("</", "<\\/") if extra else "")
         views = [ChartView(c.title, c.caption, c.alt, c.data_uri, "") for c in charts]
         if "html" in wanted:
@@ -342,7 +365,7 @@ def _render_language(
             output = html_to_pdf(
                 printable,
                 stylesheet=css,
-                created=snapshot.as_of,
+                created=created,
                 allowed_dirs=allowed,
             )
             paths["pdf"] = note_dir / f"{stem}.pdf"
