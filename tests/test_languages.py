@@ -571,3 +571,30 @@ def test_chinese_stale_basket_is_marked_and_never_todays_move() -> None:
     assert "組合沿用中國移動的最後價格計算至2024年3月20日" in note.what_moved
     assert any("截至其最後交易日2024年3月20日" in line for line in note.key_figures.notes)
     assert all(row.basket.text.endswith("†") for row in note.key_figures.rows)
+
+
+_UNITS = {"M": 1e6, "B": 1e9, "萬": 1e4, "億": 1e8}
+
+
+def _amounts(md: str, pattern: str) -> list[float]:
+    return [float(number) * _UNITS[unit] for number, unit in re.findall(pattern, md)]
+
+
+@pytest.mark.slow
+def test_turnover_is_the_same_amount_in_every_language_and_recomputes(
+    notes: dict[str, Path], tmp_path: Path
+) -> None:
+    """Average turnover: mean of close x volume over the last 20 rows of the CSV, by hand."""
+    import csv
+
+    from tests.golden import write_dataset
+
+    en = _amounts(notes["2024-03-01.md"].read_text("utf-8"), r"turnover HKD ([\d.]+)([MB])")
+    hk = _amounts(notes["2024-03-01.zh-hk.md"].read_text("utf-8"), r"成交額([\d.]+)([萬億])港元")
+    assert len(en) == 4
+    assert hk == pytest.approx(en)
+    write_dataset(tmp_path)
+    with (tmp_path / "0728.HK.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[-20:]
+    by_hand = sum(float(r["Close"]) * float(r["Volume"]) for r in rows) / 20
+    assert en[3] == pytest.approx(float(f"{by_hand:.3g}"))  # China Telecom, 4th in the book

@@ -11,8 +11,8 @@ The rules every language shares (the definitions the tests check):
 * a missing value (``None``): an en dash, ``–`` — never 0, never guessed;
 * dates: ``16 Feb 2024`` in English, ``2024年2月16日`` in Chinese (CLDR ``long``),
   with the weekday (``星期五``) where the note gives one;
-* amounts: compact with CLDR's short decimal forms, ``7.62億港元`` / ``7.62亿港元`` /
-  ``HKD 762M``.
+* amounts: three significant figures, compact with CLDR's short decimal forms,
+  ``7.62億港元`` / ``7.62亿港元`` / ``HKD 762M``.
 
 Nothing here knows a sentence: prose lives in :mod:`concepttrack.render.prose`.
 """
@@ -109,8 +109,10 @@ class Formats:
             return MISSING
         from babel.numbers import format_compact_decimal
 
+        # Three significant figures in every language: 18.2M = 1820萬, 134M = 1.34億.
+        rounded = float(f"{value:.3g}")
         text = format_compact_decimal(
-            value, format_type="short", locale=self.language.amount_locale, fraction_digits=2
+            rounded, format_type="short", locale=self.language.amount_locale, fraction_digits=2
         ).replace("-", MINUS)
         if not currency:
             return text

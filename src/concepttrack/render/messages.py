@@ -136,6 +136,13 @@ METHODOLOGY: list[tuple[str, str]] = [
         ),
     ),
     (
+        N_("Turnover 20D"),
+        N_(
+            "Average of traded close × volume over the last 20 bars, in the stock's currency, "
+            "written compactly (M = million, B = billion)."
+        ),
+    ),
+    (
         N_("Volume ratio (量比)"),
         N_("Today's volume divided by the average volume of the previous 5 bars."),
     ),

@@ -238,4 +238,9 @@ class ChineseProse:
             high=fmt.price(figures.high_52w),
             vol=fmt.share(figures.risk.volatility_1y),
             beta=fmt.ratio(figures.risk.beta_1y),
+            turnover=w["sf_turnover"].format(
+                amount=fmt.amount(figures.avg_turnover_20d, figures.currency)
+            )
+            if figures.avg_turnover_20d is not None
+            else "",
         )

@@ -222,5 +222,11 @@ def stock_figures(figures: StockFigures | None, reason: str | None, fmt: Formats
         f"{_marked(fmt.pp(excess), excess, stale)} vs benchmark; 52-week range "
         f"{fmt.price(figures.low_52w)}–{fmt.price(figures.high_52w)}; "
         f"1Y volatility {fmt.share(figures.risk.volatility_1y)}, beta "
-        f"{fmt.ratio(figures.risk.beta_1y)}."
+        f"{fmt.ratio(figures.risk.beta_1y)}"
+        + (
+            f"; 20-day average turnover {fmt.amount(figures.avg_turnover_20d, figures.currency)}"
+            if figures.avg_turnover_20d is not None
+            else ""
+        )
+        + "."
     )

@@ -70,7 +70,8 @@ WORDS: dict[str, str] = {
     "sf_missing": "该股没有价格数据{reason}，不计入当日数据。",
     "sf_adjusted": "，复权收盘价",
     "sf_line": "最新价{price}（{date}{adjusted}）；事件以来{since}，相对基准{excess}；"
-    "52周区间{low}至{high}；一年波动率{vol}，贝塔系数{beta}。",
+    "52周区间{low}至{high}；一年波动率{vol}，贝塔系数{beta}{turnover}。",
+    "sf_turnover": "；20日平均成交额{amount}",
 }
 
 _PROSE = ChineseProse(WORDS)

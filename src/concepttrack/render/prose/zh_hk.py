@@ -71,7 +71,8 @@ WORDS: dict[str, str] = {
     "sf_missing": "此股並無價格數據{reason}，不計入今日數據。",
     "sf_adjusted": "，經調整收市價",
     "sf_line": "最新價{price}（{date}{adjusted}）；事件以來{since}，相對基準{excess}；"
-    "52周區間{low}至{high}；一年波幅{vol}，貝他系數{beta}。",
+    "52周區間{low}至{high}；一年波幅{vol}，貝他系數{beta}{turnover}。",
+    "sf_turnover": "；20日平均成交額{amount}",
 }
 
 _PROSE = ChineseProse(WORDS)
