@@ -136,15 +136,11 @@ METHODOLOGY: list[tuple[str, str]] = [
         ),
     ),
     (
-        N_("Turnover 20D"),
+        N_("Volume ratio (量比) and turnover"),
         N_(
-            "Average of traded close × volume over the last 20 bars, in the stock's currency, "
-            "written compactly (M = million, B = billion)."
+            "Today's volume divided by the average volume of the previous 5 bars. Turnover: "
+            "mean traded close × volume of the last 20 bars (M = million)."
         ),
-    ),
-    (
-        N_("Volume ratio (量比)"),
-        N_("Today's volume divided by the average volume of the previous 5 bars."),
     ),
     (
         N_("Breadth"),
