@@ -88,9 +88,7 @@ class Formats:
             return currency
         from babel.numbers import get_currency_name
 
-        return _currency_name(currency, self.language.babel_locale) or get_currency_name(
-            currency, locale=self.language.babel_locale
-        )
+        return get_currency_name(currency, locale=self.language.babel_locale)
 
     def price(self, value: float | None, currency: str | None = None) -> str:
         """A price with two decimals and its currency: ``HKD 87.60`` / ``87.60港元``."""
@@ -167,15 +165,6 @@ class Formats:
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-#: Currency names Hong Kong and mainland financial press write (CLDR says 港元 too, and
-#: 人民幣 / 人民币; it says 美元 as well): only listed where a house style is wanted.
-_CURRENCY_NAMES: dict[tuple[str, str], str] = {}
-
-
-def _currency_name(currency: str, locale: str) -> str | None:
-    return _CURRENCY_NAMES.get((currency, locale))
-
-
 def _english_date(value: dt.date) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
