@@ -4,8 +4,8 @@
 asked for) and the Markdown's chart PNGs in ``out_dir/<theme-id>/<as-of>-assets/``, every
 file atomically; with several ``languages``, the second and later ones' files are
 ``<as-of>.<lang>.{md,pdf,html}`` (the JSON twin stays one file). Output is
-deterministic: the same inputs give byte-identical Markdown, HTML and JSON (no clock anywhere; chart PNGs carry no software version; the PDF's dates
-are the as-of session).
+deterministic: the same inputs give byte-identical Markdown, HTML and JSON (no clock
+anywhere; chart PNGs carry no software version; the PDF's dates are the as-of session).
 
 Templates are jinja2 with ``StrictUndefined``; HTML autoescaping covers the real
 ``.html.j2`` extension; the Markdown environment escapes every expression output.
