@@ -598,3 +598,32 @@ def test_turnover_is_the_same_amount_in_every_language_and_recomputes(
         rows = list(csv.DictReader(handle))[-20:]
     by_hand = sum(float(r["Close"]) * float(r["Volume"]) for r in rows) / 20
     assert en[3] == pytest.approx(float(f"{by_hand:.3g}"))  # China Telecom, 4th in the book
+
+
+def test_latest_links_and_prune_handle_language_files(tmp_path: Path) -> None:
+    from concepttrack import archive
+
+    folder = tmp_path / "t"
+    folder.mkdir()
+    for day in ("2026-11-02", "2026-12-01"):
+        for name in (f"{day}.pdf", f"{day}.zh-hk.pdf", f"{day}.zh-hk.md", f"{day}.json"):
+            (folder / name).write_text("x", encoding="utf-8")
+    newest = dt.date(2026, 12, 1)
+    links = archive.update_latest(tmp_path, "t", newest, ["en", "zh-hk"])
+    assert {p.name for p in links} == {
+        "latest.pdf",
+        "latest.en.pdf",
+        "latest.zh-hk.pdf",
+        "latest.zh-hk.md",
+    }
+    assert (folder / "latest.zh-hk.pdf").readlink() == Path("2026-12-01.zh-hk.pdf")
+    assert archive.note_language("2026-12-01.zh-hk.pdf") == "zh-hk"
+    assert archive.note_language("2026-12-01.pdf") is None
+    removed = archive.prune(tmp_path, keep_days=10, today=newest)
+    assert {p.name for p in removed} == {
+        "2026-11-02.pdf",
+        "2026-11-02.zh-hk.pdf",
+        "2026-11-02.zh-hk.md",
+        "2026-11-02.json",
+    }
+    assert (folder / "2026-12-01.zh-hk.md").exists()
