@@ -15,6 +15,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "golden" / "sora-compute-2024-03-01.md"
+#: One golden Markdown note per language (the Sora theme's languages in themes.yaml).
+GOLDENS = {
+    "en": GOLDEN,
+    "zh-hk": REPO / "tests" / "golden" / "sora-compute-2024-03-01.zh-hk.md",
+    "zh-cn": REPO / "tests" / "golden" / "sora-compute-2024-03-01.zh-cn.md",
+}
 AS_OF = dt.date(2024, 3, 1)
 SYMBOLS = {"9888.HK": 110.0, "0763.HK": 18.0, "0941.HK": 68.0, "0728.HK": 4.2, "^HSI": 16500.0}
 
@@ -41,7 +47,12 @@ def write_dataset(folder: Path) -> None:
 
 
 def render_markdown() -> str:
-    """Render the Sora note as Markdown from the fixed dataset; return its text."""
+    """Render the Sora note as Markdown from the fixed dataset; return its English text."""
+    return render_all_markdown()["en"]
+
+
+def render_all_markdown() -> dict[str, str]:
+    """The Sora note's Markdown in every language of the theme, by language code."""
     from concepttrack import pipeline
     from concepttrack.themes import load_themes
 
@@ -55,26 +66,35 @@ def render_markdown() -> str:
             source=f"csv:{root / 'prices'}",
             cache_path=root / "cache.sqlite",
             as_of=AS_OF,
+            languages=tuple(GOLDENS),
         )
         result = pipeline.run([theme], options)
         if result.exit_code != 0:
             raise SystemExit(f"golden run failed: {result.outcomes}")
-        text = (root / "reports" / theme.id / f"{AS_OF.isoformat()}.md").read_text("utf-8")
-    # The CSV folder is a temporary path; keep the golden file independent of it.
-    return text.replace(str(root / "prices"), "<prices>")
+        texts = {}
+        for lang, golden in GOLDENS.items():
+            name = golden.name.replace("sora-compute-", "")
+            text = (root / "reports" / theme.id / name).read_text("utf-8")
+            # The CSV folder is a temporary path; keep the golden file independent of it.
+            texts[lang] = text.replace(str(root / "prices"), "<prices>")
+    return texts
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="overwrite the golden file")
     args = parser.parse_args(argv)
-    text = render_markdown()
+    texts = render_all_markdown()
     if args.write:
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(text, encoding="utf-8")
-        print(f"wrote {GOLDEN}")
+        for lang, golden in GOLDENS.items():
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(texts[lang], encoding="utf-8")
+            print(f"wrote {golden}")
         return 0
-    same = GOLDEN.exists() and GOLDEN.read_text(encoding="utf-8") == text
+    same = all(
+        golden.exists() and golden.read_text(encoding="utf-8") == texts[lang]
+        for lang, golden in GOLDENS.items()
+    )
     print("golden file is up to date" if same else "golden file differs; run ./tasks golden")
     return 0 if same else 1
 

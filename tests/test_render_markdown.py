@@ -174,8 +174,10 @@ def test_json_layout_is_the_documented_one(tmp_path: Path) -> None:
         "theme",
         "snapshot",
         "since_last_note",
+        "languages",
         "what_moved",
     ]
+    assert document["languages"] == ["en"]
     assert set(document["what_moved"]) == {"en"}
     assert document["what_moved"]["en"].startswith("Over the last")
     assert document["schema_version"] == 1

@@ -54,7 +54,10 @@ LATEST_FORMATS: tuple[str, ...] = ("pdf", "md")
 
 # Mirrors themes.SLUG (not imported: themes pulls in pydantic and PyYAML).
 _THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-_DATED_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(md|pdf|html|json)$")
+#: ``2026-12-01.pdf`` (the first language) or ``2026-12-01.zh-hk.pdf`` (another one).
+_DATED_FILE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})(?:\.([a-z]{2}(?:-[a-z]{2})?))?\.(md|pdf|html|json)$"
+)
 _ASSETS_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2})-assets$")
 # Run records as write_run_record names them: <UTC start>[-N].json.
 _RUN_RECORD = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{6}Z(?:-\d+)?\.json$")
@@ -240,12 +243,19 @@ def theme_dir(reports_dir: Path, theme_id: str) -> Path:
     return Path(reports_dir) / theme_id
 
 
-def note_path(reports_dir: Path, theme_id: str, as_of: dt.date, fmt: str) -> Path:
-    """``reports/<theme-id>/<YYYY-MM-DD>.<fmt>``: the one place the naming rule lives."""
+def note_path(
+    reports_dir: Path, theme_id: str, as_of: dt.date, fmt: str, lang: str | None = None
+) -> Path:
+    """``reports/<theme-id>/<YYYY-MM-DD>[.<lang>].<fmt>``: the one place the naming rule lives.
+
+    ``lang`` is None for the note's first language (the undecorated name) and for the
+    language-free JSON twin; another language's files carry its code.
+    """
     fmt = fmt.lower().lstrip(".")
     if fmt not in NOTE_FORMATS:
         raise ValueError(f"unknown note format {fmt!r}; expected one of {', '.join(NOTE_FORMATS)}")
-    return theme_dir(reports_dir, theme_id) / f"{as_of.isoformat()}.{fmt}"
+    infix = f".{lang}" if lang else ""
+    return theme_dir(reports_dir, theme_id) / f"{as_of.isoformat()}{infix}.{fmt}"
 
 
 def assets_dir(reports_dir: Path, theme_id: str, as_of: dt.date) -> Path:
@@ -259,9 +269,15 @@ def _dated_name(name: str) -> tuple[dt.date, str] | None:
     if not match:
         return None
     try:
-        return dt.date.fromisoformat(match.group(1)), match.group(2)
+        return dt.date.fromisoformat(match.group(1)), match.group(3)
     except ValueError:
         return None
+
+
+def note_language(name: str) -> str | None:
+    """The language code in a dated note's file name (None for the undecorated file)."""
+    match = _DATED_FILE.match(name)
+    return match.group(2) if match else None
 
 
 def dated_notes(reports_dir: Path, theme_id: str) -> list[tuple[dt.date, Path]]:
@@ -284,10 +300,16 @@ def dated_notes(reports_dir: Path, theme_id: str) -> list[tuple[dt.date, Path]]:
     return found
 
 
-def _note_sessions(reports_dir: Path, theme_id: str, fmt: str) -> list[dt.date]:
-    """Sessions that have a note in this format, newest first."""
+def _note_sessions(
+    reports_dir: Path, theme_id: str, fmt: str, lang: str | None = None
+) -> list[dt.date]:
+    """Sessions that have a note in this format (and language infix), newest first."""
     return sorted(
-        {day for day, path in dated_notes(reports_dir, theme_id) if path.suffix == f".{fmt}"},
+        {
+            day
+            for day, path in dated_notes(reports_dir, theme_id)
+            if path.suffix == f".{fmt}" and note_language(path.name) == lang
+        },
         reverse=True,
     )
 
@@ -388,7 +410,9 @@ def _replace_symlink(link: Path, target: str) -> None:
         raise
 
 
-def update_latest(reports_dir: Path, theme_id: str, as_of: dt.date) -> list[Path]:
+def update_latest(
+    reports_dir: Path, theme_id: str, as_of: dt.date, languages: Iterable[str] = ()
+) -> list[Path]:
     """Point ``latest.pdf`` and ``latest.md`` at the newest note, never at an older one.
 
     Call after writing the note for ``as_of``. Each link moves to the newest dated note
@@ -398,19 +422,29 @@ def update_latest(reports_dir: Path, theme_id: str, as_of: dt.date) -> list[Path
     ``latest.md``'s relative ``<date>-assets/`` image links resolve because it sits
     beside the dated file. A format with no note yet gets no link. Returns the links
     that now point at ``as_of``'s note.
+
+    ``languages`` are the note's languages, first one first: each also gets
+    ``latest.<lang>.<ext>`` (the first language's pointing at the undecorated file).
     """
     folder = theme_dir(reports_dir, theme_id)
     pointed: list[Path] = []
-    for fmt in LATEST_FORMATS:
-        sessions = _note_sessions(reports_dir, theme_id, fmt)
-        if not sessions:
-            continue
-        newest = sessions[0]
-        link = folder / f"latest.{fmt}"
-        if _link_session(link) != newest or not link.exists():
-            _replace_symlink(link, f"{newest.isoformat()}.{fmt}")
-        if newest == as_of:
-            pointed.append(link)
+    codes = list(dict.fromkeys(languages))
+    links: list[tuple[str, str | None]] = [("", None)]
+    links += [(f"{code}.", None if index == 0 else code) for index, code in enumerate(codes)]
+    for prefix, infix in links:
+        for fmt in LATEST_FORMATS:
+            sessions = _note_sessions(reports_dir, theme_id, fmt, infix)
+            if not sessions:
+                continue
+            newest = sessions[0]
+            link = folder / f"latest.{prefix}{fmt}"
+            target = note_path(reports_dir, theme_id, newest, fmt, infix).name
+            if os.path.islink(link) and os.readlink(link) == target and link.exists():
+                pass
+            else:
+                _replace_symlink(link, target)
+            if newest == as_of:
+                pointed.append(link)
     return pointed
 
 
@@ -451,6 +485,8 @@ class IndexEntry:
     #: Data status shown to the reader: ``fresh``, ``stale``, ``missing``, or the
     #: pipeline's own words for a theme that failed this run (``failed: no prices``).
     status: str = "unknown"
+    #: The note's languages, first one first (the JSON twin's ``languages``).
+    languages: tuple[str, ...] = ("en",)
 
     @classmethod
     def from_note(cls, note: Mapping[str, Any]) -> IndexEntry:
@@ -470,6 +506,12 @@ class IndexEntry:
         title = _dig(theme, "title")
         title_zh = _dig(theme, "title_zh")
         benchmark = _dig(snapshot, "benchmark", "symbol")
+        languages = note.get("languages")
+        if not isinstance(languages, list) or not all(isinstance(c, str) for c in languages):
+            languages = ["en"]
+        if isinstance(title, dict):  # a per-language title: the note's first language
+            wanted = [*languages, "en", "zh-hk", "zh-cn"]
+            title = next((title[c] for c in wanted if isinstance(title.get(c), str)), None)
         return cls(
             theme_id=theme_id,
             title=title if isinstance(title, str) else theme_id,
@@ -481,6 +523,7 @@ class IndexEntry:
             benchmark_since_event=_number(_dig(snapshot, "benchmark", "returns", "since_event")),
             status=(max(known, key=_STATUS_RANK.__getitem__) if known else "unknown")
             + (" (demo)" if _dig(snapshot, "demo") is True else ""),
+            languages=tuple(languages) or ("en",),
         )
 
 
@@ -503,11 +546,14 @@ def _index_row(reports_dir: Path, entry: IndexEntry) -> str:
     if entry.as_of is None:
         latest = "no note yet"
     else:
-        links = [
-            f"[{fmt}]({entry.theme_id}/{entry.as_of.isoformat()}.{fmt})"
-            for fmt in ("md", "pdf", "html")
-            if note_path(reports_dir, entry.theme_id, entry.as_of, fmt).is_file()
-        ]
+        links = []
+        for index, lang in enumerate(entry.languages or ("en",)):
+            infix = None if index == 0 else lang
+            label = "" if len(entry.languages) <= 1 else f" {lang}"
+            for fmt in ("md", "pdf", "html"):
+                path = note_path(reports_dir, entry.theme_id, entry.as_of, fmt, infix)
+                if path.is_file():
+                    links.append(f"[{fmt}{label}]({entry.theme_id}/{path.name})")
         latest = entry.as_of.isoformat() + (f" ({', '.join(links)})" if links else "")
     benchmark = _pct(entry.benchmark_since_event)
     if entry.benchmark:
@@ -704,8 +750,12 @@ class _RunLogHandler(logging.Handler):
 def _protected_sessions(folder: Path, dated: list[tuple[dt.date, Path]]) -> set[dt.date]:
     """The newest note's session and every session a ``latest.*`` link points at."""
     keep = {max(day for day, _ in dated)} if dated else set()
-    for fmt in LATEST_FORMATS:
-        session = _link_session(folder / f"latest.{fmt}")
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.startswith("latest.")]
+    except OSError:
+        names = []
+    for name in names:
+        session = _link_session(folder / name)
         if session is not None:
             keep.add(session)
     return keep

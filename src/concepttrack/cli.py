@@ -211,15 +211,48 @@ def themes_check(
     path: Annotated[
         Path | None, typer.Argument(help="Themes file to check [default: the --themes file].")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="List every field with no text of its own in these languages "
+            "(en,zh-hk,zh-cn), with file:line.",
+        ),
+    ] = None,
 ) -> None:
-    """Validate a themes file; lists every problem with file:line:column (exit 2)."""
+    """Validate a themes file; lists every problem with file:line:column (exit 2).
+
+    Warns (on stderr, exit 0) about fields a note language would show in another
+    language; with --lang, lists every untranslated field of those languages.
+    """
     from concepttrack import settings
+    from concepttrack.languages import parse_languages
+    from concepttrack.localize import untranslated
     from concepttrack.themes import load_themes
 
     target = path or settings.themes_path(app_state(ctx).themes)
     book = load_themes(target)
     stocks = sum(len(theme.stocks) for theme in book)
     console.print(f"{target}: OK — {len(book)} themes, {stocks} stocks")
+    asked = parse_languages(lang) if lang else None
+    codes = asked or tuple(dict.fromkeys(c for t in book for c in book.theme_languages(t)))
+    for code in codes:
+        for theme_id, line, use in untranslated(book, code):
+            if asked is None and (
+                use.how != "original" or code not in book.theme_languages(book.get(theme_id))
+            ):
+                continue  # converted with OpenCC, or not a language of this theme's notes
+            where = f"{target}:{line}" if line else str(target)
+            what = (
+                f"converted from {use.source} with OpenCC"
+                if use.how == "converted"
+                else f"no {code} text; the note shows the {use.source} original"
+            )
+            line_text = f"{where}: {use.key} ({theme_id}): {what}"
+            if asked is None:
+                err_console.print(f"warning: {line_text}", markup=False)
+            else:
+                console.print(f"{code}: {line_text}", markup=False)
 
 
 # --- reports ---------------------------------------------------------------------------
@@ -296,10 +329,29 @@ def report(
     deliver_demo: Annotated[
         bool, typer.Option("--deliver-demo", help="With --deliver, send demo-price notes too.")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Note languages, comma-separated: en,zh-hk,zh-cn; the first gets the plain "
+            "file name [default: $CONCEPTTRACK_LANG, else the theme's or book's languages:].",
+        ),
+    ] = None,
+    colours: Annotated[
+        str | None,
+        typer.Option(
+            "--colours",
+            help="red-up | green-up [default: red-up for zh-cn, green-up for en and zh-hk].",
+        ),
+    ] = None,
 ) -> None:
     """Write dated concept-stock notes for themes (or --all) into the reports folder."""
     from concepttrack import pipeline, settings
+    from concepttrack.languages import languages_from_env, parse_colours, parse_languages
 
+    languages = parse_languages(lang) if lang is not None else languages_from_env()
+    parse_colours(colours)
+    book = load_book(ctx)
     selected = select_themes(ctx, theme_ids, all_themes)
     options = pipeline.RunOptions(
         formats=pipeline.parse_formats(formats),
@@ -319,6 +371,9 @@ def report(
         fundamentals_max_age=fundamentals_max_age,
         deliver_config=_deliver_config(deliver, deliver_config),
         deliver_demo=deliver_demo,
+        languages=languages,
+        book_languages=tuple(book.languages),
+        colours=colours.strip().lower() if colours else None,
     )
     result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
     if result.delivery is not None and (result.delivery.failed or not quiet):

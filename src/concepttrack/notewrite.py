@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from concepttrack.errors import WriteError
+from concepttrack.languages import LANGUAGES
 
 #: Errors that mean "this place cannot be written", not "this program is wrong".
 WRITE_ERRNOS = frozenset(
@@ -53,7 +54,12 @@ def write_error(exc: OSError, fallback: Path | None = None) -> WriteError:
 def _session_paths(out_dir: Path, theme_id: str, as_of: dt.date) -> list[Path]:
     folder = out_dir / theme_id
     stem = as_of.isoformat()
-    return [*(folder / f"{stem}.{fmt}" for fmt in _FORMATS), folder / f"{stem}-assets"]
+    # The first language's files have the plain stem, the others ``<stem>.<lang>.<ext>``.
+    stems = [stem, *(f"{stem}.{code}" for code in LANGUAGES)]
+    return [
+        *(folder / f"{name}.{fmt}" for name in stems for fmt in _FORMATS),
+        folder / f"{stem}-assets",
+    ]
 
 
 @contextmanager

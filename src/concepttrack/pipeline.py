@@ -102,6 +102,21 @@ class RunOptions:
     deliver_config: Path | None = None
     #: ``--deliver-demo``: send notes made from demo prices too.
     deliver_demo: bool = False
+    #: Note languages asked for (``--lang`` / CONCEPTTRACK_LANG); None = the theme's
+    #: ``languages:``, else the book's.
+    languages: tuple[str, ...] | None = None
+    #: The book's ``languages:`` (its first is the language of plain text in the book).
+    book_languages: tuple[str, ...] = ("en",)
+    #: ``red-up`` / ``green-up``; None = each language's own convention.
+    colours: str | None = None
+
+    def theme_languages(self, theme: Theme) -> tuple[str, ...]:
+        """The languages of a theme's note: --lang, else the theme's, else the book's."""
+        if self.languages:
+            return self.languages
+        if theme.languages:
+            return tuple(theme.languages)
+        return self.book_languages
 
 
 @dataclass
@@ -389,8 +404,14 @@ def _run(
                 for outcome in _render_all(todo, frame, as_of_by_theme, options, reporter):
                     outcomes[outcome.theme_id] = outcome
                     if outcome.files and outcome.as_of is not None:
+                        theme = next(t for t in todo if t.id == outcome.theme_id)
                         with _archive_write(result, reporter, log):
-                            archive.update_latest(options.out_dir, outcome.theme_id, outcome.as_of)
+                            archive.update_latest(
+                                options.out_dir,
+                                outcome.theme_id,
+                                outcome.as_of,
+                                options.theme_languages(theme),
+                            )
         result.outcomes = [outcomes[theme.id] for theme in themes]
         with _archive_write(result, reporter, log):
             _write_index(options.out_dir, themes)
@@ -450,14 +471,24 @@ def _log(log: RunLog | None, level: str, message: str) -> None:
 def _already_complete(theme: Theme, as_of: dt.date, options: RunOptions) -> bool:
     """True when this session's note exists in every format, from the same theme text and
     source, with no stale or missing data (so re-rendering could not change it)."""
+    from concepttrack.archive import note_path
+
+    languages = options.theme_languages(theme)
+    for index, lang in enumerate(languages):
+        for ext in _formats(options):
+            if ext == "json" and index > 0:
+                continue
+            infix = None if index == 0 or ext == "json" else lang
+            if not note_path(options.out_dir, theme.id, as_of, ext, infix).exists():
+                return False
     folder = options.out_dir / theme.id
-    if not all((folder / f"{as_of.isoformat()}.{ext}").exists() for ext in _formats(options)):
-        return False
     try:
         note = json.loads((folder / f"{as_of.isoformat()}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     if note.get("theme") != theme.model_dump(mode="json"):
+        return False
+    if note.get("languages", ["en"]) != list(languages):
         return False
     snapshot = note.get("snapshot") or {}
     if snapshot.get("source") != options.source:
@@ -573,6 +604,9 @@ class _Job:
     #: Draw charts in a forked process (only when rendering one note at a time).
     parallel_charts: bool = False
     force: bool = False
+    languages: tuple[str, ...] = ("en",)
+    default_lang: str = "en"
+    colours: str | None = None
 
 
 def _render_all(
@@ -600,6 +634,9 @@ def _render_all(
                 options.templates_dir,
                 parallel_charts=options.jobs == 1,
                 force=options.force,
+                languages=options.theme_languages(theme),
+                default_lang=options.book_languages[0],
+                colours=options.colours,
             )
         )
     if options.jobs > 1 and len(jobs) > 1:
@@ -626,6 +663,7 @@ def render_one(job: _Job) -> ThemeOutcome:
     from concepttrack.analytics.changes import since_last_note
     from concepttrack.analytics.snapshot import build_snapshot
     from concepttrack.calendar import sessions
+    from concepttrack.languages import parse_colours
     from concepttrack.render import render_note
 
     began = time.perf_counter()
@@ -684,6 +722,9 @@ def render_one(job: _Job) -> ThemeOutcome:
                 templates_dir=job.templates_dir,
                 since_last=since,
                 parallel_charts=job.parallel_charts,
+                languages=job.languages,
+                default_lang=job.default_lang,
+                colours=parse_colours(job.colours),
             )
     except RenderError as exc:
         return ThemeOutcome(

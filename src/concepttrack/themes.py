@@ -21,12 +21,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from concepttrack.errors import Problem, ThemesFileError, UsageError
+from concepttrack.languages import LANGUAGES
 from concepttrack.symbols import currency_of, fx_symbol, hkex_code, to_yahoo
 
 MAX_FILE_BYTES = 1_048_576
@@ -43,7 +46,88 @@ def _non_blank(value: str) -> str:
     return value
 
 
+#: Language codes a themes-book text may carry: every note language.
+TEXT_LANGUAGES: tuple[str, ...] = tuple(LANGUAGES)
+
+
+class LocalText(str):
+    """A themes-book text in one or several languages; ``str`` of it is the default text.
+
+    A plain YAML string is the book's default language (``variants`` is ``{"": text}``);
+    a mapping ``{en: ..., zh-hk: ..., zh-cn: ...}`` gives each language its own text and
+    the plain value is the first of en, zh-hk, zh-cn given. Code that only needs one
+    string (``themes list``, the index) uses it as a ``str``; the note resolves the
+    language it is written in with :mod:`concepttrack.localize`.
+    """
+
+    variants: dict[str, str]
+
+    def __new__(cls, text: str, variants: dict[str, str] | None = None) -> LocalText:
+        made = super().__new__(cls, text)
+        made.variants = dict(variants) if variants is not None else {"": str(text)}
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable for --jobs and the chart child
+        return (LocalText, (str(self), self.variants))
+
+    @property
+    def is_plain(self) -> bool:
+        return "" in self.variants
+
+
+#: A line break (or spaces) between two CJK characters or punctuation: YAML's folded
+#: scalars (``>``) turn line breaks into spaces, which Chinese text does not have.
+_CJK_GAP = re.compile(
+    r"(?<=[\u2E80-\u9FFF\uFF00-\uFFEF])[ \t\r\n]+(?=[\u2E80-\u9FFF\uFF00-\uFFEF])"
+)
+
+
+def _clean(text: str) -> str:
+    return _CJK_GAP.sub("", text.strip())
+
+
+def _local_text(value: object) -> LocalText:
+    if isinstance(value, LocalText):
+        return value
+    if isinstance(value, str):
+        return LocalText(_clean(value))
+    if isinstance(value, dict):
+        variants: dict[str, str] = {}
+        for key, text in value.items():
+            code = str(key).strip().lower().replace("_", "-")
+            if code not in TEXT_LANGUAGES:
+                raise ValueError(
+                    f"unknown language {key!r} in a text mapping; use {', '.join(TEXT_LANGUAGES)}"
+                )
+            if not isinstance(text, str):
+                raise ValueError(f"the {code} text must be a string")
+            variants[code] = _clean(text)
+        if not variants:
+            raise ValueError("a text mapping needs at least one language")
+        first = next(variants[c] for c in TEXT_LANGUAGES if c in variants)
+        return LocalText(first, variants)
+    raise ValueError("must be text, or a mapping of language to text ({en: ..., zh-hk: ...})")
+
+
+def _dump_local_text(value: LocalText) -> object:
+    return str(value) if value.is_plain else dict(value.variants)
+
+
+def _non_blank_text(value: LocalText) -> LocalText:
+    for text in value.variants.values():
+        _non_blank(text)
+    return value
+
+
 Text = Annotated[str, AfterValidator(_non_blank)]
+#: Free text that may be given per language; never blank in any language.
+LText = Annotated[
+    LocalText,
+    PlainValidator(lambda v: _non_blank_text(_local_text(v))),
+    PlainSerializer(_dump_local_text),
+]
+#: Free text that may be given per language and may be empty.
+LOptText = Annotated[LocalText, PlainValidator(_local_text), PlainSerializer(_dump_local_text)]
 
 
 class _Model(BaseModel):
@@ -54,18 +138,18 @@ class Catalyst(_Model):
     """A dated event behind the theme: the anchoring event or a background catalyst."""
 
     date: dt.date
-    title: Text
-    detail: str = ""
-    source: str | None = None
+    title: LText
+    detail: LOptText = LocalText("")
+    source: LOptText | None = None
 
 
 class View(_Model):
     """A broker's or analyst's view, attributed and dated (``2024-02`` or ``2024-02-19``)."""
 
-    source: Text
+    source: LText
     date: str
-    summary: Text
-    rating: str | None = None
+    summary: LText
+    rating: LOptText | None = None
     target_price: float | None = Field(default=None, gt=0)
 
     @field_validator("date", mode="before")
@@ -95,8 +179,8 @@ class View(_Model):
 class Risk(_Model):
     """A written risk to the thesis."""
 
-    title: Text
-    detail: str = ""
+    title: LText
+    detail: LOptText = LocalText("")
 
 
 ExposureKind = Literal["core", "supplier", "infrastructure", "platform", "indirect"]
@@ -109,9 +193,9 @@ class Stock(_Model):
     """A linked stock: its code, names and why it belongs to the theme."""
 
     code: Text
-    name: Text
+    name: LText
     name_zh: str | None = None
-    rationale: Text
+    rationale: LText
     weight: float | None = Field(default=None, gt=0)
     exposure: ExposureKind | None = None
 
@@ -139,9 +223,9 @@ class Theme(_Model):
     """One investment theme: thesis, catalysts, views, risks and linked stocks."""
 
     id: str
-    title: Text
+    title: LText
     title_zh: str | None = None
-    thesis: Text
+    thesis: LText
     event: Catalyst
     catalysts: list[Catalyst] = Field(default_factory=list)
     views: list[View] = Field(default_factory=list)
@@ -149,6 +233,14 @@ class Theme(_Model):
     stocks: list[Stock] = Field(min_length=1)
     benchmark: str = "^HSI"
     tags: list[str] = Field(default_factory=list)
+    #: Languages of this theme's notes (overrides the book's ``languages:``).
+    languages: list[str] | None = None
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _language_list(value)
+
     #: equal (default; custom when stocks give weights), custom, cap or capped.
     weighting: WeightingScheme | None = None
     #: Largest weight under ``capped`` (default 0.25).
@@ -253,12 +345,31 @@ class Theme(_Model):
         return list(pairs)
 
 
+def _language_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"must be a list of languages from {', '.join(TEXT_LANGUAGES)}")
+    codes = []
+    for item in value:
+        code = str(item).strip().lower().replace("_", "-")
+        if code not in TEXT_LANGUAGES:
+            raise ValueError(f"unknown language {item!r}; use {', '.join(TEXT_LANGUAGES)}")
+        codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
 @dataclass
 class ThemeBook:
     """The validated themes of one file, in file order."""
 
     path: Path
     themes: list[Theme]
+    #: The book's note languages (``languages:``); the first is the language of plain
+    #: text in the book and of the undecorated note file name.
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    #: Line/column of every value, by key path, for messages that point into the file.
+    marks: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
     _by_id: dict[str, Theme] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -273,6 +384,24 @@ class ThemeBook:
     @property
     def ids(self) -> list[str]:
         return [theme.id for theme in self.themes]
+
+    @property
+    def default_language(self) -> str:
+        """The language of the book's plain (not per-language) text."""
+        return self.languages[0]
+
+    def theme_languages(self, theme: Theme) -> list[str]:
+        """The languages a theme's note is written in: the theme's own, else the book's."""
+        return list(theme.languages) if theme.languages else list(self.languages)
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        """The 1-based line of a key path (or of its nearest parent), if known."""
+        probe = path
+        while probe:
+            if probe in self.marks:
+                return self.marks[probe][0]
+            probe = probe[:-1]
+        return None
 
     def get(self, theme_id: str) -> Theme:
         """The theme with this id; an unknown id suggests the closest ones."""
@@ -529,9 +658,15 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         line, column = marks.find(path, key=key)
         return Problem(file, line, column, format_key_path(path), message)
 
+    book_languages = ["en"]
+    if "languages" in data:
+        try:
+            book_languages = _language_list(data["languages"])
+        except ValueError as exc:
+            problems.append(at(("languages",), str(exc)))
     for key in data:
-        if key not in ("themes", "version"):
-            close = difflib.get_close_matches(key, ["themes", "version"], n=1)
+        if key not in ("themes", "version", "languages"):
+            close = difflib.get_close_matches(key, ["themes", "version", "languages"], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(at((key,), f"unknown top-level key {key!r}{hint}", key=True))
     version = data.get("version", 1)
@@ -594,7 +729,9 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise fail(problems)
-    return ThemeBook(path=Path(file), themes=themes)
+    return ThemeBook(
+        path=Path(file), themes=themes, languages=book_languages, marks=dict(marks.values)
+    )
 
 
 def load_themes(path: Path) -> ThemeBook:

@@ -280,13 +280,21 @@ def _new_views(prev_theme: Any, theme: Theme) -> list[str]:
     views = _mapping(prev_theme).get("views")
     if not isinstance(views, list):
         return []  # unknown: claiming every view is new would be wrong
+    # Compare as the JSON twin stores them: a per-language source is a mapping there.
     seen = {
-        (_mapping(view).get("source"), _mapping(view).get("date"))
+        (_key(_mapping(view).get("source")), _mapping(view).get("date"))
         for view in views
         if isinstance(view, Mapping)
     }
     return [
         f"{view.source}, {view.date}"
         for view in theme.views
-        if (view.source, view.date) not in seen
+        if (_key(view.model_dump(mode="json")["source"]), view.date) not in seen
     ]
+
+
+def _key(value: Any) -> str:
+    """A hashable form of a stored value (a string, or a per-language mapping)."""
+    import json
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)

@@ -234,49 +234,16 @@ def subject(note: Mapping[str, Any]) -> str:
 def what_moved(note: Mapping[str, Any], language: str = "en") -> str:
     """The note's "what moved" paragraph in ``language``, as the note printed it.
 
-    The JSON twin carries the rendered paragraph per language; an older JSON without it
-    has the paragraph written again from its narrative facts with the renderer's own
-    sentence builder, and one the renderer cannot read back gets a one-line summary.
+    The JSON twin carries the rendered paragraph per language; a JSON without it (a note
+    written before it did) gets a one-line summary of the figures instead.
     """
     rendered = note.get("what_moved")
     if isinstance(rendered, Mapping):
         text = rendered.get(language) or rendered.get("en")
         if isinstance(text, str) and text:
             return text
-    try:
-        return _what_moved(note)
-    except Exception as exc:  # an old or foreign JSON must not stop a delivery
-        logger.debug("what moved from figures only: %s", exc)
-        h = site.headline(note)
-        return f"The basket's session return: {h.day_text}; {h.event_text}."
-
-
-def _what_moved(note: Mapping[str, Any]) -> str:
-    import dataclasses
-    from typing import cast
-
-    from concepttrack.analytics.model import NarrativeFacts
-    from concepttrack.render import context
-    from concepttrack.themes import Theme
-
-    theme = Theme.model_validate(note["theme"])
-    snapshot = note["snapshot"]
-    raw = dict(snapshot["narrative"])
-    for f in dataclasses.fields(NarrativeFacts):
-        if f.name.endswith("_session") and isinstance(raw.get(f.name), str):
-            raw[f.name] = dt.date.fromisoformat(raw[f.name])
-    known = {f.name for f in dataclasses.fields(NarrativeFacts)}
-    facts = NarrativeFacts(**{k: v for k, v in raw.items() if k in known})
-
-    @dataclasses.dataclass
-    class _Snap:
-        stocks: list[Any] = dataclasses.field(default_factory=list)
-
-    names = context._Names(theme, cast(Any, _Snap()))
-    bench_short = context.benchmark_names(snapshot["benchmark"]["symbol"])[1]
-    return context.what_moved(
-        facts, names, bench_short, dt.date.fromisoformat(snapshot["event_date"])
-    )
+    h = site.headline(note)
+    return f"The basket's session return: {h.day_text}; {h.event_text}."
 
 
 _MAIL = """<!DOCTYPE html>

@@ -2,9 +2,10 @@
 
 ``render_note`` writes ``out_dir/<theme-id>/<as-of>.{md,pdf,html,json}`` (the formats
 asked for) and the Markdown's chart PNGs in ``out_dir/<theme-id>/<as-of>-assets/``, every
-file atomically. Output is deterministic: the same inputs give byte-identical Markdown,
-HTML and JSON (no clock anywhere; chart PNGs carry no software version; the PDF's dates
-are the as-of session).
+file atomically; with several ``languages``, the second and later ones' files are
+``<as-of>.<lang>.{md,pdf,html}`` (the JSON twin stays one file). Output is
+deterministic: the same inputs give byte-identical Markdown, HTML and JSON (no clock
+anywhere; chart PNGs carry no software version; the PDF's dates are the as-of session).
 
 Templates are jinja2 with ``StrictUndefined``; HTML autoescaping covers the real
 ``.html.j2`` extension; the Markdown environment escapes every expression output.
@@ -15,6 +16,8 @@ only when a format needs them.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -30,7 +33,9 @@ if TYPE_CHECKING:
     import jinja2
 
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
-    from concepttrack.render.charts import Chart
+    from concepttrack.languages import Colours
+    from concepttrack.render.charts import Chart, ChartJob
+    from concepttrack.render.view import NoteContext, NoteFacts
     from concepttrack.themes import Theme
 
 __all__ = [
@@ -70,13 +75,15 @@ def _autoescape(name: str | None) -> bool:
 
 
 def make_environment(
-    templates_dir: Path | None = None, *, markdown: bool = False
+    templates_dir: Path | None = None, *, markdown: bool = False, lang: str = "en"
 ) -> jinja2.Environment:
     """The jinja2 environment: user folder first, then the package's templates.
 
     ``markdown=True`` gives the Markdown environment, whose ``finalize`` escapes every
     expression output for GFM; otherwise HTML autoescaping is on for ``.html.j2``.
     Both use ``StrictUndefined``: a missing variable is an error, not an empty string.
+    Both have jinja2's i18n extension with the ``lang`` catalog installed (new-style
+    gettext: ``{{ _("Source: %(source)s", source=x) }}`` escapes ``x``, not the message).
     """
     import jinja2
 
@@ -96,6 +103,7 @@ def make_environment(
         "undefined": jinja2.StrictUndefined,
         "keep_trailing_newline": True,
         "auto_reload": False,
+        "extensions": ["jinja2.ext.i18n"],
     }
     if markdown:
         env = jinja2.Environment(autoescape=False, finalize=md.finalize, **common)
@@ -103,6 +111,30 @@ def make_environment(
         env.filters["md"] = md.md_inline
     else:
         env = jinja2.Environment(autoescape=_autoescape, **common)
+    from concepttrack.render.i18n import translator
+
+    env.install_gettext_translations(translator(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@functools.cache
+def _package_environment(markdown: bool) -> jinja2.Environment:
+    return make_environment(None, markdown=markdown)
+
+
+def _environment(templates_dir: Path | None, *, markdown: bool, lang: str) -> jinja2.Environment:
+    """The environment for one note with ``lang``'s catalog installed.
+
+    The package's templates are compiled once per process and shared by every language
+    and note (about 0.1 s a note); a ``--templates`` folder gets a fresh environment, so
+    an edited template is read again.
+    """
+    if templates_dir is not None:
+        return make_environment(templates_dir, markdown=markdown, lang=lang)
+    from concepttrack.render.i18n import translator
+
+    env = _package_environment(markdown)
+    env.install_gettext_translations(translator(lang), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
@@ -131,10 +163,13 @@ def note_json(
     snapshot: ThemeSnapshot,
     since_last: SinceLastNote | None = None,
     *,
+    languages: Sequence[str] = ("en",),
     what_moved: Mapping[str, str] | None = None,
 ) -> str:
     """The JSON twin of the note: theme, snapshot (unrounded) and since-last changes.
 
+    One file whatever the languages: numbers have no language. ``languages`` lists the
+    languages the note was written in, the first being the undecorated file name's.
     ``what_moved`` is the note's "what moved" paragraph as rendered, keyed by language:
     delivery quotes it word for word instead of writing the prose again.
     """
@@ -144,6 +179,7 @@ def note_json(
         "theme": theme.model_dump(mode="json"),
         "snapshot": snapshot.to_dict(),
         "since_last_note": since_last.to_dict() if since_last is not None else None,
+        "languages": list(languages),
         "what_moved": dict(what_moved or {}),
     }
     try:
@@ -159,6 +195,11 @@ def _stylesheet(env: jinja2.Environment) -> str:
     return css.replace("</", "<\\/")
 
 
+def note_stem(as_of_iso: str, lang: str, first: str) -> str:
+    """``2026-12-01`` for the first language, ``2026-12-01.zh-hk`` for the others."""
+    return as_of_iso if lang == first else f"{as_of_iso}.{lang}"
+
+
 def render_note(
     theme: Theme,
     snapshot: ThemeSnapshot,
@@ -168,15 +209,24 @@ def render_note(
     templates_dir: Path | None = None,
     since_last: SinceLastNote | None = None,
     parallel_charts: bool = False,
+    languages: Sequence[str] = ("en",),
+    default_lang: str = "en",
+    colours: Colours | None = None,
 ) -> list[Path]:
-    """Write the note in each of ``formats``; returns the note files, in ``formats`` order.
+    """Write the note in each of ``formats`` and ``languages``; returns the note files.
 
-    Chart PNGs for the Markdown go to ``<as-of>-assets/`` beside it (not in the list).
-    ``parallel_charts`` draws the charts in a forked process while this one loads
-    WeasyPrint (worth it when a core is idle; the bytes are the same either way).
+    The first language's files are ``<as-of>.<ext>``, the others' ``<as-of>.<lang>.<ext>``;
+    the JSON twin is one language-free file listing the languages. Files are listed by
+    language, then in ``formats`` order. Chart PNGs for the Markdown go to
+    ``<as-of>-assets/`` beside it (``<chart>.<lang>.png`` after the first language).
+    The snapshot, its analytics and the chart data are computed once; each language
+    adds its text, its charts (drawn again only when their words or colours differ)
+    and its layout. ``parallel_charts`` draws the first language's charts in a forked
+    process while this one loads WeasyPrint (the bytes are the same either way).
     Raises UsageError for an unknown format and RenderError when a file cannot be made.
     """
-    from markupsafe import Markup
+    from concepttrack.languages import get_language
+    from concepttrack.render.view import note_facts
 
     wanted = list(dict.fromkeys(f.strip().lower() for f in formats))
     unknown = [f for f in wanted if f not in FORMATS]
@@ -187,48 +237,150 @@ def render_note(
         )
     if snapshot.theme_id != theme.id:
         raise RenderError(f"snapshot is for {snapshot.theme_id!r}, not theme {theme.id!r}")
+    codes = list(dict.fromkeys(get_language(code).code for code in languages)) or ["en"]
 
     note_dir = out_dir / theme.id
-    stem = snapshot.as_of.isoformat()
-    paths: dict[str, Path] = {}
-    note = build_context(theme, snapshot, since_last)
-
-    charts: list[Chart] = []
-    if any(f in wanted for f in ("md", "html", "pdf")):
-        from concepttrack.render.charts import ChartJob
-
-        labels = {s.symbol: f"{s.name} {s.display_code}" for s in theme.stocks}
-        job = ChartJob(
+    as_of_iso = snapshot.as_of.isoformat()
+    paths: list[Path] = []
+    facts = note_facts(theme, snapshot)
+    pages = [f for f in wanted if f != "json"]
+    # Every language's context and chart job first: with a spare core, each distinct set
+    # of charts is drawn in a forked child while this process lays out the notes.
+    jobs: dict[Any, ChartJob] = {}
+    plans = [
+        _plan_language(
             theme,
+            snapshot,
+            wanted=pages,
+            since_last=since_last,
+            in_child=parallel_charts and "pdf" in pages,
+            lang=code,
+            default_lang=default_lang,
+            colours=colours,
+            facts=facts,
+            jobs=jobs,
+        )
+        for code in codes
+    ]
+    if "pdf" in pages:
+        from concepttrack.render.pdf import preload
+
+        preload()
+    for index, (code, note, key) in enumerate(plans):
+        paths.extend(
+            _write_language(
+                note,
+                jobs[key].result() if key is not None else [],
+                wanted=pages,
+                note_dir=note_dir,
+                stem=note_stem(as_of_iso, code, codes[0]),
+                chart_suffix="" if index == 0 else f".{code}",
+                templates_dir=templates_dir,
+                created=snapshot.as_of,
+            )
+        )
+    if "json" in wanted:
+        path = note_dir / f"{as_of_iso}.json"
+        moved = {code: note.what_moved for code, note, _key in plans}
+        atomic_write_text(
+            path, note_json(theme, snapshot, since_last, languages=codes, what_moved=moved)
+        )
+        paths.append(path)
+    return paths
+
+
+def _plan_language(
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    *,
+    wanted: list[str],
+    since_last: SinceLastNote | None,
+    in_child: bool,
+    lang: str,
+    default_lang: str,
+    colours: Colours | None,
+    facts: NoteFacts,
+    jobs: dict[Any, ChartJob],
+) -> tuple[str, NoteContext, Any]:
+    """One language's context, and its charts started (or shared with an earlier language).
+
+    Returns (language, context, chart key); the key is None when no format shows charts.
+    """
+    from concepttrack.render.context import chart_text, localized_theme
+
+    note = build_context(
+        theme,
+        snapshot,
+        since_last,
+        lang=lang,
+        default_lang=default_lang,
+        colours=colours,
+        facts=facts,
+    )
+    if not any(f in wanted for f in ("md", "html", "pdf")):
+        return lang, note, None
+    from concepttrack.render.charts import ChartJob
+
+    local, _uses = localized_theme(theme, lang, default_lang)
+    labels = {s.symbol: f"{s.name} {s.display_code}" for s in local.stocks}
+    text = chart_text(lang, note.colours)  # type: ignore[arg-type]
+    # Charts differ between languages only through these: same inputs, same PNGs.
+    key = (
+        text,
+        tuple(sorted(labels.items())),
+        note.benchmark_name,
+        local.event.title,
+        tuple(c.title for c in local.catalysts),
+    )
+    if key not in jobs:
+        jobs[key] = ChartJob(
+            local,
             snapshot,
             labels=labels,
             benchmark_name=note.benchmark_name,
-            in_child=parallel_charts and "pdf" in wanted,
+            in_child=in_child,
+            text=text,
         )
-        if "pdf" in wanted:
-            from concepttrack.render.pdf import preload
+    return lang, note, key
 
-            preload()
-        charts = job.result()
 
+def _write_language(
+    note: NoteContext,
+    charts: list[Chart],
+    *,
+    wanted: list[str],
+    note_dir: Path,
+    stem: str,
+    chart_suffix: str,
+    templates_dir: Path | None,
+    created: dt.date,
+) -> list[Path]:
+    """One language's Markdown, HTML and PDF (those of ``wanted``)."""
+    from markupsafe import Markup
+
+    from concepttrack.render.typography import language_css
+
+    paths: dict[str, Path] = {}
     if "md" in wanted:
-        env = make_environment(templates_dir, markdown=True)
-        assets = f"{stem}-assets"
+        env = _environment(templates_dir, markdown=True, lang=note.lang)
+        assets = f"{stem.split('.')[0]}-assets"
         views = []
         for chart in charts:
-            atomic_write_bytes(note_dir / assets / f"{chart.name}.png", chart.png)
-            src = f"{assets}/{chart.name}.png"
+            name = f"{chart.name}{chart_suffix}.png"
+            atomic_write_bytes(note_dir / assets / name, chart.png)
+            src = f"{assets}/{name}"
             from concepttrack.render.markdown import escape_inline
 
             image = Markup(f"![{escape_inline(chart.alt)}]({src})")
             views.append(ChartView(chart.title, chart.caption, chart.alt, src, image, chart.name))
-        text = _render(env, TEMPLATE_NAMES["md"], note=note, charts=views)
+        text_md = _render(env, TEMPLATE_NAMES["md"], note=note, charts=views)
         paths["md"] = note_dir / f"{stem}.md"
-        atomic_write_text(paths["md"], text)
+        atomic_write_text(paths["md"], text_md)
 
     if "html" in wanted or "pdf" in wanted:
-        env = make_environment(templates_dir)
-        css = _stylesheet(env)
+        env = _environment(templates_dir, markdown=False, lang=note.lang)
+        extra = language_css(note.lang, note.colours)  # type: ignore[arg-type]
+        css = _stylesheet(env) + ("\n" + extra.replace("</", "<\\/") if extra else "")
         views = [ChartView(c.title, c.caption, c.alt, c.data_uri, "", c.name) for c in charts]
         if "html" in wanted:
             html = _render(
@@ -243,16 +395,12 @@ def render_note(
             # The user's template folder (if any) first: it is the CSS base URL.
             allowed = [*([templates_dir] if templates_dir else []), PACKAGE_TEMPLATES]
             output = html_to_pdf(
-                printable, stylesheet=css, created=snapshot.as_of, allowed_dirs=allowed
+                printable,
+                stylesheet=css,
+                created=created,
+                allowed_dirs=allowed,
             )
             paths["pdf"] = note_dir / f"{stem}.pdf"
             atomic_write_bytes(paths["pdf"], output.data)
 
-    if "json" in wanted:
-        paths["json"] = note_dir / f"{stem}.json"
-        atomic_write_text(
-            paths["json"],
-            note_json(theme, snapshot, since_last, what_moved={"en": note.what_moved}),
-        )
-
-    return [paths[f] for f in wanted]
+    return [paths[f] for f in wanted if f in paths]

@@ -50,6 +50,45 @@ WIDTH_IN = 7.0
 
 
 @dataclass(frozen=True)
+class ChartText:
+    """Every word the charts show (titles, captions, axis, legend) and the up/down colours.
+
+    The default is English with green up; :func:`chart_text` fills it for a language
+    from the catalogs. Two languages with equal ChartText, labels and theme draw the
+    same PNGs, so a note in a second language reuses them.
+    """
+
+    basket_legend: str = "Concept basket"
+    rebased_axis: str = "Rebased (event base = 100)"
+    basket_title: str = "Concept basket vs %(bench)s"
+    basket_caption: str = (
+        "Buy-and-hold basket and benchmark, rebased to 100 at the close before the "
+        "event; dashed line: event, dotted lines: other catalysts."
+    )
+    basket_alt: str = "Line chart of the concept basket against %(bench)s, rebased to 100"
+    constituents_title: str = "Constituents since the event"
+    constituents_caption: str = (
+        "Each constituent's adjusted close, rebased to 100 at the close before the event."
+    )
+    constituents_alt: str = "Line chart of each constituent rebased to 100 at the event base"
+    returns_title: str = "Return since the event, by constituent"
+    returns_caption: str = (
+        "Adjusted-close return from the close before the event; green up, red down."
+    )
+    returns_alt: str = "Bar chart of each constituent's return since the event"
+    up: str = "#1e7b4f"
+    down: str = "#b3362c"
+    #: Font families for CJK text, best first (empty: the machine's first CJK font).
+    cjk_families: tuple[str, ...] = ()
+    #: Characters an event label wraps at (CJK characters are about twice as wide).
+    label_width: int = 32
+    #: strftime formats of the date axis (matplotlib ConciseDateFormatter ``formats`` and
+    #: ``zero_formats``); empty: matplotlib's English month abbreviations.
+    date_formats: tuple[str, ...] = ()
+    zero_date_formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Chart:
     """One rendered chart: a file-name stem, a caption and PNG bytes."""
 
@@ -66,25 +105,32 @@ class Chart:
 
 
 def render_charts(
-    theme: Theme, snapshot: ThemeSnapshot, *, labels: dict[str, str], benchmark_name: str
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    *,
+    labels: dict[str, str],
+    benchmark_name: str,
+    text: ChartText | None = None,
 ) -> list[Chart]:
     """Draw every chart the data allows; a chart with no data is left out, not faked.
 
-    ``labels`` maps a symbol to the short label used in legends (``ZTE 00763``).
+    ``labels`` maps a symbol to the short label used in legends (``ZTE 00763``);
+    ``text`` gives the words and colours (English, green up, by default).
     """
+    text = text or ChartText()
     try:
         import matplotlib
 
         matplotlib.use("Agg", force=True)
-        with _style():
+        with _style(text.cjk_families):
             charts: list[Chart] = []
-            basket = _basket_chart(theme, snapshot, benchmark_name)
+            basket = _basket_chart(theme, snapshot, benchmark_name, text)
             if basket is not None:
                 charts.append(basket)
-            constituents = _constituents_chart(theme, snapshot, labels)
+            constituents = _constituents_chart(theme, snapshot, labels, text)
             if constituents is not None:
                 charts.append(constituents)
-            bars = _returns_chart(snapshot, labels)
+            bars = _returns_chart(snapshot, labels, text)
             if bars is not None:
                 charts.append(bars)
             # The event study's chart (shown in "How the concept reacted").
@@ -121,20 +167,22 @@ def _weights_known(family: str) -> set[int]:
     return weights
 
 
-def _font_family() -> list[str]:
-    """A list (so matplotlib falls back glyph by glyph): Latin font first, then CJK.
+def _font_family(preferred: tuple[str, ...] = ()) -> list[str]:
+    """A list (so matplotlib falls back glyph by glyph): the CJK family, then DejaVu.
 
-    The CJK family is registered by file (every file fontconfig lists for it: Debian's
-    regular and bold ``.ttc`` collections), unless matplotlib's font cache already
-    knows both weights. A cache built before the font was installed, or one that saw
-    only the bold collection, otherwise makes matplotlib warn ``findfont: Failed to
-    find font weight normal`` on every chart and draw the Chinese text in bold.
+    ``preferred`` families (the note language's, e.g. Noto Sans CJK HK for Traditional
+    text) are tried first, then the usual CJK families. A family is registered by file
+    (every file fontconfig lists for it: Debian's regular and bold ``.ttc``
+    collections) unless matplotlib's font cache already knows both weights. A cache
+    built before the font was installed, or one that saw only the bold collection,
+    otherwise makes matplotlib warn ``findfont: Failed to find font weight normal`` on
+    every chart and draw the Chinese text in bold.
     """
     from matplotlib import font_manager
 
     files = fontconfig_cjk_files()
     registered = {str(entry.fname) for entry in font_manager.fontManager.ttflist}
-    for family in available_cjk_families():
+    for family in dict.fromkeys([*preferred, *available_cjk_families()]):
         if not _weights_known(family) >= CHART_WEIGHTS:
             for file in files.get(family, ()):
                 if file in registered:
@@ -164,11 +212,11 @@ def _log_missing_weights(family: str, weights: set[int]) -> None:
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def _style(preferred: tuple[str, ...] = ()) -> Iterator[None]:
     import matplotlib as mpl
 
     rc: Any = {
-        "font.family": _font_family(),
+        "font.family": _font_family(preferred),
         "font.size": 8.5,
         "axes.titlesize": 9.5,
         "axes.titleweight": "bold",
@@ -226,12 +274,15 @@ def _figure(height_in: float) -> tuple[Any, Any]:
     return fig, ax
 
 
-def _date_axis(ax: Any) -> None:
+def _date_axis(ax: Any, text: ChartText | None = None) -> None:
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(minticks=4, maxticks=8)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
+    extra: dict[str, Any] = {}
+    if text is not None and text.date_formats:
+        extra = {"formats": list(text.date_formats), "zero_formats": list(text.zero_date_formats)}
+    formatter = mdates.ConciseDateFormatter(locator, show_offset=False, **extra)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(formatter)
     ax.margins(x=0.01)
 
@@ -250,7 +301,7 @@ def _mark_label(title: str, width: int = 32, lines: int = 2) -> str:
     return "\n".join(kept)
 
 
-def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date) -> None:
+def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date, width: int = 32) -> None:
     """Dashed line at the event, dotted lines at catalysts inside the plotted range."""
     marks = [(theme.event.date, theme.event.title, True)] + [
         (c.date, c.title, False) for c in theme.catalysts if c.date != theme.event.date
@@ -266,7 +317,7 @@ def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date) -> None:
             zorder=1,
         )
         # Rotated along the line, so close catalysts never overprint each other.
-        label = _mark_label(title)
+        label = _mark_label(title, width)
         ax.annotate(
             label,
             xy=(date, 0.98),
@@ -300,7 +351,9 @@ def _end_label(ax: Any, series: Series, text: str, colour: str) -> None:
     )
 
 
-def _basket_chart(theme: Theme, snapshot: ThemeSnapshot, benchmark_name: str) -> Chart | None:
+def _basket_chart(
+    theme: Theme, snapshot: ThemeSnapshot, benchmark_name: str, text: ChartText
+) -> Chart | None:
     basket, benchmark = snapshot.series.basket, snapshot.series.benchmark
     if not _has(basket):
         return None
@@ -315,23 +368,25 @@ def _basket_chart(theme: Theme, snapshot: ThemeSnapshot, benchmark_name: str) ->
             label=benchmark_name,
         )
         _end_label(ax, benchmark, f"{benchmark.values[-1]:.1f}", BENCHMARK)
-    ax.plot(basket.sessions, basket.values, color=BASKET, linewidth=1.8, label="Concept basket")
+    ax.plot(basket.sessions, basket.values, color=BASKET, linewidth=1.8, label=text.basket_legend)
     _end_label(ax, basket, f"{basket.values[-1]:.1f}", BASKET)
     sessions = basket.sessions + (benchmark.sessions if _has(benchmark) else [])
-    _mark_events(ax, theme, min(sessions), max(sessions))
-    _date_axis(ax)
-    ax.set_ylabel("Rebased (event base = 100)")
+    _mark_events(ax, theme, min(sessions), max(sessions), text.label_width)
+    _date_axis(ax, text)
+    ax.set_ylabel(text.rebased_axis)
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2)
     return Chart(
         name="basket-vs-benchmark",
-        title="Concept basket vs " + benchmark_name,
-        caption=(
-            "Buy-and-hold basket and benchmark, rebased to 100 at the close before the "
-            "event; dashed line: event, dotted lines: other catalysts."
-        ),
-        alt=f"Line chart of the concept basket against {benchmark_name}, rebased to 100",
+        title=text.basket_title % {"bench": benchmark_name},
+        caption=text.basket_caption,
+        alt=text.basket_alt % {"bench": benchmark_name},
         png=_png(fig),
     )
+
+
+def _text_width(text: str) -> int:
+    """Width in Latin characters: a CJK character is about two."""
+    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text)
 
 
 def _legend_columns(names: list[str], most: int = 4) -> int:
@@ -340,13 +395,13 @@ def _legend_columns(names: list[str], most: int = 4) -> int:
     An entry is about 4.1 pt a character at 7.5 pt plus 30 pt of handle and gap; the
     legend has about 470 pt (the figure width less the margins).
     """
-    widest = max((len(name) for name in names), default=0) * 4.1 + 30
+    widest = max((_text_width(name) for name in names), default=0) * 4.1 + 30
     fit = max(1, int(470 // widest))
     return max(1, min(most, len(names), fit))
 
 
 def _constituents_chart(
-    theme: Theme, snapshot: ThemeSnapshot, labels: dict[str, str]
+    theme: Theme, snapshot: ThemeSnapshot, labels: dict[str, str], text: ChartText
 ) -> Chart | None:
     drawn = [
         (symbol, series)
@@ -368,21 +423,23 @@ def _constituents_chart(
             linewidth=1.2,
             label=labels.get(symbol, symbol),
         )
-    _mark_events(ax, theme, first, last)
-    _date_axis(ax)
-    ax.set_ylabel("Rebased (event base = 100)")
+    _mark_events(ax, theme, first, last, text.label_width)
+    _date_axis(ax, text)
+    ax.set_ylabel(text.rebased_axis)
     names = [labels.get(symbol, symbol) for symbol, _ in drawn]
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=_legend_columns(names))
     return Chart(
         name="constituents",
-        title="Constituents since the event",
-        caption="Each constituent's adjusted close, rebased to 100 at the close before the event.",
-        alt="Line chart of each constituent rebased to 100 at the event base",
+        title=text.constituents_title,
+        caption=text.constituents_caption,
+        alt=text.constituents_alt,
         png=_png(fig),
     )
 
 
-def _returns_chart(snapshot: ThemeSnapshot, labels: dict[str, str]) -> Chart | None:
+def _returns_chart(
+    snapshot: ThemeSnapshot, labels: dict[str, str], text: ChartText
+) -> Chart | None:
     rows = [
         (labels.get(stock.symbol, stock.symbol), stock.returns.since_event)
         for stock in snapshot.stocks
@@ -394,7 +451,7 @@ def _returns_chart(snapshot: ThemeSnapshot, labels: dict[str, str]) -> Chart | N
     names = [name for name, _ in rows]
     values = [100.0 * (value or 0.0) for _, value in rows]
     fig, ax = _figure(0.45 + 0.32 * len(rows))
-    colours = [UP if v > 0 else DOWN if v < 0 else BENCHMARK for v in values]
+    colours = [text.up if v > 0 else text.down if v < 0 else BENCHMARK for v in values]
     bars = ax.barh(names, values, color=colours, height=0.6, zorder=2)
     ax.axvline(0, color="#9aa3ad", linewidth=0.7, zorder=3)
     ax.grid(axis="x", color=GRID, linewidth=0.6)
@@ -415,9 +472,9 @@ def _returns_chart(snapshot: ThemeSnapshot, labels: dict[str, str]) -> Chart | N
     ax.tick_params(axis="y", length=0)
     return Chart(
         name="since-event-returns",
-        title="Return since the event, by constituent",
-        caption="Adjusted-close return from the close before the event; green up, red down.",
-        alt="Bar chart of each constituent's return since the event",
+        title=text.returns_title,
+        caption=text.returns_caption,
+        alt=text.returns_alt,
         png=_png(fig),
     )
 
@@ -448,9 +505,10 @@ class ChartJob:
         labels: dict[str, str],
         benchmark_name: str,
         in_child: bool,
+        text: ChartText | None = None,
     ) -> None:
         self._args = (theme, snapshot)
-        self._kwargs = {"labels": labels, "benchmark_name": benchmark_name}
+        self._kwargs = {"labels": labels, "benchmark_name": benchmark_name, "text": text}
         self._pid: int | None = None
         self._read_fd: int | None = None
         self._done: list[Chart] | None = None

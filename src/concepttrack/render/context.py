@@ -1,11 +1,12 @@
-"""ThemeSnapshot + Theme -> the typed context every note template reads.
+"""Fill the view model (:mod:`concepttrack.render.view`) for one language.
 
-All number formatting lives here, so Markdown, HTML and PDF show the same text:
-
-* returns: sign and one decimal, ``+3.2%`` / ``−1.5%`` (a true minus sign, U+2212);
-* excess returns and contributions: percentage points, ``+1.1 pp``;
-* prices: two decimals with the currency, ``HKD 87.60`` (index levels without one);
-* a missing value (``None``): an en dash, ``–`` — never 0, never guessed.
+``build_context(theme, snapshot, since_last, lang=...)`` is the one place a note's text
+is assembled: figures through :class:`~concepttrack.render.formats.Formats` (per
+locale, Babel), fixed text through the gettext catalog of the language
+(:mod:`concepttrack.render.i18n`), sentences with grammar through the language's prose
+module (:mod:`concepttrack.render.prose`), and the themes book's text resolved for the
+language by :mod:`concepttrack.localize`. Markdown, HTML and PDF read the same context,
+so they show the same text.
 
 A figure from a symbol whose last bar is older than the as-of session is **stale**: its
 text carries a dagger (``+3.2%†``) and the table explains it, so a stale number is never
@@ -14,442 +15,140 @@ bar on the as-of session, the basket's figures end at its last session (see
 :mod:`concepttrack.analytics.basket`) and every basket figure is marked, the key-figures
 notes give the dates, and the paragraph says the basket has no prices for the session.
 An excess return exists only over matching windows; when the benchmark has no bar on the
-stock's or basket's last session it is shown as ``–`` and the note says why. The "what
-moved" paragraph is written from :class:`~concepttrack.analytics.model.NarrativeFacts`
-alone, with no arithmetic beyond choosing a verb from a sign.
+stock's or basket's last session it is shown as ``–`` and the note says why.
+
+The English formatting functions (``fmt_pct`` ...) remain here for callers that format
+one English figure.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
 
 from concepttrack.analytics.model import (
     DataStatus,
-    NarrativeFacts,
     RiskFigures,
     SinceLastNote,
     StockFigures,
     ThemeSnapshot,
     WindowReturns,
 )
+from concepttrack.languages import Colours, get_language
+from concepttrack.localize import FieldUse, localize_theme
+from concepttrack.render.charts import ChartText
+from concepttrack.render.formats import MINUS, MISSING, STALE_MARK, Formats, formats_for
+from concepttrack.render.i18n import translator
+from concepttrack.render.messages import (
+    COLOUR_CONVENTIONS,
+    DISCLAIMER,
+    EXPOSURE,
+    KICKER,
+    KICKER_ZH,
+    LANGUAGE_NAMES,
+    METHODOLOGY,
+    ORIGINAL_MARKS,
+    SECTIONS,
+    benchmark_names,
+    reader_reason,
+    source_label,
+)
+from concepttrack.render.prose import Prose, prose_for
+from concepttrack.render.view import (
+    ConstituentRow,
+    DataRow,
+    Definition,
+    Figure,
+    KeyFigures,
+    KeyRow,
+    NoteContext,
+    NoteFacts,
+    RiskItem,
+    RiskRow,
+    SinceLastBox,
+    StockNote,
+    TimelineItem,
+    Tone,
+    ViewItem,
+    figure,
+    note_facts,
+)
+from concepttrack.render.view import tone as tone
 from concepttrack.themes import Stock, Theme
 
-if TYPE_CHECKING:
-    from concepttrack.render.events_view import ReactionView
-    from concepttrack.render.valuation_view import ValuationView
+__all__ = [
+    "MINUS",
+    "MISSING",
+    "STALE_MARK",
+    "Figure",
+    "NoteContext",
+    "Tone",
+    "build_context",
+    "fmt_date",
+    "fmt_pct",
+    "fmt_pct_abs",
+    "fmt_pp",
+    "fmt_pp_abs",
+    "fmt_price",
+    "fmt_ratio",
+    "fmt_share",
+    "localized_theme",
+    "tone",
+]
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n+")
-MISSING = "\N{EN DASH}"
-MINUS = "\N{MINUS SIGN}"
-STALE_MARK = "\N{DAGGER}"
 AUTHOR = "concepttrack"
-KICKER = "Concept tracking"
-KICKER_ZH = "概念股追踪"
 
-Tone = Literal["up", "down", "flat", "na"]
 
-#: Display names of benchmarks a Hong Kong reader knows; others show their symbol.
-BENCHMARK_NAMES: dict[str, tuple[str, str]] = {
-    "^HSI": ("Hang Seng Index", "HSI"),
-    "^HSCE": ("Hang Seng China Enterprises Index", "HSCEI"),
-    "^HSTECH": ("Hang Seng TECH Index", "HSTECH"),
-    "000300.SS": ("CSI 300", "CSI 300"),
-}
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_EXPOSURE = {
-    "core": "Core",
-    "supplier": "Supplier",
-    "infrastructure": "Infrastructure",
-    "platform": "Platform",
-    "indirect": "Indirect",
-}
-
-# --- number formatting --------------------------------------------------------------
-
-
-def _signed(value: float, decimals: int) -> str:
-    text = f"{value:+.{decimals}f}"
-    if float(text) == 0:  # "-0.0" and "+0.0" both read as no change
-        return f"{0:.{decimals}f}"
-    return text.replace("-", MINUS)
-
-
-def fmt_pct(value: float | None) -> str:
-    """A fraction as a signed percentage with one decimal: 0.032 -> ``+3.2%``."""
-    return MISSING if value is None else _signed(100 * value, 1) + "%"
-
-
-def fmt_pct_abs(value: float | None) -> str:
-    """A fraction's size as a percentage without sign: -0.032 -> ``3.2%``."""
-    return MISSING if value is None else f"{abs(100 * value):.1f}%"
-
-
-def fmt_share(value: float | None) -> str:
-    """A share such as a weight, unsigned with one decimal: 0.25 -> ``25.0%``."""
-    return MISSING if value is None else f"{100 * value:.1f}%"
-
-
-def fmt_pp(value: float | None) -> str:
-    """A difference of fractions in percentage points: 0.011 -> ``+1.1 pp``."""
-    return MISSING if value is None else _signed(100 * value, 1) + " pp"
-
-
-def fmt_pp_abs(value: float | None) -> str:
-    """A difference's size in percentage points without sign: -0.011 -> ``1.1 pp``."""
-    return MISSING if value is None else f"{abs(100 * value):.1f} pp"
-
-
-def fmt_price(value: float | None, currency: str | None = None) -> str:
-    """A price with two decimals and its currency: ``HKD 87.60``; thousands separated."""
-    if value is None:
-        return MISSING
-    number = f"{value:,.2f}"
-    return f"{currency} {number}" if currency else number
-
-
-def fmt_ratio(value: float | None, decimals: int = 2) -> str:
-    """A plain ratio such as beta or volume ratio: ``1.35``."""
-    if value is None:
-        return MISSING
-    return f"{value:.{decimals}f}".replace("-", MINUS)
-
-
-def fmt_date(value: dt.date | None) -> str:
-    """``28 Mar 2024``; missing -> ``–``."""
-    if value is None:
-        return MISSING
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def tone(value: float | None) -> Tone:
-    """Colour class of a signed figure: up, down, flat or na (missing)."""
-    if value is None:
-        return "na"
-    if round(100 * value, 1) > 0:
-        return "up"
-    if round(100 * value, 1) < 0:
-        return "down"
-    return "flat"
-
-
-# --- context types ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One displayed number: its text (with a dagger when stale) and its colour class."""
-
-    text: str
-    tone: Tone = "flat"
-    stale: bool = False
-
-
-def _fig(text: str, value: float | None, *, stale: bool = False, signed: bool = True) -> Figure:
-    if value is not None and stale:
-        text += STALE_MARK
-    return Figure(text, tone(value) if signed else ("na" if value is None else "flat"), stale)
-
-
-@dataclass(frozen=True)
-class KeyRow:
-    """One window of the key-figures table: basket, benchmark and the gap between them."""
-
-    label: str
-    basket: Figure
-    benchmark: Figure
-    excess: Figure
-
-
-@dataclass(frozen=True)
-class KeyFigures:
-    """The headline block: windows, basket level, breadth, leader and laggard."""
-
-    rows: list[KeyRow]
-    basket_level: str
-    benchmark_level: str
-    breadth: str
-    above_ma: str
-    leader_1d: str
-    laggard_1d: str
-    leader_since_event: str
-    laggard_since_event: str
-    #: Lines under the key figures: stale basket or benchmark dates, same-window excess,
-    #: carried constituents.
-    notes: list[str] = dataclasses.field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SinceLastBox:
-    """What changed since the previous note, as short lines."""
-
-    previous_as_of: str
-    lines: list[str]
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    """A dated catalyst; ``is_event`` marks the anchoring event."""
-
-    date: str
-    title: str
-    detail: str
-    source: str
-    is_event: bool
-
-
-@dataclass(frozen=True)
-class ViewItem:
-    """A broker view, attributed and dated."""
-
-    source: str
-    date: str
-    rating: str
-    target_price: str
-    summary: str
-
-
-@dataclass(frozen=True)
-class ConstituentRow:
-    """One row of the constituents table, every cell preformatted."""
-
-    code: str
-    name: str
-    name_zh: str
-    currency: str
-    last: Figure
-    one_day: Figure
-    five_day: Figure
-    one_month: Figure
-    since_event: Figure
-    excess_since_event: Figure
-    volume_ratio: Figure
-    from_high_52w: Figure
-    weight: str
-    contribution: Figure
-    status: str
-    status_class: str
-
-
-@dataclass(frozen=True)
-class StockNote:
-    """Per-stock notes: identity, exposure, the book's rationale and a figures line."""
-
-    code: str
-    name: str
-    name_zh: str
-    exposure: str
-    rationale: str
-    figures: str
-
-
-@dataclass(frozen=True)
-class RiskItem:
-    """A written risk from the themes book."""
-
-    title: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class RiskRow:
-    """Measured risk of the basket, the benchmark or one stock."""
-
-    label: str
-    volatility: str
-    max_drawdown: str
-    drawdown_dates: str
-    beta: str
-    correlation: str
-
-
-@dataclass(frozen=True)
-class Definition:
-    """A methodology term and its exact definition in plain words."""
-
-    term: str
-    text: str
-
-
-@dataclass(frozen=True)
-class DataRow:
-    """Per-symbol data status for the appendix."""
-
-    code: str
-    name: str
-    symbol: str
-    last_bar: str
-    status: str
-    note: str
-
-
-@dataclass(frozen=True)
-class NoteContext:
-    """Everything a note template shows; every value is display-ready text."""
-
-    theme_id: str
-    title: str
-    title_zh: str
-    kicker: str
-    kicker_zh: str
-    as_of: str
-    as_of_iso: str
-    event_date: str
-    event_title: str
-    base_session: str
-    source: str
-    freshness: str
-    demo: bool
-    benchmark_name: str
-    benchmark_short: str
-    since_last: SinceLastBox | None
-    key_figures: KeyFigures
-    what_moved: str
-    thesis: list[str]
-    timeline: list[TimelineItem]
-    views: list[ViewItem]
-    constituents: list[ConstituentRow]
-    table_notes: list[str]
-    stock_notes: list[StockNote]
-    risks: list[RiskItem]
-    risk_rows: list[RiskRow]
-    concentration: str
-    methodology: list[Definition]
-    data_rows: list[DataRow]
-    data_notes: list[str]
-    colour_convention: str
-    disclaimer: str
-    pdf_title: str
-    pdf_subject: str
-    pdf_keywords: str
-    author: str
-    tags: list[str]
-    #: "How the concept reacted" (the event study); None hides the section.
-    reaction: ReactionView | None = None
-    #: Valuation, weighting scheme and currency blocks (render/valuation_view.py).
-    valuation: ValuationView | None = None
-
-    @property
-    def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:
-        """The definitions in two columns of about equal length, in reading order.
-
-        The printed note sets them side by side in two flex columns: WeasyPrint lays out
-        CSS multi-column text several times to balance it, which cost about 0.35 s of
-        the note's 1.5 s layout.
-        """
-        # A term heading takes about a line of the 45-character column.
-        sizes = [len(item.text) + 45 for item in self.methodology]
-        total = sum(sizes)
-        best, best_gap, run = 0, float(total), 0
-        for index in range(len(sizes) + 1):
-            gap = abs(total - 2 * run)
-            if gap < best_gap:
-                best, best_gap = index, gap
-            if index < len(sizes):
-                run += sizes[index]
-        return self.methodology[:best], self.methodology[best:]
+# --- English formatting, kept for callers of the old functions ----------------------
+
+_EN = formats_for("en")
+fmt_pct = _EN.pct
+fmt_pct_abs = _EN.pct_abs
+fmt_share = _EN.share
+fmt_pp = _EN.pp
+fmt_pp_abs = _EN.pp_abs
+fmt_price = _EN.price
+fmt_ratio = _EN.ratio
+fmt_date = _EN.date
 
 
 # --- building -----------------------------------------------------------------------
 
 
-def benchmark_names(symbol: str) -> tuple[str, str]:
-    """(long name, short name) of a benchmark: ``("Hang Seng Index", "HSI")``."""
-    return BENCHMARK_NAMES.get(symbol, (symbol, symbol))
+def stock_label(stock: Stock, lang: str = "en") -> str:
+    """Short label for legends and sentences: ``ZTE (00763)`` / ``中興通訊（00763）``."""
+    return prose_for(lang).stock_label(stock.name, stock.display_code)
 
 
-def source_label(source: str) -> str:
-    """A reader-facing name of the price source (``yahoo`` -> ``Yahoo Finance``)."""
-    kind, _, detail = source.partition(":")
-    if kind == "yahoo":
-        return "Yahoo Finance daily bars"
-    if kind == "demo":
-        return "DEMO prices (synthetic, not market data)"
-    if kind == "csv":
-        folder = detail.rstrip("/").rsplit("/", 1)[-1] or detail
-        return f"CSV price files ({folder})" if folder else "CSV price files"
-    return source
-
-
-_CSV_FOLDER = re.compile(r"CSV folder (\S+?)(?=[\s;,)]|$)")
-_ABS_PATH = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?(?:[/\\][^\s/\\;,()]+)+[/\\]?")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def reader_reason(reason: str) -> str:
-    """A data-status reason as a client may read it: no local paths, note-style dates.
-
-    ``no data from CSV folder /srv/data/hk-prices after 2025-07-18`` becomes
-    ``no data from CSV price files (hk-prices) after 18 Jul 2025``.
-    """
-
-    def _date(match: re.Match[str]) -> str:
-        try:
-            return fmt_date(dt.date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            return match[0]
-
-    text = _CSV_FOLDER.sub(lambda m: source_label(f"csv:{m[1]}"), reason)
-    text = _ABS_PATH.sub(lambda m: m[0].rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], text)
-    return _ISO_DATE.sub(_date, text)
-
-
-def stock_label(stock: Stock) -> str:
-    """Short label for legends and sentences: ``ZTE (00763)``."""
-    return f"{stock.name} ({stock.display_code})"
-
-
-def _status_text(status: DataStatus) -> tuple[str, str]:
-    if status.status == "fresh":
-        return "Fresh", "fresh"
-    if status.status == "stale":
-        return f"Stale · last {fmt_date(status.last_session)}", "stale"
-    return "Missing", "missing"
-
-
-def _windows(
-    basket: WindowReturns,
-    benchmark: WindowReturns,
-    excess: WindowReturns,
-    bench_stale: bool,
-    basket_stale: bool = False,
-) -> list[KeyRow]:
-    windows = (
-        ("Since event", "since_event"),
-        ("1 day", "one_day"),
-        ("5 days", "five_day"),
-        ("1 month", "one_month"),
-        ("Year to date", "ytd"),
+def localized_theme(
+    theme: Theme, lang: str = "en", default_lang: str = "en"
+) -> tuple[Theme, list[FieldUse]]:
+    """The theme with every text in ``lang`` (marked where shown in another language)."""
+    _ = translator(lang).gettext
+    return localize_theme(
+        theme,
+        lang,
+        default_lang,
+        mark=lambda source: _(ORIGINAL_MARKS.get(source, ORIGINAL_MARKS["en"])),
     )
-    rows = []
-    for label, name in windows:
-        b, m, x = getattr(basket, name), getattr(benchmark, name), getattr(excess, name)
-        rows.append(
-            KeyRow(
-                label,
-                _fig(fmt_pct(b), b, stale=basket_stale),
-                _fig(fmt_pct(m), m, stale=bench_stale),
-                _fig(fmt_pp(x), x, stale=bench_stale or basket_stale),
-            )
-        )
-    return rows
 
 
 class _Names:
-    """Symbol -> reader-facing label, from the theme (falls back to the symbol)."""
+    """Symbol -> reader-facing label, from the (localised) theme; falls back to the symbol."""
 
-    def __init__(self, theme: Theme, snapshot: ThemeSnapshot) -> None:
+    def __init__(self, theme: Theme, snapshot: ThemeSnapshot, prose: Prose, fmt: Formats) -> None:
         self.by_symbol = {stock.symbol: stock for stock in theme.stocks}
         self.figures = {stock.symbol: stock for stock in snapshot.stocks}
+        self.prose = prose
+        self.fmt = fmt
 
     def label(self, symbol: str | None) -> str:
         if symbol is None:
             return MISSING
         stock = self.by_symbol.get(symbol)
-        return stock_label(stock) if stock else symbol
+        return self.prose.stock_label(stock.name, stock.display_code) if stock else symbol
 
     def short(self, symbol: str | None) -> str:
         if symbol is None:
@@ -464,529 +163,368 @@ class _Names:
         figures = self.figures.get(symbol)
         value = getattr(figures.returns, window) if figures else None
         stale = figures is not None and figures.status.status == "stale" and value is not None
-        return f"{self.label(symbol)} {fmt_pct(value)}{STALE_MARK if stale else ''}"
+        return f"{self.label(symbol)} {self.fmt.pct(value)}{STALE_MARK if stale else ''}"
 
     def is_constituent(self, symbol: str) -> bool:
         return symbol in self.by_symbol
-
-
-def _relation(excess: float, mark: str = "") -> str:
-    """``1.1 pp ahead of`` / ``behind`` / ``in line with`` from the sign of an excess."""
-    gap = tone(excess)
-    relation = {"up": "ahead of", "down": "behind", "flat": "in line with"}.get(gap, "against")
-    if gap in ("up", "down"):
-        return f"{fmt_pp_abs(excess)}{mark} {relation}"
-    return relation
-
-
-def what_moved(facts: NarrativeFacts, names: _Names, benchmark_short: str, event: dt.date) -> str:
-    """The "what moved" paragraph, from the narrative facts only.
-
-    A stale basket (no constituent has a bar on the as-of session) is never described
-    as moving "today": the paragraph says it has no prices for this session and gives
-    its figures as of its last session, marked with a dagger. A stale benchmark is not
-    compared with today's basket; an excess return that does not exist (the benchmark
-    has no bar on the basket's last session) is said to be missing, not replaced by a
-    comparison of different windows.
-    """
-    sentences: list[str] = []
-    stale = facts.basket_stale
-    mark = STALE_MARK if stale else ""
-    last = fmt_date(facts.basket_last_session)
-
-    def move(value: float, *, present: bool = False) -> str:
-        if tone(value) == "up":
-            return ("is up " if present else "rose ") + fmt_pct_abs(value) + mark
-        if tone(value) == "down":
-            return ("is down " if present else "fell ") + fmt_pct_abs(value) + mark
-        return ("is flat" if present else "was flat") + mark
-
-    if stale:
-        sentences.append(
-            "The concept basket has no prices for this session: no constituent has traded "
-            f"since {last}, so its figures (marked {STALE_MARK}) are as of that session."
-        )
-
-    if facts.basket_return_5d is not None:
-        window = f"the five sessions to {last}" if stale else "the last five sessions"
-        sentence = f"Over {window} the concept basket {move(facts.basket_return_5d)}"
-        if facts.excess_5d is not None:
-            sentence += f", {_relation(facts.excess_5d, mark)} the {benchmark_short}"
-            if stale:
-                sentence += " over the same sessions"
-            elif facts.benchmark_return_5d is not None:
-                sentence += f" ({fmt_pct(facts.benchmark_return_5d)})"
-        elif facts.benchmark_behind_basket:
-            sentence += (
-                f"; the {benchmark_short} has no bar on {last}, so there is no excess "
-                "return over the same window"
-            )
-        elif facts.benchmark_return_5d is not None:
-            sentence += f", against {fmt_pct(facts.benchmark_return_5d)} for the {benchmark_short}"
-        sentences.append(sentence + ".")
-
-    if facts.basket_return_1d is not None and not stale:
-        sentence = f"On the day the basket {move(facts.basket_return_1d)}"
-        if facts.benchmark_return_1d is not None and not facts.benchmark_stale:
-            sentence += f" while the {benchmark_short} {move(facts.benchmark_return_1d)}"
-        sentences.append(sentence + ".")
-
-    if facts.with_bar:
-        parts = [f"{facts.risers} of {facts.with_bar} constituents with a bar today rose"]
-        if facts.fallers:
-            parts.append(f"{facts.fallers} fell")
-        if facts.unchanged:
-            parts.append(f"{facts.unchanged} were unchanged")
-        sentence = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-        if len(parts) == 1:
-            sentence = parts[0]
-        leaders = []
-        if facts.leader_1d is not None:
-            leaders.append(
-                f"{names.short(facts.leader_1d)} led ({fmt_pct(facts.leader_1d_return)})"
-            )
-        if facts.laggard_1d is not None and facts.laggard_1d != facts.leader_1d:
-            leaders.append(
-                f"{names.short(facts.laggard_1d)} lagged ({fmt_pct(facts.laggard_1d_return)})"
-            )
-        if leaders:
-            sentence += "; " + " and ".join(leaders)
-        sentences.append(sentence + ".")
-
-    if facts.basket_since_event is not None:
-        sessions = (
-            f" ({facts.sessions_since_event} sessions ago)"
-            if facts.sessions_since_event is not None
-            else ""
-        )
-        if stale:
-            sentence = (
-                f"From the event on {fmt_date(event)}{sessions} to {last} the basket "
-                f"{move(facts.basket_since_event)}"
-            )
-            excess = facts.excess_since_event
-            if excess is not None:
-                sentence += (
-                    f", {_relation(excess, mark)} the {benchmark_short} over the same period"
-                )
-        else:
-            sentence = (
-                f"Since the event on {fmt_date(event)}{sessions} the basket "
-                f"{move(facts.basket_since_event, present=True)}"
-            )
-            if facts.benchmark_since_event is not None and not facts.benchmark_behind_basket:
-                sentence += (
-                    f", against {fmt_pct(facts.benchmark_since_event)} for the {benchmark_short}"
-                )
-        sentences.append(sentence + ".")
-
-    stale_stocks = [s for s in facts.stale_symbols if names.is_constituent(s)]
-    if stale_stocks:
-        who = ", ".join(names.label(s) for s in stale_stocks)
-        verb = "has" if len(stale_stocks) == 1 else "have"
-        sentence = (
-            f"{who} {verb} no bar for this session: figures marked {STALE_MARK} are from "
-            "the last available bar, not today's"
-        )
-        if facts.basket_carried:
-            carried = ", ".join(names.short(s) for s in facts.basket_carried)
-            sentence += f"; the basket carries the last price of {carried}"
-            if stale:
-                sentence += f" to {last}"
-        sentences.append(sentence + ".")
-    if facts.benchmark_stale and facts.benchmark_last_session is not None:
-        sentence = (
-            f"The {benchmark_short} has no bar since {fmt_date(facts.benchmark_last_session)}: "
-            f"its figures (marked {STALE_MARK}) are from that session"
-        )
-        if facts.benchmark_behind_basket:
-            sentence += ", and excess returns to later sessions are not shown"
-        sentences.append(sentence + ".")
-    missing = [s for s in facts.missing_symbols if names.is_constituent(s)]
-    if missing:
-        who = ", ".join(names.label(s) for s in missing)
-        sentences.append(f"No prices were available for {who}.")
-    if len(missing) < len(facts.missing_symbols):
-        sentences.append(f"No prices were available for the {benchmark_short}.")
-    if not sentences:
-        return "No price moves are available for this session."
-    return " ".join(sentences)
-
-
-def _since_last(since: SinceLastNote | None, names: _Names, bench: str) -> SinceLastBox | None:
-    """The box's lines; None when there is no previous note or nothing to say.
-
-    The basket's move since the previous note is worth a line even when
-    ``since.is_empty`` (no leader change, spike or new view).
-    """
-    if since is None:
-        return None
-    lines: list[str] = []
-    if since.basket_change is not None:
-        line = f"Basket {fmt_pct(since.basket_change)}"
-        if since.benchmark_change is not None:
-            line += f" vs {bench} {fmt_pct(since.benchmark_change)}"
-        lines.append(line + f" since the note of {fmt_date(since.previous_as_of)}.")
-    if since.new_leader:
-        was = f" (was {names.short(since.previous_leader)})" if since.previous_leader else ""
-        lines.append(f"New leader since the event: {names.label(since.new_leader)}{was}.")
-    if since.new_laggard:
-        was = f" (was {names.short(since.previous_laggard)})" if since.previous_laggard else ""
-        lines.append(f"New laggard since the event: {names.label(since.new_laggard)}{was}.")
-    if since.new_52w_highs:
-        lines.append("New 52-week high: " + ", ".join(map(names.label, since.new_52w_highs)) + ".")
-    if since.new_52w_lows:
-        lines.append("New 52-week low: " + ", ".join(map(names.label, since.new_52w_lows)) + ".")
-    for symbol, ratio in since.volume_spikes.items():
-        lines.append(
-            f"Volume spike: {names.label(symbol)} at {fmt_ratio(ratio, 1)}× its 5-day average."
-        )
-    if since.became_stale:
-        lines.append("Now stale: " + ", ".join(map(names.label, since.became_stale)) + ".")
-    if since.recovered:
-        lines.append("Fresh again: " + ", ".join(map(names.label, since.recovered)) + ".")
-    if since.stocks_added:
-        lines.append("Added to the theme: " + ", ".join(map(names.label, since.stocks_added)) + ".")
-    if since.stocks_removed:
-        lines.append(
-            "Removed from the theme: " + ", ".join(map(names.label, since.stocks_removed)) + "."
-        )
-    if since.new_views:
-        lines.append("New broker views: " + "; ".join(since.new_views) + ".")
-    if not lines:
-        return None
-    return SinceLastBox(fmt_date(since.previous_as_of), lines)
-
-
-def _constituent(figures: StockFigures, stock: Stock | None) -> ConstituentRow:
-    stale = figures.status.status == "stale"
-    r, x = figures.returns, figures.excess
-    status, status_class = _status_text(figures.status)
-    if not figures.in_basket:
-        status += " · not in basket"
-    return ConstituentRow(
-        code=stock.display_code if stock else figures.code,
-        name=figures.name,
-        name_zh=figures.name_zh or "",
-        currency=(
-            (figures.currency or "") + (" adj." if figures.close_is_adjusted else "")
-            if figures.last_close is not None
-            else ""
-        ),
-        last=_fig(fmt_price(figures.last_close), figures.last_close, stale=stale, signed=False),
-        one_day=_fig(fmt_pct(r.one_day), r.one_day, stale=stale),
-        five_day=_fig(fmt_pct(r.five_day), r.five_day, stale=stale),
-        one_month=_fig(fmt_pct(r.one_month), r.one_month, stale=stale),
-        since_event=_fig(fmt_pct(r.since_event), r.since_event, stale=stale),
-        excess_since_event=_fig(fmt_pp(x.since_event), x.since_event, stale=stale),
-        volume_ratio=_fig(
-            fmt_ratio(figures.volume_ratio), figures.volume_ratio, stale=stale, signed=False
-        ),
-        from_high_52w=_fig(fmt_pct(figures.from_high_52w), figures.from_high_52w, stale=stale),
-        weight=fmt_share(figures.weight) if figures.in_basket else MISSING,
-        contribution=_fig(fmt_pp(figures.contribution), figures.contribution, stale=stale),
-        status=status,
-        status_class=status_class,
-    )
-
-
-def _stock_note(figures: StockFigures | None, stock: Stock) -> StockNote:
-    if figures is None:
-        line = "No figures: the symbol is not in this snapshot."
-    elif figures.status.status == "missing" or figures.last_close is None:
-        reason = f" ({reader_reason(figures.status.reason)})" if figures.status.reason else ""
-        line = f"No prices for this stock{reason}; it is not in today's figures."
-    else:
-        stale = figures.status.status == "stale"
-        since, excess = figures.returns.since_event, figures.excess.since_event
-        line = (
-            f"Last {fmt_price(figures.last_close, figures.currency)}{STALE_MARK if stale else ''} "
-            f"({fmt_date(figures.last_session)}"
-            f"{', adjusted close' if figures.close_is_adjusted else ''}); "
-            f"since event {_marked(fmt_pct(since), since, stale)}, "
-            f"{_marked(fmt_pp(excess), excess, stale)} vs benchmark; 52-week range "
-            f"{fmt_price(figures.low_52w)}–{fmt_price(figures.high_52w)}; "
-            f"1Y volatility {fmt_share(figures.risk.volatility_1y)}, beta "
-            f"{fmt_ratio(figures.risk.beta_1y)}."
-        )
-    return StockNote(
-        code=stock.display_code,
-        name=stock.name,
-        name_zh=stock.name_zh or "",
-        exposure=_EXPOSURE.get(stock.exposure or "", ""),
-        rationale=stock.rationale,
-        figures=line,
-    )
 
 
 def _marked(text: str, value: float | None, stale: bool) -> str:
     return text + STALE_MARK if stale and value is not None else text
 
 
-def _risk_row(label: str, risk: RiskFigures, *, stale: bool = False) -> RiskRow:
-    """One risk-table row; a stale series' figures (as of its last bar) carry a dagger."""
-    dd = risk.drawdown_since_event
-    dates = (
-        f"{fmt_date(dd.peak_session)} → {fmt_date(dd.trough_session)}"
-        if dd.peak_session and dd.trough_session and dd.max_drawdown
-        else MISSING
-    )
-    return RiskRow(
-        label=label,
-        volatility=_marked(fmt_share(risk.volatility_1y), risk.volatility_1y, stale),
-        max_drawdown=_marked(fmt_pct(dd.max_drawdown), dd.max_drawdown, stale),
-        drawdown_dates=dates,
-        beta=_marked(fmt_ratio(risk.beta_1y), risk.beta_1y, stale),
-        correlation=_marked(fmt_ratio(risk.correlation_1y), risk.correlation_1y, stale),
-    )
+class _Writer:
+    """Everything written for one language: catalog, formats, prose and names."""
+
+    def __init__(self, theme: Theme, snapshot: ThemeSnapshot, lang: str) -> None:
+        self.lang = get_language(lang)
+        self._: Callable[[str], str] = translator(self.lang.code).gettext
+        self.fmt = formats_for(self.lang.code)
+        self.prose = prose_for(self.lang.code)
+        self.names = _Names(theme, snapshot, self.prose, self.fmt)
+        self.bench_name, self.bench_short = benchmark_names(
+            snapshot.benchmark.symbol, self.lang.code
+        )
+
+    def status_text(self, status: DataStatus) -> tuple[str, str]:
+        _ = self._
+        if status.status == "fresh":
+            return _("Fresh"), "fresh"
+        if status.status == "stale":
+            return _("Stale · last %(date)s") % {
+                "date": self.fmt.date(status.last_session)
+            }, "stale"
+        return _("Missing"), "missing"
+
+    def windows(
+        self,
+        basket: WindowReturns,
+        benchmark: WindowReturns,
+        excess: WindowReturns,
+        bench_stale: bool,
+        basket_stale: bool = False,
+    ) -> list[KeyRow]:
+        _ = self._
+        fmt = self.fmt
+        windows = (
+            (_("Since event"), "since_event"),
+            (_("1 day"), "one_day"),
+            (_("5 days"), "five_day"),
+            (_("1 month"), "one_month"),
+            (_("Year to date"), "ytd"),
+        )
+        rows = []
+        for label, name in windows:
+            b, m, x = getattr(basket, name), getattr(benchmark, name), getattr(excess, name)
+            rows.append(
+                KeyRow(
+                    label,
+                    figure(fmt.pct(b), b, stale=basket_stale),
+                    figure(fmt.pct(m), m, stale=bench_stale),
+                    figure(fmt.pp(x), x, stale=bench_stale or basket_stale),
+                )
+            )
+        return rows
+
+    def constituent(self, figures: StockFigures, stock: Stock | None) -> ConstituentRow:
+        _ = self._
+        fmt = self.fmt
+        stale = figures.status.status == "stale"
+        r, x = figures.returns, figures.excess
+        status, status_class = self.status_text(figures.status)
+        if not figures.in_basket:
+            status += _(" · not in basket")
+        currency = ""
+        if figures.last_close is not None:
+            currency = fmt.currency_name(figures.currency) if figures.currency else ""
+            if figures.close_is_adjusted:
+                currency += _(" adj.")
+        return ConstituentRow(
+            code=stock.display_code if stock else figures.code,
+            name=stock.name if stock else figures.name,
+            name_zh=(figures.name_zh or "") if not self.lang.is_chinese else "",
+            currency=currency,
+            last=figure(
+                fmt.price(figures.last_close), figures.last_close, stale=stale, signed=False
+            ),
+            one_day=figure(fmt.pct(r.one_day), r.one_day, stale=stale),
+            five_day=figure(fmt.pct(r.five_day), r.five_day, stale=stale),
+            one_month=figure(fmt.pct(r.one_month), r.one_month, stale=stale),
+            since_event=figure(fmt.pct(r.since_event), r.since_event, stale=stale),
+            excess_since_event=figure(fmt.pp(x.since_event), x.since_event, stale=stale),
+            volume_ratio=figure(
+                fmt.ratio(figures.volume_ratio), figures.volume_ratio, stale=stale, signed=False
+            ),
+            from_high_52w=figure(
+                fmt.pct(figures.from_high_52w), figures.from_high_52w, stale=stale
+            ),
+            weight=fmt.share(figures.weight) if figures.in_basket else MISSING,
+            contribution=figure(fmt.pp(figures.contribution), figures.contribution, stale=stale),
+            status=status,
+            status_class=status_class,
+        )
+
+    def stock_note(self, figures: StockFigures | None, stock: Stock) -> StockNote:
+        reason = None
+        if figures is not None and figures.status.reason:
+            reason = reader_reason(figures.status.reason, self.lang.code)
+        exposure = EXPOSURE.get(stock.exposure or "", "")
+        return StockNote(
+            code=stock.display_code,
+            name=stock.name,
+            name_zh=(stock.name_zh or "") if not self.lang.is_chinese else "",
+            exposure=self._(exposure) if exposure else "",
+            rationale=stock.rationale,
+            figures=self.prose.stock_figures(figures, reason, self.fmt),
+        )
+
+    def risk_row(self, label: str, risk: RiskFigures, *, stale: bool = False) -> RiskRow:
+        """One risk-table row; a stale series' figures (as of its last bar) carry a dagger."""
+        fmt = self.fmt
+        dd = risk.drawdown_since_event
+        dates = (
+            f"{fmt.date(dd.peak_session)} → {fmt.date(dd.trough_session)}"
+            if dd.peak_session and dd.trough_session and dd.max_drawdown
+            else MISSING
+        )
+        return RiskRow(
+            label=label,
+            volatility=_marked(fmt.share(risk.volatility_1y), risk.volatility_1y, stale),
+            max_drawdown=_marked(fmt.pct(dd.max_drawdown), dd.max_drawdown, stale),
+            drawdown_dates=dates,
+            beta=_marked(fmt.ratio(risk.beta_1y), risk.beta_1y, stale),
+            correlation=_marked(fmt.ratio(risk.correlation_1y), risk.correlation_1y, stale),
+        )
+
+    def key_notes(self, snapshot: ThemeSnapshot) -> list[str]:
+        """Lines under the key figures: which dates the basket, benchmark and excess are as of."""
+        _, fmt, bench_short = self._, self.fmt, self.bench_short
+        basket, bench = snapshot.basket, snapshot.benchmark
+        as_of = fmt.date(snapshot.as_of)
+        last = fmt.date(basket.last_session)
+        notes: list[str] = []
+        if basket.status == "stale":
+            notes.append(
+                _(
+                    "%(mark)s The basket has no prices for %(as_of)s: no constituent has a bar "
+                    "that day, so its figures are as of its last session, %(last)s."
+                )
+                % {"mark": STALE_MARK, "as_of": as_of, "last": last}
+            )
+        if bench.status.status == "stale" and bench.last_session is not None:
+            notes.append(
+                _("%(mark)s %(bench)s figures are as of its last bar, %(date)s.")
+                % {"mark": STALE_MARK, "bench": bench_short, "date": fmt.date(bench.last_session)}
+            )
+        if basket.last_session is not None and basket.level is not None:
+            if snapshot.narrative.benchmark_behind_basket:
+                notes.append(
+                    _(
+                        "Excess is – because the %(bench)s has no bar on %(last)s, the basket's "
+                        "last session: the %(bench)s's return to that session does not exist."
+                    )
+                    % {"bench": bench_short, "last": last}
+                )
+            elif (
+                basket.status == "stale"
+                and bench.last_session is not None
+                and bench.last_session > basket.last_session
+            ):
+                notes.append(
+                    _(
+                        "Excess compares the basket with the %(bench)s over the same sessions, "
+                        "to %(last)s."
+                    )
+                    % {"bench": bench_short, "last": last}
+                )
+        if basket.carried:
+            carried = fmt.join([self.names.label(s) for s in basket.carried])
+            message = (
+                _(
+                    "The basket level carries the last price of %(names)s, which has no bar on "
+                    "%(last)s."
+                )
+                if len(basket.carried) == 1
+                else _(
+                    "The basket level carries the last price of %(names)s, which have no bar on "
+                    "%(last)s."
+                )
+            )
+            notes.append(message % {"names": carried, "last": last})
+        return notes
+
+    def methodology(self) -> list[Definition]:
+        """The analytics definitions, in plain words (the exact rules the numbers follow)."""
+        _ = self._
+        values = {"bench": self.bench_short, "mark": STALE_MARK}
+        return [Definition(_(term), _(text) % values) for term, text in METHODOLOGY]
 
 
-def methodology(benchmark_short: str) -> list[Definition]:
-    """The analytics definitions, in plain words (the exact rules the numbers follow)."""
-    return [
-        Definition(
-            "Prices",
-            "Returns use adjusted closes (dividends and splits); the price shown is the "
-            "traded close. Each symbol's returns use its own trading sessions.",
-        ),
-        Definition(
-            "Window return",
-            "Close today divided by the close on the base session, minus 1. Base: 1D the "
-            "previous bar; 5D five bars back; 1M, 3M, 6M, 1Y the last bar on or before the "
-            "as-of date minus 1, 3, 6 or 12 calendar months; YTD the last bar of the previous "
-            "calendar year; since event the last bar strictly before the event date (the "
-            "close before the news). No base in the data: shown as –, never guessed.",
-        ),
-        Definition(
-            "Excess return",
-            f"The stock's or basket's window return minus the {benchmark_short}'s over the "
-            "same window, in percentage points (pp). The window ends on the stock's (or "
-            f"basket's) last session; for a stale stock the {benchmark_short} is measured to "
-            f"that same session. When the {benchmark_short} has no bar on that session (its "
-            "data ends earlier), its return to it does not exist and the excess is shown as "
-            "–, never taken over a window ending on another day.",
-        ),
-        Definition(
-            "Concept basket",
-            "Equal weights unless the themes book gives weights (normalised to sum to 1). "
-            "Bought at the event base session and held: shares = weight × 100 / base price, "
-            "level = sum of shares × price, so the level is 100 at the base. A constituent "
-            "with no bar on a session carries its last price; one with no price at the base "
-            "is left out and named.",
-        ),
-        Definition(
-            "Basket last session",
-            "The latest session on or before the as-of session on which at least one "
-            "constituent has a real (not carried) bar. The basket's returns, level, risk "
-            "figures and chart end there, as a stale stock's end at its last bar. When it is "
-            f"before the as-of session the basket is stale: its figures are marked {STALE_MARK} "
-            "and are not today's. Otherwise constituents without a bar that day are carried "
-            "at their last price and named.",
-        ),
-        Definition(
-            "Contribution",
-            "Weight × the stock's since-event return; contributions add up to the basket's "
-            "since-event return.",
-        ),
-        Definition(
-            "Volatility 1Y",
-            "Sample standard deviation of the last 252 daily returns, times √252; not shown "
-            "with fewer than 20 returns.",
-        ),
-        Definition(
-            "Max drawdown since event",
-            "The lowest value of price / running peak − 1 since the event base, with the "
-            "peak and trough sessions.",
-        ),
-        Definition(
-            "Beta and correlation 1Y",
-            f"Against the {benchmark_short}, on the dates both have, over the last 252 of "
-            "the stock's daily returns: beta = cov(stock, benchmark) / var(benchmark), both "
-            "sample (n − 1) estimates.",
-        ),
-        Definition(
-            "52-week high / low",
-            "Highest / lowest traded close over the 365 calendar days to the as-of session; "
-            "the table shows today's distance below the high.",
-        ),
-        Definition(
-            "Volume ratio (量比)",
-            "Today's volume divided by the average volume of the previous 5 bars.",
-        ),
-        Definition(
-            "Breadth",
-            "Risers, fallers and unchanged on the as-of session among constituents with a bar "
-            "that day; share of constituents above their 20- and 50-bar moving averages of "
-            "the traded close. The leader and laggard today are among constituents with a bar "
-            "that day; the leader and laggard since the event rank every constituent with a "
-            f"since-event return, stale ones included (marked {STALE_MARK}, as of their last "
-            "bar).",
-        ),
-        Definition(
-            "Data status",
-            "Fresh: a bar on the as-of session. Stale: the last bar is older (figures marked "
-            f"{STALE_MARK} are from that bar; for the basket, from its last session). "
-            "Missing: no usable prices.",
-        ),
-    ]
-
-
-COLOUR_CONVENTION = (
-    "Colours: green = up, red = down, the Hong Kong and international convention "
-    "(mainland-China screens use the reverse: red = up)."
-)
-
-DISCLAIMER = (
-    "This note is generated automatically from public price data and a themes book for "
-    "information only. It is not investment advice, an offer or a solicitation to buy or "
-    "sell any security, and it does not take into account any reader's objectives, "
-    "financial situation or needs. Past performance is not a reliable indicator of future "
-    "results. Prices may be delayed, adjusted or incomplete; check the data appendix. "
-    "Broker views are summarised and attributed to their authors; they are not the "
-    "views of the publisher of this note."
-)
-
-
-def _key_notes(snapshot: ThemeSnapshot, names: _Names, bench_short: str) -> list[str]:
-    """Lines under the key figures: which dates the basket, benchmark and excess are as of."""
-    basket, bench = snapshot.basket, snapshot.benchmark
-    as_of = fmt_date(snapshot.as_of)
-    last = fmt_date(basket.last_session)
+def _field_notes(uses: list[FieldUse], writer: _Writer) -> list[str]:
+    """Appendix lines: which themes-book fields were converted or shown untranslated."""
+    _ = writer._
     notes: list[str] = []
-    if basket.status == "stale":
-        notes.append(
-            f"{STALE_MARK} The basket has no prices for {as_of}: no constituent has a bar that "
-            f"day, so its figures are as of its last session, {last}."
-        )
-    if bench.status.status == "stale" and bench.last_session is not None:
-        notes.append(
-            f"{STALE_MARK} {bench_short} figures are as of its last bar, "
-            f"{fmt_date(bench.last_session)}."
-        )
-    if basket.last_session is not None and basket.level is not None:
-        if snapshot.narrative.benchmark_behind_basket:
-            notes.append(
-                f"Excess is – because the {bench_short} has no bar on {last}, the basket's last "
-                f"session: the {bench_short}'s return to that session does not exist."
-            )
-        elif (
-            basket.status == "stale"
-            and bench.last_session is not None
-            and bench.last_session > basket.last_session
-        ):
-            notes.append(
-                f"Excess compares the basket with the {bench_short} over the same sessions, "
-                f"to {last}."
-            )
-    if basket.carried:
-        carried = ", ".join(names.label(s) for s in basket.carried)
-        verb = "has" if len(basket.carried) == 1 else "have"
-        notes.append(
-            f"The basket level carries the last price of {carried}, which {verb} no bar on {last}."
-        )
+    for how in ("converted", "original"):
+        by_source: dict[str, list[str]] = {}
+        for use in uses:
+            if use.how != how:
+                continue
+            section = SECTIONS.get(str(use.path[0]), str(use.path[0]))
+            names = by_source.setdefault(use.source or "en", [])
+            if _(section) not in names:
+                names.append(_(section))
+        for source, sections in by_source.items():
+            values = {
+                "source": _(LANGUAGE_NAMES.get(source, source)),
+                "fields": writer.fmt.join(sections),
+            }
+            if how == "converted":
+                notes.append(_("Converted with OpenCC from %(source)s: %(fields)s.") % values)
+            else:
+                notes.append(
+                    _(
+                        "Shown in %(source)s, with no text of this language in the themes book: "
+                        "%(fields)s."
+                    )
+                    % values
+                )
     return notes
 
 
-def _with_definitions(base: list[Definition], extra: list[Definition]) -> list[Definition]:
-    """``extra`` after "Contribution", beside the basket's other definitions (issue 11)."""
-    terms = [item.term for item in base]
-    at = terms.index("Contribution") + 1 if "Contribution" in terms else len(base)
-    return [*base[:at], *extra, *base[at:]]
+def _local_views(labels: list[str], raw: Theme, local: Theme, fmt: Formats) -> list[str]:
+    """ "Source, date" labels of new views (as analytics writes them) in the note's language."""
+    by_label = {f"{view.source}, {view.date}": index for index, view in enumerate(raw.views)}
+    out = []
+    for label in labels:
+        index = by_label.get(label)
+        if index is None:
+            out.append(label)
+            continue
+        view = local.views[index]
+        out.append(f"{view.source}（{fmt.partial_date(view.date)}）")
+    return out
 
 
 def build_context(
-    theme: Theme, snapshot: ThemeSnapshot, since_last: SinceLastNote | None = None
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    since_last: SinceLastNote | None = None,
+    *,
+    lang: str = "en",
+    default_lang: str = "en",
+    colours: Colours | None = None,
+    facts: NoteFacts | None = None,
 ) -> NoteContext:
-    """Format every figure of ``snapshot`` for ``theme`` into a :class:`NoteContext`."""
-    names = _Names(theme, snapshot)
-    bench_name, bench_short = benchmark_names(snapshot.benchmark.symbol)
-    bench_stale = snapshot.benchmark.status.status != "fresh"
+    """Format every figure of ``snapshot`` for ``theme`` in ``lang`` into a NoteContext.
+
+    ``theme`` is the themes book's (any language); ``default_lang`` is the language of
+    its plain text. ``facts`` (from :func:`~concepttrack.render.view.note_facts`) may be
+    passed when several languages are written from one snapshot.
+    """
+    raw_theme = theme
+    theme, uses = localized_theme(theme, lang, default_lang)
+    facts = facts or note_facts(theme, snapshot)
+    w = _Writer(theme, snapshot, lang)
+    _, fmt, names = w._, w.fmt, w.names
+    language = w.lang
+    colours = colours or language.default_colours
+    bench_name, bench_short = w.bench_name, w.bench_short
+    bench_stale = facts.bench_stale
     basket = snapshot.basket
     breadth = snapshot.breadth
 
-    stale_count = sum(1 for s in snapshot.statuses if s.status == "stale")
-    missing_count = sum(1 for s in snapshot.statuses if s.status == "missing")
-    freshness = f"Prices to the close of {fmt_date(snapshot.as_of)}"
-    if stale_count or missing_count:
+    freshness = _("Prices to the close of %(date)s") % {"date": fmt.date(snapshot.as_of)}
+    if facts.stale_count or facts.missing_count:
         parts = []
-        if stale_count:
-            parts.append(f"{stale_count} stale (marked {STALE_MARK})")
-        if missing_count:
-            parts.append(f"{missing_count} missing (shown {MISSING})")
-        freshness += f" · {', '.join(parts)}; see data appendix"
+        if facts.stale_count:
+            parts.append(
+                _("%(count)d stale (marked %(mark)s)")
+                % {"count": facts.stale_count, "mark": STALE_MARK}
+            )
+        if facts.missing_count:
+            parts.append(
+                _("%(count)d missing (shown %(mark)s)")
+                % {"count": facts.missing_count, "mark": MISSING}
+            )
+        freshness += _(" · %(parts)s; see data appendix") % {"parts": fmt.join(parts)}
     else:
-        freshness += " · all symbols fresh"
+        freshness += _(" · all symbols fresh")
 
-    breadth_parts = [f"{breadth.up} up", f"{breadth.down} down", f"{breadth.unchanged} unch."]
+    breadth_parts = [
+        _("%(count)d up") % {"count": breadth.up},
+        _("%(count)d down") % {"count": breadth.down},
+        _("%(count)d unch.") % {"count": breadth.unchanged},
+    ]
     if breadth.no_bar:
-        breadth_parts.append(f"{breadth.no_bar} no bar")
+        breadth_parts.append(_("%(count)d no bar") % {"count": breadth.no_bar})
     if breadth.no_return:
-        breadth_parts.append(f"{breadth.no_return} no 1D return")
-    basket_stale = basket.status == "stale"
+        breadth_parts.append(_("%(count)d no 1D return") % {"count": breadth.no_return})
+    basket_stale = facts.basket_stale
     key = KeyFigures(
-        rows=_windows(
+        rows=w.windows(
             basket.returns, snapshot.benchmark.returns, basket.excess, bench_stale, basket_stale
         ),
-        basket_level=fmt_ratio(basket.level, 1)
+        basket_level=fmt.ratio(basket.level, 1)
         + (STALE_MARK if basket_stale and basket.level is not None else ""),
-        benchmark_level=fmt_price(snapshot.benchmark.last_close)
+        benchmark_level=fmt.price(snapshot.benchmark.last_close)
         + (STALE_MARK if bench_stale and snapshot.benchmark.last_close is not None else ""),
         breadth=" · ".join(breadth_parts),
-        above_ma=(
-            f"{fmt_share(breadth.share_above_ma_20)} above 20-day MA · "
-            f"{fmt_share(breadth.share_above_ma_50)} above 50-day MA"
-        ),
+        above_ma=_("%(ma20)s above 20-day MA · %(ma50)s above 50-day MA")
+        % {
+            "ma20": fmt.share(breadth.share_above_ma_20),
+            "ma50": fmt.share(breadth.share_above_ma_50),
+        },
         leader_1d=names.with_return(breadth.leader_1d, "one_day"),
         laggard_1d=names.with_return(breadth.laggard_1d, "one_day"),
         leader_since_event=names.with_return(breadth.leader_since_event, "since_event"),
         laggard_since_event=names.with_return(breadth.laggard_since_event, "since_event"),
-        notes=_key_notes(snapshot, names, bench_short),
+        notes=w.key_notes(snapshot),
     )
 
-    catalysts = sorted(
-        [(theme.event, True), *((c, False) for c in theme.catalysts)],
-        key=lambda pair: (pair[0].date, not pair[1]),
-    )
-    timeline = [
-        TimelineItem(fmt_date(c.date), c.title, c.detail, c.source or "", is_event)
-        for c, is_event in catalysts
-    ]
+    timeline = []
+    for index, is_event in facts.timeline_order:
+        c = theme.event if index < 0 else theme.catalysts[index]
+        timeline.append(TimelineItem(fmt.date(c.date), c.title, c.detail, c.source or "", is_event))
     views = [
         ViewItem(
             source=v.source,
-            date=v.date_label,
+            date=fmt.partial_date(v.date),
             rating=v.rating or "",
-            target_price=fmt_price(v.target_price) if v.target_price is not None else "",
+            target_price=fmt.price(v.target_price) if v.target_price is not None else "",
             summary=v.summary,
         )
         for v in theme.views
     ]
 
     by_symbol = {stock.symbol: stock for stock in theme.stocks}
-    rows = [_constituent(f, by_symbol.get(f.symbol)) for f in snapshot.stocks]
+    rows = [w.constituent(f, by_symbol.get(f.symbol)) for f in snapshot.stocks]
     table_notes = []
     if any(r.status_class == "stale" for r in rows):
         table_notes.append(
-            f"{STALE_MARK} Stale: no bar on {fmt_date(snapshot.as_of)}; the figure is from the "
-            "symbol's last bar (date in the status column), not today's."
+            _(
+                "%(mark)s Stale: no bar on %(date)s; the figure is from the symbol's last bar "
+                "(date in the status column), not today's."
+            )
+            % {"mark": STALE_MARK, "date": fmt.date(snapshot.as_of)}
         )
-    no_excess = [
-        f
-        for f in snapshot.stocks
-        if f.returns.since_event is not None
-        and f.excess.since_event is None
-        and snapshot.benchmark.returns.since_event is not None
-    ]
-    if no_excess:
+    if facts.no_excess:
         table_notes.append(
-            f"Excess vs {bench_short} is – for "
-            + ", ".join(names.label(f.symbol) for f in no_excess)
-            + f": the {bench_short} has no bar on the stock's last session (its last bar is "
-            f"{fmt_date(snapshot.benchmark.last_session)}), so the {bench_short}'s return to "
-            "that session does not exist."
+            _(
+                "Excess vs %(bench)s is – for %(names)s: the %(bench)s has no bar on the stock's "
+                "last session (its last bar is %(date)s), so the %(bench)s's return to that "
+                "session does not exist."
+            )
+            % {
+                "bench": bench_short,
+                "names": fmt.join([names.label(s) for s in facts.no_excess]),
+                "date": fmt.date(snapshot.benchmark.last_session),
+            }
         )
     for symbol, reason in basket.excluded.items():
-        table_notes.append(f"{names.label(symbol)} is not in the basket: {reader_reason(reason)}.")
+        table_notes.append(
+            _("%(name)s is not in the basket: %(reason)s.")
+            % {"name": names.label(symbol), "reason": reader_reason(reason, language.code)}
+        )
 
     # Issue 11: valuation, weighting scheme and currency (render/valuation_view.py).
     from concepttrack.render.valuation_view import build_valuation_view
@@ -996,14 +534,14 @@ def build_context(
         table_notes.extend(valuation_view.table_notes)
 
     stock_figures = {f.symbol: f for f in snapshot.stocks}
-    stock_notes = [_stock_note(stock_figures.get(s.symbol), s) for s in theme.stocks]
+    stock_notes = [w.stock_note(stock_figures.get(s.symbol), s) for s in theme.stocks]
 
     risk_rows = [
-        _risk_row("Concept basket", basket.risk, stale=basket_stale),
-        _risk_row(bench_name, snapshot.benchmark.risk, stale=bench_stale),
+        w.risk_row(_("Concept basket"), basket.risk, stale=basket_stale),
+        w.risk_row(bench_name, snapshot.benchmark.risk, stale=bench_stale),
         *(
-            _risk_row(
-                stock_label(by_symbol[f.symbol]) if f.symbol in by_symbol else f.name,
+            w.risk_row(
+                names.label(f.symbol) if f.symbol in by_symbol else f.name,
                 f.risk,
                 stale=f.status.status == "stale",
             )
@@ -1013,76 +551,96 @@ def build_context(
     concentration = ""
     if theme.has_custom_weights:
         effective = f"{1 / basket.herfindahl:.1f}" if basket.herfindahl else MISSING
-        concentration = (
-            f"Custom weights: largest weight {fmt_share(basket.max_weight)}; Herfindahl index "
-            f"{fmt_ratio(basket.herfindahl, 3)} (about {effective} equal-weight names)."
-        )
+        concentration = _(
+            "Custom weights: largest weight %(largest)s; Herfindahl index %(hhi)s (about "
+            "%(names)s equal-weight names)."
+        ) % {
+            "largest": fmt.share(basket.max_weight),
+            "hhi": fmt.ratio(basket.herfindahl, 3),
+            "names": effective,
+        }
 
     data_rows = []
     for f in snapshot.stocks:
-        status, _ = _status_text(f.status)
+        status, _class = w.status_text(f.status)
         notes = []
         if f.status.reason:
-            notes.append(reader_reason(f.status.reason))
+            notes.append(reader_reason(f.status.reason, language.code))
         if f.adj_close_is_close:
-            notes.append("single close used as adjusted close")
+            notes.append(_("single close used as adjusted close"))
         if f.close_is_adjusted:
-            notes.append("adjusted prices only: price shown is the adjusted close")
+            notes.append(_("adjusted prices only: price shown is the adjusted close"))
         if not f.in_basket and f.excluded_reason:
-            notes.append(f"not in basket: {reader_reason(f.excluded_reason)}")
+            notes.append(
+                _("not in basket: %(reason)s")
+                % {"reason": reader_reason(f.excluded_reason, language.code)}
+            )
+        stock = by_symbol.get(f.symbol)
         data_rows.append(
             DataRow(
                 code=f.code,
-                name=f.name,
+                name=stock.name if stock else f.name,
                 symbol=f.symbol,
-                last_bar=fmt_date(f.status.last_session),
+                last_bar=fmt.date(f.status.last_session),
                 status=status,
-                note="; ".join(notes),
+                note=_("; ").join(notes) if notes else "",
             )
         )
     b = snapshot.benchmark
-    bench_status, _ = _status_text(b.status)
+    bench_status, _class = w.status_text(b.status)
     data_rows.append(
         DataRow(
             code=bench_short,
             name=bench_name,
             symbol=b.symbol,
-            last_bar=fmt_date(b.status.last_session),
+            last_bar=fmt.date(b.status.last_session),
             status=bench_status,
-            note=reader_reason(b.status.reason or ""),
+            note=reader_reason(b.status.reason or "", language.code),
         )
     )
-    single_close = [names.label(f.symbol) for f in snapshot.stocks if f.adj_close_is_close]
-    adjusted_only = [names.label(f.symbol) for f in snapshot.stocks if f.close_is_adjusted]
+    single_close = [names.label(s) for s in facts.single_close]
+    adjusted_only = [names.label(s) for s in facts.adjusted_only]
     data_notes = [
-        f"Price source: {source_label(snapshot.source)}.",
-        "Adjustment: returns, volatility, drawdown and beta use dividend- and split-adjusted "
-        "closes; prices, 52-week range, moving averages and turnover use traded closes.",
-        "Calendar: Hong Kong Exchanges trading sessions (XHKG); the as-of session is the last "
-        "session on or before the requested date. Each symbol is measured on its own bars.",
+        _("Price source: %(source)s.") % {"source": source_label(snapshot.source, language.code)},
+        _(
+            "Adjustment: returns, volatility, drawdown and beta use dividend- and split-adjusted "
+            "closes; prices, 52-week range, moving averages and turnover use traded closes."
+        ),
+        _(
+            "Calendar: Hong Kong Exchanges trading sessions (XHKG); the as-of session is the last "
+            "session on or before the requested date. Each symbol is measured on its own bars."
+        ),
     ]
     if single_close:
         data_notes.append(
-            "Single close used as adjusted close (returns over ex-dividend dates include the "
-            "dividend drop): " + ", ".join(single_close) + "."
+            _(
+                "Single close used as adjusted close (returns over ex-dividend dates include the "
+                "dividend drop): %(names)s."
+            )
+            % {"names": fmt.join(single_close)}
         )
     if adjusted_only:
         data_notes.append(
-            "Adjusted prices only (the price file holds dividend-adjusted closes, not traded "
-            "prices): the last price, 52-week range and moving averages shown for "
-            + ", ".join(adjusted_only)
-            + ' are adjusted closes, marked "adj."; returns are unaffected.'
+            _(
+                "Adjusted prices only (the price file holds dividend-adjusted closes, not traded "
+                "prices): the last price, 52-week range and moving averages shown for %(names)s "
+                'are adjusted closes, marked "adj."; returns are unaffected.'
+            )
+            % {"names": fmt.join(adjusted_only)}
         )
     if not single_close and not adjusted_only:
-        data_notes.append("Every series had a separate adjusted close.")
+        data_notes.append(_("Every series had a separate adjusted close."))
     if valuation_view is not None:
         data_notes.extend(valuation_view.data_notes)
     if snapshot.demo:
         data_notes.insert(
             0,
-            "DEMO DATA: these prices are synthetic, generated for demonstration; "
-            "no figure in this note describes a real market.",
+            _(
+                "DEMO DATA: these prices are synthetic, generated for demonstration; "
+                "no figure in this note describes a real market."
+            ),
         )
+    data_notes.extend(_field_notes(uses, w))
 
     # --- event study hook: the section's view lives in render/events_view.py ---
     from concepttrack.render.events_view import reaction_view
@@ -1091,31 +649,57 @@ def build_context(
     data_notes.extend(reaction.data_notes)
 
     title_zh = theme.title_zh or ""
-    keywords = ", ".join(
-        [*theme.tags, *(s.display_code for s in theme.stocks), "Hong Kong", "concept stocks"]
+    kicker = _(KICKER)
+    keywords = fmt.join(
+        [
+            *theme.tags,
+            *(s.display_code for s in theme.stocks),
+            _("Hong Kong"),
+            _("concept stocks"),
+        ]
     )
+    as_of = fmt.date(snapshot.as_of)
+    basket_since = _marked(
+        fmt.pct(basket.returns.since_event), basket.returns.since_event, basket_stale
+    )
+    bench_since = _marked(
+        fmt.pct(snapshot.benchmark.returns.since_event),
+        snapshot.benchmark.returns.since_event,
+        bench_stale,
+    )
+    since_box = None
+    if since_last is not None:
+        if language.is_chinese and since_last.new_views:
+            since_last = dataclasses.replace(
+                since_last, new_views=_local_views(since_last.new_views, raw_theme, theme, fmt)
+            )
+        lines = w.prose.since_last(since_last, names, bench_short, fmt)
+        if lines:
+            since_box = SinceLastBox(fmt.date(since_last.previous_as_of), lines)
     return NoteContext(
         theme_id=theme.id,
         title=theme.title,
         title_zh=title_zh,
-        kicker=KICKER,
-        kicker_zh=KICKER_ZH,
-        as_of=fmt_date(snapshot.as_of),
+        kicker=kicker,
+        kicker_zh=KICKER_ZH if not language.is_chinese else "",
+        as_of=as_of,
         as_of_iso=snapshot.as_of.isoformat(),
-        event_date=fmt_date(snapshot.event_date),
+        event_date=fmt.date(snapshot.event_date),
         event_title=theme.event.title,
-        base_session=fmt_date(basket.base_session),
-        source=source_label(snapshot.source),
+        base_session=fmt.date(basket.base_session),
+        source=source_label(snapshot.source, language.code),
         freshness=freshness,
         demo=snapshot.demo,
         benchmark_name=bench_name,
         benchmark_short=bench_short,
-        since_last=_since_last(since_last, names, bench_short),
+        since_last=since_box,
         key_figures=key,
         what_moved=" ".join(
             part
             for part in (
-                what_moved(snapshot.narrative, names, bench_short, snapshot.event_date),
+                w.prose.what_moved(
+                    snapshot.narrative, names, bench_short, snapshot.event_date, fmt
+                ),
                 reaction.what_moved,
             )
             if part
@@ -1130,30 +714,91 @@ def build_context(
         risk_rows=risk_rows,
         concentration=concentration,
         methodology=_with_definitions(
-            [*methodology(bench_short), *reaction.definitions],
+            [*w.methodology(), *reaction.definitions],
             valuation_view.definitions if valuation_view is not None else [],
         ),
         data_rows=data_rows,
         data_notes=data_notes,
-        colour_convention=COLOUR_CONVENTION,
-        disclaimer=DISCLAIMER,
-        pdf_title=f"{theme.title} — {KICKER}, {fmt_date(snapshot.as_of)}",
+        colour_convention=_(COLOUR_CONVENTIONS[colours]),
+        disclaimer=_(DISCLAIMER),
+        pdf_title=_("%(title)s — %(kicker)s, %(date)s")
+        % {"title": theme.title, "kicker": kicker, "date": as_of},
         pdf_subject=(
-            f"{KICKER}: {theme.title}"
+            _("%(kicker)s: %(title)s") % {"kicker": kicker, "title": theme.title}
             + (f" / {title_zh}" if title_zh else "")
-            + f". Basket since {fmt_date(snapshot.event_date)} "
-            + _marked(fmt_pct(basket.returns.since_event), basket.returns.since_event, basket_stale)
-            + f" vs {bench_short} "
-            + _marked(
-                fmt_pct(snapshot.benchmark.returns.since_event),
-                snapshot.benchmark.returns.since_event,
-                bench_stale,
-            )
-            + "."
+            + _(". Basket since %(date)s %(basket)s vs %(bench)s %(bench_return)s.")
+            % {
+                "date": fmt.date(snapshot.event_date),
+                "basket": basket_since,
+                "bench": bench_short,
+                "bench_return": bench_since,
+            }
         ),
         pdf_keywords=keywords,
         author=AUTHOR,
         tags=list(theme.tags),
+        lang=language.code,
+        html_lang=language.html_lang,
+        show_name_zh=not language.is_chinese,
+        colours=colours,
+        as_of_long=fmt.date_with_weekday(snapshot.as_of),
+        currency_after=fmt.chinese,
+        gap="" if fmt.chinese else " ",
+        term_gap="：" if fmt.chinese else " ",
         reaction=reaction if reaction.catalysts else None,
         valuation=valuation_view,
+    )
+
+
+def _with_definitions(base: list[Definition], extra: list[Definition]) -> list[Definition]:
+    """``extra`` after the contribution entry, beside the basket's other definitions."""
+    terms = [item.term for item in base]
+    at = next((i + 1 for i, term in enumerate(terms) if term in _CONTRIBUTION_TERMS), len(base))
+    return [*base[:at], *extra, *base[at:]]
+
+
+#: The contribution entry's term in each language (valuation definitions follow it).
+_CONTRIBUTION_TERMS = frozenset({"Contribution", "貢獻", "贡献"})
+
+
+def chart_text(lang: str = "en", colours: Colours | None = None) -> ChartText:
+    """The charts' words and colours for a language (English green-up is the default)."""
+    from concepttrack.render.typography import up_down
+
+    language = get_language(lang)
+    colours = colours or language.default_colours
+    _ = translator(language.code).gettext
+    up, down = up_down(colours)
+    return ChartText(
+        basket_legend=_("Concept basket"),
+        rebased_axis=_("Rebased (event base = 100)"),
+        basket_title=_("Concept basket vs %(bench)s"),
+        basket_caption=_(
+            "Buy-and-hold basket and benchmark, rebased to 100 at the close before the "
+            "event; dashed line: event, dotted lines: other catalysts."
+        ),
+        basket_alt=_("Line chart of the concept basket against %(bench)s, rebased to 100"),
+        constituents_title=_("Constituents since the event"),
+        constituents_caption=_(
+            "Each constituent's adjusted close, rebased to 100 at the close before the event."
+        ),
+        constituents_alt=_("Line chart of each constituent rebased to 100 at the event base"),
+        returns_title=_("Return since the event, by constituent"),
+        returns_caption=(
+            _("Adjusted-close return from the close before the event; red up, green down.")
+            if colours == "red-up"
+            else _("Adjusted-close return from the close before the event; green up, red down.")
+        ),
+        returns_alt=_("Bar chart of each constituent's return since the event"),
+        up=up,
+        down=down,
+        cjk_families=language.sans if language.is_chinese else (),
+        label_width=16 if language.is_chinese else 32,
+        # Chinese axes: 2025年, 7月, 7月15日 (no English month abbreviations).
+        date_formats=("%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S.%f")
+        if language.is_chinese
+        else (),
+        zero_date_formats=("", "%Y年", "%-m月", "%-m月%-d日", "%H:%M", "%H:%M")
+        if language.is_chinese
+        else (),
     )

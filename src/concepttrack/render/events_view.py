@@ -24,15 +24,15 @@ from concepttrack.analytics.event_model import (
 from concepttrack.render.context import (
     MINUS,
     MISSING,
-    Definition,
     Tone,
     fmt_date,
     fmt_pct,
     fmt_ratio,
-    reader_reason,
     stock_label,
     tone,
 )
+from concepttrack.render.messages import reader_reason
+from concepttrack.render.view import Definition
 from concepttrack.themes import Theme
 
 #: Marks a CAR significant at 5 % (|t| > 1.96).

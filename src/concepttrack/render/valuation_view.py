@@ -18,16 +18,15 @@ from concepttrack.analytics.model import ThemeSnapshot
 from concepttrack.analytics.valuation import StockValuation, ValuationFigures
 from concepttrack.render.context import (
     MISSING,
-    Definition,
     Figure,
     fmt_date,
     fmt_pct,
     fmt_ratio,
     fmt_share,
-    reader_reason,
-    source_label,
     tone,
 )
+from concepttrack.render.messages import reader_reason, source_label
+from concepttrack.render.view import Definition
 from concepttrack.themes import Theme
 
 #: How amounts are prefixed, as a Hong Kong reader writes them.

@@ -1,0 +1,246 @@
+"""The sentence plan shared by the Chinese prose modules.
+
+Traditional (Hong Kong) and Simplified (mainland) financial press say the same things
+in the same order but with their own words and characters: 跑贏恒指 / 跑赢恒指,
+成份股 / 成分股, 波幅 / 波动率. Each module (:mod:`.zh_hk`, :mod:`.zh_cn`) gives its
+own phrase table, written natively (no script conversion at run time); this module only
+puts the phrases together. Full-width punctuation throughout; numbers are the same
+figures as the English note's (:mod:`concepttrack.render.formats`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from concepttrack.render.formats import STALE_MARK, tone
+
+if TYPE_CHECKING:
+    from concepttrack.analytics.model import NarrativeFacts, SinceLastNote, StockFigures
+    from concepttrack.render.formats import Formats
+    from concepttrack.render.prose import Names
+
+
+class ChineseProse:
+    """Chinese sentences from a phrase table ``w`` (see zh_hk.WORDS for the keys)."""
+
+    def __init__(self, words: Mapping[str, str]) -> None:
+        self.w = words
+
+    def stock_label(self, name: str, code: str) -> str:
+        return f"{name}（{code}）"
+
+    def _move(self, value: float, fmt: Formats, mark: str, *, cumulative: bool = False) -> str:
+        w = self.w
+        if tone(value) == "up":
+            return w["up_cum" if cumulative else "up"] + fmt.pct_abs(value) + mark
+        if tone(value) == "down":
+            return w["down_cum" if cumulative else "down"] + fmt.pct_abs(value) + mark
+        return w["flat"] + mark
+
+    def _relation(self, excess: float, bench: str, fmt: Formats, mark: str = "") -> str:
+        w = self.w
+        gap = tone(excess)
+        if gap == "up":
+            return w["ahead"].format(bench=bench, pp=fmt.pp_abs(excess) + mark)
+        if gap == "down":
+            return w["behind"].format(bench=bench, pp=fmt.pp_abs(excess) + mark)
+        return w["in_line"].format(bench=bench)
+
+    def what_moved(
+        self,
+        facts: NarrativeFacts,
+        names: Names,
+        benchmark_short: str,
+        event: dt.date,
+        fmt: Formats,
+    ) -> str:
+        w, bench = self.w, benchmark_short
+        sentences: list[str] = []
+        stale = facts.basket_stale
+        mark = STALE_MARK if stale else ""
+        last = fmt.date(facts.basket_last_session)
+
+        if stale:
+            sentences.append(w["stale_basket"].format(last=last, mark=STALE_MARK))
+
+        if facts.basket_return_5d is not None:
+            window = w["five_to"].format(last=last) if stale else w["five"]
+            sentence = w["basket_in"].format(window=window) + self._move(
+                facts.basket_return_5d, fmt, mark
+            )
+            if facts.excess_5d is not None:
+                sentence += "，" + (w["same_sessions"] if stale else "")
+                sentence += self._relation(facts.excess_5d, bench, fmt, mark)
+                if not stale and facts.benchmark_return_5d is not None:
+                    sentence += w["bench_paren"].format(
+                        bench=bench, pct=fmt.pct(facts.benchmark_return_5d)
+                    )
+            elif facts.benchmark_behind_basket:
+                sentence += w["no_excess_window"].format(bench=bench, last=last)
+            elif facts.benchmark_return_5d is not None:
+                sentence += w["bench_same"].format(
+                    bench=bench, pct=fmt.pct(facts.benchmark_return_5d)
+                )
+            sentences.append(sentence + "。")
+
+        if facts.basket_return_1d is not None and not stale:
+            sentence = w["day"] + self._move(facts.basket_return_1d, fmt, mark)
+            if facts.benchmark_return_1d is not None and not facts.benchmark_stale:
+                sentence += w["while_bench"].format(bench=bench) + self._move(
+                    facts.benchmark_return_1d, fmt, mark
+                )
+            sentences.append(sentence + "。")
+
+        if facts.with_bar:
+            moves = [
+                (facts.risers, "risers", "all_rose"),
+                (facts.fallers, "fallers", "all_fell"),
+                (facts.unchanged, "unchanged", "all_unchanged"),
+            ]
+            moved = [(n, key, every) for n, key, every in moves if n]
+            if len(moved) == 1 and moved[0][0] == facts.with_bar:
+                # "4隻全部下跌", not "0隻上升、4隻下跌".
+                sentence = w["breadth"].format(n=facts.with_bar) + w[moved[0][2]]
+            else:
+                counts = [w[key].format(n=n) for n, key, _every in moved]
+                sentence = w["breadth"].format(n=facts.with_bar) + w["among"] + "、".join(counts)
+            leaders = []
+            if facts.leader_1d is not None:
+                leaders.append(
+                    w["led"].format(
+                        name=names.short(facts.leader_1d), pct=fmt.pct(facts.leader_1d_return)
+                    )
+                )
+            if facts.laggard_1d is not None and facts.laggard_1d != facts.leader_1d:
+                leaders.append(
+                    w["lagged"].format(
+                        name=names.short(facts.laggard_1d), pct=fmt.pct(facts.laggard_1d_return)
+                    )
+                )
+            if leaders:
+                sentence += "；" + "，".join(leaders)
+            sentences.append(sentence + "。")
+
+        if facts.basket_since_event is not None:
+            ago = (
+                w["sessions_ago"].format(n=facts.sessions_since_event)
+                if facts.sessions_since_event is not None
+                else ""
+            )
+            if stale:
+                sentence = w["event_to"].format(
+                    event=fmt.date(event), ago=ago, last=last
+                ) + self._move(facts.basket_since_event, fmt, mark)
+                if facts.excess_since_event is not None:
+                    sentence += "，" + w["same_period"]
+                    sentence += self._relation(facts.excess_since_event, bench, fmt, mark)
+            else:
+                sentence = w["since_event"].format(event=fmt.date(event), ago=ago) + self._move(
+                    facts.basket_since_event, fmt, mark, cumulative=True
+                )
+                if facts.benchmark_since_event is not None and not facts.benchmark_behind_basket:
+                    sentence += w["bench_same"].format(
+                        bench=bench, pct=fmt.pct(facts.benchmark_since_event)
+                    )
+            sentences.append(sentence + "。")
+
+        stale_stocks = [s for s in facts.stale_symbols if names.is_constituent(s)]
+        if stale_stocks:
+            who = fmt.join([names.label(s) for s in stale_stocks])
+            sentence = w["stale_stocks"].format(who=who, mark=STALE_MARK)
+            if facts.basket_carried:
+                carried = fmt.join([names.short(s) for s in facts.basket_carried])
+                sentence += w["carried"].format(names=carried)
+                if stale:
+                    sentence += w["carried_to"].format(last=last)
+            sentences.append(sentence + "。")
+        if facts.benchmark_stale and facts.benchmark_last_session is not None:
+            sentence = w["bench_stale"].format(
+                bench=bench, date=fmt.date(facts.benchmark_last_session), mark=STALE_MARK
+            )
+            if facts.benchmark_behind_basket:
+                sentence += w["bench_stale_excess"]
+            sentences.append(sentence + "。")
+        missing = [s for s in facts.missing_symbols if names.is_constituent(s)]
+        if missing:
+            who = fmt.join([names.label(s) for s in missing])
+            sentences.append(w["no_prices"].format(who=who))
+        if len(missing) < len(facts.missing_symbols):
+            sentences.append(w["no_prices"].format(who=bench))
+        if not sentences:
+            return w["nothing"]
+        return "".join(sentences)
+
+    def since_last(self, since: SinceLastNote, names: Names, bench: str, fmt: Formats) -> list[str]:
+        w = self.w
+        lines: list[str] = []
+
+        def listed(symbols: list[str]) -> str:
+            return fmt.join([names.label(s) for s in symbols])
+
+        if since.basket_change is not None:
+            line = w["sl_basket"].format(
+                date=fmt.date(since.previous_as_of), pct=fmt.pct(since.basket_change)
+            )
+            if since.benchmark_change is not None:
+                line += w["sl_bench"].format(bench=bench, pct=fmt.pct(since.benchmark_change))
+            lines.append(line + "。")
+        if since.new_leader:
+            was = (
+                w["sl_was"].format(name=names.short(since.previous_leader))
+                if since.previous_leader
+                else ""
+            )
+            lines.append(w["sl_leader"].format(name=names.label(since.new_leader), was=was))
+        if since.new_laggard:
+            was = (
+                w["sl_was"].format(name=names.short(since.previous_laggard))
+                if since.previous_laggard
+                else ""
+            )
+            lines.append(w["sl_laggard"].format(name=names.label(since.new_laggard), was=was))
+        if since.new_52w_highs:
+            lines.append(w["sl_high"].format(names=listed(since.new_52w_highs)))
+        if since.new_52w_lows:
+            lines.append(w["sl_low"].format(names=listed(since.new_52w_lows)))
+        for symbol, ratio in since.volume_spikes.items():
+            lines.append(w["sl_volume"].format(name=names.label(symbol), ratio=fmt.ratio(ratio, 1)))
+        if since.became_stale:
+            lines.append(w["sl_stale"].format(names=listed(since.became_stale)))
+        if since.recovered:
+            lines.append(w["sl_fresh"].format(names=listed(since.recovered)))
+        if since.stocks_added:
+            lines.append(w["sl_added"].format(names=listed(since.stocks_added)))
+        if since.stocks_removed:
+            lines.append(w["sl_removed"].format(names=listed(since.stocks_removed)))
+        if since.new_views:
+            lines.append(w["sl_views"].format(views="；".join(since.new_views)))
+        return lines
+
+    def stock_figures(self, figures: StockFigures | None, reason: str | None, fmt: Formats) -> str:
+        w = self.w
+        if figures is None:
+            return w["sf_none"]
+        if figures.status.status == "missing" or figures.last_close is None:
+            return w["sf_missing"].format(reason=f"（{reason}）" if reason else "")
+        stale = figures.status.status == "stale"
+        dagger = STALE_MARK if stale else ""
+        since, excess = figures.returns.since_event, figures.excess.since_event
+        return w["sf_line"].format(
+            price=fmt.price(figures.last_close, figures.currency) + dagger,
+            date=fmt.date(figures.last_session),
+            adjusted=w["sf_adjusted"] if figures.close_is_adjusted else "",
+            since=fmt.pct(since) + (dagger if since is not None else ""),
+            excess=fmt.pp_words(excess) + (dagger if excess is not None else ""),
+            low=fmt.price(figures.low_52w),
+            high=fmt.price(figures.high_52w),
+            vol=fmt.share(figures.risk.volatility_1y),
+            beta=fmt.ratio(figures.risk.beta_1y),
+            turnover=w["sf_turnover"].format(
+                amount=fmt.amount(figures.avg_turnover_20d, figures.currency)
+            )
+            if figures.avg_turnover_20d is not None
+            else "",
+        )
