@@ -394,6 +394,13 @@ def stock_label(stock: Stock) -> str:
     return f"{stock.name} ({stock.display_code})"
 
 
+def _calendar_notes(status: DataStatus) -> list[str]:
+    """The data-status note of a symbol whose market's recent sessions were inferred."""
+    if status.calendar_inferred_after is None:
+        return []
+    return [f"calendar inferred from data after {fmt_date(status.calendar_inferred_after)}"]
+
+
 def _status_text(status: DataStatus) -> tuple[str, str]:
     if status.status == "fresh":
         return "Fresh", "fresh"
@@ -1008,6 +1015,7 @@ def build_context(
             notes.append("adjusted prices only: price shown is the adjusted close")
         if not f.in_basket and f.excluded_reason:
             notes.append(f"not in basket: {reader_reason(f.excluded_reason)}")
+        notes.extend(_calendar_notes(f.status))
         data_rows.append(
             DataRow(
                 code=f.code,
@@ -1027,7 +1035,12 @@ def build_context(
             symbol=b.symbol,
             last_bar=fmt_date(b.status.last_session),
             status=bench_status,
-            note=reader_reason(b.status.reason or ""),
+            note="; ".join(
+                [
+                    *([reader_reason(b.status.reason)] if b.status.reason else []),
+                    *_calendar_notes(b.status),
+                ]
+            ),
         )
     )
     single_close = [names.label(f.symbol) for f in snapshot.stocks if f.adj_close_is_close]
