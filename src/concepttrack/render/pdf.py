@@ -97,8 +97,10 @@ _MIME_BY_SUFFIX = {
 
 def preload() -> None:
     """Import WeasyPrint now (about half a second), e.g. while charts draw elsewhere."""
+    from concepttrack.render.fastload import import_weasyprint
+
     try:
-        import weasyprint  # noqa: F401
+        import_weasyprint()
     except Exception:
         LOG.debug("weasyprint failed to import", exc_info=True)
 
@@ -205,8 +207,10 @@ def html_to_pdf(
     """
     if not available_cjk_families():
         warn_missing_cjk_once()
+    from concepttrack.render.fastload import import_weasyprint
+
     try:
-        import weasyprint
+        weasyprint = import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
     except (ImportError, OSError) as exc:  # OSError: pango/harfbuzz libraries missing
         raise RenderError(

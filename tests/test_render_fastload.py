@@ -1,0 +1,69 @@
+"""WeasyPrint's library look-ups answered from one ldconfig listing."""
+
+from __future__ import annotations
+
+import ctypes.util
+import os
+import struct
+import sys
+
+import pytest
+
+from concepttrack.render import fastload
+
+LISTING = """\
+1234 libs found in cache `/etc/ld.so.cache'
+\tlibpangoft2-1.0.so.0 (libc6,x86-64) => /lib/x86_64-linux-gnu/libpangoft2-1.0.so.0
+\tlibpango-1.0.so.0 (libc6,x86-64) => /lib/x86_64-linux-gnu/libpango-1.0.so.0
+\tlibharfbuzz.so.0 (libc6,x86-64) => /lib/x86_64-linux-gnu/libharfbuzz.so.0
+\tlibharfbuzz.so.0 (libc6) => /lib/i386-linux-gnu/libharfbuzz.so.0
+\tlibharfbuzz-subset.so.0 (libc6,x86-64) => /lib/x86_64-linux-gnu/libharfbuzz-subset.so.0
+"""
+
+
+@pytest.mark.skipif(
+    f"{os.uname().machine}-{8 * struct.calcsize('P')}" != "x86_64-64", reason="x86-64 listing"
+)
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("pango-1.0", "libpango-1.0.so.0"),
+        ("pangoft2-1.0", "libpangoft2-1.0.so.0"),
+        ("harfbuzz", "libharfbuzz.so.0"),
+        ("harfbuzz-subset", "libharfbuzz-subset.so.0"),
+        ("libpango-1.0-0", None),  # WeasyPrint's first guess: not a soname stem
+        ("harfbuzz-vector", None),
+        ("pango", None),  # "libpango." only: libpango-1.0 is another name
+    ],
+)
+def test_listing_lookup(name: str, expected: str | None) -> None:
+    assert fastload.listing_lookup(LISTING, name) == expected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldconfig is Linux's")
+@pytest.mark.parametrize(
+    "name",
+    ["c", "m", "gobject-2.0", "pango-1.0", "harfbuzz", "fontconfig", "libpango-1.0-0", "nosuch"],
+)
+def test_same_answer_as_ctypes_for_names_ldconfig_knows(name: str) -> None:
+    listing = fastload._ldconfig_listing()
+    if listing is None:  # pragma: no cover - a machine without ldconfig
+        pytest.skip("no ldconfig here")
+    found = fastload.listing_lookup(listing, name)
+    if found is not None:
+        assert found == ctypes.util.find_library(name)
+    else:  # ctypes may still find it through gcc/ld; the dynamic loader then does too
+        assert name in ("libpango-1.0-0", "nosuch") or ctypes.util.find_library(name) is None
+
+
+def test_find_library_is_restored_after_the_import() -> None:
+    original = ctypes.util.find_library
+    with fastload._listed_find_library():
+        pass
+    assert ctypes.util.find_library is original
+    with pytest.raises(RuntimeError), fastload._listed_find_library():
+        raise RuntimeError
+    assert ctypes.util.find_library is original
+    module = fastload.import_weasyprint()
+    assert module is sys.modules["weasyprint"]
+    assert ctypes.util.find_library is original
