@@ -67,3 +67,40 @@ def test_find_library_is_restored_after_the_import() -> None:
     module = fastload.import_weasyprint()
     assert module is sys.modules["weasyprint"]
     assert ctypes.util.find_library is original
+
+
+SAMPLE = """<html><body>
+<h1 style="font-family: 'Noto Serif CJK SC', serif">Sora 算力 <b>概念股</b></h1>
+<p>Baidu 百度集团 · ZTE 中兴通讯 — +4.4% <b>−3.5 pp</b></p>
+</body></html>"""
+CSS = "html { font-family: 'Noto Sans CJK SC', 'DejaVu Sans', sans-serif; font-size: 9pt; }"
+
+
+def _pdf() -> bytes:
+    import datetime as dt
+
+    from concepttrack.render.pdf import html_to_pdf
+
+    return html_to_pdf(SAMPLE, stylesheet=CSS, created=dt.date(2024, 3, 1)).data
+
+
+def test_lazy_font_bytes_give_the_same_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    fastload.import_weasyprint()
+    import weasyprint.pdf.fonts as fonts
+
+    assert fastload.lazy_font_bytes()
+    assert fastload.lazy_font_bytes()  # a second call changes nothing
+    lazy = _pdf()
+    # WeasyPrint as shipped: the eager copy of every font file.
+    monkeypatch.setattr(fonts.Font, "__init__", getattr(fonts.Font, fastload.ORIGINAL_INIT))
+    monkeypatch.delattr(fonts.Font, "file_content")
+    eager = _pdf()
+    assert lazy == eager
+    import io
+
+    from pypdf import PdfReader
+
+    fonts_used = PdfReader(io.BytesIO(lazy)).pages[0]["/Resources"]["/Font"]
+    names = {str(font.get_object()["/BaseFont"]) for font in fonts_used.values()}
+    assert any("Noto-Sans-CJK" in name for name in names), names
+    assert any("Noto-Serif-CJK" in name for name in names), names

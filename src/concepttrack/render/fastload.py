@@ -10,10 +10,20 @@ loads; a name the listing lacks gets None at once (WeasyPrint then tries the nex
 name; its lists end with full file names such as ``libpango-1.0.so.0``, which the
 dynamic loader finds by itself, ``LD_LIBRARY_PATH`` included). Where ``ldconfig`` is
 missing, or off Linux, the standard look-up is used unchanged.
+
+**Font bytes on demand.** For every font a PDF uses, WeasyPrint's ``Font`` copies the
+whole font file into a Python ``bytes`` (``file_content``) before HarfBuzz subsets it
+from the font face and replaces that copy with the subset. A note uses four Noto CJK
+faces of 20-27 MB each, so about 90 MB is copied only to be thrown away, at the
+moment memory peaks. :func:`import_weasyprint` makes ``Font.file_content`` lazy: the
+full copy is made only if something reads it before a subset replaces it (a failed
+subset, fontTools subsetting, variable or colour fonts), so the PDF is byte-for-byte
+the same. If WeasyPrint's ``Font`` no longer looks as expected, nothing is changed.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
@@ -24,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 #: ctypes' own table (``ctypes/util.py``): the ABI tag ``ldconfig -p`` prints per machine.
 _ABI_TAGS = {
@@ -87,11 +98,59 @@ def _listed_find_library() -> Iterator[None]:
         ctypes.util.find_library = original
 
 
+_LAZY = "_concepttrack_lazy_file_content"
+#: Where the patched ``Font`` keeps its original ``__init__`` (tests compare the two).
+ORIGINAL_INIT = "_concepttrack_original_init"
+
+
+def lazy_font_bytes() -> bool:
+    """Make WeasyPrint's ``Font.file_content`` lazy (see above); True when in place."""
+    try:
+        fonts_module = importlib.import_module("weasyprint.pdf.fonts")
+    except ImportError:  # pragma: no cover - WeasyPrint reorganised
+        return False
+    font_class: Any = getattr(fonts_module, "Font", None)
+    full_copy: Any = getattr(fonts_module, "get_hb_object_data", None)
+    if font_class is None or full_copy is None or not callable(full_copy):
+        return False  # pragma: no cover - WeasyPrint reorganised
+    if getattr(font_class, _LAZY, False):
+        return True
+    original_init = font_class.__init__
+
+    def no_copy(hb_object: Any, *args: Any, **kwargs: Any) -> Any:
+        # The one call without options is Font.__init__'s full-file copy: defer it.
+        return None if not args and not kwargs else full_copy(hb_object, *args, **kwargs)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        setattr(fonts_module, "get_hb_object_data", no_copy)  # noqa: B010
+        try:
+            original_init(self, *args, **kwargs)
+        finally:
+            setattr(fonts_module, "get_hb_object_data", full_copy)  # noqa: B010
+
+    def get(self: Any) -> Any:
+        value = self.__dict__.get("_file_content")
+        if value is None:
+            value = self.__dict__["_file_content"] = full_copy(self.hb_face)
+        return value
+
+    def put(self: Any, value: Any) -> None:
+        self.__dict__["_file_content"] = value
+
+    font_class.__init__ = __init__
+    font_class.file_content = property(get, put)
+    setattr(font_class, _LAZY, True)
+    setattr(font_class, ORIGINAL_INIT, original_init)
+    return True
+
+
 def import_weasyprint() -> ModuleType:
-    """``import weasyprint``, with library look-ups answered from one ldconfig listing."""
+    """``import weasyprint`` with library look-ups answered from one ldconfig listing,
+    and font files copied only when needed."""
     loaded: ModuleType | None = sys.modules.get("weasyprint")
-    if loaded is not None:
-        return loaded
-    with _listed_find_library():
-        import weasyprint  # noqa: F401
-    return sys.modules["weasyprint"]
+    if loaded is None:
+        with _listed_find_library():
+            import weasyprint  # noqa: F401
+        loaded = sys.modules["weasyprint"]
+    lazy_font_bytes()
+    return loaded
