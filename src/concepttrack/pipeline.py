@@ -322,6 +322,7 @@ def _run(
     started: dt.datetime,
 ) -> RunResult:
     from concepttrack import archive
+    from concepttrack.render import chartworker
 
     _log(log, "info", f"run started: {len(themes)} theme(s), source {options.source}")
 
@@ -365,31 +366,37 @@ def _run(
 
         result = RunResult([], options.source, strict=options.strict)
         inferred: dict[str, tuple[dt.date, ...]] = {}
-        if todo:
-            frame = _fetch(todo, as_of_by_theme, options, reporter, result, log)
-            result.source_requests = frame.fetch_rounds if frame is not None else None
-            if frame is None:
-                where = "the cache" if options.offline else options.source
-                for theme in todo:
-                    outcomes[theme.id] = ThemeOutcome(
-                        theme.id,
-                        "no-data",
-                        as_of_by_theme[theme.id],
-                        message=f"no prices from {where} (see above); note not written",
+        # Notes rendered one at a time: start the chart process now, so that matplotlib
+        # is imported while the prices load (see render.chartworker).
+        early_charts = (
+            bool(todo) and "pdf" in options.formats and (options.jobs == 1 or len(todo) == 1)
+        )
+        with chartworker.started(early_charts):
+            if todo:
+                frame = _fetch(todo, as_of_by_theme, options, reporter, result, log)
+                result.source_requests = frame.fetch_rounds if frame is not None else None
+                if frame is None:
+                    where = "the cache" if options.offline else options.source
+                    for theme in todo:
+                        outcomes[theme.id] = ThemeOutcome(
+                            theme.id,
+                            "no-data",
+                            as_of_by_theme[theme.id],
+                            message=f"no prices from {where} (see above); note not written",
+                        )
+                else:
+                    result.inferred_calendars = infer_calendars(
+                        todo, frame, max(as_of_by_theme.values())
                     )
-            else:
-                result.inferred_calendars = infer_calendars(
-                    todo, frame, max(as_of_by_theme.values())
-                )
-                inferred = {ex: days for ex, (_, days) in result.inferred_calendars.items()}
-                for line in result.calendar_lines():
-                    _log(log, "info", line)
-                for outcome in _render_all(
-                    todo, frame, as_of_by_theme, options, reporter, inferred
-                ):
-                    outcomes[outcome.theme_id] = outcome
-                    if outcome.files and outcome.as_of is not None:
-                        archive.update_latest(options.out_dir, outcome.theme_id, outcome.as_of)
+                    inferred = {ex: days for ex, (_, days) in result.inferred_calendars.items()}
+                    for line in result.calendar_lines():
+                        _log(log, "info", line)
+                    for outcome in _render_all(
+                        todo, frame, as_of_by_theme, options, reporter, inferred
+                    ):
+                        outcomes[outcome.theme_id] = outcome
+                        if outcome.files and outcome.as_of is not None:
+                            archive.update_latest(options.out_dir, outcome.theme_id, outcome.as_of)
         result.outcomes = [outcomes[theme.id] for theme in themes]
         _write_index(options.out_dir, themes)
         for outcome in result.outcomes:

@@ -185,15 +185,24 @@ def render_note(
     charts: list[Chart] = []
     if any(f in wanted for f in ("md", "html", "pdf")):
         from concepttrack.render.charts import ChartJob
+        from concepttrack.render.chartworker import ChartWorker, active
 
         labels = {s.symbol: f"{s.name} {s.display_code}" for s in theme.stocks}
-        job = ChartJob(
-            theme,
-            snapshot,
-            labels=labels,
-            benchmark_name=note.benchmark_name,
-            in_child=parallel_charts and "pdf" in wanted,
-        )
+        in_child = parallel_charts and "pdf" in wanted
+        # A chart process the run started early (matplotlib already imported) if any.
+        worker = active() if in_child else None
+        job: ChartJob | ChartWorker
+        if worker is not None:
+            worker.submit(theme, snapshot, labels=labels, benchmark_name=note.benchmark_name)
+            job = worker
+        else:
+            job = ChartJob(
+                theme,
+                snapshot,
+                labels=labels,
+                benchmark_name=note.benchmark_name,
+                in_child=in_child,
+            )
         if "pdf" in wanted:
             from concepttrack.render.pdf import preload
 
