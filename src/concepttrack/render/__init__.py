@@ -94,6 +94,7 @@ def make_environment(
         "undefined": jinja2.StrictUndefined,
         "keep_trailing_newline": True,
         "auto_reload": False,
+        "bytecode_cache": _bytecode_cache(),
     }
     if markdown:
         env = jinja2.Environment(autoescape=False, finalize=md.finalize, **common)
@@ -102,6 +103,23 @@ def make_environment(
     else:
         env = jinja2.Environment(autoescape=_autoescape, **common)
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in ``<user cache>/templates``, so that a fresh process does
+    not compile them again (about 0.05 s a template). Keyed by jinja2 on the template's
+    name and source checksum, so an edited template is compiled anew; None when the
+    folder cannot be made."""
+    import jinja2
+
+    from concepttrack.settings import cache_dir
+
+    folder = cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _template_text(env: jinja2.Environment, name: str) -> str:
