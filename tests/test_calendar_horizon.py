@@ -150,6 +150,7 @@ def test_lunar_new_year_2027_past_the_xshg_horizon(tmp_path: Path, book: ThemeBo
     # The data-status rows say so; the run record and the log too.
     md = (tmp_path / "reports/ah-hk/2027-02-10.md").read_text(encoding="utf-8")
     assert md.count("calendar inferred from data after 31 Dec 2026") == len(A_SYMBOLS)
+    assert "XSHG sessions after 31 Dec 2026 are the weekdays on which a stock of that" in md
     (record_path,) = (tmp_path / "reports/runs").glob("*.json")
     record = json.loads(record_path.read_text(encoding="utf-8"))
     assert record["calendars_inferred"]["XSHG"]["after"] == "2026-12-31"

@@ -394,6 +394,17 @@ def stock_label(stock: Stock) -> str:
     return f"{stock.name} ({stock.display_code})"
 
 
+def _inferred_calendars(snapshot: ThemeSnapshot) -> dict[str, dt.date]:
+    """Exchange -> horizon, for the markets whose recent sessions were inferred."""
+    from concepttrack.symbols import market_of
+
+    found: dict[str, dt.date] = {}
+    for status in snapshot.statuses:
+        if status.calendar_inferred_after is not None:
+            found[market_of(status.symbol).exchange] = status.calendar_inferred_after
+    return dict(sorted(found.items()))
+
+
 def _calendar_notes(status: DataStatus) -> list[str]:
     """The data-status note of a symbol whose market's recent sessions were inferred."""
     if status.calendar_inferred_after is None:
@@ -823,7 +834,9 @@ def methodology(benchmark_short: str) -> list[Definition]:
         ),
         Definition(
             "Data status",
-            "Fresh: a bar on the as-of session. Stale: the last bar is older (figures marked "
+            "Fresh: a bar on the as-of session (or, for a stock of another market, on "
+            "that market's last session before it when it was closed). Stale: the last bar "
+            "is older (figures marked "
             f"{STALE_MARK} are from that bar; for the basket, from its last session). "
             "Missing: no usable prices.",
         ),
@@ -1052,6 +1065,17 @@ def build_context(
         "Calendar: Hong Kong Exchanges trading sessions (XHKG); the as-of session is the last "
         "session on or before the requested date. Each symbol is measured on its own bars.",
     ]
+    inferred = _inferred_calendars(snapshot)
+    if inferred:
+        data_notes.append(
+            "Calendar past what exchange-calendars knows: "
+            + "; ".join(
+                f"{exchange} sessions after {fmt_date(day)} are the weekdays on which a "
+                "stock of that market has a bar (a weekday without any is a holiday)"
+                for exchange, day in inferred.items()
+            )
+            + "."
+        )
     if single_close:
         data_notes.append(
             "Single close used as adjusted close (returns over ex-dividend dates include the "
