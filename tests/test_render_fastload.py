@@ -104,3 +104,26 @@ def test_lazy_font_bytes_give_the_same_pdf(monkeypatch: pytest.MonkeyPatch) -> N
     names = {str(font.get_object()["/BaseFont"]) for font in fonts_used.values()}
     assert any("Noto-Sans-CJK" in name for name in names), names
     assert any("Noto-Serif-CJK" in name for name in names), names
+
+
+def test_fewer_garbage_collections_during_a_render_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from concepttrack.render import pdf
+
+    seen: list[tuple[int, int, int]] = []
+    before = gc.get_threshold()
+    original_render = pdf._watch_glyphs
+
+    def watching() -> object:
+        seen.append(gc.get_threshold())
+        return original_render()
+
+    monkeypatch.setattr(pdf, "_watch_glyphs", watching)
+    _pdf()
+    assert gc.get_threshold() == before
+    assert seen  # the render ran
+    with pdf._fewer_collections():
+        assert gc.get_threshold()[0] == max(before[0], pdf.GC_THRESHOLD)
+        assert gc.get_threshold()[1:] == before[1:]
+    assert gc.get_threshold() == before

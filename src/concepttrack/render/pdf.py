@@ -184,6 +184,25 @@ def _watch_glyphs() -> Iterator[_GlyphWatch]:
         logger.removeHandler(handler)
 
 
+#: Allocations between young-generation garbage collections during a PDF render. Layout
+#: allocates millions of short-lived objects; Python's default (700) collects thousands
+#: of times per note, and 20,000 takes about 0.06 s (9 %) off a note's render with no
+#: measurable change in peak memory.
+GC_THRESHOLD = 20_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    import gc
+
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 @dataclass
 class PdfOutput:
     """The PDF bytes and what the render noticed."""
@@ -221,7 +240,7 @@ def html_to_pdf(
     fetcher = make_url_fetcher(allowed_dirs)
     base_url = Path(allowed_dirs[0]).resolve().as_uri() + "/"
     try:
-        with _watch_glyphs() as glyphs:
+        with _watch_glyphs() as glyphs, _fewer_collections():
             # A FontConfiguration enables @font-face (local() faces; any url() goes
             # through the locked fetcher like every other resource).
             fonts = FontConfiguration()
