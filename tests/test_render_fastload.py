@@ -127,3 +127,21 @@ def test_fewer_garbage_collections_during_a_render_only(monkeypatch: pytest.Monk
         assert gc.get_threshold()[0] == max(before[0], pdf.GC_THRESHOLD)
         assert gc.get_threshold()[1:] == before[1:]
     assert gc.get_threshold() == before
+
+
+def test_a_stylesheet_is_parsed_once_and_its_refusals_still_reported() -> None:
+    import datetime as dt
+
+    from concepttrack.render import pdf
+
+    css = CSS + ' body { background: url("http://example.invalid/track.png"); }'
+    first = pdf.html_to_pdf(SAMPLE, stylesheet=css, created=dt.date(2024, 3, 1))
+    parsed = pdf._STYLES
+    second = pdf.html_to_pdf(SAMPLE, stylesheet=css, created=dt.date(2024, 3, 1))
+    assert pdf._STYLES is parsed  # reused, not parsed again
+    assert first.data == second.data
+    for output in (first, second):
+        assert output.refused_urls == ["http://example.invalid/track.png"]
+    third = pdf.html_to_pdf(SAMPLE, stylesheet=CSS, created=dt.date(2024, 3, 1))
+    assert pdf._STYLES is not parsed  # another stylesheet: parsed anew
+    assert third.refused_urls == []
