@@ -145,3 +145,26 @@ def test_a_stylesheet_is_parsed_once_and_its_refusals_still_reported() -> None:
     third = pdf.html_to_pdf(SAMPLE, stylesheet=CSS, created=dt.date(2024, 3, 1))
     assert pdf._STYLES is not parsed  # another stylesheet: parsed anew
     assert third.refused_urls == []
+
+
+def test_prepare_parses_ahead_and_changes_nothing_in_the_pdf() -> None:
+    from concepttrack.render import pdf
+
+    css = CSS + " p { color: #123456; }"
+    pdf._STYLES = None
+    unprepared = _pdf_with(css)
+    pdf._STYLES = None
+    pdf.prepare(css)
+    prepared = pdf._STYLES
+    assert prepared is not None
+    assert _pdf_with(css) == unprepared
+    assert pdf._STYLES is prepared  # the prepared stylesheet was the one used
+    pdf.prepare("this is { not css")  # a broken stylesheet is left for html_to_pdf
+
+
+def _pdf_with(css: str) -> bytes:
+    import datetime as dt
+
+    from concepttrack.render.pdf import html_to_pdf
+
+    return html_to_pdf(SAMPLE, stylesheet=css, created=dt.date(2024, 3, 1)).data

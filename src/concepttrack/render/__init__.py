@@ -160,6 +160,12 @@ def note_json(
     return text + "\n"
 
 
+def _allowed_dirs(templates_dir: Path | None) -> list[Path]:
+    """Folders the PDF may read from: the user's template folder (if any) first, as it is
+    the CSS base URL, then the package's templates."""
+    return [*([templates_dir] if templates_dir else []), PACKAGE_TEMPLATES]
+
+
 def _stylesheet(env: jinja2.Environment) -> str:
     css = _template_text(env, TEMPLATE_NAMES["css"])
     # Inlined in <style> for the standalone HTML: a "</style" must not end the element.
@@ -222,9 +228,11 @@ def render_note(
                 in_child=in_child,
             )
         if "pdf" in wanted:
-            from concepttrack.render.pdf import preload
+            from concepttrack.render.pdf import preload, prepare
 
             preload()
+            # While the charts finish: parse the stylesheet html_to_pdf will use.
+            prepare(_stylesheet(make_environment(templates_dir)), _allowed_dirs(templates_dir))
         charts = job.result()
 
     if "md" in wanted:
@@ -256,10 +264,11 @@ def render_note(
             from concepttrack.render.pdf import html_to_pdf
 
             printable = _render(env, TEMPLATE_NAMES["html"], note=note, charts=views, inline_css="")
-            # The user's template folder (if any) first: it is the CSS base URL.
-            allowed = [*([templates_dir] if templates_dir else []), PACKAGE_TEMPLATES]
             output = html_to_pdf(
-                printable, stylesheet=css, created=snapshot.as_of, allowed_dirs=allowed
+                printable,
+                stylesheet=css,
+                created=snapshot.as_of,
+                allowed_dirs=_allowed_dirs(templates_dir),
             )
             paths["pdf"] = note_dir / f"{stem}.pdf"
             atomic_write_bytes(paths["pdf"], output.data)

@@ -105,6 +105,39 @@ def preload() -> None:
         LOG.debug("weasyprint failed to import", exc_info=True)
 
 
+#: Text in each face a note uses (sans and serif, regular and bold, Latin and Chinese).
+_WARM_UP = (
+    '<html lang="en"><body><h1 class="title">Warm 暖 · 1</h1><p class="title-zh">暖 Warm</p>'
+    "<p>Warm 暖 · 1 <strong>暖 Warm · 1</strong></p></body></html>"
+)
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    raise BlockedURLError(f"nothing is fetched while warming up: {url}")
+
+
+def prepare(stylesheet: str, allowed_dirs: Sequence[Path] = (PACKAGE_TEMPLATES,)) -> None:
+    """Parse ``stylesheet`` for the coming :func:`html_to_pdf` (e.g. while charts draw).
+
+    Failures are left for :func:`html_to_pdf` to report.
+    """
+    from concepttrack.render.fastload import import_weasyprint
+
+    try:
+        weasyprint = import_weasyprint()
+        from weasyprint.text.fonts import FontConfiguration
+
+        base_url = Path(allowed_dirs[0]).resolve().as_uri() + "/"
+        with _fewer_collections():
+            styles = _styles(weasyprint, FontConfiguration, stylesheet, base_url, allowed_dirs)
+            # Lay out a few words in the note's faces: fontconfig and pango load the
+            # fonts now instead of during the note's layout. Nothing is written.
+            warm = weasyprint.HTML(string=_WARM_UP, base_url=base_url, url_fetcher=_no_fetch)
+            warm.render(stylesheets=[styles.css], font_config=styles.fonts)
+    except Exception:
+        LOG.debug("could not prepare the stylesheet ahead", exc_info=True)
+
+
 def make_url_fetcher(allowed_dirs: Sequence[Path] = (PACKAGE_TEMPLATES,)) -> URLFetcher:
     """A weasyprint URLFetcher serving ``data:``, files in ``allowed_dirs`` and system fonts."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
