@@ -6,6 +6,7 @@ import ctypes.util
 import os
 import struct
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,44 @@ def _pdf_with(css: str) -> bytes:
     from concepttrack.render.pdf import html_to_pdf
 
     return html_to_pdf(SAMPLE, stylesheet=css, created=dt.date(2024, 3, 1)).data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_runs_leave_no_font_folders_and_print_nothing(tmp_path: Path, jobs: str) -> None:
+    import os
+    import subprocess
+
+    from tests.conftest import REPO
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(REPO / "src")}
+    command = [
+        sys.executable,
+        "-m",
+        "concepttrack",
+        "--themes",
+        str(REPO / "themes.yaml"),
+        "report",
+        "sora-compute",
+        "chip-self-sufficiency",
+        "--source",
+        "demo",
+        "--format",
+        "md,pdf",
+        "--out",
+        str(tmp_path / "reports"),
+        "--cache",
+        str(tmp_path / "c.sqlite"),
+        "--as-of",
+        "2025-03-03",
+        "--jobs",
+        jobs,
+        "--quiet",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == ("", "")
+    assert len(list((tmp_path / "reports").glob("*/2025-03-03.pdf"))) == 2
+    assert list(temp.iterdir()) == []  # WeasyPrint's @font-face folders removed

@@ -15,10 +15,13 @@ Every weasyprint failure becomes a :class:`~concepttrack.errors.RenderError`.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
 import datetime as dt
 import logging
+import os
+import sys
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -248,6 +251,35 @@ class _Styles:
 
 
 _STYLES: _Styles | None = None
+#: The process that registered the clean-up (a forked worker registers its own).
+_CLEANUP_PID: int | None = None
+
+
+def release_styles() -> None:
+    """Drop the kept stylesheet and remove the temporary folder its FontConfiguration
+    made for @font-face rules (WeasyPrint removes it only when the object is collected,
+    which a process leaving through ``os._exit`` never does)."""
+    global _STYLES
+    kept, _STYLES = _STYLES, None
+    folder = getattr(kept.fonts, "_folder", None) if kept is not None else None
+    if folder:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _release_styles_at_exit() -> None:
+    """Release before the interpreter tears modules down (WeasyPrint's ``__del__`` then
+    still works), also in ``--jobs`` workers, which leave without running ``atexit``."""
+    global _CLEANUP_PID
+    if os.getpid() == _CLEANUP_PID:
+        return
+    _CLEANUP_PID = os.getpid()
+    atexit.register(release_styles)
+    if "multiprocessing" in sys.modules:
+        from multiprocessing import util
+
+        util.Finalize(None, release_styles, exitpriority=10)
 
 
 def _styles(
@@ -267,6 +299,8 @@ def _styles(
     global _STYLES
     key = (stylesheet, base_url, tuple(str(Path(d).resolve()) for d in allowed_dirs))
     if _STYLES is None or _STYLES.key != key:
+        release_styles()
+        _release_styles_at_exit()
         fetcher = make_url_fetcher(allowed_dirs)
         fonts = font_configuration()
         css = weasyprint.CSS(
