@@ -64,3 +64,15 @@ def test_a_dead_worker_means_charts_drawn_in_process() -> None:
         drawn = worker.result()
         assert [c.name for c in drawn] == NAMES
         assert not worker.alive
+
+
+def test_charts_never_taken_are_not_given_to_the_next_note() -> None:
+    theme, snapshot = sora_theme(), sora_snapshot()
+    with chartworker.started(True) as worker:
+        assert worker is not None
+        # A note asks, then fails before taking its charts...
+        worker.submit(theme, snapshot, labels={}, benchmark_name="Not this one")
+        # ...and the next note gets its own.
+        worker.submit(theme, snapshot, labels=LABELS, benchmark_name="Hang Seng Index")
+        here = render_charts(theme, snapshot, labels=LABELS, benchmark_name="Hang Seng Index")
+        assert [c.png for c in worker.result()] == [c.png for c in here]

@@ -46,7 +46,7 @@ def _serve(requests_fd: int, answers_fd: int) -> None:  # pragma: no cover - in 
         with os.fdopen(requests_fd, "rb") as requests, os.fdopen(answers_fd, "wb") as answers:
             while True:
                 try:
-                    theme, snapshot, kwargs = pickle.load(requests)
+                    number, theme, snapshot, kwargs = pickle.load(requests)
                 except EOFError:
                     break
                 answer: object
@@ -56,7 +56,7 @@ def _serve(requests_fd: int, answers_fd: int) -> None:  # pragma: no cover - in 
                     answer = exc
                 except BaseException as exc:
                     answer = RenderError(f"could not draw the charts: {exc}")
-                pickle.dump(answer, answers)
+                pickle.dump((number, answer), answers)
                 answers.flush()
     except BaseException:
         code = 1
@@ -71,6 +71,9 @@ class ChartWorker:
         self._requests: IO[bytes] | None = None
         self._answers: IO[bytes] | None = None
         self._pending: tuple[Theme, ThemeSnapshot, dict[str, Any]] | None = None
+        #: Requests are numbered, so an answer never asked for again (a note that
+        #: failed between asking and taking its charts) is never taken for another's.
+        self._number = 0
         if not hasattr(os, "fork"):  # pragma: no cover - Windows
             return
         from concepttrack.children import die_with_parent
@@ -105,10 +108,11 @@ class ChartWorker:
         """Ask for one note's charts (drawn in-process later if the worker is gone)."""
         kwargs: dict[str, Any] = {"labels": labels, "benchmark_name": benchmark_name}
         self._pending = (theme, snapshot, kwargs)
+        self._number += 1
         if self._requests is None:
             return
         try:
-            pickle.dump(self._pending, self._requests)
+            pickle.dump((self._number, theme, snapshot, kwargs), self._requests)
             self._requests.flush()
         except (OSError, pickle.PicklingError) as exc:
             LOG.debug("chart process unavailable (%s); drawing in-process", exc)
@@ -122,8 +126,10 @@ class ChartWorker:
         self._pending = None
         if self._answers is not None:
             try:
-                answer = pickle.load(self._answers)
-            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                number, answer = pickle.load(self._answers)
+                while number != self._number:  # an earlier note's, never taken
+                    number, answer = pickle.load(self._answers)
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError) as exc:
                 LOG.debug("chart process ended (%s); drawing in-process", exc)
                 self.close()
             else:
