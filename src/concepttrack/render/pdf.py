@@ -131,8 +131,11 @@ def prepare(stylesheet: str, allowed_dirs: Sequence[Path] = (PACKAGE_TEMPLATES,)
         from weasyprint.text.fonts import FontConfiguration
 
         base_url = Path(allowed_dirs[0]).resolve().as_uri() + "/"
+        kept = _STYLES
         with _fewer_collections():
             styles = _styles(weasyprint, FontConfiguration, stylesheet, base_url, allowed_dirs)
+            if styles is kept:
+                return  # parsed and warmed up for an earlier note of this process
             # Lay out a few words in the note's faces: fontconfig and pango load the
             # fonts now instead of during the note's layout. Nothing is written.
             warm = weasyprint.HTML(string=_WARM_UP, base_url=base_url, url_fetcher=_no_fetch)
