@@ -1,14 +1,23 @@
 """Benchmark the commands people and cron run, each in a fresh process, warm cache.
 
-1. ``concepttrack --help``: start-up cost (target under 0.5 s).
-2. ``report sora-compute --source demo --format md,pdf`` (target: median under 2.5 s).
-3. ``report --all`` on a generated book of N themes x 8 stocks drawn from 300 symbols,
-   ``--jobs 2``, for several N: total time, time per theme, peak memory (max RSS of the
-   process and its workers) and the number of source requests (from the run record).
+Everything is measured in ONE run, interleaved, so that the ratios compare figures
+taken under the same machine load:
 
-Usage: ``python benchmarks/bench_report.py [--runs 5] [--themes 25,50,100] [--jobs 2]``.
-Prints a Markdown table for the README. Figures vary with machine load; compare ratios
-within one run.
+1. the bare import ``python -c "import pandas, matplotlib.pyplot, weasyprint"``: the
+   yardstick (median of ``--runs``);
+2. ``report sora-compute --source demo --format md,pdf`` (warm cache, fresh process):
+   median, and its ratio to the bare import (target at most 1.3);
+3. the peak RSS of the largest process of a single-note run (the run, its chart
+   process and anything else it waits for: ``os.wait4`` reports the maximum over a
+   child and its descendants; target under 250 MiB);
+4. ``report --all`` on a generated book of N themes x 8 stocks drawn from 300 symbols,
+   ``--jobs 2``: seconds per theme and its ratio to the bare import measured right
+   before and after it (target at most 0.45), the peak RSS and the number of source
+   requests (from the run record);
+5. ``concepttrack --help`` (start-up, target under 0.5 s).
+
+Usage: ``python benchmarks/bench_report.py [--runs 7] [--themes 100] [--jobs 2]``.
+Prints a Markdown table for the README and which targets were met.
 """
 
 from __future__ import annotations
@@ -16,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +34,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2024-03-01"
+BARE_IMPORT = "import pandas, matplotlib.pyplot, weasyprint"
+NOTE_RATIO_TARGET = 1.3
+ALL_RATIO_TARGET = 0.45
+PEAK_TARGET_MIB = 250
 
 
 def concepttrack() -> list[str]:
@@ -33,16 +45,23 @@ def concepttrack() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "concepttrack"]
 
 
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of the children of one command run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    began = time.perf_counter()
-    done = subprocess.run(args, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - began
-    if done.returncode != 0:
-        raise SystemExit(f"command failed ({done.returncode}): {' '.join(args)}\n{done.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before)
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds of one command, and the peak RSS (MiB) of its largest process.
+
+    ``os.wait4`` gives the child's resource usage including every descendant it
+    waited for; ``ru_maxrss`` (KiB on Linux) is then the largest of those processes.
+    """
+    with tempfile.TemporaryFile() as errors:
+        began = time.perf_counter()
+        process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - began
+        process.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")
+            raise SystemExit(f"command failed ({code}): {' '.join(args)}\n{message}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def write_book(path: Path, themes: int, per_theme: int = 8, universe: int = 300) -> None:
@@ -63,21 +82,21 @@ def write_book(path: Path, themes: int, per_theme: int = 8, universe: int = 300)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--themes", default="25,50,100")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--themes", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     ct = concepttrack()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         env = {**os.environ, "CONCEPTTRACK_CACHE": str(root / "cache.sqlite")}
-        rows: list[tuple[str, str]] = []
-
-        helps = [timed([*ct, "--help"], env)[0] for _ in range(args.runs)]
-        rows.append(("`concepttrack --help`", f"median {statistics.median(helps):.2f} s"))
-
+        bare = [sys.executable, "-c", BARE_IMPORT]
         single = [
             *ct,
             "--themes",
@@ -95,54 +114,90 @@ def main() -> None:
             "--force",
             "--quiet",
         ]
-        timed(single, env)  # fills the cache
-        notes = [timed(single, env)[0] for _ in range(args.runs)]
-        rows.append(
-            (
-                "`report sora-compute --source demo --format md,pdf` (warm cache)",
-                f"median {statistics.median(notes):.2f} s, best {min(notes):.2f} s "
-                f"({args.runs} runs)",
-            )
-        )
+        # Warm-up: the price cache, the calendar cache, matplotlib's font cache, .pyc files.
+        timed(single, env)
+        timed(bare, env)
 
-        for count in [int(n) for n in args.themes.split(",")]:
-            book = root / f"book-{count}.yaml"
-            write_book(book, count)
-            out = root / f"all-{count}"
-            base = [*ct, "--themes", str(book)]
-            timed([*base, "prices", "fetch", "--all", "--source", "demo", "--as-of", AS_OF], env)
-            command = [
-                *base,
-                "report",
-                "--all",
-                "--source",
-                "demo",
-                "--format",
-                "md,pdf",
-                "--out",
-                str(out),
-                "--as-of",
-                AS_OF,
-                "--jobs",
-                str(args.jobs),
-                "--force",
-                "--quiet",
-            ]
-            seconds, peak_kib = timed(command, env)
-            record = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text("utf-8"))
-            rows.append(
-                (
-                    f"`report --all` {count} themes x 8 stocks, --jobs {args.jobs} (warm cache)",
-                    f"{seconds:.1f} s total, {seconds / count:.2f} s per theme, "
-                    f"peak RSS {peak_kib / 1024:.0f} MiB, "
-                    f"source requests {record['source_requests']}",
-                )
-            )
+        imports: list[float] = []
+        notes: list[float] = []
+        peaks: list[float] = []
+        helps: list[float] = []
+        for _ in range(args.runs):
+            imports.append(timed(bare, env)[0])
+            seconds, peak = timed(single, env)
+            notes.append(seconds)
+            peaks.append(peak)
+            helps.append(timed([*ct, "--help"], env)[0])
 
-    print("| command | figure |")
-    print("|---|---|")
-    for name, figure in rows:
-        print(f"| {name} | {figure} |")
+        book = root / "book.yaml"
+        write_book(book, args.themes)
+        out = root / "all"
+        base = [*ct, "--themes", str(book)]
+        timed([*base, "prices", "fetch", "--all", "--source", "demo", "--as-of", AS_OF], env)
+        command = [
+            *base,
+            "report",
+            "--all",
+            "--source",
+            "demo",
+            "--format",
+            "md,pdf",
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF,
+            "--jobs",
+            str(args.jobs),
+            "--force",
+            "--quiet",
+        ]
+        # The --all run's own yardstick: bare imports right before and right after it.
+        around = [timed(bare, env)[0] for _ in range(3)]
+        all_seconds, all_peak = timed(command, env)
+        around += [timed(bare, env)[0] for _ in range(3)]
+        record = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text("utf-8"))
+
+    bare_median = statistics.median(imports)
+    note_median = statistics.median(notes)
+    note_ratio = note_median / bare_median
+    per_theme = all_seconds / args.themes
+    around_median = statistics.median(around)
+    all_ratio = per_theme / around_median
+    peak = max(peaks)
+    rows = [
+        (
+            f'bare `python -c "{BARE_IMPORT}"` (the yardstick)',
+            f"median {bare_median:.2f} s ({len(imports)} runs, interleaved with the notes)",
+            "–",
+        ),
+        (
+            "`report sora-compute --source demo --format md,pdf`, warm cache, fresh process",
+            f"median {note_median:.2f} s, best {min(notes):.2f} s ({args.runs} runs): "
+            f"**{note_ratio:.2f}×** the bare import",
+            f"≤ {NOTE_RATIO_TARGET}× — {verdict(note_ratio <= NOTE_RATIO_TARGET)}",
+        ),
+        (
+            "largest process of a single-note run, peak RSS",
+            f"{peak:.0f} MiB (max of {args.runs} runs)",
+            f"< {PEAK_TARGET_MIB} MiB — {verdict(peak < PEAK_TARGET_MIB)}",
+        ),
+        (
+            f"`report --all`, {args.themes} themes × 8 stocks, `--jobs {args.jobs}`, warm cache",
+            f"{all_seconds:.1f} s, {per_theme:.2f} s per theme: **{all_ratio:.2f}×** the bare "
+            f"import measured around it (median {around_median:.2f} s of 6); peak RSS "
+            f"{all_peak:.0f} MiB; source requests {record['source_requests']}",
+            f"≤ {ALL_RATIO_TARGET}× per theme — {verdict(all_ratio <= ALL_RATIO_TARGET)}",
+        ),
+        (
+            "`concepttrack --help` (fresh process)",
+            f"median {statistics.median(helps):.2f} s",
+            f"< 0.5 s — {verdict(statistics.median(helps) < 0.5)}",
+        ),
+    ]
+    print("| what | figure | target |")
+    print("|---|---|---|")
+    for name, figure, target in rows:
+        print(f"| {name} | {figure} | {target} |")
 
 
 if __name__ == "__main__":

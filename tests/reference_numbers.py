@@ -523,10 +523,21 @@ def expected_snapshot(
 
     def status(symbol: str) -> dict[str, Any]:
         dates = seen[symbol].dates
+        # Every session here is known to exchange-calendars: none was inferred.
         if not dates:
-            return {"symbol": symbol, "status": "missing", "last_session": None}
+            return {
+                "symbol": symbol,
+                "status": "missing",
+                "last_session": None,
+                "calendar_inferred_after": None,
+            }
         state = "fresh" if dates[-1] == as_of else "stale"
-        return {"symbol": symbol, "status": state, "last_session": dates[-1].isoformat()}
+        return {
+            "symbol": symbol,
+            "status": state,
+            "last_session": dates[-1].isoformat(),
+            "calendar_inferred_after": None,
+        }
 
     # --- basket membership and weights --------------------------------------------
     base_session = max(d for d in calendar_days if d < event)

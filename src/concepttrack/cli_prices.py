@@ -261,9 +261,9 @@ def show(
     exchange = calendar.exchange_for(yahoo_symbol)
     requested = parse_date(as_of, "--as-of")
     end = (
-        calendar.session_on_or_before(exchange, requested)
+        calendar.on_or_before(exchange, requested)
         if requested is not None
-        else calendar.default_as_of(None, exchange)
+        else calendar.latest_closed(None, exchange)
     )
     price_source = get_source(spec, cache_dir=store_path.parent / "yfinance")
     headline = f"source: {price_source.label} ({why})"

@@ -43,6 +43,8 @@ from concepttrack.errors import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from concepttrack.archive import RunLog
     from concepttrack.deliver.send import DeliveryReport
     from concepttrack.prices.frame import PriceFrame
@@ -133,6 +135,9 @@ class ThemeOutcome:
     seconds: float = 0.0
     #: True when the note was (or would have been) made from demo prices.
     demo: bool = False
+    #: Exchanges whose sessions past exchange-calendars' horizon were inferred from the
+    #: bars for this note: exchange -> the horizon (the last date it knows).
+    calendar_inferred: dict[str, dt.date] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -150,6 +155,9 @@ class ThemeOutcome:
             "missing": self.missing,
             "message": self.message,
             "seconds": round(self.seconds, 3),
+            "calendar_inferred_after": {
+                exchange: day.isoformat() for exchange, day in self.calendar_inferred.items()
+            },
         }
 
 
@@ -168,6 +176,15 @@ class RunResult:
     fundamentals_requests: int | None = None
     #: What ``--deliver`` sent (None without it).
     delivery: DeliveryReport | None = None
+    #: Exchanges past exchange-calendars' horizon: exchange -> (horizon, inferred sessions).
+    inferred_calendars: dict[str, tuple[dt.date, tuple[dt.date, ...]]] = field(default_factory=dict)
+
+    def calendar_lines(self) -> list[str]:
+        """One line per exchange whose sessions were inferred (for the summary and log)."""
+        return [
+            inferred_calendar_line(exchange, edge, days)
+            for exchange, (edge, days) in self.inferred_calendars.items()
+        ]
 
     @property
     def exit_code(self) -> int:
@@ -255,6 +272,9 @@ class ConsoleReporter(Reporter):
         else:
             for outcome in result.outcomes:
                 console.print(_plain_line(outcome), markup=False)
+        # Not a problem (the notes are right), so not under --quiet.
+        for line in result.calendar_lines():
+            console.print(line, markup=False)
         for outcome in problems:
             if outcome.message:
                 err_console.print(f"{outcome.theme_id}: {outcome.message}", markup=False)
@@ -284,13 +304,17 @@ def theme_exchange(theme: Theme) -> str:
 
 
 def resolve_as_of(exchange: str, requested: dt.date | None, now: dt.datetime | None) -> dt.date:
-    """The last session on or before ``requested``, or the latest closed session."""
-    from concepttrack.calendar import default_as_of, session_on_or_before
+    """The last session on or before ``requested``, or the latest closed session.
 
-    latest = default_as_of(now, exchange)
+    Past exchange-calendars' horizon this is the weekday on or before (provisional: the
+    bars tell later whether it was a holiday, see :func:`infer_calendars`).
+    """
+    from concepttrack.calendar import latest_closed, on_or_before
+
+    latest = latest_closed(now, exchange)
     if requested is None:
         return latest
-    session = session_on_or_before(exchange, requested)
+    session = on_or_before(exchange, requested)
     if session > latest:
         raise UsageError(
             f"--as-of {requested.isoformat()} is after the latest closed {exchange} session "
@@ -340,6 +364,7 @@ def _run(
     started: dt.datetime,
 ) -> RunResult:
     from concepttrack import archive
+    from concepttrack.render import chartworker
 
     _log(log, "info", f"run started: {len(themes)} theme(s), source {options.source}")
 
@@ -386,32 +411,47 @@ def _run(
                 todo.append(theme)
 
         result = RunResult([], options.source, strict=options.strict)
-        if todo:
-            frame = _fetch(todo, as_of_by_theme, options, reporter, result, log)
-            result.source_requests = frame.fetch_rounds if frame is not None else None
-            if frame is not None and frame.fundamentals is not None:
-                result.fundamentals_requests = frame.fundamentals.requests
-            if frame is None:
-                where = "the cache" if options.offline else options.source
-                for theme in todo:
-                    outcomes[theme.id] = ThemeOutcome(
-                        theme.id,
-                        "no-data",
-                        as_of_by_theme[theme.id],
-                        message=f"no prices from {where} (see above); note not written",
+        inferred: dict[str, tuple[dt.date, ...]] = {}
+        # Notes rendered one at a time: start the chart process now, so that matplotlib
+        # is imported while the prices load (see render.chartworker).
+        early_charts = (
+            bool(todo) and "pdf" in options.formats and (options.jobs == 1 or len(todo) == 1)
+        )
+        with chartworker.started(early_charts):
+            if todo:
+                frame = _fetch(todo, as_of_by_theme, options, reporter, result, log)
+                result.source_requests = frame.fetch_rounds if frame is not None else None
+                if frame is not None and frame.fundamentals is not None:
+                    result.fundamentals_requests = frame.fundamentals.requests
+                if frame is None:
+                    where = "the cache" if options.offline else options.source
+                    for theme in todo:
+                        outcomes[theme.id] = ThemeOutcome(
+                            theme.id,
+                            "no-data",
+                            as_of_by_theme[theme.id],
+                            message=f"no prices from {where} (see above); note not written",
+                        )
+                else:
+                    result.inferred_calendars = infer_calendars(
+                        todo, frame, max(as_of_by_theme.values())
                     )
-            else:
-                for outcome in _render_all(todo, frame, as_of_by_theme, options, reporter):
-                    outcomes[outcome.theme_id] = outcome
-                    if outcome.files and outcome.as_of is not None:
-                        theme = next(t for t in todo if t.id == outcome.theme_id)
-                        with _archive_write(result, reporter, log):
-                            archive.update_latest(
-                                options.out_dir,
-                                outcome.theme_id,
-                                outcome.as_of,
-                                options.theme_languages(theme),
-                            )
+                    inferred = {ex: days for ex, (_, days) in result.inferred_calendars.items()}
+                    for line in result.calendar_lines():
+                        _log(log, "info", line)
+                    for outcome in _render_all(
+                        todo, frame, as_of_by_theme, options, reporter, inferred
+                    ):
+                        outcomes[outcome.theme_id] = outcome
+                        if outcome.files and outcome.as_of is not None:
+                            theme = next(t for t in todo if t.id == outcome.theme_id)
+                            with _archive_write(result, reporter, log):
+                                archive.update_latest(
+                                    options.out_dir,
+                                    outcome.theme_id,
+                                    outcome.as_of,
+                                    options.theme_languages(theme),
+                                )
         result.outcomes = [outcomes[theme.id] for theme in themes]
         with _archive_write(result, reporter, log):
             _write_index(options.out_dir, themes)
@@ -435,6 +475,13 @@ def _run(
             "fundamentals_requests": result.fundamentals_requests,
             "fallback_reason": result.fallback_reason,
             "exit_code": result.exit_code,
+            "calendars_inferred": {
+                exchange: {
+                    "after": edge.isoformat(),
+                    "sessions": [day.isoformat() for day in days],
+                }
+                for exchange, (edge, days) in result.inferred_calendars.items()
+            },
             "themes": [outcome.to_dict() for outcome in result.outcomes],
         }
         if result.write_errors:
@@ -527,6 +574,7 @@ def _fetch(
             store_path=options.cache_path,
             offline=options.offline,
             refresh=options.refresh,
+            now=options.now,
         )
         origin = f"the cache ({frame.source})" if options.offline else frame.source
         reporter.info(
@@ -552,6 +600,7 @@ def _fetch(
             end=end,
             source="demo",
             store_path=options.cache_path,
+            now=options.now,
         )
         _attach_fundamentals(frame, themes, end, options, "demo", reporter, log)
         return frame
@@ -607,6 +656,8 @@ class _Job:
     languages: tuple[str, ...] = ("en",)
     default_lang: str = "en"
     colours: str | None = None
+    #: Sessions past exchange-calendars' horizon, inferred from the bars (by exchange).
+    inferred: dict[str, tuple[dt.date, ...]] = field(default_factory=dict)
 
 
 def _render_all(
@@ -615,6 +666,7 @@ def _render_all(
     as_of_by_theme: dict[str, dt.date],
     options: RunOptions,
     reporter: Reporter,
+    inferred: dict[str, tuple[dt.date, ...]] | None = None,
 ) -> list[ThemeOutcome]:
     from concepttrack.prices.frame import PriceFrame
 
@@ -637,6 +689,7 @@ def _render_all(
                 languages=options.theme_languages(theme),
                 default_lang=options.book_languages[0],
                 colours=options.colours,
+                inferred=dict(inferred or {}),
             )
         )
     if options.jobs > 1 and len(jobs) > 1:
@@ -662,7 +715,6 @@ def render_one(job: _Job) -> ThemeOutcome:
     from concepttrack import archive
     from concepttrack.analytics.changes import since_last_note
     from concepttrack.analytics.snapshot import build_snapshot
-    from concepttrack.calendar import sessions
     from concepttrack.languages import parse_colours
     from concepttrack.render import render_note
 
@@ -677,11 +729,20 @@ def render_one(job: _Job) -> ThemeOutcome:
             "there is nothing to track yet",
         )
     try:
-        exchange = theme_exchange(theme)
-        calendar = sessions(exchange, history_start(theme, as_of), as_of)
-        snapshot = build_snapshot(theme, job.frame, as_of, calendar)
+        calendar, own_sessions, inferred_after = theme_calendars(theme, as_of, job.inferred)
+        snapshot = build_snapshot(
+            theme,
+            job.frame,
+            as_of,
+            calendar,
+            own_sessions=own_sessions,
+            calendar_inferred_after=inferred_after,
+        )
     except ConcepttrackError as exc:
         return ThemeOutcome(theme.id, "no-data", as_of, message=exc.message)
+    # Past the horizon the provisional as-of (a weekday) may have been a holiday.
+    as_of = snapshot.as_of
+    inferred_exchanges = _inferred_exchanges(theme, as_of, job.inferred)
     stale = [s.symbol for s in snapshot.statuses if s.status == "stale"]
     missing = [s.symbol for s in snapshot.statuses if s.status == "missing"]
     usable = [s for s in snapshot.stocks if s.status.status != "missing" and s.in_basket]
@@ -756,6 +817,7 @@ def render_one(job: _Job) -> ThemeOutcome:
         message=message,
         seconds=time.perf_counter() - began,
         demo=snapshot.demo,
+        calendar_inferred=inferred_exchanges,
     )
 
 
@@ -812,3 +874,105 @@ def _deliver(
         log=log,
         now=options.now,
     )
+
+
+# --- calendars past exchange-calendars' horizon ---------------------------------------
+
+#: Longest run of weekdays without a single bar of a market that still counts as a
+#: holiday (mainland Golden Week and Lunar New Year close five to seven weekdays);
+#: a longer run is taken as missing data, so its symbols are flagged stale.
+MAX_HOLIDAY_WEEKDAYS = 7
+
+
+def infer_calendars(
+    themes: Sequence[Theme], frame: PriceFrame, through: dt.date
+) -> dict[str, tuple[dt.date, tuple[dt.date, ...]]]:
+    """Sessions past each exchange's horizon, from the bars ``frame`` holds.
+
+    For every exchange of the themes' symbols (stocks and benchmarks) whose horizon is
+    before ``through``: a weekday after the horizon on which any of that exchange's
+    symbols has a bar is a session; a weekday on which none has one is a holiday, unless
+    it belongs to a run of more than :data:`MAX_HOLIDAY_WEEKDAYS` such weekdays (that
+    is missing data, not a holiday, and those weekdays stay sessions).
+    Returns exchange -> (horizon, inferred sessions); empty when nothing is past.
+    """
+    from concepttrack import calendar
+    from concepttrack.themes import all_symbols
+
+    by_exchange: dict[str, list[str]] = {}
+    for symbol in all_symbols(themes):
+        by_exchange.setdefault(calendar.exchange_for(symbol), []).append(symbol)
+    found: dict[str, tuple[dt.date, tuple[dt.date, ...]]] = {}
+    for exchange, symbols in sorted(by_exchange.items()):
+        edge = calendar.horizon(exchange)
+        if through <= edge:
+            continue
+        bar_days: set[dt.date] = set()
+        for symbol in symbols:
+            index = frame.get(symbol).bars.index
+            bar_days.update(ts.date() for ts in index[index > edge.isoformat()])
+        traded = set(calendar.infer_sessions(exchange, through, bar_days))
+        weekdays = [
+            edge + dt.timedelta(days=n)
+            for n in range(1, (through - edge).days + 1)
+            if (edge + dt.timedelta(days=n)).weekday() < 5
+        ]
+        days: list[dt.date] = []
+        gap: list[dt.date] = []
+        for day in weekdays:
+            if day in traded:
+                days.extend(gap if len(gap) > MAX_HOLIDAY_WEEKDAYS else [])
+                gap = []
+                days.append(day)
+            else:
+                gap.append(day)
+        days.extend(gap if len(gap) > MAX_HOLIDAY_WEEKDAYS else [])
+        found[exchange] = (edge, tuple(sorted(days)))
+    return found
+
+
+def inferred_calendar_line(exchange: str, edge: dt.date, days: Sequence[dt.date]) -> str:
+    """The run summary's line about one inferred calendar."""
+    return (
+        f"calendar: {exchange} sessions after {edge.isoformat()} inferred from the prices "
+        f"returned ({len(days)} session(s); exchange-calendars knows its holidays only "
+        f"to {edge.isoformat()})"
+    )
+
+
+def _inferred_exchanges(
+    theme: Theme, as_of: dt.date, inferred: dict[str, tuple[dt.date, ...]]
+) -> dict[str, dt.date]:
+    """The theme's exchanges whose sessions up to ``as_of`` were (partly) inferred."""
+    from concepttrack import calendar
+
+    out: dict[str, dt.date] = {}
+    for symbol in [*theme.symbols, theme.benchmark]:
+        exchange = calendar.exchange_for(symbol)
+        if exchange in inferred and as_of > calendar.horizon(exchange):
+            out[exchange] = calendar.horizon(exchange)
+    return out
+
+
+def theme_calendars(
+    theme: Theme, as_of: dt.date, inferred: dict[str, tuple[dt.date, ...]]
+) -> tuple[pd.DatetimeIndex, dict[str, pd.DatetimeIndex], dict[str, dt.date]]:
+    """The theme's calendar, each symbol's own market sessions when they differ, and the
+    symbols whose market's sessions past the horizon were inferred (-> the horizon)."""
+    from concepttrack import calendar
+
+    exchange = theme_exchange(theme)
+    start = history_start(theme, as_of)
+    theme_sessions = calendar.sessions_through(exchange, start, as_of, inferred)
+    own: dict[str, pd.DatetimeIndex] = {}
+    inferred_after: dict[str, dt.date] = {}
+    by_exchange: dict[str, pd.DatetimeIndex] = {exchange: theme_sessions}
+    for symbol in [*theme.symbols, theme.benchmark]:
+        market = calendar.exchange_for(symbol)
+        if market not in by_exchange:
+            by_exchange[market] = calendar.sessions_through(market, start, as_of, inferred)
+        if market != exchange:
+            own[symbol] = by_exchange[market]
+        if market in inferred and as_of > calendar.horizon(market):
+            inferred_after[symbol] = calendar.horizon(market)
+    return theme_sessions, own, inferred_after

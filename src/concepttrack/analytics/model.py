@@ -53,6 +53,9 @@ class DataStatus:
     last_session: dt.date | None
     #: Why it is stale or missing (from the price layer), None when fresh.
     reason: str | None = None
+    #: Set when the sessions of the symbol's market after this date (exchange-calendars'
+    #: horizon) were inferred from the bars the source returned, not known in advance.
+    calendar_inferred_after: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ Rules the snapshot follows (the metric definitions are in :mod:`.metrics` and
 * **As-of session.** ``as_of`` is snapped to the last session in ``sessions`` on or
   before it, so a weekend or holiday gives the previous session's snapshot. Only
   bars on or before that session ``t`` are used: data after ``t`` changes nothing.
-* **Data status** per symbol: *fresh* when its last bar on or before ``t`` is ``t``;
-  *stale* when older (reason: the price layer's ``problem``, else "no bar since
-  <last bar> (suspended or late data)"); *missing* with no bar on or before ``t``
-  (reason: ``problem``, else "no data").
+* **Data status** per symbol: *fresh* when its last bar on or before ``t`` is ``t``
+  (or, for a symbol of another market given in ``own_sessions``, that market's last
+  session on or before ``t``: an A-share in a Hong Kong theme is not stale on a day
+  the mainland was closed); *stale* when older (reason: the price layer's
+  ``problem``, else "no bar since <last bar> (suspended or late data)"); *missing*
+  with no bar on or before ``t`` (reason: ``problem``, else "no data").
 * A **stale** symbol's figures are computed as of its own last bar (its windows,
   52-week range and averages end there) and it is marked stale; breadth and
   the 1D leadership use only constituents with a bar on ``t``, so a stale 1D move
@@ -57,6 +59,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,14 +155,30 @@ def _bars_through(history: SymbolHistory, t: dt.date) -> _Bars:
     )
 
 
-def _status(bars: _Bars, t: dt.date) -> DataStatus:
+def _expected_last(own: pd.DatetimeIndex | None, t: dt.date) -> dt.date:
+    """The last session on or before ``t`` of a symbol's own market (``t`` if unknown)."""
+    if own is None or not len(own):
+        return t
+    days = metrics.session_days(_normalised_sessions(own))
+    position = metrics.last_position_on_or_before(days, t)
+    return t if position is None else pd.Timestamp(days[position]).date()
+
+
+def _status(
+    bars: _Bars,
+    t: dt.date,
+    own: pd.DatetimeIndex | None = None,
+    inferred_after: dt.date | None = None,
+) -> DataStatus:
     problem = bars.history.problem
     if bars.last_session is None:
-        return DataStatus(bars.symbol, "missing", None, problem or "no data")
-    if bars.last_session == t:
-        return DataStatus(bars.symbol, "fresh", t)
+        return DataStatus(bars.symbol, "missing", None, problem or "no data", inferred_after)
+    expected = _expected_last(own, t)
+    if bars.last_session >= expected:
+        reason = None if bars.last_session == t else f"its market did not trade on {t.isoformat()}"
+        return DataStatus(bars.symbol, "fresh", bars.last_session, reason, inferred_after)
     reason = problem or (f"no bar since {bars.last_session.isoformat()} (suspended or late data)")
-    return DataStatus(bars.symbol, "stale", bars.last_session, reason)
+    return DataStatus(bars.symbol, "stale", bars.last_session, reason, inferred_after)
 
 
 def _risk(
@@ -288,9 +307,22 @@ def _stock_figures(
 
 
 def build_snapshot(
-    theme: Theme, prices: PriceFrame, as_of: dt.date, sessions: pd.DatetimeIndex
+    theme: Theme,
+    prices: PriceFrame,
+    as_of: dt.date,
+    sessions: pd.DatetimeIndex,
+    *,
+    own_sessions: Mapping[str, pd.DatetimeIndex] | None = None,
+    calendar_inferred_after: Mapping[str, dt.date] | None = None,
 ) -> ThemeSnapshot:
-    """Every figure of ``theme`` as of the last session in ``sessions`` on or before ``as_of``."""
+    """Every figure of ``theme`` as of the last session in ``sessions`` on or before ``as_of``.
+
+    ``own_sessions`` gives the sessions of a symbol's own market where it differs from
+    the theme's (for its data status); ``calendar_inferred_after`` marks the symbols
+    whose market's sessions after a date were inferred from the bars.
+    """
+    own = own_sessions or {}
+    inferred = calendar_inferred_after or {}
     all_sessions = _normalised_sessions(sessions)
     t = resolve_as_of(all_sessions, as_of)
     t_day = np.datetime64(t, "D")
@@ -307,7 +339,7 @@ def build_snapshot(
         bench_bars = dataclasses.replace(
             bench_bars, adj=valuation.to_theme_currency(bench_bars.adj, bench_fx)
         )
-    bench_status = _status(bench_bars, t)
+    bench_status = _status(bench_bars, t, own.get(theme.benchmark), inferred.get(theme.benchmark))
     bench_returns = metrics.window_returns(bench_bars.adj, event_date)
     bench_daily = bench_bars.returns
     benchmark = BenchmarkFigures(
@@ -321,7 +353,9 @@ def build_snapshot(
     bench_for_beta = bench_daily if len(bench_daily) else None
 
     stock_bars = [_bars_through(prices.get(stock.symbol), t) for stock in theme.stocks]
-    statuses = [_status(bars, t) for bars in stock_bars]
+    statuses = [
+        _status(bars, t, own.get(bars.symbol), inferred.get(bars.symbol)) for bars in stock_bars
+    ]
     # --- issue 11: weighting scheme and theme currency (analytics/valuation.py) ---
     prep = valuation.prepare(
         theme,
@@ -386,7 +420,7 @@ def build_snapshot(
         [
             ConstituentDay(
                 symbol=figures.symbol,
-                has_bar=figures.status.status == "fresh",
+                has_bar=figures.last_session == t,
                 one_day=figures.returns.one_day,
                 since_event=figures.returns.since_event,
                 above_ma_20=figures.above_ma_20,

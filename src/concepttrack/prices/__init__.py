@@ -113,7 +113,7 @@ def _last_expected(symbol: str, end: dt.date) -> dt.date:
     from concepttrack import calendar
 
     try:
-        return calendar.session_on_or_before(_exchange(symbol), end)
+        return calendar.on_or_before(_exchange(symbol), end)
     except UsageError:
         # Beyond the calendar's known holidays: fall back to the last weekday.
         day = end
@@ -127,7 +127,8 @@ def _settled(symbol: str, now: dt.datetime) -> dt.date:
     from concepttrack import calendar
 
     try:
-        return calendar.default_as_of(now, _exchange(symbol))
+        # Past the calendar's horizon: the latest weekday whose usual close has passed.
+        return calendar.latest_closed(now, _exchange(symbol))
     except UsageError:
         return (now - dt.timedelta(days=1)).date()
 

@@ -5,6 +5,8 @@ shows a watermark. The numbers are shaped like the real thing without pretending
 to be it:
 
 * sessions come from the symbol's real exchange calendar (HKEX holidays included);
+  past the calendar's horizon (the last date exchange-calendars knows) every weekday
+  is a demo session: synthetic data knows no future holidays;
 * levels depend on the kind of symbol (HK stocks a few to ~150 HKD, ``^HSI`` around
   20,000), daily moves follow a one-factor model (an exchange-wide market factor
   with a per-symbol beta plus noise) at 18-22 % a year for indices and 25-55 %
@@ -71,7 +73,13 @@ def _yearly_noise(seed: int, streams: int, years: np.ndarray) -> np.ndarray:
 @cache
 def _market_factor(exchange: str, last: dt.date) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """The exchange-wide daily shock (in daily-vol units) for sessions up to ``last``."""
-    sessions = calendar.sessions(exchange, DEMO_EPOCH, last)
+    import pandas as pd
+
+    edge = calendar.horizon(exchange)
+    sessions = calendar.sessions(exchange, DEMO_EPOCH, min(last, edge))
+    if last > edge:
+        weekdays = pd.bdate_range(edge + dt.timedelta(days=1), last, name="session")
+        sessions = pd.DatetimeIndex(sessions.append(weekdays), name="session")
     noise = _yearly_noise(_seed(f"market:{exchange}"), 2, sessions.year.to_numpy())
     # A slowly varying volatility regime gives calm and stormy stretches.
     import numpy as np

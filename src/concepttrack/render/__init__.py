@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.languages import Colours
     from concepttrack.render.charts import Chart, ChartJob
+    from concepttrack.render.chartworker import ChartWorker
     from concepttrack.render.view import NoteContext, NoteFacts
     from concepttrack.themes import Theme
 
@@ -104,6 +105,7 @@ def make_environment(
         "keep_trailing_newline": True,
         "auto_reload": False,
         "extensions": ["jinja2.ext.i18n"],
+        "bytecode_cache": _bytecode_cache(),
     }
     if markdown:
         env = jinja2.Environment(autoescape=False, finalize=md.finalize, **common)
@@ -136,6 +138,23 @@ def _environment(templates_dir: Path | None, *, markdown: bool, lang: str) -> ji
     env = _package_environment(markdown)
     env.install_gettext_translations(translator(lang), newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in ``<user cache>/templates``, so that a fresh process does
+    not compile them again (about 0.05 s a template). Keyed by jinja2 on the template's
+    name and source checksum, so an edited template is compiled anew; None when the
+    folder cannot be made."""
+    import jinja2
+
+    from concepttrack.settings import cache_dir
+
+    folder = cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _template_text(env: jinja2.Environment, name: str) -> str:
@@ -187,6 +206,24 @@ def note_json(
     except ValueError as exc:
         raise RenderError(f"the snapshot holds a value JSON cannot carry: {exc}") from exc
     return text + "\n"
+
+
+def _allowed_dirs(templates_dir: Path | None) -> list[Path]:
+    """Folders the PDF may read from: the user's template folder (if any) first, as it is
+    the CSS base URL, then the package's templates."""
+    return [*([templates_dir] if templates_dir else []), PACKAGE_TEMPLATES]
+
+
+def _language_stylesheet(
+    templates_dir: Path | None, note: NoteContext, env: jinja2.Environment | None = None
+) -> str:
+    """``note.css`` plus the CSS of the note's language (fonts, line breaking, colours)."""
+    from concepttrack.render.typography import language_css
+
+    if env is None:
+        env = _environment(templates_dir, markdown=False, lang=note.lang)
+    extra = language_css(note.lang, note.colours)  # type: ignore[arg-type]
+    return _stylesheet(env) + ("\n" + extra.replace("</", "<\\/") if extra else "")
 
 
 def _stylesheet(env: jinja2.Environment) -> str:
@@ -246,7 +283,7 @@ def render_note(
     pages = [f for f in wanted if f != "json"]
     # Every language's context and chart job first: with a spare core, each distinct set
     # of charts is drawn in a forked child while this process lays out the notes.
-    jobs: dict[Any, ChartJob] = {}
+    jobs: dict[Any, ChartJob | ChartWorker] = {}
     plans = [
         _plan_language(
             theme,
@@ -263,14 +300,20 @@ def render_note(
         for code in codes
     ]
     if "pdf" in pages:
-        from concepttrack.render.pdf import preload
+        from concepttrack.render.pdf import preload, prepare
 
         preload()
+        # While the charts finish: parse the stylesheet the first language's PDF will use.
+        first = plans[0][1]
+        prepare(_language_stylesheet(templates_dir, first), _allowed_dirs(templates_dir))
+    drawn: dict[Any, list[Chart]] = {}
     for index, (code, note, key) in enumerate(plans):
+        if key is not None and key not in drawn:
+            drawn[key] = jobs[key].result()
         paths.extend(
             _write_language(
                 note,
-                jobs[key].result() if key is not None else [],
+                drawn[key] if key is not None else [],
                 wanted=pages,
                 note_dir=note_dir,
                 stem=note_stem(as_of_iso, code, codes[0]),
@@ -300,7 +343,7 @@ def _plan_language(
     default_lang: str,
     colours: Colours | None,
     facts: NoteFacts,
-    jobs: dict[Any, ChartJob],
+    jobs: dict[Any, ChartJob | ChartWorker],
 ) -> tuple[str, NoteContext, Any]:
     """One language's context, and its charts started (or shared with an earlier language).
 
@@ -333,14 +376,25 @@ def _plan_language(
         tuple(c.title for c in local.catalysts),
     )
     if key not in jobs:
-        jobs[key] = ChartJob(
-            local,
-            snapshot,
-            labels=labels,
-            benchmark_name=note.benchmark_name,
-            in_child=in_child,
-            text=text,
-        )
+        from concepttrack.render.chartworker import ChartWorker, active
+
+        # A chart process the run started early (matplotlib already imported), if any,
+        # takes the first set of charts; it holds one request at a time.
+        worker = active() if in_child else None
+        if worker is not None and not any(isinstance(j, ChartWorker) for j in jobs.values()):
+            worker.submit(
+                local, snapshot, labels=labels, benchmark_name=note.benchmark_name, text=text
+            )
+            jobs[key] = worker
+        else:
+            jobs[key] = ChartJob(
+                local,
+                snapshot,
+                labels=labels,
+                benchmark_name=note.benchmark_name,
+                in_child=in_child,
+                text=text,
+            )
     return lang, note, key
 
 
@@ -357,8 +411,6 @@ def _write_language(
 ) -> list[Path]:
     """One language's Markdown, HTML and PDF (those of ``wanted``)."""
     from markupsafe import Markup
-
-    from concepttrack.render.typography import language_css
 
     paths: dict[str, Path] = {}
     if "md" in wanted:
@@ -379,8 +431,7 @@ def _write_language(
 
     if "html" in wanted or "pdf" in wanted:
         env = _environment(templates_dir, markdown=False, lang=note.lang)
-        extra = language_css(note.lang, note.colours)  # type: ignore[arg-type]
-        css = _stylesheet(env) + ("\n" + extra.replace("</", "<\\/") if extra else "")
+        css = _language_stylesheet(templates_dir, note, env)
         views = [ChartView(c.title, c.caption, c.alt, c.data_uri, "", c.name) for c in charts]
         if "html" in wanted:
             html = _render(
@@ -392,13 +443,11 @@ def _write_language(
             from concepttrack.render.pdf import html_to_pdf
 
             printable = _render(env, TEMPLATE_NAMES["html"], note=note, charts=views, inline_css="")
-            # The user's template folder (if any) first: it is the CSS base URL.
-            allowed = [*([templates_dir] if templates_dir else []), PACKAGE_TEMPLATES]
             output = html_to_pdf(
                 printable,
                 stylesheet=css,
                 created=created,
-                allowed_dirs=allowed,
+                allowed_dirs=_allowed_dirs(templates_dir),
             )
             paths["pdf"] = note_dir / f"{stem}.pdf"
             atomic_write_bytes(paths["pdf"], output.data)

@@ -24,6 +24,7 @@ one English figure.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -405,6 +406,47 @@ def _local_views(labels: list[str], raw: Theme, local: Theme, fmt: Formats) -> l
     return out
 
 
+def _inferred_calendars(snapshot: ThemeSnapshot) -> dict[str, dt.date]:
+    """Exchange -> horizon, for the markets whose recent sessions were inferred."""
+    from concepttrack.symbols import market_of
+
+    found: dict[str, dt.date] = {}
+    for status in snapshot.statuses:
+        if status.calendar_inferred_after is not None:
+            found[market_of(status.symbol).exchange] = status.calendar_inferred_after
+    return dict(sorted(found.items()))
+
+
+def _calendar_notes(status: DataStatus, w: _Writer) -> list[str]:
+    """The data-status note of a symbol whose market's recent sessions were inferred."""
+    if status.calendar_inferred_after is None:
+        return []
+    return [
+        w._("calendar inferred from data after %(date)s")
+        % {"date": w.fmt.date(status.calendar_inferred_after)}
+    ]
+
+
+def _calendar_data_note(snapshot: ThemeSnapshot, w: _Writer) -> list[str]:
+    """The appendix line naming each exchange whose sessions came from the bars."""
+    inferred = _inferred_calendars(snapshot)
+    if not inferred:
+        return []
+    items = [
+        w._(
+            "%(exchange)s sessions after %(date)s are the weekdays on which a stock of that "
+            "market has a bar (a weekday without any is a holiday)"
+        )
+        % {"exchange": exchange, "date": w.fmt.date(day)}
+        for exchange, day in inferred.items()
+    ]
+    separator = "；" if w.fmt.chinese else "; "
+    return [
+        w._("Calendar past what exchange-calendars knows: %(list)s.")
+        % {"list": separator.join(items)}
+    ]
+
+
 def build_context(
     theme: Theme,
     snapshot: ThemeSnapshot,
@@ -575,6 +617,7 @@ def build_context(
                 _("not in basket: %(reason)s")
                 % {"reason": reader_reason(f.excluded_reason, language.code)}
             )
+        notes.extend(_calendar_notes(f.status, w))
         stock = by_symbol.get(f.symbol)
         data_rows.append(
             DataRow(
@@ -595,7 +638,12 @@ def build_context(
             symbol=b.symbol,
             last_bar=fmt.date(b.status.last_session),
             status=bench_status,
-            note=reader_reason(b.status.reason or "", language.code),
+            note="; ".join(
+                [
+                    *([reader_reason(b.status.reason, language.code)] if b.status.reason else []),
+                    *_calendar_notes(b.status, w),
+                ]
+            ),
         )
     )
     single_close = [names.label(s) for s in facts.single_close]
@@ -611,6 +659,18 @@ def build_context(
             "session on or before the requested date. Each symbol is measured on its own bars."
         ),
     ]
+    inferred = _inferred_calendars(snapshot)
+    if inferred:
+        data_notes.append(
+            "Calendar past what exchange-calendars knows: "
+            + "; ".join(
+                f"{exchange} sessions after {fmt_date(day)} are the weekdays on which a "
+                "stock of that market has a bar (a weekday without any is a holiday)"
+                for exchange, day in inferred.items()
+            )
+            + "."
+        )
+    data_notes.extend(_calendar_data_note(snapshot, w))
     if single_close:
         data_notes.append(
             _(

@@ -156,8 +156,9 @@ METHODOLOGY: list[tuple[str, str]] = [
     (
         N_("Data status"),
         N_(
-            "Fresh: a bar on the as-of session. Stale: the last bar is older (figures marked "
-            "%(mark)s are from that bar; for the basket, from its last session). "
+            "Fresh: a bar on the as-of session (or, for a stock of another market, on that "
+            "market's last session before it when it was closed). Stale: the last bar is older "
+            "(figures marked %(mark)s are from that bar; for the basket, from its last session). "
             "Missing: no usable prices."
         ),
     ),
