@@ -242,6 +242,9 @@ ALLOWED_LATIN = {
     "Sora", "OpenAI", "ChatGPT", "DALL", "E", "GPT", "DPU", "GPU", "CPU", "IDC", "EFLOPS",
     "Pika", "SW", "G", "HK", "OpenCC", "XHKG", "CSV", "Yahoo", "Finance", "concepttrack",
     "HSI", "png", "assets", "prices",
+    # The event study: t值 (the t-statistic) and CAR, written once in brackets after
+    # 累計異常回報 / 累计异常收益 as the financial press does.
+    "t", "CAR",
 }  # fmt: skip
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 #: Code-like tokens that are not words: symbols (0763.HK, ^HSI), file names, dates.
@@ -552,7 +555,7 @@ def test_chinese_what_moved_from_the_same_facts_as_the_english() -> None:
         "自2024年2月16日事件（29個交易日前）以來，組合累升18.3%，同期恒指+4.1%。"
         # The event study's sentence, written in Chinese and joined without a space.
         "剔除大市因素後，組合對事件的反應在5%顯著性水平下並不顯著："
-        "由事件當日至其後20個交易日的累計異常回報為−1.2%（t值為−0.34）。"
+        "由事件交易日至其後20個交易日的累計異常回報為−1.2%（t值為−0.34）。"
     )
     assert cn.what_moved == (
         "近五个交易日，概念股组合上涨3.2%，跑赢恒指1.1个百分点（恒指同期+2.1%）。"
@@ -560,7 +563,7 @@ def test_chinese_what_moved_from_the_same_facts_as_the_english() -> None:
         "中国电信表现最好（+2.4%），中兴通讯表现最差（−1.8%）。"
         "自2024年2月16日事件（29个交易日前）以来，组合累计上涨18.3%，同期恒指+4.1%。"
         "剔除大盘因素后，组合对事件的反应在5%显著性水平下不显著："
-        "从事件当日至其后20个交易日的累计异常收益为−1.2%（t值为−0.34）。"
+        "从事件交易日至其后20个交易日的累计异常收益为−1.2%（t值为−0.34）。"
     )
 
 

@@ -73,7 +73,7 @@ WORDS: dict[str, str] = {
     "52周区间{low}至{high}；一年波动率{vol}，贝塔系数{beta}{turnover}。",
     "sf_turnover": "；20日平均成交额{amount}",
     # the event study
-    "ev_span_from_event": "从事件当日至其后{after}个交易日",
+    "ev_span_from_event": "从事件交易日至其后{after}个交易日",
     "ev_span": "从事件前{before}个交易日至其后{after}个交易日",
     "ev_significant": "统计上显著",
     "ev_not_significant": "统计上不显著",

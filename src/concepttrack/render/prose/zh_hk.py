@@ -74,7 +74,7 @@ WORDS: dict[str, str] = {
     "52周區間{low}至{high}；一年波幅{vol}，貝他系數{beta}{turnover}。",
     "sf_turnover": "；20日平均成交額{amount}",
     # the event study
-    "ev_span_from_event": "由事件當日至其後{after}個交易日",
+    "ev_span_from_event": "由事件交易日至其後{after}個交易日",
     "ev_span": "由事件前{before}個交易日至其後{after}個交易日",
     "ev_significant": "統計上顯著",
     "ev_not_significant": "統計上不顯著",
