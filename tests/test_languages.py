@@ -635,3 +635,39 @@ def test_latest_links_and_prune_handle_language_files(tmp_path: Path) -> None:
         "2026-11-02.json",
     }
     assert (folder / "2026-12-01.zh-hk.md").exists()
+
+
+def test_event_study_reasons_and_sentences_are_written_per_language() -> None:
+    from concepttrack.analytics.event_model import CarWindow
+    from concepttrack.render.messages import reader_reason
+    from concepttrack.render.prose import prose_for
+
+    window = "window not yet complete: 11 of 21 bars to 2024-03-01"
+    assert reader_reason(window) == "window not yet complete: 11 of 21 bars to 1 Mar 2024"
+    assert (
+        reader_reason(window, "zh-hk") == "窗口尚未完整（截至2024年3月1日只有21個交易日中的11個）"
+    )
+    assert (
+        reader_reason(window, "zh-cn") == "窗口尚未完整（截至2024年3月1日仅有21个交易日中的11个）"
+    )
+    # A reason inside a reason is translated too.
+    nested = (
+        "the estimation window (to 2023-02-01) lies before the data: the benchmark's returns "
+        "start on 2023-03-01"
+    )
+    assert (
+        reader_reason(nested, "zh-hk")
+        == "估計窗口（至2023年2月1日）早於數據：基準回報始於2023年3月1日"
+    )
+    car = CarWindow(0, 20, car=0.042, t=0.61, significant=False)
+    fmt_hk, fmt_cn = formats_for("zh-hk"), formats_for("zh-cn")
+    assert prose_for("zh-hk").event_stock_line("中國電信", car, fmt_hk) == (
+        "中國電信由事件交易日至其後20個交易日的累計異常回報為+4.2%，統計上不顯著（t值為0.61）。"
+    )
+    assert prose_for("zh-cn").event_stock_line("中国电信", car, fmt_cn) == (
+        "中国电信从事件交易日至其后20个交易日的累计异常收益为+4.2%，统计上不显著（t值为0.61）。"
+    )
+    assert prose_for("en").event_stock_line("China Telecom", car, formats_for("en")) == (
+        "China Telecom's abnormal return of +4.2% from the event session to 20 sessions after "
+        "is not significant (t = 0.61)."
+    )
