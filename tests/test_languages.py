@@ -242,6 +242,9 @@ ALLOWED_LATIN = {
     "Sora", "OpenAI", "ChatGPT", "DALL", "E", "GPT", "DPU", "GPU", "CPU", "IDC", "EFLOPS",
     "Pika", "SW", "G", "HK", "OpenCC", "XHKG", "CSV", "Yahoo", "Finance", "concepttrack",
     "HSI", "png", "assets", "prices",
+    # The event study: t值 (the t-statistic) and CAR, written once in brackets after
+    # 累計異常回報 / 累计异常收益 as the financial press does.
+    "t", "CAR",
 }  # fmt: skip
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 #: Code-like tokens that are not words: symbols (0763.HK, ^HSI), file names, dates.
@@ -550,12 +553,17 @@ def test_chinese_what_moved_from_the_same_facts_as_the_english() -> None:
         "當日組合下跌0.4%，恒指則上升0.2%。今日有成交的4隻成份股中，3隻上升、1隻下跌；"
         "中國電信表現最佳（+2.4%），中興通訊表現最差（−1.8%）。"
         "自2024年2月16日事件（29個交易日前）以來，組合累升18.3%，同期恒指+4.1%。"
+        # The event study's sentence, written in Chinese and joined without a space.
+        "剔除大市因素後，組合對事件的反應在5%顯著性水平下並不顯著："
+        "由事件交易日至其後20個交易日的累計異常回報為−1.2%（t值為−0.34）。"
     )
     assert cn.what_moved == (
         "近五个交易日，概念股组合上涨3.2%，跑赢恒指1.1个百分点（恒指同期+2.1%）。"
         "当日组合下跌0.4%，恒指上涨0.2%。今日有交易的4只成分股中，3只上涨、1只下跌；"
         "中国电信表现最好（+2.4%），中兴通讯表现最差（−1.8%）。"
         "自2024年2月16日事件（29个交易日前）以来，组合累计上涨18.3%，同期恒指+4.1%。"
+        "剔除大盘因素后，组合对事件的反应在5%显著性水平下不显著："
+        "从事件交易日至其后20个交易日的累计异常收益为−1.2%（t值为−0.34）。"
     )
 
 
@@ -627,3 +635,39 @@ def test_latest_links_and_prune_handle_language_files(tmp_path: Path) -> None:
         "2026-11-02.json",
     }
     assert (folder / "2026-12-01.zh-hk.md").exists()
+
+
+def test_event_study_reasons_and_sentences_are_written_per_language() -> None:
+    from concepttrack.analytics.event_model import CarWindow
+    from concepttrack.render.messages import reader_reason
+    from concepttrack.render.prose import prose_for
+
+    window = "window not yet complete: 11 of 21 bars to 2024-03-01"
+    assert reader_reason(window) == "window not yet complete: 11 of 21 bars to 1 Mar 2024"
+    assert (
+        reader_reason(window, "zh-hk") == "窗口尚未完整（截至2024年3月1日只有21個交易日中的11個）"
+    )
+    assert (
+        reader_reason(window, "zh-cn") == "窗口尚未完整（截至2024年3月1日仅有21个交易日中的11个）"
+    )
+    # A reason inside a reason is translated too.
+    nested = (
+        "the estimation window (to 2023-02-01) lies before the data: the benchmark's returns "
+        "start on 2023-03-01"
+    )
+    assert (
+        reader_reason(nested, "zh-hk")
+        == "估計窗口（至2023年2月1日）早於數據：基準回報始於2023年3月1日"
+    )
+    car = CarWindow(0, 20, car=0.042, t=0.61, significant=False)
+    fmt_hk, fmt_cn = formats_for("zh-hk"), formats_for("zh-cn")
+    assert prose_for("zh-hk").event_stock_line("中國電信", car, fmt_hk) == (
+        "中國電信由事件交易日至其後20個交易日的累計異常回報為+4.2%，統計上不顯著（t值為0.61）。"
+    )
+    assert prose_for("zh-cn").event_stock_line("中国电信", car, fmt_cn) == (
+        "中国电信从事件交易日至其后20个交易日的累计异常收益为+4.2%，统计上不显著（t值为0.61）。"
+    )
+    assert prose_for("en").event_stock_line("China Telecom", car, formats_for("en")) == (
+        "China Telecom's abnormal return of +4.2% from the event session to 20 sessions after "
+        "is not significant (t = 0.61)."
+    )

@@ -215,6 +215,9 @@ def test_no_events_no_section(tmp_path: Path) -> None:
 def test_catalyst_titles_are_data_in_both_formats(tmp_path: Path) -> None:
     theme, snapshot = sora_theme(), sora_snapshot()
     hostile = "<script>alert(1)</script> | *x*"
+    # The section shows the themes book's title (in the note's language), so the hostile
+    # text goes into the book as well as into the analytics' copy of it.
+    theme = theme.model_copy(update={"event": theme.event.model_copy(update={"title": hostile})})
     events = snapshot.events
     catalysts = [
         dataclasses.replace(c, title=hostile) if c.is_event else c for c in events.catalysts

@@ -133,3 +133,45 @@ def test_the_note_renders_with_valuation_columns(tmp_path: object) -> None:
     assert 'class="stocks num-table with-valuation"' in html
     assert "HK$4.40tn" in html
     assert sum(s.weight for s in snapshot.stocks) == pytest.approx(1.0)
+
+
+def test_valuation_blocks_are_written_in_each_chinese_language() -> None:
+    fundamentals = FundamentalsSet(
+        source="demo",
+        records={
+            "0700.HK": [
+                Fundamentals(
+                    "0700.HK", dt.date(2024, 3, 28), 2.9e12, 9.4e9, 18.0, 3.1, 0.008, "HKD"
+                )
+            ],
+            "0941.HK": [
+                Fundamentals(
+                    "0941.HK", dt.date(2024, 3, 28), 1.5e12, 21.4e9, None, 1.1, 0.065, "HKD"
+                )
+            ],
+        },
+        fetched_at={"0700.HK": None, "0941.HK": None},
+    )
+    theme, frame = _frame(fundamentals)
+    snapshot = build_snapshot(theme, frame, AS_OF, CAL)  # type: ignore[arg-type]
+    en = build_context(theme, snapshot).valuation  # type: ignore[arg-type]
+    hk = build_context(theme, snapshot, lang="zh-hk").valuation  # type: ignore[arg-type]
+    cn = build_context(theme, snapshot, lang="zh-cn").valuation  # type: ignore[arg-type]
+    assert en is not None
+    assert hk is not None
+    assert cn is not None
+    # The same amounts: HK$2.90tn = 2.9萬億港元 (Babel's compact form, CLDR units).
+    assert en.rows[0].market_cap == "HK$2.90tn"
+    assert hk.rows[0].market_cap == "2.9萬億港元"
+    assert cn.rows[0].market_cap == "2.9万亿港元"
+    assert (hk.basket_row.market_cap, cn.basket_row.market_cap) == ("4.4萬億港元", "4.4万亿港元")
+    assert hk.rows[0].date == "2024年3月28日"
+    assert (en.currency, hk.currency, cn.currency) == ("HKD", "港元", "港元")
+    assert hk.data_notes == ["基本面數據：示範數據（模擬），數據日期2024年3月28日。"]
+    assert cn.data_notes == ["基本面数据：演示数据（模拟），数据日期2024年3月28日。"]
+    assert hk.table_notes == [
+        "市值以個股貨幣計（日期列於其下）；市盈率及股息率按過去十二個月計；組合一行見計算方法。"
+    ]
+    assert [d.term for d in hk.definitions] == ["估值"]
+    assert "市净率" in cn.definitions[0].text
+    assert "市賬率" in hk.definitions[0].text

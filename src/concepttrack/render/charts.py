@@ -76,6 +76,19 @@ class ChartText:
         "Adjusted-close return from the close before the event; green up, red down."
     )
     returns_alt: str = "Bar chart of each constituent's return since the event"
+    #: The event study's chart (:mod:`concepttrack.render.event_charts`).
+    reaction_title: str = "Abnormal returns around the event: %(title)s"
+    reaction_caption: str = (
+        "Sum of daily abnormal returns (market model against the %(bench)s) from five "
+        "sessions before each security's event bar; dashed line: the event bar. A line stops "
+        "where a window is not complete yet."
+    )
+    reaction_alt: str = (
+        "Line chart of the cumulative abnormal return of the basket and each stock around the "
+        "main event"
+    )
+    reaction_x_axis: str = "Sessions from the event bar (t0)"
+    reaction_y_axis: str = "Cumulative abnormal return"
     up: str = "#1e7b4f"
     down: str = "#b3362c"
     #: Font families for CJK text, best first (empty: the machine's first CJK font).
@@ -136,7 +149,7 @@ def render_charts(
             # The event study's chart (shown in "How the concept reacted").
             from concepttrack.render.event_charts import reaction_chart
 
-            reaction = reaction_chart(theme, snapshot, labels, benchmark_name)
+            reaction = reaction_chart(theme, snapshot, labels, benchmark_name, text)
             if reaction is not None:
                 charts.append(reaction)
             return charts

@@ -571,7 +571,7 @@ def build_context(
     # Issue 11: valuation, weighting scheme and currency (render/valuation_view.py).
     from concepttrack.render.valuation_view import build_valuation_view
 
-    valuation_view = build_valuation_view(theme, snapshot)
+    valuation_view = build_valuation_view(theme, snapshot, lang=language.code)
     if valuation_view is not None:
         table_notes.extend(valuation_view.table_notes)
 
@@ -705,7 +705,7 @@ def build_context(
     # --- event study hook: the section's view lives in render/events_view.py ---
     from concepttrack.render.events_view import reaction_view
 
-    reaction = reaction_view(theme, snapshot.events, bench_short)
+    reaction = reaction_view(theme, snapshot.events, bench_short, lang=language.code)
     data_notes.extend(reaction.data_notes)
 
     title_zh = theme.title_zh or ""
@@ -754,7 +754,7 @@ def build_context(
         benchmark_short=bench_short,
         since_last=since_box,
         key_figures=key,
-        what_moved=" ".join(
+        what_moved=("" if fmt.chinese else " ").join(
             part
             for part in (
                 w.prose.what_moved(
@@ -850,6 +850,18 @@ def chart_text(lang: str = "en", colours: Colours | None = None) -> ChartText:
             else _("Adjusted-close return from the close before the event; green up, red down.")
         ),
         returns_alt=_("Bar chart of each constituent's return since the event"),
+        reaction_title=_("Abnormal returns around the event: %(title)s"),
+        reaction_caption=_(
+            "Sum of daily abnormal returns (market model against the %(bench)s) from five "
+            "sessions before each security's event bar; dashed line: the event bar. A line "
+            "stops where a window is not complete yet."
+        ),
+        reaction_alt=_(
+            "Line chart of the cumulative abnormal return of the basket and each stock around "
+            "the main event"
+        ),
+        reaction_x_axis=_("Sessions from the event bar (t0)"),
+        reaction_y_axis=_("Cumulative abnormal return"),
         up=up,
         down=down,
         cjk_families=language.sans if language.is_chinese else (),

@@ -16,6 +16,7 @@ from concepttrack.render.charts import (
     LINE_CHART_HEIGHT_IN,
     LINE_COLOURS,
     Chart,
+    ChartText,
     _figure,
     _legend_columns,
     _png,
@@ -45,9 +46,18 @@ def _pct_axis() -> Any:
 
 
 def reaction_chart(
-    theme: Theme, snapshot: ThemeSnapshot, labels: dict[str, str], benchmark_name: str
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    labels: dict[str, str],
+    benchmark_name: str,
+    text: ChartText | None = None,
 ) -> Chart | None:
-    """Cumulative AR of the basket and each stock from ``t0-5`` to ``t0+20``; None without data."""
+    """Cumulative AR of the basket and each stock from ``t0-5`` to ``t0+20``; None without data.
+
+    ``theme`` is the themes book in the note's language (the title names its event);
+    ``text`` gives the chart's words (English by default).
+    """
+    text = text or ChartText()
     main = snapshot.events.main
     if main is None:
         return None
@@ -70,15 +80,15 @@ def reaction_chart(
         colour = LINE_COLOURS[(order.get(symbol, 0) + 1) % len(LINE_COLOURS)]
         ax.plot(xs, ys, color=colour, linewidth=1.0, label=labels.get(symbol, symbol))
     if len(basket_x) >= 2:
-        ax.plot(basket_x, basket_y, color=BASKET, linewidth=2.0, label="Concept basket", zorder=5)
+        ax.plot(basket_x, basket_y, color=BASKET, linewidth=2.0, label=text.basket_legend, zorder=5)
     # The basket first in the legend, then the stocks in book order.
     handles, names = ax.get_legend_handles_labels()
     if len(basket_x) >= 2:
         handles, names = handles[-1:] + handles[:-1], names[-1:] + names[:-1]
     ax.set_xlim(first - 0.5, last + 0.5)
     ax.set_xticks(list(range(first, last + 1, 5)))
-    ax.set_xlabel("Sessions from the event bar (t0)")
-    ax.set_ylabel("Cumulative abnormal return")
+    ax.set_xlabel(text.reaction_x_axis)
+    ax.set_ylabel(text.reaction_y_axis)
     ax.yaxis.set_major_formatter(_pct_axis())
     ax.legend(
         handles,
@@ -89,13 +99,8 @@ def reaction_chart(
     )
     return Chart(
         name=CHART_NAME,
-        title=f"Abnormal returns around the event: {main.title}",
-        caption=(
-            f"Sum of daily abnormal returns (market model against the {benchmark_name}) from "
-            "five sessions before each security's event bar; dashed line: "
-            "the event bar. A line stops where a window is not complete yet."
-        ),
-        alt="Line chart of the cumulative abnormal return of the basket and each stock "
-        "around the main event",
+        title=text.reaction_title % {"title": theme.event.title},
+        caption=text.reaction_caption % {"bench": benchmark_name},
+        alt=text.reaction_alt,
         png=_png(fig),
     )

@@ -9,6 +9,8 @@ line; a catalyst or stock that cannot be studied shows ``–`` and its reason.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from concepttrack.analytics.event_model import (
@@ -21,18 +23,11 @@ from concepttrack.analytics.event_model import (
     EventStudies,
     EventStudy,
 )
-from concepttrack.render.context import (
-    MINUS,
-    MISSING,
-    Tone,
-    fmt_date,
-    fmt_pct,
-    fmt_ratio,
-    stock_label,
-    tone,
-)
-from concepttrack.render.messages import reader_reason
-from concepttrack.render.view import Definition
+from concepttrack.render.formats import MINUS, MISSING, Formats, formats_for
+from concepttrack.render.i18n import translator
+from concepttrack.render.messages import N_, reader_reason
+from concepttrack.render.prose import Prose, prose_for
+from concepttrack.render.view import Definition, Tone, tone
 from concepttrack.themes import Theme
 
 #: Marks a CAR significant at 5 % (|t| > 1.96).
@@ -113,152 +108,214 @@ def _offset(value: int) -> str:
     return f"{MINUS if value < 0 else '+'} {abs(value)}"
 
 
-def fmt_t(value: float | None) -> str:
+def fmt_t(value: float | None, fmt: Formats | None = None) -> str:
     """A t-statistic with two decimals: ``1.45``, ``−0.61``."""
-    return fmt_ratio(value, 2)
+    return (fmt or formats_for("en")).ratio(value, 2)
 
 
-def _cell(window: CarWindow | None) -> CarCell:
-    if window is None or window.car is None:
-        return CarCell(MISSING, "", "na", False)
-    mark = SIGNIFICANT_MARK if window.significant else ""
-    return CarCell(fmt_pct(window.car) + mark, f"t {fmt_t(window.t)}", tone(window.car), bool(mark))
-
-
-def _cells(study: EventStudy, count: int) -> list[CarCell]:
-    windows: list[CarWindow | None] = list(study.windows) if study.studied else []
-    windows += [None] * (count - len(windows))
-    return [_cell(w) for w in windows[:count]]
-
-
-def _span(window: CarWindow) -> str:
-    """``from the event session to 20 sessions after`` for ``[0, +20]``."""
-    after = f"{window.end} session{'s' if window.end != 1 else ''} after"
-    if window.start == 0:
-        return f"from the event session to {after}"
-    before = -window.start
-    return f"from {before} session{'s' if before != 1 else ''} before the event to {after}"
-
-
-def _longest_complete(study: EventStudy) -> CarWindow | None:
+def longest_complete(study: EventStudy) -> CarWindow | None:
+    """The longest window with a CAR and a t (the one the sentences speak of)."""
     complete = [w for w in study.windows if w.car is not None and w.t is not None]
     return max(complete, key=lambda w: (w.end - w.start, w.end), default=None)
 
 
-def _verdict(window: CarWindow) -> str:
-    return "significant" if window.significant else "not significant"
+class _EventWriter:
+    """The section's text in one language: catalog, formats and prose."""
 
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._: Callable[[str], str] = translator(lang).gettext
+        self.fmt = formats_for(lang)
+        self.prose: Prose = prose_for(lang)
 
-def _stock_line(name: str, study: EventStudy) -> str:
-    if not study.studied:
-        return f"{name}: not studied ({reader_reason(study.reason or 'no data')})."
-    window = _longest_complete(study)
-    if window is None:
-        reasons = "; ".join(reader_reason(w.reason) for w in study.windows if w.reason)
-        return f"{name}: no complete window yet ({reasons})."
-    return (
-        f"{name}'s abnormal return of {fmt_pct(window.car)} {_span(window)} is "
-        f"{_verdict(window)} (t = {fmt_t(window.t)})."
-    )
+    def reason(self, reason: str | None) -> str:
+        return reader_reason(reason or "no data", self.lang)
 
-
-def _what_moved(main: CatalystStudy | None) -> str:
-    if main is None:
-        return ""
-    basket = main.basket
-    if not basket.studied:
-        return (
-            "The basket's reaction to the event cannot be tested against the market model: "
-            f"{reader_reason(basket.reason or 'no data')}."
+    def cell(self, window: CarWindow | None) -> CarCell:
+        if window is None or window.car is None:
+            return CarCell(MISSING, "", "na", False)
+        mark = SIGNIFICANT_MARK if window.significant else ""
+        return CarCell(
+            self.fmt.pct(window.car) + mark,
+            self._("t %(t)s") % {"t": fmt_t(window.t, self.fmt)},
+            tone(window.car),
+            bool(mark),
         )
-    window = _longest_complete(basket)
-    if window is None:
-        return (
-            "The basket's reaction to the event cannot be tested yet: no event window is complete."
-        )
-    return (
-        f"Beyond what the market explains, the basket's reaction to the event was "
-        f"{_verdict(window)} at 5 %: an abnormal return of {fmt_pct(window.car)} "
-        f"{_span(window)} (t = {fmt_t(window.t)})."
-    )
+
+    def cells(self, study: EventStudy, count: int) -> list[CarCell]:
+        windows: list[CarWindow | None] = list(study.windows) if study.studied else []
+        windows += [None] * (count - len(windows))
+        return [self.cell(w) for w in windows[:count]]
+
+    def titled(self, title: str, date: dt.date) -> str:
+        """``ChatGPT launch (30 Nov 2022)`` / ``ChatGPT推出（2022年11月30日）``."""
+        return self._("%(title)s (%(date)s)") % {"title": title, "date": self.fmt.date(date)}
+
+    def stock_line(self, name: str, study: EventStudy) -> str:
+        _ = self._
+        if not study.studied:
+            return _("%(name)s: not studied (%(reason)s).") % {
+                "name": name,
+                "reason": self.reason(study.reason),
+            }
+        window = longest_complete(study)
+        if window is None:
+            reasons = _("; ").join(self.reason(w.reason) for w in study.windows if w.reason)
+            return _("%(name)s: no complete window yet (%(reasons)s).") % {
+                "name": name,
+                "reasons": reasons,
+            }
+        return self.prose.event_stock_line(name, window, self.fmt)
+
+    def what_moved(self, main: CatalystStudy | None) -> str:
+        _ = self._
+        if main is None:
+            return ""
+        basket = main.basket
+        if not basket.studied:
+            return _(
+                "The basket's reaction to the event cannot be tested against the market "
+                "model: %(reason)s."
+            ) % {"reason": self.reason(basket.reason)}
+        window = longest_complete(basket)
+        if window is None:
+            return _(
+                "The basket's reaction to the event cannot be tested yet: no event window is "
+                "complete."
+            )
+        return self.prose.event_what_moved(window, self.fmt)
+
+    def window_notes(self, who: str, study: EventStudy) -> list[str]:
+        return [
+            self._("%(who)s, CAR %(window)s: %(reason)s.")
+            % {"who": who, "window": window_label(w.start, w.end), "reason": self.reason(w.reason)}
+            for w in study.windows
+            if w.reason
+        ]
+
+    def definitions(self, benchmark_short: str) -> list[Definition]:
+        """The event study's definitions (see :mod:`concepttrack.analytics.events`)."""
+        _ = self._
+        # English writes the offsets after t0 (``t0 − 260``); Chinese counts bars before
+        # the event bar (事件交易日前第260至第11個交易日).
+        offset = (lambda value: str(abs(value))) if self.fmt.chinese else _offset
+        values = {
+            "first": offset(ESTIMATION_FIRST),
+            "last": offset(ESTIMATION_LAST),
+            "bench": benchmark_short,
+            "pairs": str(MIN_PAIRS),
+            "critical": str(CRITICAL_T),
+            "mark": OVERLAP_MARK,
+        }
+        return [
+            Definition(_(term), _(text) % values)
+            for term, text in (
+                (N_("Event study (market model)"), _MARKET_MODEL),
+                (N_("Abnormal return, CAR and t"), _CAR),
+                (N_("Basket in the event study"), _BASKET),
+            )
+        ]
 
 
-def _window_notes(who: str, study: EventStudy) -> list[str]:
-    return [
-        f"{who}, CAR {window_label(w.start, w.end)}: {reader_reason(w.reason)}."
-        for w in study.windows
-        if w.reason
-    ]
+_MARKET_MODEL = N_(
+    "For each catalyst (the event and every other catalyst) and each security, the event bar "
+    "t0 is its first bar on or after the catalyst's Hong Kong date. Daily returns are "
+    "close-to-close on consecutive bars of the adjusted close. On bars t0 %(first)s to t0 "
+    "%(last)s of the security's own series (fewer if its history is shorter), paired with "
+    "the %(bench)s's return on the same date (dates without one dropped), ordinary least "
+    "squares fits R = α + β × R_market + e, with σ = √(Σe² / (n − 2)). Fewer than "
+    "%(pairs)s pairs: not studied (–, the reason in the data notes)."
+)
+_CAR = N_(
+    "AR on a bar = R − α − β × R_market (none without a benchmark return that date). CAR "
+    "over [a, b] = the sum of AR on bars t0 + a to t0 + b, for [−1, +1], [0, +5] and "
+    "[0, +20]; shown as – while the window is not complete at the as-of session or when it "
+    "holds a missing AR. t = CAR / (σ × √(b − a + 1)); * marks |t| > %(critical)s "
+    "(significant at 5 %%)."
+)
+_BASKET = N_(
+    "On every date on which at least one constituent has a return, the basket's return is "
+    "the weighted mean of the constituents' returns that date, weights renormalised over "
+    "those with a return; the same model and windows apply. %(mark)s marks a catalyst whose "
+    "estimation window contains another catalyst's date, so the model's normal returns "
+    "include that reaction."
+)
 
 
-def definitions(benchmark_short: str) -> list[Definition]:
+def definitions(benchmark_short: str, lang: str = "en") -> list[Definition]:
     """The event study's definitions in plain words (see :mod:`concepttrack.analytics.events`)."""
-    return [
-        Definition(
-            "Event study (market model)",
-            "For each catalyst (the event and every other catalyst) and each security, the "
-            "event bar t0 is its first bar on or after the catalyst's Hong Kong date. Daily "
-            "returns are close-to-close on consecutive bars of the adjusted close. On bars "
-            f"t0 {_offset(ESTIMATION_FIRST)} to t0 {_offset(ESTIMATION_LAST)} of the security's "
-            "own series "
-            f"(fewer if its history is shorter), paired with the {benchmark_short}'s return "
-            "on the same date (dates without one dropped), ordinary least squares fits "
-            "R = α + β × R_market + e, with σ = √(Σe² / (n − 2)). Fewer than "
-            f"{MIN_PAIRS} pairs: not studied (–, the reason in the data notes).",
-        ),
-        Definition(
-            "Abnormal return, CAR and t",
-            "AR on a bar = R − α − β × R_market (none without a benchmark return that date). "
-            "CAR over [a, b] = the sum of AR on bars t0 + a to t0 + b, for [−1, +1], [0, +5] "
-            "and [0, +20]; shown as – while the window is not complete at the as-of session "
-            f"or when it holds a missing AR. t = CAR / (σ × √(b − a + 1)); * marks "
-            f"|t| > {CRITICAL_T} (significant at 5 %).",
-        ),
-        Definition(
-            "Basket in the event study",
-            "On every date on which at least one constituent has a return, the basket's return "
-            "is the weighted mean of the constituents' returns that date, weights renormalised "
-            "over those with a return; the same model and windows apply. "
-            f"{OVERLAP_MARK} marks a catalyst whose estimation window contains another "
-            "catalyst's date, so the model's normal returns include that reaction.",
-        ),
+    return _EventWriter(lang).definitions(benchmark_short)
+
+
+def _local_titles(theme: Theme, events: EventStudies) -> dict[tuple[dt.date, str], str]:
+    """(date, analytics title) -> the catalyst's title in the note's language.
+
+    The analytics study the themes book's catalysts in date order (the event first on a
+    shared date); ``theme`` is the same book resolved for the note's language.
+    """
+    local = [(theme.event.date, theme.event.title, True)] + [
+        (c.date, c.title, False) for c in theme.catalysts
     ]
+    ordered = sorted(local, key=lambda item: (item[0], not item[2]))
+    if [(d, e) for d, _t, e in ordered] != [(c.date, c.is_event) for c in events.catalysts]:
+        return {}
+    return {(c.date, c.title): t for c, (_d, t, _e) in zip(events.catalysts, ordered, strict=True)}
 
 
-def reaction_view(theme: Theme, events: EventStudies, benchmark_short: str) -> ReactionView:
-    """The section's view of ``events``; empty (hidden) when nothing was studied."""
+def reaction_view(
+    theme: Theme, events: EventStudies, benchmark_short: str, *, lang: str = "en"
+) -> ReactionView:
+    """The section's view of ``events`` in ``lang``; empty (hidden) when nothing was studied.
+
+    ``theme`` is the themes book resolved for ``lang`` (its titles and names are shown).
+    """
     if not events.catalysts:
         return ReactionView()
+    w = _EventWriter(lang)
+    _, fmt = w._, w.fmt
+    titles = _local_titles(theme, events)
+
+    def title(date: dt.date, raw: str) -> str:
+        return titles.get((date, raw), raw)
+
     count = len(events.car_windows)
     labels = [window_label(a, b) for a, b in events.car_windows]
     rows: list[CatalystRow] = []
     notes: list[str] = []
     for catalyst in events.catalysts:
         basket = catalyst.basket
+        name = title(catalyst.date, catalyst.title)
         rows.append(
             CatalystRow(
-                date=fmt_date(catalyst.date),
-                title=catalyst.title,
+                date=fmt.date(catalyst.date),
+                title=name,
                 is_event=catalyst.is_event,
                 overlap=bool(catalyst.overlaps),
-                t0=fmt_date(basket.t0) if basket.studied else MISSING,
+                t0=fmt.date(basket.t0) if basket.studied else MISSING,
                 n=str(basket.n) if basket.studied else MISSING,
-                beta=fmt_ratio(basket.beta),
-                cars=_cells(basket, count),
+                beta=fmt.ratio(basket.beta),
+                cars=w.cells(basket, count),
             )
         )
         if catalyst.overlaps:
-            others = "; ".join(f"{o.title} ({fmt_date(o.date)})" for o in catalyst.overlaps)
+            others = _("; ").join(
+                w.titled(title(o.date, o.title), o.date) for o in catalyst.overlaps
+            )
             notes.append(
-                f"{OVERLAP_MARK} {catalyst.title}: the estimation window contains {others}."
+                _("%(mark)s %(title)s: the estimation window contains %(others)s.")
+                % {"mark": OVERLAP_MARK, "title": name, "others": others}
             )
         if not basket.studied:
             notes.append(
-                f"Not studied: {catalyst.title} ({fmt_date(catalyst.date)}): "
-                f"{reader_reason(basket.reason or 'no data')}."
+                _("Not studied: %(title)s (%(date)s): %(reason)s.")
+                % {
+                    "title": name,
+                    "date": fmt.date(catalyst.date),
+                    "reason": w.reason(basket.reason),
+                }
             )
         else:
-            notes.extend(_window_notes(catalyst.title, basket))
+            notes.extend(w.window_notes(name, basket))
 
     main = events.main
     main_rows: list[SecurityRow] = []
@@ -268,67 +325,78 @@ def reaction_view(theme: Theme, events: EventStudies, benchmark_short: str) -> R
         by_symbol = {stock.symbol: stock for stock in theme.stocks}
         main_rows.append(
             SecurityRow(
-                "Concept basket",
+                _("Concept basket"),
                 True,
-                fmt_ratio(main.basket.beta),
+                fmt.ratio(main.basket.beta),
                 str(main.basket.n) if main.basket.studied else MISSING,
-                _cells(main.basket, count),
+                w.cells(main.basket, count),
             )
         )
         for study in main.stocks:
             stock = by_symbol.get(study.symbol)
-            label = stock_label(stock) if stock else study.symbol
-            name = stock.name if stock else study.symbol
+            label = w.prose.stock_label(stock.name, stock.display_code) if stock else study.symbol
             main_rows.append(
                 SecurityRow(
                     label,
                     False,
-                    fmt_ratio(study.beta),
+                    fmt.ratio(study.beta),
                     str(study.n) if study.studied else MISSING,
-                    _cells(study, count),
+                    w.cells(study, count),
                 )
             )
-            main_lines.append(_stock_line(name, study))
+            main_lines.append(w.stock_line(stock.name if stock else study.symbol, study))
         for catalyst in events.catalysts:
+            name = title(catalyst.date, catalyst.title)
             if not catalyst.basket.studied:
                 data_notes.append(
-                    f"Event study, {catalyst.title} ({fmt_date(catalyst.date)}): not studied "
-                    f"({reader_reason(catalyst.basket.reason or 'no data')})."
+                    _("Event study, %(title)s (%(date)s): not studied (%(reason)s).")
+                    % {
+                        "title": name,
+                        "date": fmt.date(catalyst.date),
+                        "reason": w.reason(catalyst.basket.reason),
+                    }
                 )
             for study in catalyst.stocks:
                 stock = by_symbol.get(study.symbol)
-                label = stock_label(stock) if stock else study.symbol
+                label = (
+                    w.prose.stock_label(stock.name, stock.display_code) if stock else study.symbol
+                )
                 if not study.studied and catalyst.basket.studied:
                     data_notes.append(
-                        f"Event study, {catalyst.title}: {label} not studied "
-                        f"({reader_reason(study.reason or 'no data')})."
+                        _("Event study, %(title)s: %(label)s not studied (%(reason)s).")
+                        % {"title": name, "label": label, "reason": w.reason(study.reason)}
                     )
                 elif study.studied and catalyst.is_event:
                     # Reasons the basket's row already gives (the window is not complete
                     # for anyone yet) are not repeated per stock.
-                    basket_reasons = {w.reason for w in catalyst.basket.windows}
+                    basket_reasons = {x.reason for x in catalyst.basket.windows}
                     data_notes.extend(
-                        f"Event study, {catalyst.title}: {label}, CAR "
-                        f"{window_label(w.start, w.end)}: {reader_reason(w.reason)}."
-                        for w in study.windows
-                        if w.reason and w.reason not in basket_reasons
+                        _("Event study, %(title)s: %(label)s, CAR %(window)s: %(reason)s.")
+                        % {
+                            "title": name,
+                            "label": label,
+                            "window": window_label(x.start, x.end),
+                            "reason": w.reason(x.reason),
+                        }
+                        for x in study.windows
+                        if x.reason and x.reason not in basket_reasons
                     )
 
-    legend = (
-        f"Cumulative abnormal returns (CAR) against the {benchmark_short} market model, over "
-        f"bar windows from the event bar t0, each with its t-statistic; {SIGNIFICANT_MARK} "
-        f"significant at 5 % (|t| > {CRITICAL_T})."
-    )
+    legend = _(
+        "Cumulative abnormal returns (CAR) against the %(bench)s market model, over bar "
+        "windows from the event bar t0, each with its t-statistic; %(mark)s significant at "
+        "5 %% (|t| > %(critical)s)."
+    ) % {"bench": benchmark_short, "mark": SIGNIFICANT_MARK, "critical": str(CRITICAL_T)}
     return ReactionView(
         window_labels=labels,
         catalysts=rows,
         catalyst_notes=notes,
-        main_title=main.title if main is not None else "",
-        main_date=fmt_date(main.date) if main is not None else "",
+        main_title=title(main.date, main.title) if main is not None else "",
+        main_date=fmt.date(main.date) if main is not None else "",
         main_rows=main_rows,
         main_lines=main_lines,
-        what_moved=_what_moved(main),
+        what_moved=w.what_moved(main),
         data_notes=data_notes,
-        definitions=definitions(benchmark_short),
+        definitions=w.definitions(benchmark_short),
         legend=legend,
     )

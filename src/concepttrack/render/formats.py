@@ -12,7 +12,8 @@ The rules every language shares (the definitions the tests check):
 * dates: ``16 Feb 2024`` in English, ``2024年2月16日`` in Chinese (CLDR ``long``),
   with the weekday (``星期五``) where the note gives one;
 * amounts: three significant figures, compact with CLDR's short decimal forms,
-  ``7.62億港元`` / ``7.62亿港元`` / ``HKD 762M``.
+  ``7.62億港元`` / ``7.62亿港元`` / ``HKD 762M`` (10^12: ``萬億`` in Hong Kong, not
+  Taiwan's ``兆``; ``万亿`` on the mainland).
 
 Nothing here knows a sentence: prose lives in :mod:`concepttrack.render.prose`.
 """
@@ -112,6 +113,9 @@ class Formats:
         text = format_compact_decimal(
             rounded, format_type="short", locale=self.language.amount_locale, fraction_digits=2
         ).replace("-", MINUS)
+        if self.language.code == "zh-hk":
+            # CLDR's zh_Hant is Taiwan's usage (兆 = 10^12); Hong Kong writes 萬億.
+            text = text.replace("兆", "萬億")
         if not currency:
             return text
         if self.chinese:

@@ -256,6 +256,136 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^no data from (?P<source>.+?) after (?P<date>\d{4}-\d{2}-\d{2})$"),
         N_("no data from %(source)s after %(date)s"),
     ),
+    # The event study's reasons (analytics/events.py).
+    (
+        re.compile(
+            r"^the catalyst \((?P<date>\S+)\) is after the as-of session \((?P<as_of>\S+)\)$"
+        ),
+        N_("the catalyst (%(date)s) is after the as-of session (%(as_of)s)"),
+    ),
+    (re.compile(r"^no returns in the price data$"), N_("no returns in the price data")),
+    (
+        re.compile(
+            r"^the estimation window lies before the data: the prices start on (?P<date>\S+), "
+            r"after the catalyst$"
+        ),
+        N_(
+            "the estimation window lies before the data: the prices start on %(date)s, after "
+            "the catalyst"
+        ),
+    ),
+    (
+        re.compile(r"^no bar on or after (?P<date>\S+) \(last bar (?P<last>\S+)\)$"),
+        N_("no bar on or after %(date)s (last bar %(last)s)"),
+    ),
+    (
+        re.compile(
+            r"^the estimation window \(to (?P<end>\S+)\) lies before the data: (?P<why>.+)$"
+        ),
+        N_("the estimation window (to %(end)s) lies before the data: %(why)s"),
+    ),
+    (
+        re.compile(r"^the estimation window lies before the data: (?P<why>.+)$"),
+        N_("the estimation window lies before the data: %(why)s"),
+    ),
+    (
+        re.compile(
+            r"^the prices start on (?P<date>\S+), fewer than (?P<bars>\d+) bars before the event$"
+        ),
+        N_("the prices start on %(date)s, fewer than %(bars)s bars before the event"),
+    ),
+    (re.compile(r"^the benchmark has no returns$"), N_("the benchmark has no returns")),
+    (
+        re.compile(r"^the benchmark's returns start on (?P<date>\S+)$"),
+        N_("the benchmark's returns start on %(date)s"),
+    ),
+    (
+        re.compile(
+            r"^not enough history: (?P<n>\d+) return pairs in the estimation window "
+            r"\((?P<start>\S+) to (?P<end>\S+)\), (?P<needed>\d+) needed$"
+        ),
+        N_(
+            "not enough history: %(n)s return pairs in the estimation window (%(start)s to "
+            "%(end)s), %(needed)s needed"
+        ),
+    ),
+    (
+        re.compile(
+            r"^the market model has no estimate: the benchmark's \(or the residual\) returns "
+            r"do not vary in the estimation window$"
+        ),
+        N_(
+            "the market model has no estimate: the benchmark's (or the residual) returns do not "
+            "vary in the estimation window"
+        ),
+    ),
+    (
+        re.compile(
+            r"^window not yet complete: (?P<have>\d+) of (?P<length>\d+) bars to (?P<date>\S+)$"
+        ),
+        N_("window not yet complete: %(have)s of %(length)s bars to %(date)s"),
+    ),
+    (
+        re.compile(r"^no benchmark return on (?P<date>\S+), so no abnormal return$"),
+        N_("no benchmark return on %(date)s, so no abnormal return"),
+    ),
+    (
+        re.compile(r"^no return on (?P<date>\S+), so no abnormal return$"),
+        N_("no return on %(date)s, so no abnormal return"),
+    ),
+    # Weights and fundamentals (analytics/weights.py, prices/fundamentals.py).
+    (
+        re.compile(r"^no FX close at the base session for its market cap$"),
+        N_("no FX close at the base session for its market cap"),
+    ),
+    (
+        re.compile(r"^no shares outstanding in its fundamentals, needed for cap weights$"),
+        N_("no shares outstanding in its fundamentals, needed for cap weights"),
+    ),
+    (re.compile(r"^on or before base$"), N_("on or before base")),
+    (re.compile(r"^after base$"), N_("after base")),
+    (
+        re.compile(r"^no base session, so no market caps: equal weights$"),
+        N_("no base session, so no market caps: equal weights"),
+    ),
+    (
+        re.compile(r"^no stock has shares outstanding in its fundamentals: equal weights$"),
+        N_("no stock has shares outstanding in its fundamentals: equal weights"),
+    ),
+    (
+        re.compile(
+            r"^only (?P<n>\d+) stocks have market caps, too few for a (?P<cap>\d+%) cap: "
+            r"equal weights$"
+        ),
+        N_("only %(n)s stocks have market caps, too few for a %(cap)s cap: equal weights"),
+    ),
+    (
+        re.compile(r"^the figures describe (?P<date>\S+), after this session$"),
+        N_("the figures describe %(date)s, after this session"),
+    ),
+    (
+        re.compile(
+            r"^not refreshed this run \(at most (?P<n>\d+) fundamentals requests per run\)$"
+        ),
+        N_("not refreshed this run (at most %(n)s fundamentals requests per run)"),
+    ),
+    (
+        re.compile(r"^no fundamentals\.csv in the price folder$"),
+        N_("no fundamentals.csv in the price folder"),
+    ),
+    (
+        re.compile(r"^no fundamentals from (?P<source>.+)$"),
+        N_("no fundamentals from %(source)s"),
+    ),
+    (
+        re.compile(r"^(?P<source>.+?) has no fundamentals for it$"),
+        N_("%(source)s has no fundamentals for it"),
+    ),
+    (
+        re.compile(r"^(?P<source>.+?) offers no fundamentals$"),
+        N_("%(source)s offers no fundamentals"),
+    ),
+    (re.compile(r"^no answer from (?P<source>.+)$"), N_("no answer from %(source)s")),
 ]
 
 
@@ -271,6 +401,9 @@ def _known_reason(reason: str, lang: str) -> str | None:
         for key, value in match.groupdict().items():
             if key == "source":
                 values[key] = value
+                continue
+            if key == "why":  # a reason inside a reason
+                values[key] = _known_reason(value, lang) or value
                 continue
             try:
                 values[key] = fmt.date(dt.date.fromisoformat(value))

@@ -12,35 +12,35 @@ and lines for the data appendix. No arithmetic beyond formatting happens here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from concepttrack.analytics.model import ThemeSnapshot
 from concepttrack.analytics.valuation import StockValuation, ValuationFigures
-from concepttrack.render.context import (
-    MISSING,
-    Figure,
-    fmt_date,
-    fmt_pct,
-    fmt_ratio,
-    fmt_share,
-    tone,
-)
-from concepttrack.render.messages import reader_reason, source_label
-from concepttrack.render.view import Definition
+from concepttrack.render.formats import MISSING, Formats, formats_for
+from concepttrack.render.i18n import translator
+from concepttrack.render.messages import N_, reader_reason, source_label
+from concepttrack.render.view import Definition, Figure, tone
 from concepttrack.themes import Theme
 
 #: How amounts are prefixed, as a Hong Kong reader writes them.
 CURRENCY_SIGNS = {"HKD": "HK$", "USD": "US$", "CNY": "CN¥", "EUR": "€", "GBP": "£", "JPY": "JP¥"}
 SCHEME_NAMES = {
-    "equal": "equal weights",
-    "custom": "custom weights from the themes book",
-    "cap": "market-cap weights",
-    "capped": "capped market-cap weights",
+    "equal": N_("equal weights"),
+    "custom": N_("custom weights from the themes book"),
+    "cap": N_("market-cap weights"),
+    "capped": N_("capped market-cap weights"),
 }
 
 
-def fmt_amount(value: float | None, currency: str | None) -> str:
-    """A large amount with its currency sign: 1.51e12 HKD -> ``HK$1.51tn``."""
+def fmt_amount(value: float | None, currency: str | None, fmt: Formats | None = None) -> str:
+    """A large amount with its currency: 1.51e12 HKD -> ``HK$1.51tn`` (English).
+
+    In Chinese the amount is Babel's compact form with the currency's name after it,
+    ``1.51萬億港元`` / ``1.51万亿港元`` (:meth:`Formats.amount`).
+    """
+    if fmt is not None and fmt.chinese:
+        return fmt.amount(value, currency)
     if value is None:
         return MISSING
     sign = CURRENCY_SIGNS.get(currency or "", f"{currency} " if currency else "")
@@ -52,7 +52,7 @@ def fmt_amount(value: float | None, currency: str | None) -> str:
 
 def fmt_multiple(value: float | None) -> str:
     """A valuation multiple with one decimal: ``18.4``."""
-    return MISSING if value is None else fmt_ratio(value, 1)
+    return MISSING if value is None else formats_for("en").ratio(value, 1)
 
 
 @dataclass(frozen=True)
@@ -89,176 +89,258 @@ class ValuationView:
     data_notes: list[str] = field(default_factory=list)
 
 
-def _row(stock: StockValuation, theme_currency: str, stale: bool) -> ValuationRow:
-    theme_return = None
-    if stock.fx_symbol is not None:
-        value = stock.since_event_theme
-        text = fmt_pct(value) + ("\N{DAGGER}" if stale and value is not None else "")
-        theme_return = Figure(f"{theme_currency} {text}", tone(value), stale)
-    return ValuationRow(
-        market_cap=fmt_amount(stock.market_cap, stock.market_cap_currency),
-        date=fmt_date(stock.date) if stock.date else "",
-        trailing_pe=fmt_multiple(stock.trailing_pe),
-        price_to_book=fmt_multiple(stock.price_to_book),
-        dividend_yield=fmt_share(stock.dividend_yield),
-        theme_return=theme_return,
-    )
+class _Text:
+    """The blocks' words in one language: catalog and formats."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._: Callable[[str], str] = translator(lang).gettext
+        self.fmt = formats_for(lang)
+
+    def reason(self, text: str) -> str:
+        return reader_reason(text, self.lang)
+
+    def currency(self, code: str) -> str:
+        """``HKD`` in English, ``港元`` in Chinese."""
+        return self.fmt.currency_name(code)
+
+    def age(self, fetched: dt.date | None) -> str:
+        if fetched is None:
+            return self._("never fetched")
+        return self._("fetched %(date)s") % {"date": self.fmt.date(fetched)}
+
+    def row(self, stock: StockValuation, theme_currency: str, stale: bool) -> ValuationRow:
+        fmt = self.fmt
+        theme_return = None
+        if stock.fx_symbol is not None:
+            value = stock.since_event_theme
+            text = fmt.pct(value) + ("\N{DAGGER}" if stale and value is not None else "")
+            theme_return = Figure(
+                self._("%(currency)s %(value)s")
+                % {"currency": self.currency(theme_currency), "value": text},
+                tone(value),
+                stale,
+            )
+        return ValuationRow(
+            market_cap=fmt_amount(stock.market_cap, stock.market_cap_currency, fmt),
+            date=fmt.date(stock.date) if stock.date else "",
+            trailing_pe=fmt_multiple(stock.trailing_pe),
+            price_to_book=fmt_multiple(stock.price_to_book),
+            dividend_yield=fmt.share(stock.dividend_yield),
+            theme_return=theme_return,
+        )
 
 
-def _age(fetched: dt.date | None) -> str:
-    return "never fetched" if fetched is None else f"fetched {fmt_date(fetched)}"
+def build_valuation_view(
+    theme: Theme, snapshot: ThemeSnapshot, *, lang: str = "en"
+) -> ValuationView | None:
+    """The view of ``snapshot.valuation`` in ``lang``; None when the snapshot has none.
 
-
-def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView | None:
-    """The view of ``snapshot.valuation``; None when the snapshot has none."""
+    ``theme`` is the themes book resolved for ``lang`` (its stock names are shown).
+    """
     figures: ValuationFigures | None = snapshot.valuation
     if figures is None:
         return None
+    text = _Text(lang)
+    _, fmt = text._, text.fmt
     currency = figures.currency
+    currency_name = text.currency(currency)
     labels = {s.symbol: f"{s.display_code} {s.name}" for s in theme.stocks}
     stale = {f.symbol: f.status.status == "stale" for f in snapshot.stocks}
-    rows = [_row(s, currency, stale.get(s.symbol, False)) for s in figures.stocks]
+    rows = [text.row(s, currency, stale.get(s.symbol, False)) for s in figures.stocks]
     agg = figures.basket
     basket_row = ValuationRow(
-        market_cap=fmt_amount(agg.market_cap, currency),
+        market_cap=fmt_amount(agg.market_cap, currency, fmt),
         date="",
         trailing_pe=fmt_multiple(agg.trailing_pe),
         price_to_book=fmt_multiple(agg.price_to_book),
-        dividend_yield=fmt_share(agg.dividend_yield),
+        dividend_yield=fmt.share(agg.dividend_yield),
         theme_return=None,
     )
 
     weighting = figures.weighting
-    scheme = SCHEME_NAMES.get(weighting.scheme, weighting.scheme)
+    scheme = _(SCHEME_NAMES[weighting.scheme]) if weighting.scheme in SCHEME_NAMES else ""
+    scheme = scheme or weighting.scheme
     if weighting.scheme == "capped" and weighting.cap is not None:
-        scheme += f" (no stock above {fmt_share(weighting.cap)})"
-    scheme_line = (
-        f"Weighting: {scheme}, fixed at the close of {fmt_date(snapshot.basket.base_session)}"
-    )
+        scheme = _("%(scheme)s (no stock above %(cap)s)") % {
+            "scheme": scheme,
+            "cap": fmt.share(weighting.cap),
+        }
+    scheme_line = _("Weighting: %(scheme)s, fixed at the close of %(date)s") % {
+        "scheme": scheme,
+        "date": fmt.date(snapshot.basket.base_session),
+    }
     if weighting.fallback:
-        scheme_line += f" — {weighting.fallback}"
+        scheme_line = _("%(line)s — %(fallback)s") % {
+            "line": scheme_line,
+            "fallback": text.reason(weighting.fallback),
+        }
     if weighting.scheme != "equal":
-        scheme_line += (
-            f" · since event this basket {fmt_pct(snapshot.basket.returns.since_event)}, "
-            f"equal-weight basket {fmt_pct(weighting.equal_since_event)}"
-        )
+        scheme_line = _(
+            "%(line)s · since event this basket %(basket)s, equal-weight basket %(equal)s"
+        ) % {
+            "line": scheme_line,
+            "basket": fmt.pct(snapshot.basket.returns.since_event),
+            "equal": fmt.pct(weighting.equal_since_event),
+        }
     if weighting.scheme == "equal" and not weighting.fallback:
         scheme_line = ""  # the methodology's "Concept basket" already says so
     foreign = [s for s in figures.stocks if s.fx_symbol is not None]
-    currency_line = f"Basket measured in {currency}"
+    currency_line = _("Basket measured in %(currency)s") % {"currency": currency_name}
     if figures.fx:
-        pairs = "; ".join(
-            f"{fx.symbol} {fmt_ratio(fx.last_rate, 4)} on {fmt_date(fx.last_session)}"
+        pairs = _("; ").join(
+            _("%(pair)s %(rate)s on %(date)s")
+            % {
+                "pair": fx.symbol,
+                "rate": fmt.ratio(fx.last_rate, 4),
+                "date": fmt.date(fx.last_session),
+            }
             for fx in figures.fx
         )
-        currency_line += f"; converted with {pairs}"
+        currency_line = _("Basket measured in %(currency)s; converted with %(pairs)s") % {
+            "currency": currency_name,
+            "pairs": pairs,
+        }
 
     if not figures.fx and currency == "HKD":
         currency_line = ""  # the usual case: nothing to convert
     table_notes: list[str] = []
     if foreign:
         table_notes.append(
-            "Returns are in each stock's own currency; for "
-            + ", ".join(labels.get(s.symbol, s.symbol) for s in foreign)
-            + f" the since-event return is also shown in {currency}, and the excess, "
-            f"weight and contribution are in {currency}."
+            _(
+                "Returns are in each stock's own currency; for %(names)s the since-event return "
+                "is also shown in %(currency)s, and the excess, weight and contribution are in "
+                "%(currency)s."
+            )
+            % {
+                "names": (", " if not fmt.chinese else "、").join(
+                    labels.get(s.symbol, s.symbol) for s in foreign
+                ),
+                "currency": currency_name,
+            }
         )
     if figures.fundamentals_available:
         table_notes.append(
-            "Market cap in the stock's currency (dated below); trailing P/E and yield; basket "
-            "row: see methodology."
+            _(
+                "Market cap in the stock's currency (dated below); trailing P/E and yield; "
+                "basket row: see methodology."
+            )
         )
     for symbol, why in weighting.left_out.items():
-        table_notes.append(f"{labels.get(symbol, symbol)} is left out: {why}.")
+        table_notes.append(
+            _("%(name)s is left out: %(reason)s.")
+            % {"name": labels.get(symbol, symbol), "reason": text.reason(why)}
+        )
 
     definitions: list[Definition] = []
     if weighting.scheme in ("cap", "capped"):
-        capped = (
-            " Capped: every weight above the cap is set to it and the excess shared pro rata "
-            "among the others, repeated until none is above."
-            if weighting.scheme == "capped"
-            else ""
-        )
-        definitions.append(
-            Definition(
-                "Cap weights",
-                "Fixed at the event base: market cap = shares outstanding (latest fundamentals "
-                "on or before the base, else the earliest after it; see the data appendix) × "
-                "base-session traded close × FX, normalised. A stock without shares is left "
-                "out and named." + capped,
-            )
-        )
+        cap_rule = _CAP_CAPPED if weighting.scheme == "capped" else _CAP
+        definitions.append(Definition(_("Cap weights"), _(cap_rule)))
     if foreign or figures.fx:
         definitions.append(
-            Definition(
-                "Theme currency",
-                f"Basket, contributions and excess are in {currency}: a stock in another "
-                "currency is valued each session at its latest close on or before it times "
-                "the latest FX close on or before it (CNYHKD=X = HKD per CNY), so FX moves it "
-                "even when its market is shut.",
-            )
+            Definition(_("Theme currency"), _(_THEME_CURRENCY) % {"currency": currency_name})
         )
     if figures.fundamentals_available:
-        definitions.append(
-            Definition(
-                "Valuation",
-                "Latest fundamentals on or before the as-of. Basket: caps summed in "
-                f"{currency}; P/E, P/B = 1 / Σ(w / ratio); yield = Σ w × yield; w = holding "
-                "weights on its last session over the stocks with the figure.",
-            )
-        )
+        definitions.append(Definition(_("Valuation"), _(_VALUATION) % {"currency": currency_name}))
 
     data_notes: list[str] = []
     if figures.fundamentals_available:
         dated = sorted({s.date for s in figures.stocks if s.date is not None})
         fetched = [s.fetched_on for s in figures.stocks if s.fetched_on is not None]
         origin = figures.fundamentals_source or snapshot.source
-        line = "Fundamentals: " + (
-            "DEMO (synthetic)"
+        where = (
+            _("DEMO (synthetic)")
             if origin == "demo"
-            else "Yahoo Finance quote summary"
+            else _("Yahoo Finance quote summary")
             if origin == "yahoo"
-            else f"fundamentals.csv of the {source_label(origin)}"
+            else _("fundamentals.csv of the %(source)s") % {"source": source_label(origin, lang)}
         )
-        if dated:
-            line += f", dated {fmt_date(dated[0])}"
-            if dated[-1] != dated[0]:
-                line += f" to {fmt_date(dated[-1])}"
+        if dated and dated[-1] != dated[0]:
+            where = _("%(where)s, dated %(first)s to %(last)s") % {
+                "where": where,
+                "first": fmt.date(dated[0]),
+                "last": fmt.date(dated[-1]),
+            }
+        elif dated:
+            where = _("%(where)s, dated %(date)s") % {"where": where, "date": fmt.date(dated[0])}
         if fetched:
-            line += f"; {_age(max(fetched))}"
-        data_notes.append(line + ".")
+            line = _("Fundamentals: %(where)s; %(age)s.") % {
+                "where": where,
+                "age": text.age(max(fetched)),
+            }
+        else:
+            line = _("Fundamentals: %(where)s.") % {"where": where}
+        data_notes.append(line)
         for stock in figures.stocks:
             if stock.problem:
-                have = (
-                    f"figures shown are from {fmt_date(stock.date)}, {_age(stock.fetched_on)}"
-                    if stock.date is not None
-                    else "no figures shown (–)"
-                )
+                values = {
+                    "name": labels.get(stock.symbol, stock.symbol),
+                    "problem": text.reason(stock.problem),
+                    "date": fmt.date(stock.date),
+                    "age": text.age(stock.fetched_on),
+                }
                 data_notes.append(
-                    f"Fundamentals of {labels.get(stock.symbol, stock.symbol)}: "
-                    f"{reader_reason(stock.problem)}; {have}."
+                    _(
+                        "Fundamentals of %(name)s: %(problem)s; figures shown are from "
+                        "%(date)s, %(age)s."
+                    )
+                    % values
+                    if stock.date is not None
+                    else _("Fundamentals of %(name)s: %(problem)s; no figures shown (–).") % values
                 )
     elif figures.fundamentals_note:
-        data_notes.append(f"Fundamentals: none ({figures.fundamentals_note}).")
-    for fx in figures.fx:
-        where = f" ({reader_reason(fx.reason)})" if fx.reason else ""
         data_notes.append(
-            f"FX {fx.symbol}: {fmt_ratio(fx.base_rate, 4)} at the base "
-            f"({fmt_date(fx.base_session)}), {fmt_ratio(fx.last_rate, 4)} on "
-            f"{fmt_date(fx.last_session)}, the latest on or before the basket's last "
-            f"session{where}."
+            _("Fundamentals: none (%(reason)s).")
+            % {"reason": text.reason(figures.fundamentals_note)}
+        )
+    for fx in figures.fx:
+        values = {
+            "pair": fx.symbol,
+            "base_rate": fmt.ratio(fx.base_rate, 4),
+            "base": fmt.date(fx.base_session),
+            "last_rate": fmt.ratio(fx.last_rate, 4),
+            "last": fmt.date(fx.last_session),
+            "reason": text.reason(fx.reason) if fx.reason else "",
+        }
+        data_notes.append(
+            _(
+                "FX %(pair)s: %(base_rate)s at the base (%(base)s), %(last_rate)s on %(last)s, "
+                "the latest on or before the basket's last session (%(reason)s)."
+            )
+            % values
+            if fx.reason
+            else _(
+                "FX %(pair)s: %(base_rate)s at the base (%(base)s), %(last_rate)s on %(last)s, "
+                "the latest on or before the basket's last session."
+            )
+            % values
         )
     for symbol, used in weighting.inputs.items():
+        values = {
+            "name": labels.get(symbol, symbol),
+            "shares": f"{used.shares_outstanding:,.0f}",
+            "date": fmt.date(used.shares_date),
+            "rule": text.reason(used.shares_rule),
+            "close": f"{used.base_close:,.3f}",
+            "fx": f"{used.fx_rate:.4f}",
+            "cap": fmt_amount(used.market_cap, currency, fmt),
+            "weight": fmt.share(weighting.target_weights.get(symbol)),
+        }
         data_notes.append(
-            f"Cap weight of {labels.get(symbol, symbol)}: {used.shares_outstanding:,.0f} shares "
-            f"(fundamentals of {fmt_date(used.shares_date)}, {used.shares_rule}) × close "
-            f"{used.base_close:,.3f}"
-            + (f" × FX {used.fx_rate:.4f}" if used.fx_rate != 1.0 else "")
-            + f" = {fmt_amount(used.market_cap, currency)}; weight "
-            f"{fmt_share(weighting.target_weights.get(symbol))}."
+            _(
+                "Cap weight of %(name)s: %(shares)s shares (fundamentals of %(date)s, %(rule)s) "
+                "× close %(close)s × FX %(fx)s = %(cap)s; weight %(weight)s."
+            )
+            % values
+            if used.fx_rate != 1.0
+            else _(
+                "Cap weight of %(name)s: %(shares)s shares (fundamentals of %(date)s, %(rule)s) "
+                "× close %(close)s = %(cap)s; weight %(weight)s."
+            )
+            % values
         )
     return ValuationView(
-        currency=currency,
+        currency=currency_name,
         show_fundamentals=figures.fundamentals_available,
         show_theme_returns=bool(foreign),
         rows=rows,
@@ -269,3 +351,27 @@ def build_valuation_view(theme: Theme, snapshot: ThemeSnapshot) -> ValuationView
         definitions=definitions,
         data_notes=data_notes,
     )
+
+
+_CAP = N_(
+    "Fixed at the event base: market cap = shares outstanding (latest fundamentals on or "
+    "before the base, else the earliest after it; see the data appendix) × base-session "
+    "traded close × FX, normalised. A stock without shares is left out and named."
+)
+_CAP_CAPPED = N_(
+    "Fixed at the event base: market cap = shares outstanding (latest fundamentals on or "
+    "before the base, else the earliest after it; see the data appendix) × base-session "
+    "traded close × FX, normalised. A stock without shares is left out and named. Capped: "
+    "every weight above the cap is set to it and the excess shared pro rata among the "
+    "others, repeated until none is above."
+)
+_THEME_CURRENCY = N_(
+    "Basket, contributions and excess are in %(currency)s: a stock in another currency is "
+    "valued each session at its latest close on or before it times the latest FX close on "
+    "or before it (CNYHKD=X = HKD per CNY), so FX moves it even when its market is shut."
+)
+_VALUATION = N_(
+    "Latest fundamentals on or before the as-of. Basket: caps summed in %(currency)s; P/E, "
+    "P/B = 1 / Σ(w / ratio); yield = Σ w × yield; w = holding weights on its last session "
+    "over the stocks with the figure."
+)

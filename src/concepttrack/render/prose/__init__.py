@@ -2,9 +2,9 @@
 
 Fixed text (a label, a heading, a sentence whose only variables are figures) lives in
 the gettext catalogs; what needs grammar — the "what moved" paragraph, the "since the
-last note" lines, the plain-words line under each stock — is written here, once per
-language, from the same language-free facts. Each module provides the functions of
-:class:`Prose`; :func:`prose_for` finds the module of a language.
+last note" lines, the plain-words line under each stock, the event study's sentences —
+is written here, once per language, from the same language-free facts. Each module
+provides the functions of :class:`Prose`; :func:`prose_for` finds the module of a language.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from concepttrack.languages import get_language
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.event_model import CarWindow
     from concepttrack.analytics.model import NarrativeFacts, SinceLastNote, StockFigures
     from concepttrack.render.formats import Formats
 
@@ -51,6 +52,10 @@ class Prose(Protocol):
     def stock_figures(
         self, figures: StockFigures | None, reason: str | None, fmt: Formats
     ) -> str: ...
+
+    def event_stock_line(self, name: str, window: CarWindow, fmt: Formats) -> str: ...
+
+    def event_what_moved(self, window: CarWindow, fmt: Formats) -> str: ...
 
 
 def prose_for(code: str) -> Prose:

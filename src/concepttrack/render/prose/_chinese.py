@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from concepttrack.render.formats import STALE_MARK, tone
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.event_model import CarWindow
     from concepttrack.analytics.model import NarrativeFacts, SinceLastNote, StockFigures
     from concepttrack.render.formats import Formats
     from concepttrack.render.prose import Names
@@ -243,4 +244,34 @@ class ChineseProse:
             )
             if figures.avg_turnover_20d is not None
             else "",
+        )
+
+    # --- the event study ("How the concept reacted") ----------------------------------
+
+    def _span(self, window: CarWindow) -> str:
+        """``由事件當日至其後20個交易日`` for ``[0, +20]``."""
+        w = self.w
+        if window.start == 0:
+            return w["ev_span_from_event"].format(after=window.end)
+        return w["ev_span"].format(before=-window.start, after=window.end)
+
+    def _verdict(self, window: CarWindow) -> str:
+        return self.w["ev_significant" if window.significant else "ev_not_significant"]
+
+    def event_stock_line(self, name: str, window: CarWindow, fmt: Formats) -> str:
+        return self.w["ev_stock"].format(
+            name=name,
+            span=self._span(window),
+            car=fmt.pct(window.car),
+            verdict=self._verdict(window),
+            t=fmt.ratio(window.t, 2),
+        )
+
+    def event_what_moved(self, window: CarWindow, fmt: Formats) -> str:
+        w = self.w
+        return w["ev_what_moved"].format(
+            verdict=w["ev_wm_significant" if window.significant else "ev_wm_not_significant"],
+            span=self._span(window),
+            car=fmt.pct(window.car),
+            t=fmt.ratio(window.t, 2),
         )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from concepttrack.render.formats import STALE_MARK, tone
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.event_model import CarWindow
     from concepttrack.analytics.model import NarrativeFacts, SinceLastNote, StockFigures
     from concepttrack.render.formats import Formats
     from concepttrack.render.prose import Names
@@ -229,4 +230,37 @@ def stock_figures(figures: StockFigures | None, reason: str | None, fmt: Formats
             else ""
         )
         + "."
+    )
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session{'s' if count != 1 else ''}"
+
+
+def _span(window: CarWindow) -> str:
+    """``from the event session to 20 sessions after`` for ``[0, +20]``."""
+    after = f"{_sessions(window.end)} after"
+    if window.start == 0:
+        return f"from the event session to {after}"
+    return f"from {_sessions(-window.start)} before the event to {after}"
+
+
+def _verdict(window: CarWindow) -> str:
+    return "significant" if window.significant else "not significant"
+
+
+def event_stock_line(name: str, window: CarWindow, fmt: Formats) -> str:
+    """One stock's reaction to the event in plain words, from its longest complete CAR."""
+    return (
+        f"{name}'s abnormal return of {fmt.pct(window.car)} {_span(window)} is "
+        f"{_verdict(window)} (t = {fmt.ratio(window.t, 2)})."
+    )
+
+
+def event_what_moved(window: CarWindow, fmt: Formats) -> str:
+    """The sentence "what moved" ends with: the basket's reaction and its significance."""
+    return (
+        f"Beyond what the market explains, the basket's reaction to the event was "
+        f"{_verdict(window)} at 5 %: an abnormal return of {fmt.pct(window.car)} "
+        f"{_span(window)} (t = {fmt.ratio(window.t, 2)})."
     )

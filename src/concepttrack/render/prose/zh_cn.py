@@ -72,6 +72,16 @@ WORDS: dict[str, str] = {
     "sf_line": "最新价{price}（{date}{adjusted}）；事件以来{since}，相对基准{excess}；"
     "52周区间{low}至{high}；一年波动率{vol}，贝塔系数{beta}{turnover}。",
     "sf_turnover": "；20日平均成交额{amount}",
+    # the event study
+    "ev_span_from_event": "从事件交易日至其后{after}个交易日",
+    "ev_span": "从事件前{before}个交易日至其后{after}个交易日",
+    "ev_significant": "统计上显著",
+    "ev_not_significant": "统计上不显著",
+    "ev_stock": "{name}{span}的累计异常收益为{car}，{verdict}（t值为{t}）。",
+    "ev_what_moved": "剔除大盘因素后，组合对事件的反应在5%显著性水平下{verdict}："
+    "{span}的累计异常收益为{car}（t值为{t}）。",
+    "ev_wm_significant": "显著",
+    "ev_wm_not_significant": "不显著",
 }
 
 _PROSE = ChineseProse(WORDS)
@@ -79,3 +89,5 @@ stock_label = _PROSE.stock_label
 what_moved = _PROSE.what_moved
 since_last = _PROSE.since_last
 stock_figures = _PROSE.stock_figures
+event_stock_line = _PROSE.event_stock_line
+event_what_moved = _PROSE.event_what_moved

@@ -73,6 +73,16 @@ WORDS: dict[str, str] = {
     "sf_line": "最新價{price}（{date}{adjusted}）；事件以來{since}，相對基準{excess}；"
     "52周區間{low}至{high}；一年波幅{vol}，貝他系數{beta}{turnover}。",
     "sf_turnover": "；20日平均成交額{amount}",
+    # the event study
+    "ev_span_from_event": "由事件交易日至其後{after}個交易日",
+    "ev_span": "由事件前{before}個交易日至其後{after}個交易日",
+    "ev_significant": "統計上顯著",
+    "ev_not_significant": "統計上不顯著",
+    "ev_stock": "{name}{span}的累計異常回報為{car}，{verdict}（t值為{t}）。",
+    "ev_what_moved": "剔除大市因素後，組合對事件的反應在5%顯著性水平下{verdict}："
+    "{span}的累計異常回報為{car}（t值為{t}）。",
+    "ev_wm_significant": "顯著",
+    "ev_wm_not_significant": "並不顯著",
 }
 
 _PROSE = ChineseProse(WORDS)
@@ -80,3 +90,5 @@ stock_label = _PROSE.stock_label
 what_moved = _PROSE.what_moved
 since_last = _PROSE.since_last
 stock_figures = _PROSE.stock_figures
+event_stock_line = _PROSE.event_stock_line
+event_what_moved = _PROSE.event_what_moved
