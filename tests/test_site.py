@@ -225,3 +225,24 @@ def test_a_rerun_reads_only_the_newest_and_changed_notes(
     site.write_site(reports)
     assert sorted(read) == sorted([f"{SESSIONS[-1]}.json"] * 2 + [older.name])
     assert "basket +12.3% vs HSI" in (reports / "alpha" / "index.html").read_text("utf-8")
+
+
+def test_a_title_written_per_language_is_read_in_the_note_language() -> None:
+    from concepttrack.site import headline, note_title
+
+    note = {
+        "languages": ["en", "zh-hk", "zh-cn"],
+        "theme": {
+            "id": "sora-compute",
+            "title": {"en": "Sora and the compute stocks", "zh-hk": "Sora帶動算力需求"},
+        },
+        "snapshot": {},
+    }
+    assert note_title(note) == "Sora and the compute stocks"
+    assert note_title(note, "zh-hk") == "Sora帶動算力需求"
+    assert note_title(note, "zh-cn") == "Sora带动算力需求"  # converted with OpenCC
+    assert headline(note).title == "Sora and the compute stocks"
+    assert headline(note, "zh-hk").title == "Sora帶動算力需求"
+    plain = {"theme": {"id": "x", "title": "Plain title"}, "snapshot": {}}
+    assert headline(plain, "zh-hk").title == "Plain title"
+    assert headline({"theme": {"id": "x"}, "snapshot": {}}).title == "x"

@@ -173,12 +173,41 @@ class Headline:
         )
 
 
-def headline(note: Mapping[str, Any]) -> Headline:
+def note_title(note: Mapping[str, Any], language: str | None = None) -> str | None:
+    """The theme's title in ``language`` (default: the note's first language).
+
+    A title written per language (``{en: ..., zh-hk: ...}``) gives that language's text,
+    else the other Chinese script converted with OpenCC, else the first text it has.
+    """
+    title = _dig(note.get("theme"), "title")
+    if isinstance(title, str):
+        return title
+    if not isinstance(title, Mapping):
+        return None
+    texts = {str(code): text for code, text in title.items() if isinstance(text, str) and text}
+    languages = note.get("languages")
+    first = languages[0] if isinstance(languages, list) and languages else DEFAULT_LANGUAGE
+    wanted = language or str(first)
+    if wanted in texts:
+        return texts[wanted]
+    from concepttrack.localize import CONVERSIONS, convert
+
+    if wanted in CONVERSIONS:
+        other, config = CONVERSIONS[wanted]
+        if other in texts:
+            return convert(texts[other], config)
+    for code in (str(first), DEFAULT_LANGUAGE, *texts):
+        if code in texts:
+            return texts[code]
+    return None
+
+
+def headline(note: Mapping[str, Any], language: str | None = None) -> Headline:
     """The headline figures of a note's JSON; tolerant of gaps (missing is None)."""
     snapshot = note.get("snapshot")
     theme = note.get("theme")
     theme_id = _dig(theme, "id") or _dig(snapshot, "theme_id") or ""
-    title = _dig(theme, "title")
+    title = note_title(note, language)
     symbol = _dig(snapshot, "benchmark", "symbol")
     symbol = symbol if isinstance(symbol, str) else "benchmark"
     as_of = _dig(snapshot, "as_of")

@@ -224,9 +224,10 @@ def collect(reports_dir: Path, theme_id: str, session: dt.date | None = None) ->
     return items
 
 
-def subject(note: Mapping[str, Any]) -> str:
-    """``[concepttrack] <title> · 1 Dec 2026 · basket +1.1% vs HSI −0.3%`` (DEMO marked)."""
-    h = site.headline(note)
+def subject(note: Mapping[str, Any], language: str | None = None) -> str:
+    """``[concepttrack] <title> · 1 Dec 2026 · basket +1.1% vs HSI −0.3%`` (DEMO marked);
+    the title in ``language`` (default: the note's first language)."""
+    h = site.headline(note, language)
     demo = "DEMO · " if h.demo else ""
     return f"[concepttrack] {demo}{h.title} · {site.fmt_date(h.session)} · {h.day_text}"
 
@@ -280,8 +281,8 @@ def compose(item: NoteItem, destination: Destination) -> Message:
     from urllib.parse import urlsplit
 
     note = item.note
-    h = site.headline(note)
-    title = subject(note)
+    h = site.headline(note, item.language)
+    title = subject(note, item.language)
     if item.language != site.DEFAULT_LANGUAGE:
         title += f" · {item.language}"
     moved = what_moved(note, item.language)
