@@ -313,7 +313,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .demo { background: #fff3c4; color: #7a5a00; font-size: 11px; font-weight: bold;
         padding: 1px 5px; border-radius: 3px; margin-left: 4px; }
 .links a { margin-right: 6px; white-space: nowrap; }
-.lang { color: #5a6472; font-size: 12px; margin-right: 4px; }
+.links { display: inline-block; white-space: nowrap; }
+.lang { color: #5a6472; font-size: 12px; margin-right: 4px; white-space: nowrap; }
 a { color: #0b5cad; }
 svg.spark { display: block; }
 .legend { font-size: 11px; color: #5a6472; }
