@@ -169,7 +169,7 @@ def test_two_connections_writing_at_once(tmp_path: Path) -> None:
     def writer(offset: int) -> None:
         try:
             with PriceStore(path) as store:
-                barrier.wait()
+                barrier.wait(timeout=60)
                 for i in range(30):
                     symbol = f"{offset + i:04d}.HK"
                     meta = SymbolMeta(symbol, "alpha", "HKD", "Asia/Hong_Kong")
@@ -183,12 +183,14 @@ def test_two_connections_writing_at_once(tmp_path: Path) -> None:
                     store.read("alpha", [symbol], JAN[0], JAN[-1])
         except BaseException as exc:  # collected and re-raised by the test
             errors.append(exc)
+            barrier.abort()  # the other writer must not wait for this one forever
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in (1, 15)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
 
     assert errors == []
     with PriceStore(path) as store:

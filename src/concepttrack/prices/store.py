@@ -427,6 +427,10 @@ class PriceStore:
             )
         ]
         if tables:
+            # Another process may have created our schema between this connection's
+            # reads of the version and of the tables: it is ours once it has a version.
+            if int(self._db.execute("PRAGMA user_version").fetchone()[0]) != 0:
+                return
             raise self._foreign(f"tables {', '.join(tables[:5])}")
 
     def _check_tables(self) -> None:
