@@ -490,8 +490,8 @@ def fx_status(
         return "fresh", problem if history.failed else None
     if last_day >= fx_session_before(end):
         return "carried", problem if history.failed else None
-    since = f"no FX close since {last_day.isoformat()}"
-    return "stale", f"{since} ({problem})" if problem else since
+    # As for a stale stock: the price layer's problem, else how old the last close is.
+    return "stale", problem or f"no FX close since {last_day.isoformat()}"
 
 
 def fx_exclusion(prices: PriceFrame, pair: str, currency: str) -> str:
