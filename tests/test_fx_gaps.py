@@ -156,3 +156,42 @@ def test_fx_close_of_the_session_before_is_not_stale(tmp_path: Path) -> None:
     assert result.outcomes[0].status == "ok"
     fx = snapshot["valuation"]["fx"][0]
     assert (fx["status"], fx["reason"]) == ("carried", None)
+
+
+def test_fx_status_and_reason_by_age() -> None:
+    """Fresh on the basket's last session, carried one FX session behind, stale older
+    (the price layer's problem, else how old), missing without a close."""
+    import pandas as pd
+
+    from concepttrack.analytics.valuation import fx_status
+    from concepttrack.prices.frame import PriceFrame, SymbolHistory
+
+    empty = pd.DataFrame({"close": []}, index=pd.DatetimeIndex([]))
+    quiet = PriceFrame("csv:x", {"CNYHKD=X": SymbolHistory("CNYHKD=X", empty, None)})
+    failed = PriceFrame(
+        "yahoo",
+        {
+            "CNYHKD=X": SymbolHistory(
+                "CNYHKD=X", empty, None, problem="fetch failed: rate limited", failed=True
+            )
+        },
+    )
+    monday = dt.date(2024, 12, 2)
+    assert fx_status(quiet, "CNYHKD=X", monday, monday) == ("fresh", None)
+    assert fx_status(quiet, "CNYHKD=X", dt.date(2024, 11, 29), monday) == ("carried", None)
+    assert fx_status(quiet, "CNYHKD=X", dt.date(2024, 11, 28), monday) == (
+        "stale",
+        "no FX close since 2024-11-28",
+    )
+    assert fx_status(failed, "CNYHKD=X", dt.date(2024, 11, 28), monday) == (
+        "stale",
+        "fetch failed: rate limited",
+    )
+    assert fx_status(failed, "CNYHKD=X", monday, monday) == (
+        "fresh",
+        "fetch failed: rate limited",
+    )
+    assert fx_status(quiet, "CNYHKD=X", None, monday) == (
+        "missing",
+        "FX series missing: no data",
+    )

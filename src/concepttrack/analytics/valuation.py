@@ -20,6 +20,18 @@ members that have the figure (``coverage`` is the weight share that has it):
 CNY, US tickers USD). A stock in another currency than the theme's gets its
 since-event return in the theme currency too: ``V[s] / V[b] - 1`` with
 ``V = P * X``, ``X`` the latest FX close on or before each bar.
+
+**FX gaps.** A pair with no close on or before the basket's last session ``L`` is
+*missing*: its stocks have no value in the theme currency, are left out of the basket
+(named, the reason saying the FX series is missing) and the theme's outcome is
+incomplete. A pair whose last close is older than the FX session (weekday) before ``L``
+is *stale*, like a stale stock; one from that session is *carried* (the FX day of ``L``
+ends in New York, after Hong Kong's close), and is used as it is. :func:`fx_gaps`
+gives the run both lists.
+
+**Weighting.** Under any scheme but equal the snapshot carries these figures even
+without fundamentals or FX, so that the equal-weight basket's since-event return is
+shown beside the basket's.
 """
 
 from __future__ import annotations
