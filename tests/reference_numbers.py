@@ -733,7 +733,7 @@ def expected_snapshot(
     }
 
     weight_values = list(weights.values())
-    return {
+    expected: dict[str, Any] = {
         "theme_id": theme_id,
         "as_of": as_of.isoformat(),
         "event_date": event.isoformat(),
@@ -777,6 +777,89 @@ def expected_snapshot(
             as_of,
         ),
         "schema_version": 1,
+    }
+    if custom:
+        expected["valuation"] = _custom_valuation(
+            stocks, members, seen, base_price, weights, basket_days, level, event, source
+        )
+    return expected
+
+
+def _custom_valuation(
+    stocks: list[Constituent],
+    members: list[Constituent],
+    seen: dict[str, Bars],
+    base_price: dict[str, float],
+    weights: dict[str, float],
+    basket_days: list[dt.date],
+    level: list[float],
+    event: dt.date,
+    source: str,
+) -> dict[str, Any]:
+    """The ``valuation`` block of a custom-weight, one-currency theme without fundamentals:
+    the scheme, its book weights, the holdings' weights on the basket's last session and
+    the equal-weight basket's since-event return (``analytics/valuation.py``)."""
+    book_total = math.fsum(s.weight or 0.0 for s in stocks)
+    last = basket_days[-1]
+
+    def held(symbol: str, day: dt.date, weight: float) -> float:
+        sb = seen[symbol]
+        i = last_on_or_before(sb.dates, day)
+        assert i is not None
+        return weight * 100 / base_price[symbol] * sb.adj[i]
+
+    # The equal-weight basket: the same members, 1 / n each, bought at the same base.
+    equal = {s.symbol: 1 / len(members) for s in members}
+    equal_level = [math.fsum(held(s, day, w) for s, w in equal.items()) for day in basket_days]
+    equal_since = window_returns(basket_days, equal_level, len(basket_days) - 1, event)
+    empty = dict.fromkeys(
+        (
+            "date",
+            "market_cap",
+            "market_cap_currency",
+            "market_cap_theme",
+            "shares_outstanding",
+            "trailing_pe",
+            "price_to_book",
+            "dividend_yield",
+            "fetched_on",
+            "problem",
+            "fx_symbol",
+            "since_event_theme",
+        )
+    )
+    current = {s: held(s, last, w) / level[-1] for s, w in weights.items()}
+    return {
+        "currency": "HKD",
+        "weighting": {
+            "scheme": "custom",
+            "cap": None,
+            "target_weights": {s.symbol: (s.weight or 0.0) / book_total for s in stocks},
+            "inputs": {},
+            "left_out": {},
+            "fallback": None,
+            "passes": 0,
+            "equal_since_event": equal_since["since_event"],
+        },
+        "stocks": [
+            {
+                "symbol": s.symbol,
+                "currency": "HKD",
+                **empty,
+                "current_weight": current.get(s.symbol),
+            }
+            for s in stocks
+        ],
+        "basket": {
+            **dict.fromkeys(("market_cap", "trailing_pe", "price_to_book", "dividend_yield")),
+            "coverage": dict.fromkeys(
+                ("market_cap", "trailing_pe", "price_to_book", "dividend_yield"), 0.0
+            ),
+        },
+        "fx": [],
+        "fundamentals_available": False,
+        "fundamentals_source": source,
+        "fundamentals_note": "no fundamentals.csv in the price folder",
     }
 
 

@@ -90,6 +90,8 @@ def write_market(folder: Path, a_share_end: dict[str, dt.date] | None = None) ->
     for symbol in A_SYMBOLS:
         end = (a_share_end or {}).get(symbol, dt.date(2027, 2, 19))
         write_csv(folder, symbol, mainland_days(end), price=20.0)
+    # The A-shares are in an HKD theme: without the pair the note would be incomplete.
+    write_csv(folder, "CNYHKD=X", weekdays(dt.date(2025, 6, 2), dt.date(2027, 2, 19)), 1.08)
 
 
 def options(tmp_path: Path, **overrides: object) -> pipeline.RunOptions:

@@ -570,6 +570,13 @@ def test_custom_weights_with_a_suspended_and_an_unlisted_stock(
         {"0700.HK": 0.5, "9888.HK": 2 / 6, "0763.HK": 1 / 6, "2513.HK": 0}
     )
     assert "Custom weights: largest weight 50.0%" in md
+    # Not equal weights: the equal-weight basket's since-event return is shown beside the
+    # basket's (recomputed in reference_numbers), with no fundamentals in the folder.
+    weighting = note["snapshot"]["valuation"]["weighting"]
+    equal = expected["valuation"]["weighting"]["equal_since_event"]
+    assert weighting["equal_since_event"] == pytest.approx(equal, rel=1e-12)
+    assert equal != pytest.approx(note["snapshot"]["basket"]["returns"]["since_event"])
+    assert f"equal-weight basket {equal * 100:+.1f}%" in md
     # The suspended stock is carried in the basket at its last close.
     assert note["snapshot"]["stocks"][1]["status"]["last_session"] == "2025-01-03"
 

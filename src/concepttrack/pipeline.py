@@ -542,6 +542,9 @@ def _already_complete(theme: Theme, as_of: dt.date, options: RunOptions) -> bool
         return False
     statuses = [s.get("status", {}).get("status") for s in snapshot.get("stocks", [])]
     statuses.append((snapshot.get("benchmark") or {}).get("status", {}).get("status"))
+    fx = (snapshot.get("valuation") or {}).get("fx") or []
+    if any(pair.get("status") in ("missing", "stale") for pair in fx):
+        return False
     return all(status == "fresh" for status in statuses)
 
 
@@ -797,16 +800,22 @@ def render_one(job: _Job) -> ThemeOutcome:
             message=exc.message,
             seconds=time.perf_counter() - began,
         )
+    # An FX pair missing (its stocks left out) makes the note incomplete; stale, stale.
+    from concepttrack.analytics.valuation import fx_gaps
+
+    gaps = fx_gaps(snapshot)
+    missing += gaps.missing
+    stale += gaps.stale
     status: OutcomeStatus = "incomplete" if missing else "stale" if stale else "ok"
     message = None
     if missing:
         # Say why, so a cron mail names the broken file or the unknown symbol.
         why = [f"{s.symbol} ({s.reason})" if s.reason else s.symbol for s in snapshot.statuses]
-        message = "no data for " + "; ".join(
-            w for w, s in zip(why, snapshot.statuses, strict=True) if s.status == "missing"
-        )
+        parts = [w for w, s in zip(why, snapshot.statuses, strict=True) if s.status == "missing"]
+        parts += [gaps.lines[pair] for pair in gaps.missing]
+        message = "no data for " + "; ".join(parts)
     elif stale:
-        message = f"stale data for {', '.join(stale)}"
+        message = "stale data for " + ", ".join(gaps.lines.get(s, s) for s in stale)
     return ThemeOutcome(
         theme.id,
         status,

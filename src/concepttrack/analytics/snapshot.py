@@ -376,6 +376,12 @@ def build_snapshot(
     )
     for symbol, why in prep.plan.left_out.items():
         basket.excluded.setdefault(symbol, why)
+    for symbol, fx_rates in stock_fx.items():
+        # No FX close at all: the stock is left out, and its row says the series is missing.
+        if not len(fx_rates) and symbol in basket.excluded and len(prices.get(symbol).bars):
+            basket.excluded[symbol] = valuation.fx_exclusion(
+                prices, prep.fx_pairs[symbol], theme.currency
+            )
     basket_bench = _benchmark_window(bench_bars.adj, bench_returns, basket.last_session, event_date)
     basket_figures = _basket_figures(basket, basket_bench, bench_for_beta, event_date, t)
     # No since-event return for the basket (it has not traded since the base): no

@@ -20,6 +20,18 @@ members that have the figure (``coverage`` is the weight share that has it):
 CNY, US tickers USD). A stock in another currency than the theme's gets its
 since-event return in the theme currency too: ``V[s] / V[b] - 1`` with
 ``V = P * X``, ``X`` the latest FX close on or before each bar.
+
+**FX gaps.** A pair with no close on or before the basket's last session ``L`` is
+*missing*: its stocks have no value in the theme currency, are left out of the basket
+(named, the reason saying the FX series is missing) and the theme's outcome is
+incomplete. A pair whose last close is older than the FX session (weekday) before ``L``
+is *stale*, like a stale stock; one from that session is *carried* (the FX day of ``L``
+ends in New York, after Hong Kong's close), and is used as it is. :func:`fx_gaps`
+gives the run both lists.
+
+**Weighting.** Under any scheme but equal the snapshot carries these figures even
+without fundamentals or FX, so that the equal-weight basket's since-event return is
+shown beside the basket's.
 """
 
 from __future__ import annotations
@@ -39,6 +51,7 @@ from concepttrack.analytics.weights import CapInput, WeightPlan, equal_weights, 
 from concepttrack.symbols import currency_of, fx_symbol
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.model import ThemeSnapshot
     from concepttrack.prices.frame import PriceFrame
     from concepttrack.prices.fundamentals import FundamentalsSet
     from concepttrack.themes import Theme
@@ -96,9 +109,11 @@ class FxFigures:
     base_session: dt.date | None = None
     last_rate: float | None = None
     last_session: dt.date | None = None
-    #: fresh (a close on the basket's last session), carried (an earlier close), missing.
+    #: fresh (a close on the basket's last session ``L``), carried (the latest close is
+    #: from the FX session before ``L``: the FX day of ``L`` had not closed when Hong
+    #: Kong did), stale (older than that), missing (no close on or before ``L``).
     status: str = "missing"
-    #: Why the price layer could not get the pair (None when it answered).
+    #: Why the pair is stale or missing, or why the price layer could not get it.
     reason: str | None = None
 
 
@@ -228,6 +243,8 @@ def wanted(theme: Theme, prices: PriceFrame, prep: Preparation) -> bool:
         (fundamentals is not None and fundamentals.available)
         or theme.weighting_scheme in ("cap", "capped")
         or prep.fx_pairs
+        # Any scheme but equal shows the equal-weight basket's since-event return beside it.
+        or theme.weighting_scheme != "equal"
     )
 
 
@@ -427,10 +444,7 @@ def build_valuation(
         )
         end = basket.last_session or t
         last_rate, last_day = _rate_on_or_before(prices, pair, end)
-        history = prices.get(pair)
-        # "carried": the latest close is from an earlier day (the FX market's session of
-        # ``end`` may not have closed yet); the definition uses it all the same.
-        status = "missing" if last_day is None else "fresh" if last_day == end else "carried"
+        status, reason = fx_status(prices, pair, last_day, end)
         fx_rows.append(
             FxFigures(
                 symbol=pair,
@@ -439,7 +453,7 @@ def build_valuation(
                 last_rate=last_rate,
                 last_session=last_day,
                 status=status,
-                reason=history.problem if history.failed or last_day is None else None,
+                reason=reason,
             )
         )
     return ValuationFigures(
@@ -461,3 +475,74 @@ def build_valuation(
         fundamentals_source=fundamentals.source if fundamentals is not None else None,
         fundamentals_note=fundamentals.unavailable_reason if fundamentals is not None else None,
     )
+
+
+# --- FX series missing or stale (the run's outcome) ----------------------------------
+
+
+def fx_session_before(day: dt.date) -> dt.date:
+    """The FX session (a weekday) before ``day``: the latest one sure to have closed when
+    a Hong Kong session ``day`` has (the FX day ends in New York, after Hong Kong's)."""
+    before = day - dt.timedelta(days=1)
+    while before.weekday() >= 5:
+        before -= dt.timedelta(days=1)
+    return before
+
+
+def fx_status(
+    prices: PriceFrame, pair: str, last_day: dt.date | None, end: dt.date
+) -> tuple[str, str | None]:
+    """``(status, reason)`` of an FX pair whose latest close on or before the basket's last
+    session ``end`` is dated ``last_day`` (see :class:`FxFigures`)."""
+    history = prices.get(pair)
+    problem = history.problem
+    if last_day is None:
+        return "missing", f"FX series missing: {problem or 'no data'}"
+    if last_day >= end:
+        return "fresh", problem if history.failed else None
+    if last_day >= fx_session_before(end):
+        return "carried", problem if history.failed else None
+    # As for a stale stock: the price layer's problem, else how old the last close is.
+    return "stale", problem or f"no FX close since {last_day.isoformat()}"
+
+
+def fx_exclusion(prices: PriceFrame, pair: str, currency: str) -> str:
+    """Why a stock is left out of the basket when its FX series ``pair`` has no close."""
+    problem = prices.get(pair).problem or "no data"
+    return f"FX series {pair} missing ({problem}), so no {currency} value"
+
+
+@dataclass(frozen=True)
+class FxGaps:
+    """FX pairs a note lacks (its theme's outcome is incomplete) or has stale."""
+
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    #: One line per pair for the run summary: what is wrong and what it cost.
+    lines: dict[str, str] = field(default_factory=dict)
+
+
+def fx_gaps(snapshot: ThemeSnapshot) -> FxGaps:
+    """The FX pairs of ``snapshot`` that are missing or stale, with the summary's why."""
+    figures = snapshot.valuation
+    if figures is None:
+        return FxGaps()
+    gaps = FxGaps()
+    in_basket = {s.symbol: s.in_basket for s in snapshot.stocks}
+    for fx in figures.fx:
+        if fx.status not in ("missing", "stale"):
+            continue
+        users = [s.symbol for s in figures.stocks if s.fx_symbol == fx.symbol]
+        if fx.status == "missing":
+            gaps.missing.append(fx.symbol)
+            left_out = [s for s in users if not in_basket.get(s, False)]
+            cost = (
+                f"{', '.join(left_out)} left out of the basket"
+                if left_out
+                else f"no {figures.currency} figures for {', '.join(users) or 'the benchmark'}"
+            )
+            gaps.lines[fx.symbol] = f"{fx.symbol} ({fx.reason}): {cost}"
+        else:
+            gaps.stale.append(fx.symbol)
+            gaps.lines[fx.symbol] = f"{fx.symbol} ({fx.reason})"
+    return gaps
