@@ -195,3 +195,16 @@ def test_fx_status_and_reason_by_age() -> None:
         "missing",
         "FX series missing: no data",
     )
+
+
+def test_fx_reasons_are_written_in_the_note_language() -> None:
+    from concepttrack.render.messages import reader_reason
+
+    reason = "FX series CNYHKD=X missing (no data), so no HKD value"
+    assert reader_reason(reason, "zh-hk") == "缺少匯率數據CNYHKD=X（沒有數據），無法換算為HKD"
+    assert reader_reason(reason, "zh-cn") == "缺少汇率数据CNYHKD=X（没有数据），无法换算为HKD"
+    assert reader_reason(reason, "en") == reason
+    assert (
+        reader_reason("no FX close since 2026-11-20", "zh-hk") == "2026年11月20日以來沒有匯率收市價"
+    )
+    assert reader_reason("no FX close since 2026-11-20", "en") == "no FX close since 20 Nov 2026"

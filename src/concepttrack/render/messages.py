@@ -386,6 +386,19 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
         N_("%(source)s offers no fundamentals"),
     ),
     (re.compile(r"^no answer from (?P<source>.+)$"), N_("no answer from %(source)s")),
+    # FX series of a stock in another currency (analytics/valuation.py, basket.py).
+    (re.compile(r"^FX series missing: (?P<why>.+)$"), N_("FX series missing: %(why)s")),
+    (
+        re.compile(
+            r"^FX series (?P<pair>\S+) missing \((?P<why>.+)\), so no (?P<currency>[A-Z]{3}) value$"
+        ),
+        N_("FX series %(pair)s missing (%(why)s), so no %(currency)s value"),
+    ),
+    (re.compile(r"^no FX close since (?P<date>\S+)$"), N_("no FX close since %(date)s")),
+    (
+        re.compile(r"^no FX close on or before the event base session (?P<date>\S+)$"),
+        N_("no FX close on or before the event base session %(date)s"),
+    ),
 ]
 
 
