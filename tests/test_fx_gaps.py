@@ -112,6 +112,7 @@ def test_missing_fx_series_makes_the_note_incomplete(
     )
     assert "FX CNYHKD=X: – at the base" in md
     assert "(FX series missing: " in md
+    assert "converted with CNYHKD=X (no FX closes)" in md
 
     # An incomplete note is rendered again by the next run (it is not "already written").
     again, _, _ = _run(tmp_path)

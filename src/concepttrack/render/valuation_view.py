@@ -195,6 +195,8 @@ def build_valuation_view(
                 "rate": fmt.ratio(fx.last_rate, 4),
                 "date": fmt.date(fx.last_session),
             }
+            if fx.last_rate is not None
+            else _("%(pair)s (no FX closes)") % {"pair": fx.symbol}
             for fx in figures.fx
         )
         currency_line = _("Basket measured in %(currency)s; converted with %(pairs)s") % {
