@@ -53,7 +53,7 @@ WORDS: dict[str, str] = {
     "no_prices": "{who}並無價格數據。",
     "nothing": "本交易日並無價格變動可供分析。",
     # since the last note
-    "sl_basket": "自{date}上一份筆記以來，組合{pct}",
+    "sl_basket": "自{date}上一期報告以來，組合{pct}",
     "sl_bench": "，{bench}{pct}",
     "sl_was": "（此前為{name}）",
     "sl_leader": "事件以來表現最佳股份更替為{name}{was}。",
@@ -71,7 +71,7 @@ WORDS: dict[str, str] = {
     "sf_missing": "此股並無價格數據{reason}，不計入今日數據。",
     "sf_adjusted": "，經調整收市價",
     "sf_line": "最新價{price}（{date}{adjusted}）；事件以來{since}，相對基準{excess}；"
-    "52周區間{low}至{high}；一年波幅{vol}，貝他系數{beta}{turnover}。",
+    "52周區間{low}至{high}；一年波幅{vol}，貝他係數{beta}{turnover}。",
     "sf_turnover": "；20日平均成交額{amount}",
     # the event study
     "ev_span_from_event": "由事件交易日至其後{after}個交易日",
