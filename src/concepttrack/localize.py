@@ -6,19 +6,25 @@ rationales) the note in language ``L`` shows, in this order:
 
 1. the text written for ``L`` (a plain string counts as the book's default language);
 2. for Chinese, the other Chinese script's text converted with OpenCC (``s2hk`` for
-   Traditional Hong Kong usage, ``hk2s`` back to Simplified); a stock's ``name_zh``
-   is such a text. The data appendix lists the converted fields;
+   Traditional Hong Kong usage, ``hk2s`` back to Simplified), then its vocabulary with
+   the phrase table ``data/zh_phrases.tsv`` (伺服器 -> 服务器, 頻寬 -> 带宽, ...: OpenCC
+   converts characters, not words); a stock's ``name_zh`` is such a text. The data
+   appendix lists the converted fields;
 3. otherwise the default language's text with a visible mark such as
    "（英文原文）" (*English original*), never a blank. ``themes check`` warns about it.
 
-OpenCC is imported only when a conversion is needed.
+OpenCC is imported only when a conversion is needed. An English note shows a stock's
+Chinese name (``name_zh``) and the theme's ``title_zh`` in Traditional Chinese as Hong
+Kong writes it, whatever script the themes book gives them in.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -74,13 +80,98 @@ _QUOTES = {
 }
 
 
-def convert(text: str, config: str) -> str:
-    """Text converted with an OpenCC configuration (``s2hk``, ``hk2s``, ...)."""
+#: Hong Kong / mainland vocabulary, applied after OpenCC (see the file's header).
+PHRASES_FILE = Path(__file__).resolve().parent / "data" / "zh_phrases.tsv"
+_DIRECTIONS = {"both": ("hk2s", "s2hk"), "cn": ("hk2s",), "hk": ("s2hk",)}
+
+
+@dataclass(frozen=True)
+class PhraseTable:
+    """Words to swap after one OpenCC conversion, longest match first."""
+
+    pairs: dict[str, str]
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        if not self.pairs:
+            return None
+        words = sorted(self.pairs, key=lambda word: (-len(word), word))
+        return re.compile("|".join(re.escape(word) for word in words))
+
+    def apply(self, text: str) -> str:
+        pattern = self.pattern
+        if pattern is None or not text:
+            return text
+        return pattern.sub(lambda match: self.pairs[match.group(0)], text)
+
+
+def read_phrases(path: Path = PHRASES_FILE) -> dict[str, PhraseTable]:
+    """The phrase tables of a phrase file, by the OpenCC configuration they follow.
+
+    A line is ``Hong Kong term<TAB>mainland term<TAB>both|cn|hk``; ``#`` starts a
+    comment line. The ``hk2s`` table is keyed on the Hong Kong term as ``hk2s`` leaves
+    it, the ``s2hk`` table on the mainland term as ``s2hk`` leaves it. A key given twice
+    with different replacements is an error (the file says which lines).
+    """
+    tables: dict[str, dict[str, str]] = {"hk2s": {}, "s2hk": {}}
+    seen: dict[tuple[str, str], int] = {}
+    for number, raw in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = raw.split("\t")
+        if len(parts) != 3 or parts[2].strip() not in _DIRECTIONS:
+            raise ValueError(f"{path.name}:{number}: expected 'HK<TAB>mainland<TAB>both|cn|hk'")
+        hong_kong, mainland, direction = (part.strip() for part in parts)
+        for config in _DIRECTIONS[direction]:
+            key, value = (
+                (convert(hong_kong, config, phrases=False), mainland)
+                if config == "hk2s"
+                else (convert(mainland, config, phrases=False), hong_kong)
+            )
+            table = tables[config]
+            if key in table and table[key] != value:
+                first = seen[(config, key)]
+                raise ValueError(
+                    f"{path.name}:{number}: {key!r} after {config} is also on line {first}"
+                )
+            table[key] = value
+            seen.setdefault((config, key), number)
+    return {config: PhraseTable(pairs) for config, pairs in tables.items()}
+
+
+@functools.cache
+def _phrase_tables() -> dict[str, PhraseTable]:
+    return read_phrases()
+
+
+def convert(text: str, config: str, *, phrases: bool = True) -> str:
+    """Text converted with an OpenCC configuration (``s2hk``, ``hk2s``, ...).
+
+    After ``hk2s`` and ``s2hk`` the words are swapped with the phrase table
+    (:data:`PHRASES_FILE`) unless ``phrases`` is false.
+    """
     if not text:
         return text
     converted = str(_converter(config).convert(text))
     table = _QUOTES.get(config)
-    return converted.translate(table) if table else converted
+    if table:
+        converted = converted.translate(table)
+    if phrases and config in ("hk2s", "s2hk"):
+        converted = _phrase_tables()[config].apply(converted)
+    return converted
+
+
+def hong_kong_chinese(value: LocalText | str, hint: str, default: str) -> str:
+    """A Chinese name or title in Traditional Chinese as Hong Kong writes it.
+
+    ``hint`` is the book's ``name_zh`` / ``title_zh`` (either script); the field's own
+    ``zh-hk`` text is preferred when it has one (a stock's name), else ``hint`` with
+    ``s2hk``. For the Chinese shown beside the English in an English note.
+    """
+    variants = value.variants if isinstance(value, LocalText) else {"": str(value)}
+    own = {(default if code == "" else code): text for code, text in variants.items()}
+    return own.get("zh-hk") or convert(hint, "s2hk")
 
 
 def resolve(
@@ -149,10 +240,16 @@ def localize_theme(
                     rebuild(item, (*here, index)) if isinstance(item, BaseModel) else item
                     for index, item in enumerate(value)
                 ]
-        if lang.startswith("zh"):
-            for name in ("name_zh", "title_zh"):
-                if name in type(model).model_fields and getattr(model, name):
-                    update[name] = None
+        for name, field in (("name_zh", "name"), ("title_zh", "")):
+            if name not in type(model).model_fields or not getattr(model, name):
+                continue
+            if chinese:
+                update[name] = None
+            else:
+                # An English note's Chinese names are Hong Kong's (百度集團, not 百度集团).
+                update[name] = hong_kong_chinese(
+                    getattr(model, field, "") if field else "", getattr(model, name), default
+                )
         return model.model_copy(update=update)
 
     localized = rebuild(theme, ())
