@@ -243,7 +243,9 @@ class _Writer:
         return ConstituentRow(
             code=stock.display_code if stock else figures.code,
             name=stock.name if stock else figures.name,
-            name_zh=(figures.name_zh or "") if not self.lang.is_chinese else "",
+            name_zh=((stock.name_zh if stock else figures.name_zh) or "")
+            if not self.lang.is_chinese
+            else "",
             currency=currency,
             last=figure(
                 fmt.price(figures.last_close), figures.last_close, stale=stale, signed=False

@@ -186,7 +186,7 @@ DISCLAIMER = N_(
     "views of the publisher of this note."
 )
 KICKER = N_("Concept tracking")
-KICKER_ZH = "概念股追踪"
+KICKER_ZH = "概念股追蹤"  # beside the English kicker: Hong Kong Traditional
 
 
 #: Themes-book sections, for the appendix line that lists converted fields.
