@@ -21,6 +21,7 @@ from concepttrack.localize import convert, localize_theme, resolve, untranslated
 from concepttrack.render.context import build_context
 from concepttrack.render.formats import formats_for
 from concepttrack.render.i18n import LOCALE_DIR, read_catalog, translator
+from concepttrack.render.lexicon import ALLOWED_LATIN as LEXICON_LATIN
 from concepttrack.render.typography import language_css
 from concepttrack.themes import LocalText, parse_themes
 from tests.conftest import REPO
@@ -236,15 +237,13 @@ def test_stock_names_are_chinese_and_marked_when_english_only() -> None:
 
 # --- the rendered notes -----------------------------------------------------------
 
-#: Latin words a Chinese note may contain: product, company and technical names from
-#: the themes book, codes, units and the names of sources and tools.
-ALLOWED_LATIN = {
+#: Latin words a Chinese note may contain: the package's own (render/lexicon: OpenCC,
+#: t值, CAR ...), product, company and technical names from the themes book, codes,
+#: units and the name of the price folder. Not XHKG, CSV, Yahoo or concepttrack: the
+#: notes say 香港交易所交易日, 本地價格檔案, 雅虎財經 and 港股概念股追蹤.
+ALLOWED_LATIN = LEXICON_LATIN - {"concepttrack"} | {
     "Sora", "OpenAI", "ChatGPT", "DALL", "E", "GPT", "DPU", "GPU", "CPU", "IDC", "EFLOPS",
-    "Pika", "SW", "G", "HK", "OpenCC", "XHKG", "CSV", "Yahoo", "Finance", "concepttrack",
-    "HSI", "png", "assets", "prices",
-    # The event study: t值 (the t-statistic) and CAR, written once in brackets after
-    # 累計異常回報 / 累计异常收益 as the financial press does.
-    "t", "CAR",
+    "Pika", "SW", "G", "HK", "HSI", "png", "assets", "prices",
 }  # fmt: skip
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 #: Code-like tokens that are not words: symbols (0763.HK, ^HSI), file names, dates.
@@ -412,7 +411,8 @@ def test_data_status_reasons_are_translated_with_local_dates() -> None:
     assert reader_reason(reason) == "no bar since 10 Jul 2025 (suspended or late data)"
     # A path never reaches the reader, in any language.
     folder = "no data from CSV folder /srv/data/hk-prices after 2025-07-18"
-    assert reader_reason(folder, "zh-hk") == "2025年7月18日之後CSV 價格檔案（hk-prices）沒有數據"
+    hk = reader_reason(folder, "zh-hk")
+    assert hk == "2025年7月18日之後本地價格檔案（資料夾：hk-prices）沒有數據"
 
 
 def test_new_broker_views_are_named_in_the_notes_language() -> None:
