@@ -19,7 +19,8 @@ The checks (issue 16, item 8):
 * ``latin`` — a Chinese note holds no Latin word beyond the book's own text (names,
   codes), symbols and :data:`LATIN_ALLOWED`;
 * ``script`` — a zh-hk note holds no Simplified-only character, a zh-cn note no
-  Traditional-only one (OpenCC, with :data:`SCRIPT_EXCEPTIONS`);
+  Traditional-only one, an English note (for Hong Kong readers) shows its Chinese in
+  Hong Kong characters (OpenCC, with :data:`SCRIPT_EXCEPTIONS`);
 * ``unused-rule`` — the note explains a mark (†, ‡, \\*, adj.) only when it uses it,
   and defines "stale" only when something is stale; a mark used is explained.
 """
@@ -440,6 +441,18 @@ def _what_moved(note: Note) -> list[tuple[str, int]]:
     return out
 
 
+def _sessions_after_event_bar(snapshot: dict[str, Any]) -> int | None:
+    """Sessions of the basket's series after its event session (the first on or after
+    the event date) up to its last session: how many sessions ago the event was."""
+    series = ((snapshot.get("series") or {}).get("basket") or {}).get("sessions") or []
+    event = snapshot.get("event_date")
+    last = (snapshot.get("basket") or {}).get("last_session") or snapshot.get("as_of")
+    if not series or not event or not last or series[0] >= event:
+        return None
+    bars = [day for day in series if event <= day <= last]
+    return len(bars) - 1 if bars else None
+
+
 def check_figures(note: Note) -> list[Finding]:
     """A figure printed in two places agrees, and agrees with the JSON twin."""
     fig = _Figures(note)
@@ -538,6 +551,7 @@ def check_figures(note: Note) -> list[Finding]:
             if bold:
                 fig.against_json("basket level", bold.group(1), level.number, basket["level"], 1)
         sessions = (snapshot.get("narrative") or {}).get("sessions_since_event")
+        ago_count = _sessions_after_event_bar(snapshot)
         for sentence, line in moved:
             ago = re.search(r"(\d+) sessions ago|（(\d+)個?个?交易日前）", sentence)
             if ago and sessions is not None:
@@ -547,6 +561,16 @@ def check_figures(note: Note) -> list[Finding]:
                     line,
                     float(sessions),
                     1,
+                )
+            if ago and ago_count is not None and int(ago.group(1) or ago.group(2)) != ago_count:
+                fig.findings.append(
+                    Finding(
+                        "figures",
+                        f"line {line}",
+                        f"{ago.group(0)}; the basket's sessions after the event session to "
+                        f"its last session: {ago_count}",
+                        "'N sessions ago' is not the count of sessions after the event session",
+                    )
                 )
 
     # 2. The constituents table against each stock's note, the leaders, risks, JSON.
@@ -938,27 +962,34 @@ def foreign_character(char: str, lang: str) -> bool:
     return False
 
 
+#: The Chinese script each note language writes: an English note is for Hong Kong
+#: readers, so the Chinese names it shows are in Hong Kong Traditional characters.
+SCRIPT_OF = {"zh-hk": "zh-hk", "zh-cn": "zh-cn", "en": "zh-hk"}
+
+
 def check_script(note: Note) -> list[Finding]:
-    """A zh-hk note has no Simplified-only character, a zh-cn note no Traditional-only."""
-    if note.lang not in ("zh-hk", "zh-cn"):
+    """A zh-hk (or English) note has no Simplified-only character, a zh-cn note no
+    Traditional-only one."""
+    script = SCRIPT_OF.get(note.lang)
+    if script is None:
         return []
-    other = "Simplified" if note.lang == "zh-hk" else "Traditional"
-    found: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    other = "Simplified" if script == "zh-hk" else "Traditional"
+    findings = []
     for line in note.lines:
-        for match in _CJK.finditer(line.text):
-            char = match.group(0)
-            if foreign_character(char, note.lang):
-                start = max(0, match.start() - 6)
-                found[char].append((line.number, line.text[start : match.end() + 6]))
-    return [
-        Finding(
-            "script",
-            where(*(n for n, _ in hits)),
-            f"{char} in " + " / ".join(dict.fromkeys(c for _, c in hits[:3])),
-            f"{other}-only character in a {note.lang} note",
-        )
-        for char, hits in found.items()
-    ]
+        chars = [c for c in dict.fromkeys(_CJK.findall(line.text)) if foreign_character(c, script)]
+        if chars:
+            text = clean(line.text)
+            first = min(text.find(c) for c in chars)
+            excerpt = text[max(0, first - 20) : first + 60]
+            findings.append(
+                Finding(
+                    "script",
+                    f"line {line.number}",
+                    f"{''.join(chars)} in: {excerpt}",
+                    f"{other}-only character(s) in a {note.lang} note",
+                )
+            )
+    return findings
 
 
 # --------------------------------------------------------------------------- rules
