@@ -453,6 +453,71 @@ def _sessions_after_event_bar(snapshot: dict[str, Any]) -> int | None:
     return len(bars) - 1 if bars else None
 
 
+_BREADTH = re.compile(
+    r"(\d+) up · (\d+) down · (\d+) unch"
+    r"|(\d+)[隻只](?:上升|上漲|上涨) · (\d+)[隻只]下跌 · (\d+)[隻只]持平"
+)
+
+
+def _breadth(
+    fig: _Figures,
+    note: Note,
+    cons: Table,
+    day_col: int | None,
+    snapshot: dict[str, Any],
+) -> None:
+    """Risers, fallers and unchanged today against the constituents' 1D column (stocks
+    with a bar today: no † mark) and the JSON twin."""
+    for entry in note.prose():
+        match = _BREADTH.search(clean(entry.text))
+        if not match:
+            continue
+        groups = [g for g in match.groups() if g is not None]
+        shown = [int(g) for g in groups]
+        if day_col is not None:
+            moves = [
+                percent(clean(cells[day_col]))
+                for cells in cons.rows
+                if day_col < len(cells) and "†" not in cells[day_col] and _code_of(cells[0])
+            ]
+            counted = [
+                sum(1 for m in moves if m is not None and m > 0),
+                sum(1 for m in moves if m is not None and m < 0),
+                sum(1 for m in moves if m is not None and m == 0),
+            ]
+            if counted != shown:
+                fig.findings.append(
+                    Finding(
+                        "figures",
+                        f"line {entry.number}",
+                        f"{match.group(0)} vs the 1D column: {counted[0]} up, "
+                        f"{counted[1]} down, {counted[2]} unchanged",
+                        "breadth today disagrees with the constituents table",
+                    )
+                )
+        breadth = snapshot.get("breadth") or {}
+        if breadth and [breadth.get("up"), breadth.get("down"), breadth.get("unchanged")] != shown:
+            fig.findings.append(
+                Finding(
+                    "figures",
+                    f"line {entry.number}",
+                    f"{match.group(0)}; JSON {breadth.get('up')}/{breadth.get('down')}/"
+                    f"{breadth.get('unchanged')}",
+                    "breadth today is not the JSON twin's",
+                )
+            )
+        for field_name, pattern in (
+            ("share_above_ma_20", r"([\d.]+)%\s?(?:above 20|高於20|高于20)"),
+            ("share_above_ma_50", r"([\d.]+)%\s?(?:above 50|高於50|高于50)"),
+        ):
+            share = re.search(pattern, clean(entry.text))
+            if share and breadth.get(field_name) is not None:
+                fig.against_json(
+                    f"breadth {field_name}", share.group(1), entry.number, breadth[field_name]
+                )
+        return
+
+
 def check_figures(note: Note) -> list[Finding]:
     """A figure printed in two places agrees, and agrees with the JSON twin."""
     fig = _Figures(note)
@@ -668,6 +733,36 @@ def check_figures(note: Note) -> list[Finding]:
                 if text_cell and number(text_cell) is not None:
                     fig.against_json(f"{code} {name} (constituents)", text_cell, line, value, scale)
 
+    # 2b'. Breadth today against the 1D column; weights and contributions add up.
+    _breadth(fig, note, cons, col["day"], snapshot)
+    for name, total_label in (("weight", "100"), ("contribution", "since-event")):
+        index = col[name]
+        if index is None or key is None:
+            continue
+        values = [
+            number(clean(cells[index]))
+            for cells, _ in rows.values()
+            if index < len(cells) and number(clean(cells[index])) is not None
+        ]
+        shown_total: float | None = 100.0
+        if name == "contribution":
+            since_row = _row(key, ROW_SINCE_EVENT)
+            shown_total = percent(since_row[0][1]) if since_row else None
+        if not values or shown_total is None:
+            continue
+        total = sum(v for v in values if v is not None)
+        slack = 0.05 * (len(values) + 1) + 1e-9
+        if abs(total - shown_total) > slack:
+            fig.findings.append(
+                Finding(
+                    "figures",
+                    where(*(line for _, line in rows.values())),
+                    f"sum of the {name} column {total:.1f} vs {shown_total:g}",
+                    f"the {name}s do not add up to the basket's {total_label} "
+                    f"(beyond rounding, ±{slack:.2f})",
+                )
+            )
+
     # 2b. Leader / laggard lines against the table.
     for entry in note.prose():
         text = clean(entry.text)
@@ -709,7 +804,10 @@ def check_figures(note: Note) -> list[Finding]:
             code = code_match.group(1)
             text, note_line = notes[code]
             vol = re.search(r"(?:volatility|波幅|波动率)\D{0,8}?(\d+\.\d)\s?%", text)
-            beta = re.search(r"(?:beta|貝他|貝塔|贝塔)\D{0,12}?(−?-?\d+\.\d\d)", text)
+            beta = re.search(
+                r"(?:beta|貝他|貝塔|贝塔)[^\d]{0,12}?(?:1Y|一年)?[^\d]{0,6}?([+\-−]?\d+\.\d\d)",
+                text,
+            )
             if vol and vol_col is not None:
                 fig.compare(
                     f"{code} 1Y volatility (risk figures vs stock note)",

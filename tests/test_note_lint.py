@@ -231,6 +231,7 @@ MINI = """\
 | 5 days | −2.7% | −0.7% | −1.9 pp |
 
 - Basket level: **97.3** · HSI close: 18,011.79
+- Breadth today: 0 up · 2 down · 0 unch. · 50.0% above 20-day MA
 - Leader / laggard today: China Telecom (00728) −0.3% / Baidu Group-SW (09888) −0.6%
 - Leader / laggard since event: China Telecom (00728) −1.0% / Baidu Group-SW (09888) −4.5%
 
@@ -296,6 +297,7 @@ def _mini_json() -> dict[str, Any]:
                 "status": {"status": "fresh"},
             },
             "narrative": {"sessions_since_event": 11},
+            "breadth": {"up": 0, "down": 2, "unchanged": 0, "share_above_ma_20": 0.5},
             "event_date": "2024-02-16",
             "as_of": "2024-02-27",
             "series": {"basket": {"sessions": [f"2024-02-{day}" for day in range(14, 28)]}},
@@ -353,6 +355,9 @@ def test_the_clean_snippet_passes_every_check() -> None:
         ("return of −3.7% from", "return of −3.6% from", "CAR [0, +5] of Baidu"),
         ("−2.1% from the event session", "−2.2% from the event session", "CAR [0, +5] of Concept"),
         ("| Window |", "| Period |", "cannot find the key-figures table"),
+        ("0 up · 2 down", "1 up · 1 down", "breadth today disagrees"),
+        ("| 50.0% | −2.3 pp |", "| 60.0% | −2.3 pp |", "weights do not add up"),
+        ("| 50.0% | −2.3 pp |", "| 50.0% | −3.3 pp |", "contributions do not add up"),
     ],
 )
 def test_figures_check_catches_a_disagreement(old: str, new: str, expected: str) -> None:
@@ -373,6 +378,8 @@ def test_figures_check_catches_a_disagreement(old: str, new: str, expected: str)
         (("stocks", 0, "contribution"), -0.03, "09888 contribution"),
         (("stocks", 1, "last_close"), 4.3, "00728 last"),
         (("event_date",), "2024-02-17", "N sessions ago"),
+        (("breadth", "share_above_ma_20"), 0.25, "breadth share_above_ma_20"),
+        (("breadth", "up"), 1, "breadth today is not the JSON"),
     ],
 )
 def test_figures_check_compares_with_the_json_twin(
