@@ -739,7 +739,7 @@ def check_figures(note: Note) -> list[Finding]:
         index = col[name]
         if index is None or key is None:
             continue
-        values = [
+        column_values = [
             number(clean(cells[index]))
             for cells, _ in rows.values()
             if index < len(cells) and number(clean(cells[index])) is not None
@@ -748,10 +748,10 @@ def check_figures(note: Note) -> list[Finding]:
         if name == "contribution":
             since_row = _row(key, ROW_SINCE_EVENT)
             shown_total = percent(since_row[0][1]) if since_row else None
-        if not values or shown_total is None:
+        if not column_values or shown_total is None:
             continue
-        total = sum(v for v in values if v is not None)
-        slack = 0.05 * (len(values) + 1) + 1e-9
+        total = sum(v for v in column_values if v is not None)
+        slack = 0.05 * (len(column_values) + 1) + 1e-9
         if abs(total - shown_total) > slack:
             fig.findings.append(
                 Finding(
