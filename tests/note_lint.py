@@ -124,6 +124,9 @@ class Note:
     #: the JSON twin's ``theme``.
     theme: dict[str, Any] | None = None
     name: str = "note"
+    #: Other names the note may print as they are (the CSV folder the prices came from);
+    #: the JSON twin's ``snapshot.source`` adds its folder name.
+    names: tuple[str, ...] = ()
     lines: list[Line] = field(init=False)
     tables: list[Table] = field(init=False)
 
@@ -578,6 +581,9 @@ def check_figures(note: Note) -> list[Finding]:
             cells, line = row
             found = [(s, n) for s, n in moved if any(w in s for w in words)]
             if not moved:
+                fig.missing(
+                    key.first_line, "the 'What moved' paragraph (What moved/走勢回顧/走势回顾)"
+                )
                 break
             if not found:
                 fig.missing(moved[0][1], f"the {label} sentence of 'What moved' ({words[0]!r})")
@@ -999,7 +1005,9 @@ def check_latin(note: Note) -> list[Finding]:
     if not note.chinese:
         return []
     allowed = set(LATIN_ALLOWED)
-    for text in note.book_texts_shown():
+    source = str(((note.data or {}).get("snapshot") or {}).get("source") or "")
+    folder = re.split(r"[\\/]", source.removeprefix("csv:"))[-1] if ":" in source else ""
+    for text in (*note.book_texts_shown(), *note.names, folder):
         allowed.update(_latin_tokens(text))
     found: dict[str, list[int]] = defaultdict(list)
     for line in note.lines:

@@ -151,7 +151,9 @@ def _sora_theme() -> dict[str, Any]:
 @pytest.mark.parametrize("lang", list(GOLDENS))
 def test_golden_note_passes_the_linter(lang: str) -> None:
     path = GOLDENS[lang]
-    note = Note(path.read_text(encoding="utf-8"), lang, theme=_sora_theme(), name=path.name)
+    # The prices come from a CSV folder named "prices": a name the note may print as it is.
+    text = path.read_text(encoding="utf-8")
+    note = Note(text, lang, theme=_sora_theme(), name=path.name, names=("prices",))
     findings = lint(note)
     assert not findings, "\n" + report({f"tests/golden/{path.name}": findings})
 
@@ -442,6 +444,10 @@ def test_latin_check() -> None:
     theme = {"stocks": [{"code": "09888", "name": {"en": "Baidu", "zh-hk": "百度集團－SW"}}]}
     clean = "百度集團－SW（09888，9888.HK）的t值為1.2；CNYHKD=X；累計異常回報（CAR）。"
     assert _checked(clean, "latin", "zh-hk", theme=theme) == []
+    source = {"snapshot": {"source": "csv:/data/hk-prices"}}
+    assert _checked("價格檔案（hk-prices）", "latin", "zh-hk", data=source) == []
+    assert _checked("價格檔案（hk-prices）", "latin", "zh-hk", names=("hk-prices",)) == []
+    assert _checked("價格檔案（hk-prices）", "latin", "zh-hk") != []
     found = _checked("交易日曆：香港交易所（XHKG）；CSV 價格檔案。", "latin", "zh-hk", theme=theme)
     assert sorted(found) == [
         "Latin word in a Chinese note: CSV",
