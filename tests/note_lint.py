@@ -9,10 +9,14 @@ The checks (issue 16, item 8):
 
 * ``duplicate`` — no sentence, and no long clause, printed twice (tables, headings and
   the book's own text are not prose of the note and are left out);
-* ``figures`` — a figure printed in two places agrees: key figures and "what moved",
-  the constituents table and each stock's note, the leaders and laggards and the table,
-  the event-study tables and their sentences, the risk table and the stock notes, and
-  every one of them with the JSON twin's value rounded as shown;
+* ``figures`` — a figure printed in two places agrees: key figures and "what moved"
+  (since event, 5 days, 1 day, basket and benchmark), the constituents table and each
+  stock's note (since event, excess, last price), the leaders and laggards and the
+  table, breadth and the 1D column, the event-study tables and their sentences (CAR
+  and t), the risk table and the stock notes (volatility, beta); weights add up to
+  100 % and contributions to the basket's since-event return; with the JSON twin, each
+  of them is its value rounded as shown, and "N sessions ago" is the count of the
+  basket's sessions after the event session;
 * ``amount-style``, ``percent-style``, ``t-style`` — one style per note for amounts
   (``HK$807m`` / ``HKD 807M`` / ``8.07億港元`` ...), for the space before ``%`` and for
   t-statistics (``(t = −0.43)`` / ``(t −0.43)``);

@@ -3,8 +3,11 @@
 The generated book is rendered once, with demo prices, through the CLI, in English,
 Traditional and Simplified Chinese (Markdown and JSON only): a theme with stocks on two
 exchanges (an A-share converted with CNYHKD=X), one with custom weights, one whose
-catalysts sit close together so an estimation window holds another catalyst. Every
-finding is listed in the failure message (check, lines, the offending text).
+catalysts sit close together so an estimation window holds another catalyst (‡).
+Catalysts before the data cannot be made with demo prices (the demo source starts on
+2000-01-03 and refuses a request that reaches before it, and every catalyst asks for
+400 days of history); the golden notes have two such catalysts and are linted too.
+Every finding is listed in the failure message (check, lines, the offending text).
 
 The linter's checks are themselves tested on small hand-written snippets: each one
 catches a planted defect and passes the clean snippet.
