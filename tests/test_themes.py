@@ -220,3 +220,41 @@ def test_reserved_theme_id() -> None:
     assert problems_of(MINIMAL.replace("id: demo-theme", "id: runs")) == [
         "t.yaml:2:9: themes[0].id: 'runs' is reserved: reports/runs/ holds the run records"
     ]
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "1e308"])
+def test_absurd_weights_are_refused_where_read(value: str) -> None:
+    # Issue 17 #6: `weight: .inf` or 1e308 passed `themes check` and failed later with a
+    # wrong diagnosis ("no constituent has prices at the event base").
+    text = MINIMAL.replace(
+        "        rationale: Cloud.", f"        rationale: Cloud.\n        weight: {value}"
+    )
+    problems = problems_of(text)
+    assert len(problems) == 1
+    assert problems[0].startswith("t.yaml:15:17: themes[0].stocks[1].weight: ")
+
+
+def test_view_target_price_must_be_finite() -> None:
+    text = (
+        MINIMAL + "    views:\n      - {source: B, date: 2024-02, summary: S, target_price: .inf}\n"
+    )
+    (problem,) = problems_of(text)
+    assert "themes[0].views[0].target_price" in problem
+
+
+def test_unknown_currency_is_named() -> None:
+    text = MINIMAL.replace(
+        "    thesis: Something will happen.\n", "    thesis: X.\n    currency: XYZ\n"
+    )
+    assert problems_of(text) == [
+        "t.yaml:5:15: themes[0].currency: XYZ is not an ISO 4217 currency code; "
+        "use one such as HKD, CNY or USD"
+    ]
+
+
+def test_known_currency_other_than_hkd_is_accepted() -> None:
+    text = MINIMAL.replace(
+        "    thesis: Something will happen.\n", "    thesis: X.\n    currency: EUR\n"
+    )
+    (theme,) = parse_themes(textwrap.dedent(text), "t.yaml").themes
+    assert theme.currency == "EUR"

@@ -36,6 +36,10 @@ MAX_FILE_BYTES = 1_048_576
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 #: Folder names the reports folder uses for itself.
 RESERVED_IDS = frozenset({"runs"})
+#: Bounds on the book's numbers: a weight is relative (25 or 0.25 both work) and a
+#: larger one is a typo that would overflow the sum; a price above this is no HKEX price.
+MAX_WEIGHT = 1e6
+MAX_PRICE = 1e7
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -131,7 +135,10 @@ LOptText = Annotated[LocalText, PlainValidator(_local_text), PlainSerializer(_du
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Every number in the book is finite: ``.inf`` and ``.nan`` are refused where read.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class Catalyst(_Model):
@@ -150,7 +157,7 @@ class View(_Model):
     date: str
     summary: LText
     rating: LOptText | None = None
-    target_price: float | None = Field(default=None, gt=0)
+    target_price: float | None = Field(default=None, gt=0, le=MAX_PRICE)
 
     @field_validator("date", mode="before")
     @classmethod
@@ -189,6 +196,15 @@ WeightingScheme = Literal["equal", "custom", "cap", "capped"]
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
+def _iso_currency(code: str) -> bool:
+    """True when ``code`` is an ISO 4217 currency CLDR knows (Babel, loaded on demand)."""
+    if code in {"HKD", "CNY", "USD"}:
+        return True
+    from babel.numbers import list_currencies
+
+    return code in list_currencies()
+
+
 class Stock(_Model):
     """A linked stock: its code, names and why it belongs to the theme."""
 
@@ -196,7 +212,7 @@ class Stock(_Model):
     name: LText
     name_zh: str | None = None
     rationale: LText
-    weight: float | None = Field(default=None, gt=0)
+    weight: float | None = Field(default=None, gt=0, le=MAX_WEIGHT)
     exposure: ExposureKind | None = None
 
     @field_validator("code")
@@ -255,6 +271,10 @@ class Theme(_Model):
             text = value.strip().upper()
             if not _CURRENCY.match(text):
                 raise ValueError("must be a three-letter currency code such as HKD, CNY or USD")
+            if not _iso_currency(text):
+                raise ValueError(
+                    f"{text} is not an ISO 4217 currency code; use one such as HKD, CNY or USD"
+                )
             return text
         return value
 
