@@ -1,0 +1,68 @@
+"""A hand-edited delivery ledger is data, not trust (issue 17 #8): never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from concepttrack.deliver.ledger import Ledger, parse_iso
+
+KEY = {"theme": "sora-compute", "session": "2026-12-01", "language": "en"}
+
+
+def write(folder: Path, rows: object) -> None:
+    (folder / "deliveries.json").write_text(
+        json.dumps({"version": 1, "deliveries": rows}), encoding="utf-8"
+    )
+
+
+def test_bad_fields_are_kept_as_unknown_and_named(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        [
+            {**KEY, "destination": "a", "status": "sent", "attempts": 1, "sent_at": "notadate"},
+            {**KEY, "destination": "b", "status": "sent", "attempts": "many"},
+            {**KEY, "destination": "c", "status": "delivered?", "attempts": 2},
+            {
+                **KEY,
+                "destination": "d",
+                "status": "sent",
+                "attempts": 1,
+                "sent_at": "2026-12-01T10:31:02Z",
+            },
+        ],
+    )
+    ledger = Ledger(tmp_path)
+    statuses = {key[3]: entry.status for key, entry in ledger.entries.items()}
+    # Each of the first three may have been sent: never resent on its own.
+    assert statuses == {"a": "unknown", "b": "unknown", "c": "unknown", "d": "sent"}
+    assert ledger.problems == [
+        "entry 1: sent_at unreadable; kept as unknown (not sent again without --resend)",
+        "entry 2: attempts unreadable; kept as unknown (not sent again without --resend)",
+        "entry 3: status unreadable; kept as unknown (not sent again without --resend)",
+    ]
+    assert ledger.entries[("sora-compute", "2026-12-01", "en", "b")].attempts == 0
+
+
+def test_rows_without_a_key_are_skipped_with_their_position(tmp_path: Path) -> None:
+    write(tmp_path, ["x", {"theme": 3, "session": "s", "language": "en"}])
+    ledger = Ledger(tmp_path)
+    assert ledger.entries == {}
+    assert ledger.problems == [
+        "entry 1: not an object; skipped",
+        "entry 2: no readable theme, destination; skipped",
+    ]
+
+
+def test_deliveries_not_a_list(tmp_path: Path) -> None:
+    (tmp_path / "deliveries.json").write_text('{"deliveries": 5}', encoding="utf-8")
+    ledger = Ledger(tmp_path)
+    assert ledger.entries == {}
+    assert ledger.problems == ["the file holds no list of deliveries; read as empty"]
+
+
+def test_parse_iso_never_raises() -> None:
+    assert parse_iso("notadate") is None
+    assert parse_iso("") is None
+    moment = parse_iso("2026-12-01T10:31:02Z")
+    assert moment is not None and moment.utcoffset() is not None
