@@ -65,4 +65,5 @@ def test_parse_iso_never_raises() -> None:
     assert parse_iso("notadate") is None
     assert parse_iso("") is None
     moment = parse_iso("2026-12-01T10:31:02Z")
-    assert moment is not None and moment.utcoffset() is not None
+    assert moment is not None
+    assert moment.utcoffset() is not None
