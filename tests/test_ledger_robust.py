@@ -67,3 +67,38 @@ def test_parse_iso_never_raises() -> None:
     moment = parse_iso("2026-12-01T10:31:02Z")
     assert moment is not None
     assert moment.utcoffset() is not None
+
+
+def test_delivery_config_device_is_refused() -> None:
+    # Issue 17 #9: `deliver check --deliver-config /dev/zero` took 3 GB and died.
+    import pytest
+
+    from concepttrack.deliver.config import load_config
+    from concepttrack.errors import DeliveryConfigError
+
+    with pytest.raises(DeliveryConfigError) as info:
+        load_config(Path("/dev/zero"), environ={})
+    assert [p.format() for p in info.value.problems] == [
+        "/dev/zero: is not a regular file (a device, FIFO or socket)"
+    ]
+
+
+def test_read_limited_refuses_symlinks_out_and_oversize(tmp_path: Path) -> None:
+    import pytest
+
+    from concepttrack.fsutil import ReadRefused, read_limited
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENT", encoding="utf-8")
+    (folder / "0941.HK.csv").symlink_to(secret)
+    (folder / "big.csv").write_bytes(b"x" * 101)
+    (folder / "ok.csv").write_bytes(b"x" * 100)
+    with pytest.raises(ReadRefused) as info:
+        read_limited(folder / "0941.HK.csv", 100, inside=folder)
+    assert "SECRET" not in str(info.value)
+    assert info.value.reason == "is a symbolic link; only regular files in the folder are read"
+    with pytest.raises(ReadRefused, match="the limit is 100"):
+        read_limited(folder / "big.csv", 100, inside=folder)
+    assert read_limited(folder / "ok.csv", 100, inside=folder) == b"x" * 100

@@ -258,3 +258,22 @@ def test_known_currency_other_than_hkd_is_accepted() -> None:
     )
     (theme,) = parse_themes(textwrap.dedent(text), "t.yaml").themes
     assert theme.currency == "EUR"
+
+
+def test_a_device_is_refused_without_reading_it() -> None:
+    # Issue 17 #9: `--themes /dev/zero themes list` took 3 GB in 5 s and died.
+    with pytest.raises(ThemesFileError) as info:
+        load_themes(Path("/dev/zero"))
+    assert [p.format() for p in info.value.problems] == [
+        "/dev/zero: is not a regular file (a device, FIFO or socket)"
+    ]
+
+
+def test_a_fifo_is_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "themes.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(ThemesFileError) as info:
+        load_themes(fifo)
+    assert "is not a regular file" in info.value.problems[0].format()

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from concepttrack.errors import Problem, ThemesFileError, UsageError
+from concepttrack.fsutil import ReadRefused, read_limited
 from concepttrack.languages import LANGUAGES
 from concepttrack.symbols import currency_of, fx_symbol, hkex_code, to_yahoo
 
@@ -758,21 +759,15 @@ def load_themes(path: Path) -> ThemeBook:
     """Read and validate a themes file; every failure is a ThemesFileError naming the file."""
     name = str(path)
     try:
-        size = path.stat().st_size
+        raw = read_limited(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ThemesFileError(
             [Problem(name, None, None, "", "file not found")],
             hint="Pass --themes PATH, set CONCEPTTRACK_THEMES, or run from the folder "
             "that holds themes.yaml.",
         ) from None
-    except OSError as exc:
-        raise ThemesFileError([Problem(name, None, None, "", f"cannot read: {exc}")]) from exc
-    if path.is_dir():
-        raise ThemesFileError(
-            [Problem(name, None, None, "", "is a folder, not a YAML file")],
-            hint="Give the path of the themes YAML file, e.g. themes.yaml.",
-        )
-    if size > MAX_FILE_BYTES:
+    except ReadRefused as exc:
+        folder = exc.reason.startswith("is a folder")
         raise ThemesFileError(
             [
                 Problem(
@@ -780,12 +775,18 @@ def load_themes(path: Path) -> ThemeBook:
                     None,
                     None,
                     "",
-                    f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} "
-                    "(split the book into several files)",
+                    "is a folder, not a YAML file"
+                    if folder
+                    else exc.reason
+                    + ("; split the book into several files" if "limit" in exc.reason else ""),
                 )
-            ]
-        )
-    raw = path.read_bytes()
+            ],
+            hint="Give the path of the themes YAML file, e.g. themes.yaml." if folder else None,
+        ) from None
+    except OSError as exc:
+        raise ThemesFileError(
+            [Problem(name, None, None, "", f"cannot read: {exc.strerror or exc}")]
+        ) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -33,11 +33,14 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from concepttrack.errors import DeliveryConfigError, Problem
+from concepttrack.fsutil import ReadRefused, read_limited
 
 ENV_DELIVER_CONFIG = "CONCEPTTRACK_DELIVER_CONFIG"
 ATTACH_FORMATS: tuple[str, ...] = ("pdf", "md", "html")
 DEFAULT_ATTACH: tuple[str, ...] = ("pdf",)
 REDACTED = "****"
+#: A delivery config is a few destinations; anything larger is not one.
+MAX_CONFIG_BYTES = 262_144
 
 _KEYS = ("name", "url", "themes", "languages", "attach")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -171,7 +174,9 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
     env = os.environ if environ is None else environ
     where = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_limited(Path(path), MAX_CONFIG_BYTES).decode("utf-8")
+    except ReadRefused as exc:
+        raise DeliveryConfigError([Problem(where, None, None, "", exc.reason)]) from None
     except FileNotFoundError:
         raise DeliveryConfigError(
             [Problem(where, None, None, "", "file not found")],
