@@ -137,20 +137,31 @@ class _Locator:
             if name == "destination" and self.lines[number - 1].lstrip().startswith("[["):
                 seen += 1
                 if seen == index:
+                    # The element's table runs on through its own sub-tables
+                    # (``[destination.sub]``), which TOML attaches to it.
+                    following = position + 1
+                    while following < len(self.headers) and self.headers[following][1].startswith(
+                        "destination."
+                    ):
+                        following += 1
                     end = (
-                        self.headers[position + 1][0] - 1
-                        if position + 1 < len(self.headers)
+                        self.headers[following][0] - 1
+                        if following < len(self.headers)
                         else len(self.lines)
                     )
                     return number, end
         return None
 
     def key(self, key: str, start: int = 1, end: int | None = None) -> int | None:
-        """First line in [start, end] that assigns ``key`` (bare or quoted)."""
-        pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+        """First line in [start, end] that assigns ``key`` (bare or quoted) or opens it as a
+        sub-table (``[destination.key]``)."""
+        name = rf"(?:{re.escape(key)}|\"{re.escape(key)}\")"
+        pattern = re.compile(rf"^\s*{name}\s*=")
+        header = re.compile(rf"^\s*\[\[?\s*[^\]]*\.\s*{name}\s*\]")
         stop = len(self.lines) if end is None else end
         for number in range(start, stop + 1):
-            if pattern.match(self.lines[number - 1]):
+            line = self.lines[number - 1]
+            if pattern.match(line) or header.match(line):
                 return number
         return None
 
@@ -174,7 +185,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
     env = os.environ if environ is None else environ
     where = str(path)
     try:
-        text = read_limited(Path(path), MAX_CONFIG_BYTES).decode("utf-8")
+        blob = read_limited(Path(path), MAX_CONFIG_BYTES)
     except ReadRefused as exc:
         raise DeliveryConfigError([Problem(where, None, None, "", exc.reason)]) from None
     except FileNotFoundError:
@@ -183,8 +194,19 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
             hint="Write a delivery config (see the README's Delivery section), or pass "
             "--deliver-config PATH / set CONCEPTTRACK_DELIVER_CONFIG.",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DeliveryConfigError([Problem(where, None, None, "", f"cannot read: {exc}")]) from exc
+    except OSError as exc:
+        raise DeliveryConfigError(
+            [Problem(where, None, None, "", f"cannot read: {exc.strerror or exc}")]
+        ) from exc
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = blob[: exc.start]
+        bad_line = before.count(b"\n") + 1
+        bad_column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise DeliveryConfigError(
+            [Problem(where, bad_line, bad_column, "", "is not UTF-8 text; save it as UTF-8")]
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
