@@ -227,3 +227,11 @@ def test_non_utf8_bytes_name_their_line(tmp_path: Path) -> None:
     assert [p.format() for p in info.value.problems] == [
         f"{path}:3:16: is not UTF-8 text; save it as UTF-8"
     ]
+
+
+def test_a_short_webhook_token_is_redacted(tmp_path: Path) -> None:
+    # Issue 17 #11: a webhook path segment under 8 characters was shown as it is.
+    text = '[[destination]]\nname = "h"\nurl = "json://127.0.0.1:8080/hooks/Zq7kX"\n'
+    (hook,) = load_config(write(tmp_path, text), environ={}).destinations
+    assert "Zq7kX" not in hook.redacted_url
+    assert hook.redacted_url.startswith("json://127.0.0.1:8080/hooks/****")

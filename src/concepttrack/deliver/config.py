@@ -48,7 +48,8 @@ _THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_QUERY = re.compile(r"(pass|secret|token|key|auth|webhook|sig)", re.IGNORECASE)
-#: Path segments at least this long are treated as secrets (webhook ids and tokens).
+#: Path segments at least this long are treated as secrets (webhook ids and tokens); so are
+#: shorter ones that hold a digit, and always the last one (a short token is still one).
 _SECRET_SEGMENT = 8
 
 
@@ -414,8 +415,15 @@ def _url_secrets(url: str) -> list[str]:
     segments = [parts.netloc.rsplit("@", 1)[-1].split(":")[0], *parts.path.split("/")]
     if parts.scheme.lower().startswith(("http", "json", "xml", "form")):
         segments = segments[1:]  # a real host name there
-    for segment in segments:
-        if len(segment) >= _SECRET_SEGMENT and not _looks_like_host(segment):
+    named = [segment for segment in segments if segment]
+    for segment in named:
+        if _looks_like_host(segment):
+            continue
+        if (
+            len(segment) >= _SECRET_SEGMENT
+            or any(ch.isdigit() for ch in segment)
+            or segment is named[-1]
+        ):
             found.extend([segment, unquote(segment)])
     return [item for item in found if len(item) >= 3]
 
