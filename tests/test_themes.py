@@ -218,7 +218,13 @@ def test_file_errors(tmp_path: Path) -> None:
 
 def test_reserved_theme_id() -> None:
     assert problems_of(MINIMAL.replace("id: demo-theme", "id: runs")) == [
-        "t.yaml:2:9: themes[0].id: 'runs' is reserved: reports/runs/ holds the run records"
+        "t.yaml:2:9: themes[0].id: 'runs' is reserved: reports/runs/ holds the run records; "
+        "choose another id"
+    ]
+    # Issue 17 #11: a theme `check` could not be addressed by `deliver`.
+    assert problems_of(MINIMAL.replace("id: demo-theme", "id: check")) == [
+        "t.yaml:2:9: themes[0].id: 'check' is reserved: `concepttrack deliver check` would "
+        "read it as the command; choose another id"
     ]
 
 

@@ -36,7 +36,13 @@ from concepttrack.symbols import currency_of, fx_symbol, hkex_code, to_yahoo
 MAX_FILE_BYTES = 1_048_576
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 #: Folder names the reports folder uses for itself.
-RESERVED_IDS = frozenset({"runs"})
+#: Theme ids the tool keeps for itself, with why (a folder of the reports, or a word a
+#: command reads in the place of a theme id: ``deliver check``).
+RESERVED_IDS: dict[str, str] = {
+    "runs": "reports/runs/ holds the run records",
+    "board": "reports/board/ is kept for the daily board across themes",
+    "check": "`concepttrack deliver check` would read it as the command",
+}
 #: Bounds on the book's numbers: a weight is relative (25 or 0.25 both work) and a
 #: larger one is a typo that would overflow the sum; a price above this is no HKEX price.
 MAX_WEIGHT = 1e6
@@ -308,7 +314,7 @@ class Theme(_Model):
                 "or digit, at most 64 characters (it becomes a folder name)"
             )
         if value in RESERVED_IDS:
-            raise ValueError(f"{value!r} is reserved: reports/{value}/ holds the run records")
+            raise ValueError(f"{value!r} is reserved: {RESERVED_IDS[value]}; choose another id")
         return value
 
     @field_validator("benchmark")
