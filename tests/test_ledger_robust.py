@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from concepttrack.deliver.ledger import Ledger, parse_iso
 
 KEY = {"theme": "sora-compute", "session": "2026-12-01", "language": "en"}
@@ -71,8 +73,6 @@ def test_parse_iso_never_raises() -> None:
 
 def test_delivery_config_device_is_refused() -> None:
     # Issue 17 #9: `deliver check --deliver-config /dev/zero` took 3 GB and died.
-    import pytest
-
     from concepttrack.deliver.config import load_config
     from concepttrack.errors import DeliveryConfigError
 
@@ -84,8 +84,6 @@ def test_delivery_config_device_is_refused() -> None:
 
 
 def test_read_limited_refuses_symlinks_out_and_oversize(tmp_path: Path) -> None:
-    import pytest
-
     from concepttrack.fsutil import ReadRefused, read_limited
 
     folder = tmp_path / "prices"
@@ -102,3 +100,24 @@ def test_read_limited_refuses_symlinks_out_and_oversize(tmp_path: Path) -> None:
     with pytest.raises(ReadRefused, match="the limit is 100"):
         read_limited(folder / "big.csv", 100, inside=folder)
     assert read_limited(folder / "ok.csv", 100, inside=folder) == b"x" * 100
+
+
+def test_a_ledger_that_cannot_be_written_is_exit_4_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 17 #7: a full disk while writing deliveries.json was `internal error`, exit 1.
+    import errno
+
+    from concepttrack.deliver import ledger as ledger_module
+    from concepttrack.errors import EXIT_RENDER, WriteError
+
+    def full(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(ledger_module, "atomic_write_text", full)
+    book = Ledger(tmp_path)
+    with pytest.raises(WriteError) as info:
+        book.start(("t", "2026-12-01", "en", "d"), "sha256:x", parse_iso("2026-12-01T10:00:00Z"))  # type: ignore[arg-type]
+    assert info.value.exit_code == EXIT_RENDER
+    assert str(tmp_path / "deliveries.json") in info.value.message
+    assert "No space left on device" in info.value.message

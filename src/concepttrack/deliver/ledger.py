@@ -194,7 +194,12 @@ class Ledger:
         text = json.dumps(
             {"version": LEDGER_VERSION, "deliveries": rows}, indent=2, ensure_ascii=False
         )
-        atomic_write_text(self.path, text + "\n")
+        try:
+            atomic_write_text(self.path, text + "\n")
+        except OSError as exc:  # disk full, read-only, no permission: exit 4, file named
+            from concepttrack.notewrite import write_error
+
+            raise write_error(exc, self.path) from exc
 
     def start(self, key: Key, content_hash: str, now: dt.datetime) -> Entry:
         """Record an attempt about to be made (status ``sending``) and save at once."""
