@@ -283,3 +283,22 @@ def test_a_fifo_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ThemesFileError) as info:
         load_themes(fifo)
     assert "is not a regular file" in info.value.problems[0].format()
+
+
+def test_the_basket_calendar_is_the_benchmarks_or_the_books() -> None:
+    # Issue 17 #12: the basket's sessions were its first stock's exchange.
+    a_first = MINIMAL.replace('code: "09888"', 'code: "600941.SS"')
+    (theme,) = parse_themes(textwrap.dedent(a_first), "t.yaml").themes
+    assert theme.symbols[0] == "600941.SS"
+    assert theme.calendar_exchange == "XHKG"  # the benchmark, ^HSI
+    csi = a_first.replace("    stocks:\n", '    benchmark: "000300.SS"\n    stocks:\n')
+    (theme,) = parse_themes(textwrap.dedent(csi), "t.yaml").themes
+    assert theme.calendar_exchange == "XSHG"
+    chosen = a_first.replace("    stocks:\n", "    calendar: xhkg\n    stocks:\n")
+    (theme,) = parse_themes(textwrap.dedent(chosen), "t.yaml").themes
+    assert theme.calendar_exchange == "XHKG"
+    wrong = a_first.replace("    stocks:\n", "    calendar: LSE\n    stocks:\n")
+    assert problems_of(wrong) == [
+        "t.yaml:8:15: themes[0].calendar: 'LSE' is not an exchange concepttrack knows; "
+        "use one of XHKG, XNYS, XSHG"
+    ]

@@ -31,7 +31,7 @@ from pydantic import (
 from concepttrack.errors import Problem, ThemesFileError, UsageError
 from concepttrack.fsutil import ReadRefused, read_limited
 from concepttrack.languages import LANGUAGES
-from concepttrack.symbols import currency_of, fx_symbol, hkex_code, to_yahoo
+from concepttrack.symbols import EXCHANGES, currency_of, fx_symbol, hkex_code, market_of, to_yahoo
 
 MAX_FILE_BYTES = 1_048_576
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -255,6 +255,9 @@ class Theme(_Model):
     risks: list[Risk] = Field(default_factory=list)
     stocks: list[Stock] = Field(min_length=1)
     benchmark: str = "^HSI"
+    #: The exchange whose sessions the basket is measured on (``XHKG``, ``XSHG``,
+    #: ``XNYS``); by default the benchmark's, never the order of the stocks.
+    calendar: str | None = None
     tags: list[str] = Field(default_factory=list)
     #: Languages of this theme's notes (overrides the book's ``languages:``).
     languages: list[str] | None = None
@@ -316,6 +319,25 @@ class Theme(_Model):
         if value in RESERVED_IDS:
             raise ValueError(f"{value!r} is reserved: {RESERVED_IDS[value]}; choose another id")
         return value
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip().upper()
+        if text not in EXCHANGES:
+            known = ", ".join(sorted(EXCHANGES))
+            raise ValueError(f"{value!r} is not an exchange concepttrack knows; use one of {known}")
+        return text
+
+    @property
+    def calendar_exchange(self) -> str:
+        """The exchange whose sessions the basket lives on: ``calendar:``, else the
+        benchmark's exchange (the basket is measured on the sessions its benchmark is;
+        stocks of other markets are carried at their last close). Swapping two stocks in
+        the book never changes it."""
+        return self.calendar or market_of(self.benchmark).exchange
 
     @field_validator("benchmark")
     @classmethod
