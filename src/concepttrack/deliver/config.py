@@ -43,6 +43,11 @@ REDACTED = "****"
 MAX_CONFIG_BYTES = 262_144
 
 _KEYS = ("name", "url", "themes", "languages", "attach")
+_TOP_KEYS = ("destination", "timeout")
+#: The whole delivery step's deadline in seconds: default and bounds of ``timeout``.
+DEFAULT_TIMEOUT = 120.0
+MIN_TIMEOUT = 5.0
+MAX_TIMEOUT = 3600.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -96,6 +101,9 @@ class DeliverConfig:
 
     path: Path
     destinations: tuple[Destination, ...]
+    #: Seconds the whole ``deliver`` step may take (top-level ``timeout``); a send still
+    #: running then is abandoned (its child process killed) and recorded as ``unknown``.
+    timeout: float = 120.0
 
     def scrub(self, text: str) -> str:
         """``text`` with the secrets of every destination removed."""
@@ -224,10 +232,22 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
         problems.append(Problem(where, line, None, key_path, message))
 
     for key in data:
-        if key != "destination":
-            close = difflib.get_close_matches(key, ["destination"], n=1, cutoff=0.6)
+        if key not in _TOP_KEYS:
+            close = difflib.get_close_matches(key, _TOP_KEYS, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problem(locator.top_level(key), key, f"unknown key{hint}")
+    timeout = data.get("timeout", DEFAULT_TIMEOUT)
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT
+    ):
+        problem(
+            locator.top_level("timeout"),
+            "timeout",
+            f"must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}",
+        )
+        timeout = DEFAULT_TIMEOUT
     raw = data.get("destination", [])
     if not isinstance(raw, list):
         problem(
@@ -330,7 +350,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
         )
     if problems:
         raise DeliveryConfigError(sorted(problems, key=lambda p: p.line or 0))
-    return DeliverConfig(Path(path), tuple(destinations))
+    return DeliverConfig(Path(path), tuple(destinations), float(timeout))
 
 
 def _toml_position(exc: tomllib.TOMLDecodeError) -> tuple[int | None, int | None]:
