@@ -15,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -315,18 +316,23 @@ def test_http_500_exits_6_then_backoff_then_retry_succeeds(reports: Path, tmp_pa
 
 @loopback
 def test_a_hanging_webhook_times_out_and_exits_6(reports: Path, tmp_path: Path) -> None:
+    # The POST reached the server, which then hangs: the note may have arrived, so it is
+    # `unknown`, never retried on its own (issue 17 #1), and the next run sends nothing.
     with http_server() as (port, hook):
         hook.hang = 10
         config = webhook(tmp_path, port, "?cto=1&rto=1")
         started = dt.datetime.now(dt.UTC)
         code, output = invoke("deliver", "--deliver-config", str(config), "--out", str(reports))
         took = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    assert code == EXIT_DELIVERY, output
-    assert "delivery: 1 failed" in output
-    assert took < 8  # the read timeout, not the server, ended it
-    entry = Ledger(reports).get(("alpha", SESSION.isoformat(), "en", "hook"))
-    assert entry is not None
-    assert entry.status == "failed"
+        assert code == EXIT_DELIVERY, output
+        assert "delivery: 1 unknown (may have arrived; --resend sends again)" in output
+        assert took < 8  # the read timeout, not the server, ended it
+        entry = Ledger(reports).get(("alpha", SESSION.isoformat(), "en", "hook"))
+        assert entry is not None
+        assert entry.status == "unknown"
+        hook.hang = 0
+        code, output = invoke("deliver", "--deliver-config", str(config), "--out", str(reports))
+        assert len(hook.requests) == 1, output
 
 
 def test_backoff_and_giving_up_after_three_days(reports: Path, tmp_path: Path) -> None:
@@ -450,7 +456,17 @@ def test_nothing_but_loopback_is_reachable_and_looked_up(
     with socket.socket() as sock, pytest.raises(SocketConnectBlockedError):  # noqa: SIM117
         with pytest.warns(UserWarning, match="192.0.2.1"):
             sock.connect(("192.0.2.1", 25))  # TEST-NET-1, never routed
-    looked_up: list[str] = []
+    # Sends run in a forked child (deliver/send.py): look-ups are recorded in a file, so
+    # the child's count too.
+    record = tmp_path / "looked-up.txt"
+    record.touch()
+
+    class Recorder(list[str]):
+        def append(self, host: str) -> None:
+            with record.open("a", encoding="utf-8") as handle:
+                handle.write(host + "\n")
+
+    looked_up = Recorder()
     real = socket.getaddrinfo
 
     def recording(host: object, *args: object, **kwargs: object) -> object:
@@ -481,8 +497,9 @@ def test_nothing_but_loopback_is_reachable_and_looked_up(
         assert len(hook.requests) == 1
     # Nothing was looked up but the destinations (no icons, no plugin sources) and, for
     # SMTP's EHLO greeting, this machine's own name (smtplib's socket.getfqdn()).
-    assert "127.0.0.1" in looked_up
-    assert set(looked_up) <= {"127.0.0.1", socket.gethostname()}, looked_up
+    seen = record.read_text(encoding="utf-8").split()
+    assert "127.0.0.1" in seen
+    assert set(seen) <= {"127.0.0.1", socket.gethostname()}, seen
 
 
 @loopback
@@ -510,3 +527,40 @@ def test_an_unreadable_ledger_costs_no_note_and_no_run_record(tmp_path: Path) ->
     record = json.loads(next((reports / "runs").glob("*.json")).read_text("utf-8"))
     assert record["delivery"]["failed"] is True
     assert "deliveries.json cannot be read" in record["delivery"]["error"]
+
+
+@loopback
+def test_a_slow_mail_server_gets_the_note_once_and_the_run_keeps_its_deadline(
+    reports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 17 #1/#2: a server slow to answer DATA made each run record `failed` while the
+    # abandoned send finished anyway: one stored copy per run. And nothing bounded the run.
+    monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
+    with smtp_server(password=PASSWORD, delay=8) as (port, box):
+        config = config_file(
+            tmp_path,
+            "timeout = 5\n",
+            mail_destination(port, extra='languages = ["en"]'),
+            mail_destination(port, name="second-desk"),
+        )
+        started = time.monotonic()
+        code, output = invoke("deliver", "--deliver-config", str(config), "--out", str(reports))
+        took = time.monotonic() - started
+        assert code == EXIT_DELIVERY, output
+        assert took < 12, output  # the 5 s deadline, not the server's 8 s
+        assert "1 unknown (may have arrived; --resend sends again)" in output
+        assert "1 not attempted before the deadline" in output
+        statuses = {k[3]: e.status for k, e in Ledger(reports).entries.items()}
+        assert statuses == {"desk-mail": "unknown"}
+        # The killed client aborted its transaction: the server stored nothing (a server
+        # that had stored it would hold one copy, never one per run).
+        time.sleep(4)
+        first = len(box.messages)
+        assert first <= 1
+        box.delay = 0
+        code, output = invoke("deliver", "--deliver-config", str(config), "--out", str(reports))
+        assert code == EXIT_OK, output  # the unknown was said loudly once, by the first run
+        assert "it may have arrived, so it is not sent again (--resend sends it)" in output
+        assert len(box.messages) == first + 1, output  # only second-desk's copy is new
+        statuses = {k[3]: e.status for k, e in Ledger(reports).entries.items()}
+        assert statuses == {"desk-mail": "unknown", "second-desk": "sent"}

@@ -201,3 +201,37 @@ def test_the_readme_example_is_valid(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         "desk-slack",
         (),
     )
+
+
+def test_a_sub_table_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    # Issue 17 #11: `[destination.sub]` on line 7 was reported at line 4.
+    text = (
+        "# comment\n\n\n"
+        "[[destination]]\n"
+        'name = "a"\n'
+        'url = "json://localhost:1/x"\n'
+        "[destination.sub]\n"
+        "x = 1\n"
+    )
+    with pytest.raises(DeliveryConfigError) as info:
+        load_config(write(tmp_path, text), environ={})
+    (problem,) = [p.format() for p in info.value.problems]
+    assert problem.startswith(f"{tmp_path / 'deliver.toml'}:7: destination 'a'.sub: unknown key")
+
+
+def test_non_utf8_bytes_name_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "deliver.toml"
+    path.write_bytes(b'[[destination]]\nname = "a"\nurl = "json://x\xff"\n')
+    with pytest.raises(DeliveryConfigError) as info:
+        load_config(path, environ={})
+    assert [p.format() for p in info.value.problems] == [
+        f"{path}:3:16: is not UTF-8 text; save it as UTF-8"
+    ]
+
+
+def test_a_short_webhook_token_is_redacted(tmp_path: Path) -> None:
+    # Issue 17 #11: a webhook path segment under 8 characters was shown as it is.
+    text = '[[destination]]\nname = "h"\nurl = "json://127.0.0.1:8080/hooks/Zq7kX"\n'
+    (hook,) = load_config(write(tmp_path, text), environ={}).destinations
+    assert "Zq7kX" not in hook.redacted_url
+    assert hook.redacted_url.startswith("json://127.0.0.1:8080/hooks/****")

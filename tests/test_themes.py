@@ -218,5 +218,87 @@ def test_file_errors(tmp_path: Path) -> None:
 
 def test_reserved_theme_id() -> None:
     assert problems_of(MINIMAL.replace("id: demo-theme", "id: runs")) == [
-        "t.yaml:2:9: themes[0].id: 'runs' is reserved: reports/runs/ holds the run records"
+        "t.yaml:2:9: themes[0].id: 'runs' is reserved: reports/runs/ holds the run records; "
+        "choose another id"
+    ]
+    # Issue 17 #11: a theme `check` could not be addressed by `deliver`.
+    assert problems_of(MINIMAL.replace("id: demo-theme", "id: check")) == [
+        "t.yaml:2:9: themes[0].id: 'check' is reserved: `concepttrack deliver check` would "
+        "read it as the command; choose another id"
+    ]
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "1e308"])
+def test_absurd_weights_are_refused_where_read(value: str) -> None:
+    # Issue 17 #6: `weight: .inf` or 1e308 passed `themes check` and failed later with a
+    # wrong diagnosis ("no constituent has prices at the event base").
+    text = MINIMAL.replace(
+        "        rationale: Cloud.", f"        rationale: Cloud.\n        weight: {value}"
+    )
+    problems = problems_of(text)
+    assert len(problems) == 1
+    assert problems[0].startswith("t.yaml:15:17: themes[0].stocks[1].weight: ")
+
+
+def test_view_target_price_must_be_finite() -> None:
+    text = (
+        MINIMAL + "    views:\n      - {source: B, date: 2024-02, summary: S, target_price: .inf}\n"
+    )
+    (problem,) = problems_of(text)
+    assert "themes[0].views[0].target_price" in problem
+
+
+def test_unknown_currency_is_named() -> None:
+    text = MINIMAL.replace(
+        "    thesis: Something will happen.\n", "    thesis: X.\n    currency: XYZ\n"
+    )
+    assert problems_of(text) == [
+        "t.yaml:5:15: themes[0].currency: XYZ is not an ISO 4217 currency code; "
+        "use one such as HKD, CNY or USD"
+    ]
+
+
+def test_known_currency_other_than_hkd_is_accepted() -> None:
+    text = MINIMAL.replace(
+        "    thesis: Something will happen.\n", "    thesis: X.\n    currency: EUR\n"
+    )
+    (theme,) = parse_themes(textwrap.dedent(text), "t.yaml").themes
+    assert theme.currency == "EUR"
+
+
+def test_a_device_is_refused_without_reading_it() -> None:
+    # Issue 17 #9: `--themes /dev/zero themes list` took 3 GB in 5 s and died.
+    with pytest.raises(ThemesFileError) as info:
+        load_themes(Path("/dev/zero"))
+    assert [p.format() for p in info.value.problems] == [
+        "/dev/zero: is not a regular file (a device, FIFO or socket)"
+    ]
+
+
+def test_a_fifo_is_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "themes.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(ThemesFileError) as info:
+        load_themes(fifo)
+    assert "is not a regular file" in info.value.problems[0].format()
+
+
+def test_the_basket_calendar_is_the_benchmarks_or_the_books() -> None:
+    # Issue 17 #12: the basket's sessions were its first stock's exchange.
+    a_first = MINIMAL.replace('code: "09888"', 'code: "600941.SS"')
+    (theme,) = parse_themes(textwrap.dedent(a_first), "t.yaml").themes
+    assert theme.symbols[0] == "600941.SS"
+    assert theme.calendar_exchange == "XHKG"  # the benchmark, ^HSI
+    csi = a_first.replace("    stocks:\n", '    benchmark: "000300.SS"\n    stocks:\n')
+    (theme,) = parse_themes(textwrap.dedent(csi), "t.yaml").themes
+    assert theme.calendar_exchange == "XSHG"
+    chosen = a_first.replace("    stocks:\n", "    calendar: xhkg\n    stocks:\n")
+    (theme,) = parse_themes(textwrap.dedent(chosen), "t.yaml").themes
+    assert theme.calendar_exchange == "XHKG"
+    wrong = a_first.replace("    stocks:\n", "    calendar: LSE\n    stocks:\n")
+    assert problems_of(wrong) == [
+        "t.yaml:8:15: themes[0].calendar: 'LSE' is not an exchange concepttrack knows; "
+        "use one of XHKG, XNYS, XSHG"
     ]

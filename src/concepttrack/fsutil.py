@@ -46,3 +46,58 @@ def _naming(exc: OSError, path: Path) -> OSError:
 def atomic_write_text(path: Path, text: str) -> None:
     """Atomically write UTF-8 text with ``\\n`` line endings."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class ReadRefused(Exception):
+    """A file was not read: not a regular file, outside its folder, or too large.
+
+    ``reason`` says what is wrong in words a message can show after the file name; it
+    never quotes the file's content.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def read_limited(path: Path, limit: int, *, inside: Path | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, read in one bounded pass.
+
+    Refuses (:class:`ReadRefused`) a FIFO, device or folder (``/dev/zero`` is never read
+    to exhaustion), a file larger than ``limit`` (counted while reading, so a file that
+    grows or lies about its size is refused too) and, with ``inside``, a symlink or any
+    path whose real location is outside that folder. ``OSError`` (not found, no
+    permission) passes through for the caller to word.
+    """
+    import stat
+
+    path = Path(path)
+    if inside is not None:
+        if path.is_symlink():
+            raise ReadRefused(path, "is a symbolic link; only regular files in the folder are read")
+        real, folder = path.resolve(), Path(inside).resolve()
+        if not real.is_relative_to(folder):
+            raise ReadRefused(path, "lies outside its folder")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if inside is not None:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadRefused(path, "is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadRefused(path, "is not a regular file (a device, FIFO or socket)")
+        if info.st_size > limit:
+            raise ReadRefused(path, f"is {info.st_size:,} bytes; the limit is {limit:,}")
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - total) or 1):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise ReadRefused(path, f"is more than {limit:,} bytes; the limit is {limit:,}")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

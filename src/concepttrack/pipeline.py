@@ -297,10 +297,8 @@ def _plain_line(outcome: ThemeOutcome) -> str:
 
 
 def theme_exchange(theme: Theme) -> str:
-    """The calendar a theme's basket lives on: its first stock's exchange."""
-    from concepttrack.calendar import exchange_for
-
-    return exchange_for(theme.symbols[0])
+    """The calendar a theme's basket lives on (see ``Theme.calendar_exchange``)."""
+    return theme.calendar_exchange
 
 
 def resolve_as_of(exchange: str, requested: dt.date | None, now: dt.datetime | None) -> dt.date:

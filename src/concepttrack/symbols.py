@@ -41,6 +41,8 @@ class Market:
 HKEX = Market("XHKG", "Asia/Hong_Kong", "HKD")
 SSE = Market("XSHG", "Asia/Shanghai", "CNY")
 NYSE = Market("XNYS", "America/New_York", "USD")
+#: The exchanges (exchange-calendars codes) a theme's ``calendar:`` may name.
+EXCHANGES = frozenset(market.exchange for market in (HKEX, SSE, NYSE))
 
 
 def to_yahoo(code: str) -> str:

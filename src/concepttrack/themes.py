@@ -29,13 +29,24 @@ from pydantic import (
 )
 
 from concepttrack.errors import Problem, ThemesFileError, UsageError
+from concepttrack.fsutil import ReadRefused, read_limited
 from concepttrack.languages import LANGUAGES
-from concepttrack.symbols import currency_of, fx_symbol, hkex_code, to_yahoo
+from concepttrack.symbols import EXCHANGES, currency_of, fx_symbol, hkex_code, market_of, to_yahoo
 
 MAX_FILE_BYTES = 1_048_576
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 #: Folder names the reports folder uses for itself.
-RESERVED_IDS = frozenset({"runs"})
+#: Theme ids the tool keeps for itself, with why (a folder of the reports, or a word a
+#: command reads in the place of a theme id: ``deliver check``).
+RESERVED_IDS: dict[str, str] = {
+    "runs": "reports/runs/ holds the run records",
+    "board": "reports/board/ is kept for the daily board across themes",
+    "check": "`concepttrack deliver check` would read it as the command",
+}
+#: Bounds on the book's numbers: a weight is relative (25 or 0.25 both work) and a
+#: larger one is a typo that would overflow the sum; a price above this is no HKEX price.
+MAX_WEIGHT = 1e6
+MAX_PRICE = 1e7
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -131,7 +142,10 @@ LOptText = Annotated[LocalText, PlainValidator(_local_text), PlainSerializer(_du
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Every number in the book is finite: ``.inf`` and ``.nan`` are refused where read.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class Catalyst(_Model):
@@ -150,7 +164,7 @@ class View(_Model):
     date: str
     summary: LText
     rating: LOptText | None = None
-    target_price: float | None = Field(default=None, gt=0)
+    target_price: float | None = Field(default=None, gt=0, le=MAX_PRICE)
 
     @field_validator("date", mode="before")
     @classmethod
@@ -189,6 +203,15 @@ WeightingScheme = Literal["equal", "custom", "cap", "capped"]
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
+def _iso_currency(code: str) -> bool:
+    """True when ``code`` is an ISO 4217 currency CLDR knows (Babel, loaded on demand)."""
+    if code in {"HKD", "CNY", "USD"}:
+        return True
+    from babel.numbers import list_currencies
+
+    return code in list_currencies()
+
+
 class Stock(_Model):
     """A linked stock: its code, names and why it belongs to the theme."""
 
@@ -196,7 +219,7 @@ class Stock(_Model):
     name: LText
     name_zh: str | None = None
     rationale: LText
-    weight: float | None = Field(default=None, gt=0)
+    weight: float | None = Field(default=None, gt=0, le=MAX_WEIGHT)
     exposure: ExposureKind | None = None
 
     @field_validator("code")
@@ -232,6 +255,9 @@ class Theme(_Model):
     risks: list[Risk] = Field(default_factory=list)
     stocks: list[Stock] = Field(min_length=1)
     benchmark: str = "^HSI"
+    #: The exchange whose sessions the basket is measured on (``XHKG``, ``XSHG``,
+    #: ``XNYS``); by default the benchmark's, never the order of the stocks.
+    calendar: str | None = None
     tags: list[str] = Field(default_factory=list)
     #: Languages of this theme's notes (overrides the book's ``languages:``).
     languages: list[str] | None = None
@@ -255,6 +281,10 @@ class Theme(_Model):
             text = value.strip().upper()
             if not _CURRENCY.match(text):
                 raise ValueError("must be a three-letter currency code such as HKD, CNY or USD")
+            if not _iso_currency(text):
+                raise ValueError(
+                    f"{text} is not an ISO 4217 currency code; use one such as HKD, CNY or USD"
+                )
             return text
         return value
 
@@ -287,8 +317,27 @@ class Theme(_Model):
                 "or digit, at most 64 characters (it becomes a folder name)"
             )
         if value in RESERVED_IDS:
-            raise ValueError(f"{value!r} is reserved: reports/{value}/ holds the run records")
+            raise ValueError(f"{value!r} is reserved: {RESERVED_IDS[value]}; choose another id")
         return value
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip().upper()
+        if text not in EXCHANGES:
+            known = ", ".join(sorted(EXCHANGES))
+            raise ValueError(f"{value!r} is not an exchange concepttrack knows; use one of {known}")
+        return text
+
+    @property
+    def calendar_exchange(self) -> str:
+        """The exchange whose sessions the basket lives on: ``calendar:``, else the
+        benchmark's exchange (the basket is measured on the sessions its benchmark is;
+        stocks of other markets are carried at their last close). Swapping two stocks in
+        the book never changes it."""
+        return self.calendar or market_of(self.benchmark).exchange
 
     @field_validator("benchmark")
     @classmethod
@@ -738,21 +787,15 @@ def load_themes(path: Path) -> ThemeBook:
     """Read and validate a themes file; every failure is a ThemesFileError naming the file."""
     name = str(path)
     try:
-        size = path.stat().st_size
+        raw = read_limited(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ThemesFileError(
             [Problem(name, None, None, "", "file not found")],
             hint="Pass --themes PATH, set CONCEPTTRACK_THEMES, or run from the folder "
             "that holds themes.yaml.",
         ) from None
-    except OSError as exc:
-        raise ThemesFileError([Problem(name, None, None, "", f"cannot read: {exc}")]) from exc
-    if path.is_dir():
-        raise ThemesFileError(
-            [Problem(name, None, None, "", "is a folder, not a YAML file")],
-            hint="Give the path of the themes YAML file, e.g. themes.yaml.",
-        )
-    if size > MAX_FILE_BYTES:
+    except ReadRefused as exc:
+        folder = exc.reason.startswith("is a folder")
         raise ThemesFileError(
             [
                 Problem(
@@ -760,12 +803,18 @@ def load_themes(path: Path) -> ThemeBook:
                     None,
                     None,
                     "",
-                    f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} "
-                    "(split the book into several files)",
+                    "is a folder, not a YAML file"
+                    if folder
+                    else exc.reason
+                    + ("; split the book into several files" if "limit" in exc.reason else ""),
                 )
-            ]
-        )
-    raw = path.read_bytes()
+            ],
+            hint="Give the path of the themes YAML file, e.g. themes.yaml." if folder else None,
+        ) from None
+    except OSError as exc:
+        raise ThemesFileError(
+            [Problem(name, None, None, "", f"cannot read: {exc.strerror or exc}")]
+        ) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

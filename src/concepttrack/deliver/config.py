@@ -33,19 +33,28 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from concepttrack.errors import DeliveryConfigError, Problem
+from concepttrack.fsutil import ReadRefused, read_limited
 
 ENV_DELIVER_CONFIG = "CONCEPTTRACK_DELIVER_CONFIG"
 ATTACH_FORMATS: tuple[str, ...] = ("pdf", "md", "html")
 DEFAULT_ATTACH: tuple[str, ...] = ("pdf",)
 REDACTED = "****"
+#: A delivery config is a few destinations; anything larger is not one.
+MAX_CONFIG_BYTES = 262_144
 
 _KEYS = ("name", "url", "themes", "languages", "attach")
+_TOP_KEYS = ("destination", "timeout")
+#: The whole delivery step's deadline in seconds: default and bounds of ``timeout``.
+DEFAULT_TIMEOUT = 120.0
+MIN_TIMEOUT = 5.0
+MAX_TIMEOUT = 3600.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_QUERY = re.compile(r"(pass|secret|token|key|auth|webhook|sig)", re.IGNORECASE)
-#: Path segments at least this long are treated as secrets (webhook ids and tokens).
+#: Path segments at least this long are treated as secrets (webhook ids and tokens); so are
+#: shorter ones that hold a digit, and always the last one (a short token is still one).
 _SECRET_SEGMENT = 8
 
 
@@ -92,6 +101,9 @@ class DeliverConfig:
 
     path: Path
     destinations: tuple[Destination, ...]
+    #: Seconds the whole ``deliver`` step may take (top-level ``timeout``); a send still
+    #: running then is abandoned (its child process killed) and recorded as ``unknown``.
+    timeout: float = 120.0
 
     def scrub(self, text: str) -> str:
         """``text`` with the secrets of every destination removed."""
@@ -134,20 +146,31 @@ class _Locator:
             if name == "destination" and self.lines[number - 1].lstrip().startswith("[["):
                 seen += 1
                 if seen == index:
+                    # The element's table runs on through its own sub-tables
+                    # (``[destination.sub]``), which TOML attaches to it.
+                    following = position + 1
+                    while following < len(self.headers) and self.headers[following][1].startswith(
+                        "destination."
+                    ):
+                        following += 1
                     end = (
-                        self.headers[position + 1][0] - 1
-                        if position + 1 < len(self.headers)
+                        self.headers[following][0] - 1
+                        if following < len(self.headers)
                         else len(self.lines)
                     )
                     return number, end
         return None
 
     def key(self, key: str, start: int = 1, end: int | None = None) -> int | None:
-        """First line in [start, end] that assigns ``key`` (bare or quoted)."""
-        pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+        """First line in [start, end] that assigns ``key`` (bare or quoted) or opens it as a
+        sub-table (``[destination.key]``)."""
+        name = rf"(?:{re.escape(key)}|\"{re.escape(key)}\")"
+        pattern = re.compile(rf"^\s*{name}\s*=")
+        header = re.compile(rf"^\s*\[\[?\s*[^\]]*\.\s*{name}\s*\]")
         stop = len(self.lines) if end is None else end
         for number in range(start, stop + 1):
-            if pattern.match(self.lines[number - 1]):
+            line = self.lines[number - 1]
+            if pattern.match(line) or header.match(line):
                 return number
         return None
 
@@ -171,15 +194,28 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
     env = os.environ if environ is None else environ
     where = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        blob = read_limited(Path(path), MAX_CONFIG_BYTES)
+    except ReadRefused as exc:
+        raise DeliveryConfigError([Problem(where, None, None, "", exc.reason)]) from None
     except FileNotFoundError:
         raise DeliveryConfigError(
             [Problem(where, None, None, "", "file not found")],
             hint="Write a delivery config (see the README's Delivery section), or pass "
             "--deliver-config PATH / set CONCEPTTRACK_DELIVER_CONFIG.",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DeliveryConfigError([Problem(where, None, None, "", f"cannot read: {exc}")]) from exc
+    except OSError as exc:
+        raise DeliveryConfigError(
+            [Problem(where, None, None, "", f"cannot read: {exc.strerror or exc}")]
+        ) from exc
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = blob[: exc.start]
+        bad_line = before.count(b"\n") + 1
+        bad_column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise DeliveryConfigError(
+            [Problem(where, bad_line, bad_column, "", "is not UTF-8 text; save it as UTF-8")]
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -196,10 +232,22 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
         problems.append(Problem(where, line, None, key_path, message))
 
     for key in data:
-        if key != "destination":
-            close = difflib.get_close_matches(key, ["destination"], n=1, cutoff=0.6)
+        if key not in _TOP_KEYS:
+            close = difflib.get_close_matches(key, _TOP_KEYS, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problem(locator.top_level(key), key, f"unknown key{hint}")
+    timeout = data.get("timeout", DEFAULT_TIMEOUT)
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT
+    ):
+        problem(
+            locator.top_level("timeout"),
+            "timeout",
+            f"must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}",
+        )
+        timeout = DEFAULT_TIMEOUT
     raw = data.get("destination", [])
     if not isinstance(raw, list):
         problem(
@@ -302,7 +350,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
         )
     if problems:
         raise DeliveryConfigError(sorted(problems, key=lambda p: p.line or 0))
-    return DeliverConfig(Path(path), tuple(destinations))
+    return DeliverConfig(Path(path), tuple(destinations), float(timeout))
 
 
 def _toml_position(exc: tomllib.TOMLDecodeError) -> tuple[int | None, int | None]:
@@ -387,8 +435,15 @@ def _url_secrets(url: str) -> list[str]:
     segments = [parts.netloc.rsplit("@", 1)[-1].split(":")[0], *parts.path.split("/")]
     if parts.scheme.lower().startswith(("http", "json", "xml", "form")):
         segments = segments[1:]  # a real host name there
-    for segment in segments:
-        if len(segment) >= _SECRET_SEGMENT and not _looks_like_host(segment):
+    named = [segment for segment in segments if segment]
+    for segment in named:
+        if _looks_like_host(segment):
+            continue
+        if (
+            len(segment) >= _SECRET_SEGMENT
+            or any(ch.isdigit() for ch in segment)
+            or segment is named[-1]
+        ):
             found.extend([segment, unquote(segment)])
     return [item for item in found if len(item) >= 3]
 

@@ -22,6 +22,12 @@ Statuses:
 * ``gave-up`` — no more attempts (``--resend`` starts again).
 
 Error texts are scrubbed of secrets before they reach this file.
+
+The file is data, not trust: a hand-edited entry that cannot be read (a field of the wrong
+type, a date that is no date, a status we do not know) never crashes a run. An entry whose
+key (theme, session, language, destination) is readable is kept as ``unknown`` — it may
+have been sent, so it is not sent again without ``--resend`` — and one whose key is not is
+skipped; each is named by its position in :attr:`Ledger.problems`.
 """
 
 from __future__ import annotations
@@ -52,9 +58,14 @@ def iso(moment: dt.datetime) -> str:
 
 
 def parse_iso(text: str | None) -> dt.datetime | None:
-    if not text:
+    """The moment ``iso`` wrote, or None (no text, or text that is no ISO moment)."""
+    if not text or not isinstance(text, str):
         return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -87,12 +98,68 @@ class Entry:
         return (self.theme, self.session, self.language, self.destination)
 
 
+_KEY_FIELDS = ("theme", "session", "language", "destination")
+_TEXT_FIELDS = ("first_attempt", "last_attempt", "sent_at", "next_attempt")
+_STATUSES = frozenset({"sending", "sent", "failed", "gave-up", "unknown"})
+
+
+def _entry(raw: object) -> tuple[Entry | None, str | None]:
+    """One ledger row read defensively: (entry or None, what was wrong or None)."""
+    if not isinstance(raw, dict):
+        return None, "not an object; skipped"
+    key = [raw.get(name) for name in _KEY_FIELDS]
+    if not all(isinstance(part, str) and part for part in key):
+        missing = [n for n, part in zip(_KEY_FIELDS, key, strict=True) if not isinstance(part, str)]
+        return None, f"no readable {', '.join(missing) or 'key'}; skipped"
+    wrong: list[str] = []
+    status = raw.get("status")
+    if status not in _STATUSES:
+        wrong.append("status")
+    attempts = raw.get("attempts", 0)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
+        wrong.append("attempts")
+        attempts = 0
+    moments: dict[str, str | None] = {}
+    for name in _TEXT_FIELDS:
+        value = raw.get(name)
+        if value is not None and parse_iso(value) is None:
+            wrong.append(name)
+            value = None
+        moments[name] = value
+    texts: dict[str, str | None] = {}
+    for name in ("content_hash", "error"):
+        value = raw.get(name)
+        texts[name] = value if isinstance(value, str) else None
+    theme, session, language, destination = (str(part) for part in key)
+    entry = Entry(
+        theme,
+        session,
+        language,
+        destination,
+        status=status if not wrong and status in _STATUSES else "unknown",
+        attempts=attempts,
+        first_attempt=moments["first_attempt"],
+        last_attempt=moments["last_attempt"],
+        sent_at=moments["sent_at"],
+        next_attempt=moments["next_attempt"],
+        content_hash=texts["content_hash"],
+        error=texts["error"],
+    )
+    if not wrong:
+        return entry, None
+    return entry, (
+        f"{', '.join(wrong)} unreadable; kept as unknown (not sent again without --resend)"
+    )
+
+
 class Ledger:
     """The ledger of one reports folder. Hold the reports lock while using it."""
 
     def __init__(self, reports_dir: Path) -> None:
         self.path = Path(reports_dir) / LEDGER_NAME
         self.entries: dict[Key, Entry] = {}
+        #: Entries that could not be read as written, by position (see the module doc).
+        self.problems: list[str] = []
         self._load()
 
     def _load(self) -> None:
@@ -108,12 +175,15 @@ class Ledger:
                 hint="Move the file aside (deliveries already made are then unknown) "
                 "and run again; nothing is sent while the ledger is unreadable.",
             ) from exc
-        fields = set(Entry.__dataclass_fields__)
-        for raw in data.get("deliveries", []) if isinstance(data, dict) else []:
-            if isinstance(raw, dict) and {"theme", "session", "language", "destination"} <= set(
-                raw
-            ):
-                entry = Entry(**{k: v for k, v in raw.items() if k in fields})
+        rows = data.get("deliveries", []) if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            self.problems.append("the file holds no list of deliveries; read as empty")
+            return
+        for position, raw in enumerate(rows, start=1):
+            entry, problem = _entry(raw)
+            if problem is not None:
+                self.problems.append(f"entry {position}: {problem}")
+            if entry is not None:
                 self.entries[entry.key] = entry
 
     def get(self, key: Key) -> Entry | None:
@@ -124,7 +194,12 @@ class Ledger:
         text = json.dumps(
             {"version": LEDGER_VERSION, "deliveries": rows}, indent=2, ensure_ascii=False
         )
-        atomic_write_text(self.path, text + "\n")
+        try:
+            atomic_write_text(self.path, text + "\n")
+        except OSError as exc:  # disk full, read-only, no permission: exit 4, file named
+            from concepttrack.notewrite import write_error
+
+            raise write_error(exc, self.path) from exc
 
     def start(self, key: Key, content_hash: str, now: dt.datetime) -> Entry:
         """Record an attempt about to be made (status ``sending``) and save at once."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Below this many seconds left before the deadline, a send is not started at all.
+MIN_SEND_TIME = 1.0
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 30.0
 EMAIL_SCHEMES = ("mailto", "mailtos")
@@ -53,9 +56,12 @@ LineStatus = Literal[
     "demo",
     "unknown",
     "config-error",
+    "deadline",
 ]
 #: Line statuses that make the run exit 6.
-FAILED: frozenset[str] = frozenset({"failed", "gave-up", "waiting", "unknown", "config-error"})
+FAILED: frozenset[str] = frozenset(
+    {"failed", "gave-up", "waiting", "unknown", "config-error", "deadline"}
+)
 
 
 # --- apprise, locked down ----------------------------------------------------------------
@@ -114,16 +120,77 @@ class Message:
     missing: tuple[str, ...] = ()  # attach formats that were asked for but not written
 
 
-def send_message(destination: Destination, message: Message) -> tuple[bool, str | None]:
-    """Send; (True, None) on success, else (False, why), with secrets scrubbed."""
+#: What one send came to: ``sent``; ``failed`` (refused before the message could have
+#: been accepted: retried later); ``unknown`` (no answer in time: it may have arrived, so
+#: it is never sent again without ``--resend``).
+SendOutcome = Literal["sent", "failed", "unknown"]
+#: The longest one send may take, connection to last reply, before it is abandoned.
+SEND_TIMEOUT = 60.0
+
+
+def send_message(
+    destination: Destination, message: Message, *, timeout: float = SEND_TIMEOUT
+) -> tuple[SendOutcome, str | None]:
+    """Send in a child process that is killed after ``timeout`` seconds.
+
+    A send abandoned in a thread goes on after the run has recorded it as failed — a slow
+    mail server then stores the note once per run. In a child process it cannot: at the
+    deadline the child is killed, the transaction dies with it, and the outcome is
+    ``unknown`` (it may have been accepted just before). Errors come back scrubbed.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_send_in_child, args=(sender, destination.url, message), daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        answered = receiver.poll(max(timeout, 0.0))
+        result: tuple[SendOutcome, str | None] | None = None
+        if answered:
+            try:
+                result = receiver.recv()
+            except (EOFError, OSError):
+                result = None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        receiver.close()
+    if result is None:
+        if answered:  # the child died without a word: it may have sent
+            why = "the sending process ended without an answer"
+        else:
+            why = f"no answer within {timeout:.0f} s"
+        return "unknown", why
+    outcome, reason = result
+    return outcome, None if reason is None else destination.scrub(reason)[:500]
+
+
+def _send_in_child(channel: Any, url: str, message: Message) -> None:
+    """The child's side of :func:`send_message`: send once, report, exit at once."""
+    import os
+
+    try:
+        outcome = _send(url, message)
+        channel.send(outcome)
+        channel.close()
+    finally:
+        os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
+
+
+def _send(url: str, message: Message) -> tuple[SendOutcome, str | None]:
     apprise = _apprise()
 
     with apprise.LogCapture(level=logging.DEBUG) as captured:
         plugin = apprise.Apprise.instantiate(
-            _with_timeouts(destination.url), asset=_asset(), suppress_exceptions=True
+            _with_timeouts(url), asset=_asset(), suppress_exceptions=True
         )
         if plugin is None:
-            return False, "the URL is no longer accepted by Apprise (run `deliver check`)"
+            return "failed", "the URL is no longer accepted by Apprise (run `deliver check`)"
         notifier = apprise.Apprise(asset=_asset(), location=apprise.ContentLocation.LOCAL)
         notifier.add(plugin)
         attach = None
@@ -133,22 +200,38 @@ def send_message(destination: Destination, message: Message) -> tuple[bool, str 
                 asset=_asset(),
                 location=apprise.ContentLocation.LOCAL,
             )
+        timed_out = False
         try:
-            ok = bool(
-                notifier.notify(
-                    body=message.body,
-                    title=message.title,
-                    body_format=message.body_format,
-                    attach=attach,
-                )
+            result = notifier.notify(
+                body=message.body,
+                title=message.title,
+                body_format=message.body_format,
+                attach=attach,
             )
+            ok = bool(result)
+            status = getattr(result, "status", None)
+            timed_out = status is not None and int(status) == _APPRISE_TIMEOUT
         except Exception as exc:  # a plugin bug must not lose the other deliveries
             ok = False
             logging.getLogger("apprise").warning("%s: %s", type(exc).__name__, exc)
     if ok:
-        return True, None
-    why = "; ".join(_reasons(captured.getvalue())) or "the service refused the notification"
-    return False, destination.scrub(why)[:500]
+        return "sent", None
+    reasons = _reasons(captured.getvalue())
+    why = "; ".join(reasons) or "the service refused the notification"
+    return ("unknown" if timed_out or _sent_then_silent(reasons) else "failed"), why
+
+
+def _sent_then_silent(reasons: list[str]) -> bool:
+    """True when the connection was made and then an answer timed out: the message may
+    have reached the service (a webhook that stores the POST, then hangs)."""
+    text = " ".join(reasons).lower()
+    if "timed out" not in text and "timeout" not in text:
+        return False
+    return not any(word in text for word in ("connect timeout", "connecttimeout", "refused"))
+
+
+#: ``apprise.AppriseResultStatus.TIMEOUT``: Apprise stopped waiting for the service.
+_APPRISE_TIMEOUT = 5
 
 
 def _reasons(log: str) -> list[str]:
@@ -382,11 +465,14 @@ class DeliveryReport:
             "gave-up",
             "given-up",
             "unknown",
+            "deadline",
         )
         words = {
             "already-sent": "already sent",
             "demo": "demo not sent",
             "given-up": "given up earlier",
+            "unknown": "unknown (may have arrived; --resend sends again)",
+            "deadline": "not attempted before the deadline",
         }
         parts = [f"{self.count(s)} {words.get(s, s)}" for s in order if self.count(s)]
         return "delivery: " + (", ".join(parts) if parts else "nothing to send")
@@ -420,8 +506,12 @@ def deliver(
     from concepttrack.pipeline import Reporter
 
     reporter = reporter or Reporter()
+    deadline = time.monotonic() + config.timeout
     ledger = Ledger(reports_dir)
     report = DeliveryReport()
+    for problem in ledger.problems:
+        reporter.error(f"delivery ledger {ledger.path}: {problem}")
+        _log(log, "warning", f"delivery ledger: {problem}")
 
     def clock() -> dt.datetime:
         return now if now is not None else dt.datetime.now(dt.UTC)
@@ -442,7 +532,16 @@ def deliver(
         for destination in config.destinations:
             if not destination.wants(item.theme_id, item.language):
                 continue
-            line = _deliver_one(ledger, item, destination, resend, deliver_demo, clock())
+            left = deadline - time.monotonic()
+            line = _deliver_one(
+                ledger,
+                item,
+                destination,
+                resend,
+                deliver_demo,
+                clock(),
+                timeout=min(SEND_TIMEOUT, left),
+            )
             report.lines.append(line)
             text = line.text()
             if line.status in FAILED:
@@ -464,6 +563,7 @@ def _deliver_one(
     resend: bool,
     deliver_demo: bool,
     now: dt.datetime,
+    timeout: float = SEND_TIMEOUT,
 ) -> DeliveryLine:
     key = (item.theme_id, item.session.isoformat(), item.language, destination.name)
     line = DeliveryLine(*key, status="sent")
@@ -508,9 +608,19 @@ def _deliver_one(
                 f"{entry.next_attempt}"
             )
             return line
+    if timeout < MIN_SEND_TIME:
+        line.status = "deadline"
+        line.message = "not attempted: the delivery step's deadline passed; the next run sends it"
+        return line
     message = compose(item, destination)
     ledger.start(key, item.content_hash, now)
-    ok, error = send_message(destination, message)
+    outcome, error = send_message(destination, message, timeout=timeout)
+    if outcome == "unknown":
+        ledger.mark(key, "unknown")
+        line.status = "unknown"
+        line.message = f"{error}; it may have arrived, so it is not sent again (--resend sends it)"
+        return line
+    ok = outcome == "sent"
     entry = ledger.finish(key, ok=ok, error=error, now=now)
     if ok:
         if message.missing:
