@@ -99,6 +99,8 @@ def test_percentages_and_percentage_points() -> None:
         assert fmt.pct_abs(-0.032) == "3.2%"
         assert fmt.share(0.25) == "25.0%"
         assert fmt.pct(None) == MISSING
+        assert fmt.pct(0.1, decimals=0) == "+10%"  # a chart's axis tick
+        assert fmt.pct(0.0, decimals=0) == "0%"
     assert EN.pp(0.011) == "+1.1 pp"
     assert EN.pp(-0.0234) == f"{MINUS}2.3 pp"
     assert HK.pp(0.011) == CN.pp(0.011) == "+1.1"  # the heading names the unit

@@ -134,9 +134,12 @@ class Formats:
             sign = "+"
         return sign + str(_pattern(decimals, percent=True).apply(size / 100, self._numbers))
 
-    def pct(self, value: float | None) -> str:
-        """A fraction as a signed percentage with one decimal: 0.032 -> ``+3.2%``."""
-        return MISSING if value is None else self._percent(value, signed=True)
+    def pct(self, value: float | None, decimals: int = 1) -> str:
+        """A fraction as a signed percentage with one decimal: 0.032 -> ``+3.2%``.
+
+        ``decimals=0`` for a chart's axis ticks: 0.1 -> ``+10%``, 0 -> ``0%``.
+        """
+        return MISSING if value is None else self._percent(value, decimals, signed=True)
 
     def pct_abs(self, value: float | None) -> str:
         """A fraction's size as a percentage without sign: -0.032 -> ``3.2%``."""
