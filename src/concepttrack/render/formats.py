@@ -90,6 +90,20 @@ def _pattern(decimals: int, percent: bool = False) -> NumberPattern:
     return parse_pattern(f"#,##0{fraction}{'%' if percent else ''}")
 
 
+@functools.cache
+def _currency_name(currency: str, locale: str) -> str:
+    from babel.numbers import get_currency_name
+
+    return get_currency_name(currency, locale=_locale(locale))
+
+
+@functools.cache
+def _currency_symbol(currency: str, locale: str) -> str:
+    from babel.numbers import get_currency_symbol
+
+    return get_currency_symbol(currency, locale=_locale(locale))
+
+
 def _rounded(value: float, decimals: int, *, zero_sign: bool = False) -> tuple[str, Decimal]:
     """The sign and size of ``value`` rounded by Python.
 
@@ -198,18 +212,14 @@ class Formats:
         """
         if not self.chinese:
             return currency
-        from babel.numbers import get_currency_name
-
-        return get_currency_name(currency, locale=self.language.babel_locale)
+        return _currency_name(currency, self.language.babel_locale)
 
     def currency_sign(self, currency: str) -> str:
         """What a figure carries: ``HK$`` / ``US$`` before it in English (CLDR ``en_GB``
         symbols), the currency's name ``港元`` after it in Chinese."""
         if self.chinese:
             return self.currency_name(currency)
-        from babel.numbers import get_currency_symbol
-
-        return get_currency_symbol(currency, locale=self.language.amount_locale)
+        return _currency_symbol(currency, self.language.amount_locale)
 
     def with_currency(self, figure: str, currency: str | None) -> str:
         """A figure already written, with its currency: ``HK$87.60`` / ``87.60港元``.
@@ -243,7 +253,10 @@ class Formats:
         digits = AMOUNT_DIGITS["zh" if self.chinese else "en"]
         size, decimals = _compact_size(abs(value), step, digits)
         text = format_compact_decimal(
-            size, format_type="short", locale=self.language.amount_locale, fraction_digits=decimals
+            size,
+            format_type="short",
+            locale=_locale(self.language.amount_locale),
+            fraction_digits=decimals,
         )
         if self.language.code == "zh-hk":
             # CLDR's zh_Hant is Taiwan's usage (兆 = 10^12); Hong Kong writes 萬億.
