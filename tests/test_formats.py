@@ -127,6 +127,24 @@ def test_counts_of_stocks_not_percentages() -> None:
     assert CN.count(3, 4) == "4只中3只"
 
 
+def test_the_fast_layout_is_the_cldr_layout() -> None:
+    """Python's grouping is used only where it gives what Babel's CLDR pattern gives."""
+    from decimal import Decimal
+
+    from concepttrack.languages import get_language
+    from concepttrack.render.formats import Formats, _pattern
+
+    for fmt in (EN, HK, CN):
+        assert fmt._plain
+        slow = Formats(get_language(fmt.language.code))
+        slow._plain = False
+        for value in (0.0, 0.004, -0.0151, 12.3456, 1234.5678, -98765.4321):
+            assert slow.pct(value) == fmt.pct(value)
+            assert slow.number(value) == fmt.number(value)
+            assert slow.ratio(value, 4) == fmt.ratio(value, 4)
+    assert _pattern(2).apply(Decimal("1234.5"), "de_DE") == "1.234,50"  # a locale that is not
+
+
 def test_plain_numbers_and_ratios() -> None:
     assert EN.number(16_500.5) == HK.number(16_500.5) == "16,500.50"
     assert EN.number(1_234_567, 0) == "1,234,567"

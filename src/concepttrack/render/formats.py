@@ -123,6 +123,13 @@ class Formats:
         self.language = language
         self.chinese = language.is_chinese
         self._numbers = _locale(language.babel_locale)
+        #: True when the locale's CLDR symbols are ``,`` ``.`` ``%`` grouped by three (en,
+        #: zh_Hant_HK, zh_Hans_CN): Python's own formatting then lays the digits out the
+        #: same way, twenty times faster than applying the pattern.
+        self._plain = (
+            _pattern(2).apply(Decimal("1234567.5"), self._numbers) == "1,234,567.50"
+            and _pattern(1, percent=True).apply(Decimal("12.345"), self._numbers) == "1,234.5%"
+        )
         #: Percentage points: the table suffix and the prose unit.
         self.pp_suffix = "" if self.chinese else " pp"
         self.pp_unit = {"zh-hk": "個百分點", "zh-cn": "个百分点"}.get(language.code, " pp")
@@ -140,12 +147,16 @@ class Formats:
         sign, size = _rounded(value, decimals, zero_sign=not signed)
         if signed and not sign and size:
             sign = "+"
+        if self._plain:
+            return f"{sign}{size:,.{decimals}f}"
         return sign + str(_pattern(decimals).apply(size, self._numbers))
 
     def _percent(self, value: float, decimals: int = 1, *, signed: bool = False) -> str:
         sign, size = _rounded(100 * value, decimals)
         if signed and not sign and size:
             sign = "+"
+        if self._plain:
+            return f"{sign}{size:,.{decimals}f}%"
         return sign + str(_pattern(decimals, percent=True).apply(size / 100, self._numbers))
 
     def pct(self, value: float | None, decimals: int = 1) -> str:
