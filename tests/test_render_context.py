@@ -41,7 +41,7 @@ def test_percentage_points_prices_ratios_and_dates() -> None:
     assert fmt_pp(0.011) == "+1.1 pp"
     assert fmt_pp(-0.0234) == "−2.3 pp"
     assert fmt_pp(None) == MISSING
-    assert fmt_price(87.6, "HKD") == "HKD 87.60"
+    assert fmt_price(87.6, "HKD") == "HK$87.60"
     assert fmt_price(16541.42) == "16,541.42"
     assert fmt_price(None, "HKD") == MISSING
     assert fmt_ratio(1.2345) == "1.23"

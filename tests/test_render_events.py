@@ -58,7 +58,7 @@ def test_catalyst_rows_show_the_baskets_cars_marks_and_reasons() -> None:
             else:
                 mark = SIGNIFICANT_MARK if window.significant else ""
                 assert cell.text == fmt_pct(window.car) + mark
-                assert cell.t == f"t {fmt_t(window.t)}"
+                assert cell.t == f"t = {fmt_t(window.t)}"
                 assert cell.significant is bool(window.significant)
     # The GTC keynote's estimation window (to 1 Mar 2024) holds the Sora event: flagged,
     # with a note. The packages' (26 Feb) ends on 7 Feb, before it: not flagged.
@@ -109,7 +109,7 @@ def test_what_moved_ends_with_the_significance_sentence() -> None:
     window = main.basket.windows[2]
     verdict = "significant" if window.significant else "not significant"
     assert note.what_moved.endswith(
-        f"the basket's reaction to the event was {verdict} at 5 %: an abnormal return of "
+        f"the basket's reaction to the event was {verdict} at 5%: an abnormal return of "
         f"{fmt_pct(window.car)} from the event session to 20 sessions after "
         f"(t = {fmt_t(window.t)})."
     )

@@ -334,8 +334,8 @@ def test_markdown_shows_the_new_figures(note: tuple[dict[str, Any], str, dict[st
     assert "equal-weight basket " in text
     assert "Basket measured in HKD; converted with CNYHKD=X" in text
     assert "| Mkt cap | P/E | P/B | Yield |" in text
-    assert "HK\\$3.80tn (30 Sep 2024)" in text  # Tencent's latest record on or before
-    assert "CN¥410.00bn (28 Nov 2024)" in text
+    assert "HK\\$3.8tn (30 Sep 2024)" in text  # Tencent's latest record on or before
+    assert "CN¥410bn (28 Nov 2024)" in text
     hkd = 100 * ref["a_hkd"]
     assert f"(HKD {'+' if hkd > 0 else '−'}{abs(hkd):.1f}%)" in text
     assert "Cap weight of 00941 China Mobile" in text

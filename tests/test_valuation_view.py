@@ -33,9 +33,9 @@ def _frame(fundamentals: FundamentalsSet | None) -> tuple[object, object]:
 
 def test_amount_and_multiple_formats() -> None:
     assert fmt_amount(1.51e12, "HKD") == "HK$1.51tn"
-    assert fmt_amount(2.5e9, "CNY") == "CN¥2.50bn"
-    assert fmt_amount(7.5e7, "USD") == "US$75.00m"
-    assert fmt_amount(12_345.0, "SGD") == "SGD 12,345"
+    assert fmt_amount(2.5e9, "CNY") == "CN¥2.5bn"
+    assert fmt_amount(7.5e7, "USD") == "US$75m"
+    assert fmt_amount(12_345.0, "SGD") == "SGD 12.3k"
     assert fmt_amount(None, "HKD") == "–"
     assert fmt_multiple(18.44) == "18.4"
     assert fmt_multiple(None) == "–"
@@ -89,10 +89,10 @@ def test_rate_limited_fundamentals_show_dashes_and_old_figures_with_why() -> Non
     assert mobile.problem == "fetch failed: rate limited (429)"
     view = note.valuation
     assert view is not None
-    assert view.rows[0].market_cap == "HK$2.90tn"
+    assert view.rows[0].market_cap == "HK$2.9tn"
     assert view.rows[0].trailing_pe == "18.2"  # 18.25 rounds half to even
     assert view.rows[1].market_cap == view.rows[1].trailing_pe == "–"
-    assert view.basket_row.market_cap == "HK$2.90tn"  # the covered part only
+    assert view.basket_row.market_cap == "HK$2.9tn"  # the covered part only
     lines = "\n".join(note.data_notes)
     assert (
         "Fundamentals of 00700 Stock 0700: fetch failed: rate limited (429); "
@@ -128,10 +128,10 @@ def test_the_note_renders_with_valuation_columns(tmp_path: object) -> None:
     text = next(p for p in files if p.suffix == ".md").read_text(encoding="utf-8")
     html = next(p for p in files if p.suffix == ".html").read_text(encoding="utf-8")
     assert "| Mkt cap | P/E | P/B | Yield |" in text
-    assert "HK\\$2.90tn (28 Mar 2024) | 18.0 | 3.1 | 0.8% |" in text
+    assert "HK\\$2.9tn (28 Mar 2024) | 18.0 | 3.1 | 0.8% |" in text
     assert "**Basket** (HKD)" in text
     assert 'class="stocks num-table with-valuation"' in html
-    assert "HK$4.40tn" in html
+    assert "HK$4.4tn" in html
     assert sum(s.weight for s in snapshot.stocks) == pytest.approx(1.0)
 
 
@@ -160,8 +160,8 @@ def test_valuation_blocks_are_written_in_each_chinese_language() -> None:
     assert en is not None
     assert hk is not None
     assert cn is not None
-    # The same amounts: HK$2.90tn = 2.9萬億港元 (Babel's compact form, CLDR units).
-    assert en.rows[0].market_cap == "HK$2.90tn"
+    # The same amounts: HK$2.9tn = 2.9萬億港元 (Babel's compact form, CLDR units).
+    assert en.rows[0].market_cap == "HK$2.9tn"
     assert hk.rows[0].market_cap == "2.9萬億港元"
     assert cn.rows[0].market_cap == "2.9万亿港元"
     assert (hk.basket_row.market_cap, cn.basket_row.market_cap) == ("4.4萬億港元", "4.4万亿港元")

@@ -169,6 +169,12 @@ class Breadth:
     no_return: int = 0
     share_above_ma_20: float | None = None
     share_above_ma_50: float | None = None
+    #: The counts behind the shares: constituents with a bar and the 20-/50-bar average,
+    #: and how many of them close above it (a note says "3 of 4", not "75.0%").
+    above_ma_20: int = 0
+    with_ma_20: int = 0
+    above_ma_50: int = 0
+    with_ma_50: int = 0
     leader_1d: str | None = None
     laggard_1d: str | None = None
     leader_since_event: str | None = None

@@ -30,7 +30,7 @@ from concepttrack.render.prose import Prose, prose_for
 from concepttrack.render.view import Definition, Tone, tone
 from concepttrack.themes import Theme
 
-#: Marks a CAR significant at 5 % (|t| > 1.96).
+#: Marks a CAR significant at the 5% level (|t| > 1.96).
 SIGNIFICANT_MARK = "*"
 #: Marks a catalyst whose estimation window holds another catalyst.
 OVERLAP_MARK = "\N{DOUBLE DAGGER}"
@@ -109,7 +109,7 @@ def _offset(value: int) -> str:
 
 
 def fmt_t(value: float | None, fmt: Formats | None = None) -> str:
-    """A t-statistic with two decimals: ``1.45``, ``−0.61``."""
+    """A t-statistic's number with two decimals: ``1.45``, ``−0.61`` (see :meth:`Formats.t`)."""
     return (fmt or formats_for("en")).ratio(value, 2)
 
 
@@ -137,7 +137,7 @@ class _EventWriter:
         mark = SIGNIFICANT_MARK if window.significant else ""
         return CarCell(
             self.fmt.pct(window.car) + mark,
-            self._("t %(t)s") % {"t": fmt_t(window.t, self.fmt)},
+            self.fmt.t(window.t),
             tone(window.car),
             bool(mark),
         )
@@ -204,7 +204,8 @@ class _EventWriter:
             "last": offset(ESTIMATION_LAST),
             "bench": benchmark_short,
             "pairs": str(MIN_PAIRS),
-            "critical": str(CRITICAL_T),
+            "critical": self.fmt.ratio(CRITICAL_T, 2),
+            "level": self.fmt.significance(),
             "mark": OVERLAP_MARK,
         }
         return [
@@ -231,7 +232,7 @@ _CAR = N_(
     "over [a, b] = the sum of AR on bars t0 + a to t0 + b, for [−1, +1], [0, +5] and "
     "[0, +20]; shown as – while the window is not complete at the as-of session or when it "
     "holds a missing AR. t = CAR / (σ × √(b − a + 1)); * marks |t| > %(critical)s "
-    "(significant at 5 %%)."
+    "(significant at %(level)s)."
 )
 _BASKET = N_(
     "On every date on which at least one constituent has a return, the basket's return is "
@@ -292,7 +293,7 @@ def reaction_view(
                 is_event=catalyst.is_event,
                 overlap=bool(catalyst.overlaps),
                 t0=fmt.date(basket.t0) if basket.studied else MISSING,
-                n=str(basket.n) if basket.studied else MISSING,
+                n=fmt.number(basket.n, 0) if basket.studied else MISSING,
                 beta=fmt.ratio(basket.beta),
                 cars=w.cells(basket, count),
             )
@@ -328,7 +329,7 @@ def reaction_view(
                 _("Concept basket"),
                 True,
                 fmt.ratio(main.basket.beta),
-                str(main.basket.n) if main.basket.studied else MISSING,
+                fmt.number(main.basket.n, 0) if main.basket.studied else MISSING,
                 w.cells(main.basket, count),
             )
         )
@@ -340,7 +341,7 @@ def reaction_view(
                     label,
                     False,
                     fmt.ratio(study.beta),
-                    str(study.n) if study.studied else MISSING,
+                    fmt.number(study.n, 0) if study.studied else MISSING,
                     w.cells(study, count),
                 )
             )
@@ -385,8 +386,13 @@ def reaction_view(
     legend = _(
         "Cumulative abnormal returns (CAR) against the %(bench)s market model, over bar "
         "windows from the event bar t0, each with its t-statistic; %(mark)s significant at "
-        "5 %% (|t| > %(critical)s)."
-    ) % {"bench": benchmark_short, "mark": SIGNIFICANT_MARK, "critical": str(CRITICAL_T)}
+        "%(level)s (|t| > %(critical)s)."
+    ) % {
+        "bench": benchmark_short,
+        "mark": SIGNIFICANT_MARK,
+        "critical": fmt.ratio(CRITICAL_T, 2),
+        "level": fmt.significance(),
+    }
     return ReactionView(
         window_labels=labels,
         catalysts=rows,

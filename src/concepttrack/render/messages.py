@@ -139,7 +139,7 @@ METHODOLOGY: list[tuple[str, str]] = [
         N_("Volume ratio (量比) and turnover"),
         N_(
             "Today's volume divided by the average volume of the previous 5 bars. Turnover: "
-            "mean traded close × volume of the last 20 bars (M = million)."
+            "mean traded close × volume of the last 20 bars (m = million, bn = billion)."
         ),
     ),
     (

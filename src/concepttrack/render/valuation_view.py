@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 
 from concepttrack.analytics.model import ThemeSnapshot
 from concepttrack.analytics.valuation import StockValuation, ValuationFigures
-from concepttrack.render.formats import MISSING, Formats, formats_for
+from concepttrack.render.formats import Formats, formats_for
 from concepttrack.render.i18n import translator
 from concepttrack.render.messages import N_, reader_reason, source_label
 from concepttrack.render.view import Definition, Figure, tone
 from concepttrack.themes import Theme
 
-#: How amounts are prefixed, as a Hong Kong reader writes them.
-CURRENCY_SIGNS = {"HKD": "HK$", "USD": "US$", "CNY": "CN¥", "EUR": "€", "GBP": "£", "JPY": "JP¥"}
 SCHEME_NAMES = {
     "equal": N_("equal weights"),
     "custom": N_("custom weights from the themes book"),
@@ -34,25 +32,16 @@ SCHEME_NAMES = {
 
 
 def fmt_amount(value: float | None, currency: str | None, fmt: Formats | None = None) -> str:
-    """A large amount with its currency: 1.51e12 HKD -> ``HK$1.51tn`` (English).
+    """A large amount with its currency, the note's one amount style (:meth:`Formats.amount`).
 
-    In Chinese the amount is Babel's compact form with the currency's name after it,
-    ``1.51萬億港元`` / ``1.51万亿港元`` (:meth:`Formats.amount`).
+    1.51e12 HKD -> ``HK$1.51tn`` / ``1.51萬億港元`` / ``1.51万亿港元``.
     """
-    if fmt is not None and fmt.chinese:
-        return fmt.amount(value, currency)
-    if value is None:
-        return MISSING
-    sign = CURRENCY_SIGNS.get(currency or "", f"{currency} " if currency else "")
-    for size, unit in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
-        if abs(value) >= size:
-            return f"{sign}{value / size:.2f}{unit}"
-    return f"{sign}{value:,.0f}"
+    return (fmt or formats_for("en")).amount(value, currency)
 
 
-def fmt_multiple(value: float | None) -> str:
+def fmt_multiple(value: float | None, fmt: Formats | None = None) -> str:
     """A valuation multiple with one decimal: ``18.4``."""
-    return MISSING if value is None else formats_for("en").ratio(value, 1)
+    return (fmt or formats_for("en")).ratio(value, 1)
 
 
 @dataclass(frozen=True)
@@ -124,8 +113,8 @@ class _Text:
         return ValuationRow(
             market_cap=fmt_amount(stock.market_cap, stock.market_cap_currency, fmt),
             date=fmt.date(stock.date) if stock.date else "",
-            trailing_pe=fmt_multiple(stock.trailing_pe),
-            price_to_book=fmt_multiple(stock.price_to_book),
+            trailing_pe=fmt_multiple(stock.trailing_pe, fmt),
+            price_to_book=fmt_multiple(stock.price_to_book, fmt),
             dividend_yield=fmt.share(stock.dividend_yield),
             theme_return=theme_return,
         )
@@ -152,8 +141,8 @@ def build_valuation_view(
     basket_row = ValuationRow(
         market_cap=fmt_amount(agg.market_cap, currency, fmt),
         date="",
-        trailing_pe=fmt_multiple(agg.trailing_pe),
-        price_to_book=fmt_multiple(agg.price_to_book),
+        trailing_pe=fmt_multiple(agg.trailing_pe, fmt),
+        price_to_book=fmt_multiple(agg.price_to_book, fmt),
         dividend_yield=fmt.share(agg.dividend_yield),
         theme_return=None,
     )
@@ -320,11 +309,11 @@ def build_valuation_view(
     for symbol, used in weighting.inputs.items():
         values = {
             "name": labels.get(symbol, symbol),
-            "shares": f"{used.shares_outstanding:,.0f}",
+            "shares": fmt.number(used.shares_outstanding, 0),
             "date": fmt.date(used.shares_date),
             "rule": text.reason(used.shares_rule),
-            "close": f"{used.base_close:,.3f}",
-            "fx": f"{used.fx_rate:.4f}",
+            "close": fmt.number(used.base_close, 3),
+            "fx": fmt.ratio(used.fx_rate, 4),
             "cap": fmt_amount(used.market_cap, currency, fmt),
             "weight": fmt.share(weighting.target_weights.get(symbol)),
         }

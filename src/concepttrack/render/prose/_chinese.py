@@ -264,7 +264,7 @@ class ChineseProse:
             span=self._span(window),
             car=fmt.pct(window.car),
             verdict=self._verdict(window),
-            t=fmt.ratio(window.t, 2),
+            t=fmt.t(window.t),
         )
 
     def event_what_moved(self, window: CarWindow, fmt: Formats) -> str:
@@ -273,5 +273,6 @@ class ChineseProse:
             verdict=w["ev_wm_significant" if window.significant else "ev_wm_not_significant"],
             span=self._span(window),
             car=fmt.pct(window.car),
-            t=fmt.ratio(window.t, 2),
+            t=fmt.t(window.t),
+            level=fmt.significance(),
         )

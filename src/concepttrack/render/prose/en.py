@@ -253,7 +253,7 @@ def event_stock_line(name: str, window: CarWindow, fmt: Formats) -> str:
     """One stock's reaction to the event in plain words, from its longest complete CAR."""
     return (
         f"{name}'s abnormal return of {fmt.pct(window.car)} {_span(window)} is "
-        f"{_verdict(window)} (t = {fmt.ratio(window.t, 2)})."
+        f"{_verdict(window)} ({fmt.t(window.t)})."
     )
 
 
@@ -261,6 +261,6 @@ def event_what_moved(window: CarWindow, fmt: Formats) -> str:
     """The sentence "what moved" ends with: the basket's reaction and its significance."""
     return (
         f"Beyond what the market explains, the basket's reaction to the event was "
-        f"{_verdict(window)} at 5 %: an abnormal return of {fmt.pct(window.car)} "
-        f"{_span(window)} (t = {fmt.ratio(window.t, 2)})."
+        f"{_verdict(window)} at {fmt.significance()}: an abnormal return of "
+        f"{fmt.pct(window.car)} {_span(window)} ({fmt.t(window.t)})."
     )

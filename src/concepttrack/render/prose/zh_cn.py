@@ -77,9 +77,9 @@ WORDS: dict[str, str] = {
     "ev_span": "从事件前{before}个交易日至其后{after}个交易日",
     "ev_significant": "统计上显著",
     "ev_not_significant": "统计上不显著",
-    "ev_stock": "{name}{span}的累计异常收益为{car}，{verdict}（t值为{t}）。",
-    "ev_what_moved": "剔除大盘因素后，组合对事件的反应在5%显著性水平下{verdict}："
-    "{span}的累计异常收益为{car}（t值为{t}）。",
+    "ev_stock": "{name}{span}的累计异常收益为{car}，{verdict}（{t}）。",
+    "ev_what_moved": "剔除大盘因素后，组合对事件的反应在{level}显著性水平下{verdict}："
+    "{span}的累计异常收益为{car}（{t}）。",
     "ev_wm_significant": "显著",
     "ev_wm_not_significant": "不显著",
 }

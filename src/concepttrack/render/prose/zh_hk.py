@@ -78,9 +78,9 @@ WORDS: dict[str, str] = {
     "ev_span": "由事件前{before}個交易日至其後{after}個交易日",
     "ev_significant": "統計上顯著",
     "ev_not_significant": "統計上不顯著",
-    "ev_stock": "{name}{span}的累計異常回報為{car}，{verdict}（t值為{t}）。",
-    "ev_what_moved": "剔除大市因素後，組合對事件的反應在5%顯著性水平下{verdict}："
-    "{span}的累計異常回報為{car}（t值為{t}）。",
+    "ev_stock": "{name}{span}的累計異常回報為{car}，{verdict}（{t}）。",
+    "ev_what_moved": "剔除大市因素後，組合對事件的反應在{level}顯著性水平下{verdict}："
+    "{span}的累計異常回報為{car}（{t}）。",
     "ev_wm_significant": "顯著",
     "ev_wm_not_significant": "並不顯著",
 }
