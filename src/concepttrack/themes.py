@@ -28,12 +28,14 @@ from pydantic import (
     model_validator,
 )
 
+from concepttrack.archive import THEME_ID
 from concepttrack.errors import Problem, ThemesFileError, UsageError
 from concepttrack.languages import LANGUAGES
 from concepttrack.symbols import currency_of, fx_symbol, hkex_code, to_yahoo
 
 MAX_FILE_BYTES = 1_048_576
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+#: A theme id: the archive's rule (its folder name), declared once in archive.py.
+SLUG = THEME_ID
 #: Folder names the reports folder uses for itself.
 RESERVED_IDS = frozenset({"runs"})
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
