@@ -322,7 +322,7 @@ def compose(
             **context,
             rows=rows,
             attached=formats.join([p.name for p in attachments]),
-            missing=formats.join(list(missing)),
+            missing=formats.join([fmt.upper() for fmt in missing]),
         )
         return Message(title, body, "html", attachments, missing)
     from concepttrack.render import make_environment
