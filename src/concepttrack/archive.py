@@ -706,8 +706,7 @@ def update_latest(
 
     ``languages`` are the note's languages: each gets ``latest.<lang>.<ext>``, always a
     note in that language (so does every language that already has such a link). The
-    bare ``latest.<ext>`` is the English note when the theme has one in that format,
-    else the first of ``languages`` that has.
+    bare ``latest.<ext>``, like a bare dated name, is always English.
     """
     folder = theme_dir(reports_dir, theme_id)
     sessions = session_files(reports_dir, theme_id)
@@ -717,7 +716,6 @@ def update_latest(
             parsed = parse_latest(entry.name)
             if parsed is not None and parsed[0] is not None and parsed[0] not in codes:
                 codes.append(parsed[0])
-    bare_order = [BARE_LANGUAGE, *codes]
     pointed: list[Path] = []
     for fmt in LATEST_FORMATS:
         newest: dict[str, tuple[dt.date, Path]] = {}
@@ -725,10 +723,9 @@ def update_latest(
             for lang, by_format in files.notes.items():
                 if fmt in by_format and (lang not in newest or newest[lang][0] < day):
                     newest[lang] = (day, by_format[fmt])
-        bare = next((lang for lang in bare_order if lang in newest), None)
-        links = [(None, bare), *((code, code) for code in codes)]
+        links = [(None, BARE_LANGUAGE), *((code, code) for code in codes)]
         for link_lang, note_lang in links:
-            if note_lang is None or note_lang not in newest:
+            if note_lang not in newest:
                 continue
             day, path = newest[note_lang]
             link = folder / latest_name(link_lang, fmt)
