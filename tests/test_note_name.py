@@ -201,8 +201,11 @@ def test_a_legacy_session_is_read_in_its_language_and_renamed_before_a_new_note(
 ) -> None:
     folder = tmp_path / "t"
     folder.mkdir()
-    # Written by a `--lang zh-hk,en` run before the rule: Chinese took the bare name.
-    (folder / "2026-12-03.md").write_text("中文", encoding="utf-8")
+    # Written by a `--lang zh-hk,en` run before the rule: Chinese took the bare name
+    # (and the bare chart names).
+    (folder / "2026-12-03-assets").mkdir()
+    (folder / "2026-12-03-assets" / "basket.png").write_bytes(b"zh chart")
+    (folder / "2026-12-03.md").write_text("中文 ![x](2026-12-03-assets/basket.png)", "utf-8")
     (folder / "2026-12-03.en.md").write_text("English", encoding="utf-8")
     twin = {"kind": "concepttrack.note", "snapshot": {"as_of": "2026-12-03"}}
     text = json.dumps({**twin, "languages": ["zh-hk", "en"]}, indent=2)
@@ -210,11 +213,14 @@ def test_a_legacy_session_is_read_in_its_language_and_renamed_before_a_new_note(
     files = archive.session_files(tmp_path, "t")[DAY]
     assert files.files("zh-hk") == {"md": folder / "2026-12-03.md"}
     assert files.files("en") == {"md": folder / "2026-12-03.en.md"}
+    assert files.languages() == ["en", "zh-hk"]
     from concepttrack.notewrite import whole_note
 
     with whole_note(tmp_path, "t", DAY):
         pass
-    assert (folder / "2026-12-03.zh-hk.md").read_text("utf-8") == "中文"
+    hk = "中文 ![x](2026-12-03-assets/basket.zh-hk.png)"
+    assert (folder / "2026-12-03.zh-hk.md").read_text("utf-8") == hk
+    assert (folder / "2026-12-03-assets" / "basket.zh-hk.png").read_bytes() == b"zh chart"
     assert (folder / "2026-12-03.md").read_text("utf-8") == "English"
     links = archive.update_latest(tmp_path, "t", DAY, ["en"])
     assert {p.name for p in links} == {"latest.md", "latest.en.md"}

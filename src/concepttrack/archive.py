@@ -542,20 +542,25 @@ SessionFiles = dict[dt.date, SessionNotes]
 _TWIN_LANGUAGES = re.compile(r'^  "languages": \[\s*"([^"]+)"', re.MULTILINE)
 
 
-def _twin_first_language(path: Path) -> str | None:
-    """The first language a JSON twin lists (cheaply: the renderer's layout), else None."""
+def _twin_first_language(path: Path, tail: int = 32_768) -> str | None:
+    """The first language a JSON twin lists, else None.
+
+    Cheap: the renderer writes ``languages`` near the end of the twin (after the
+    snapshot), so only the file's tail is read (a small twin laid out otherwise is
+    parsed whole).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    match = _TWIN_LANGUAGES.search(text)
-    if match:
-        return match.group(1)
-    if '"languages"' not in text:
-        return None
-    try:
-        languages = json.loads(text).get("languages")
-    except (ValueError, AttributeError):
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - tail))
+            text = handle.read().decode("utf-8", "replace")
+            match = _TWIN_LANGUAGES.search(text)
+            if match:
+                return match.group(1)
+            if size > tail or '"languages"' not in text:
+                return None  # a twin that lists no languages is English
+            languages = json.loads(text).get("languages")
+    except (OSError, ValueError, AttributeError):
         return None
     return str(languages[0]) if isinstance(languages, list) and languages else None
 
@@ -644,9 +649,37 @@ def adopt_legacy_names(reports_dir: Path, theme_id: str, session: dt.date) -> li
             wanted = path.with_name(NoteName(session, lang, fmt).filename)
             if wanted == path or os.path.lexists(wanted):
                 continue
+            if fmt == "md" and lang != BARE_LANGUAGE:
+                _adopt_legacy_charts(path, session, lang)
             os.replace(path, wanted)
             renamed.append(wanted)
     return renamed
+
+
+def _adopt_legacy_charts(markdown: Path, session: dt.date, lang: str) -> None:
+    """Give a legacy bare Markdown note's charts their language's names (``<chart>.png`` ->
+    ``<chart>.<lang>.png``) and point its image links at them, so an English note written
+    into the session later cannot replace its charts."""
+    assets = assets_name(session)
+    folder = markdown.parent / assets
+    suffix = NoteName(session, lang, "md").chart_suffix
+    text = markdown.read_text(encoding="utf-8")
+    pattern = re.compile(rf"\]\({re.escape(assets)}/([A-Za-z0-9_-]+)\.png\)")
+    moved = set()
+    for chart in sorted(set(pattern.findall(text))):
+        old, new = folder / f"{chart}.png", folder / f"{chart}{suffix}.png"
+        if old.is_file() and not os.path.lexists(new):
+            shutil.copyfile(old, new)
+        if new.is_file():
+            moved.add(chart)
+
+    def relink(match: re.Match[str]) -> str:
+        chart = match.group(1)
+        return f"]({assets}/{chart}{suffix}.png)" if chart in moved else match.group(0)
+
+    changed = pattern.sub(relink, text)
+    if changed != text:
+        atomic_write_text(markdown, changed)
 
 
 def dig(data: Any, *keys: str) -> Any:

@@ -12,6 +12,12 @@ and the file names for what exists. A session's notes may come in several langua
 ``<session>.<ext>`` is English, ``<session>.<lang>.<ext>`` (``2026-12-01.zh-hk.pdf``)
 another language, so the pages list whatever files exist.
 
+The pages are in the run's first language (:func:`site_language`): the package templates
+``site_index.html.j2`` and ``site_theme.html.j2`` (``--templates`` overrides them, as the
+note's) with the catalogs' words, and numbers and dates from
+:mod:`concepttrack.render.formats`. The file names are read with
+:func:`concepttrack.archive.session_files`, the one reader delivery uses too.
+
 The pages are self-contained (inline CSS and SVG, no script, no font or CDN fetch),
 link only with relative URLs (they work from ``file://`` and any static server), escape
 every piece of user text (jinja2 autoescape) and are written atomically.

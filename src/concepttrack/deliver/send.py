@@ -11,6 +11,13 @@ What arrives:
   Markdown body with the headline and "what moved", and the attachments where the service
   takes files.
 
+Every message is in the language of the note it carries (a destination's ``languages``
+choose which): the subject, HTML body and chat Markdown come from the package templates
+``mail_subject.txt.j2``, ``mail.html.j2`` and ``chat.md.j2`` (``--templates`` overrides
+them, as the note's) with the catalogs' words and :mod:`concepttrack.render.formats`'
+numbers and dates; the plain-text part is Apprise's rendering of the HTML. User text is
+escaped (HTML autoescape; the Markdown environment's escaper).
+
 Every figure is read from the note's JSON twin, never recomputed. A note made from demo
 prices says DEMO in the subject and is sent only with ``--deliver-demo``.
 
