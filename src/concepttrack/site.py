@@ -314,9 +314,12 @@ def _language_label(code: str) -> str:
     return code
 
 
-def _links(files: SessionNotes, prefix: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+def _links(
+    files: SessionNotes, prefix: str, first: str = DEFAULT_LANGUAGE
+) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Each language's note links (the page's language first), by format."""
     out = []
-    for lang in files.languages():
+    for lang in sorted(files.languages(), key=lambda code: code != first):
         mine = files.files(lang)
         formats = [(fmt, prefix + quote(mine[fmt].name)) for fmt in LINK_FORMATS if fmt in mine]
         if formats:
@@ -464,14 +467,16 @@ def write_site(
                 {
                     "session": formats.date(session),
                     **_summary_figures(summary, lang),
-                    "links": _links(files, ""),
+                    "links": _links(files, "", lang),
                 }
             )
         if not notes:
             continue
         title = latest[1].title if latest else theme_id
         title_zh = dig(latest[2], "theme", "title_zh") if latest else None
-        title_zh = title_zh if isinstance(title_zh, str) and title_zh != title else None
+        # The book's Chinese title under an English one; a Chinese page has its own.
+        english = lang == DEFAULT_LANGUAGE
+        title_zh = title_zh if english and isinstance(title_zh, str) and title_zh != title else None
         page = reports_dir / theme_id / SITE_INDEX
         html = render_page(
             env,
@@ -505,7 +510,7 @@ def write_site(
                 "basket_1d": figure(h.basket_1d, formats),
                 "spark": sparkline(h.series),
                 "event_date": shown["event_date"],
-                "links": _links(sessions[session], f"{theme_id}/"),
+                "links": _links(sessions[session], f"{theme_id}/", lang),
             }
         )
     index = reports_dir / SITE_INDEX
