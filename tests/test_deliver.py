@@ -442,7 +442,10 @@ def test_other_languages_go_to_destinations_that_take_them(reports: Path, tmp_pa
     assert sent == [("en", "all"), ("zh-hk", "all"), ("zh-hk", "zh")]
     by_path = {path: json.loads(body) for path, _, body in hook.requests if path == "/zh"}
     (zh,) = by_path.values()
-    assert zh["title"].endswith(" · zh-hk")
+    # The message is in the destination's language (no English words, no code suffix).
+    assert "組合" in zh["title"]
+    assert "basket" not in zh["title"]
+    assert "事件以來：組合" in zh["message"]
     assert base64.b64decode(zh["attachments"][0]["base64"]) == b"%PDF-1.7 zh-hk\n%%EOF\n"
 
 

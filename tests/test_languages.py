@@ -477,8 +477,9 @@ def test_cli_report_writes_one_note_per_language_and_skips_a_complete_rerun(
     first = CliRunner().invoke(app, [*args, "--colours", "green-up"])
     assert first.exit_code == 0, first.stderr
     folder = tmp_path / "reports" / "sora-compute"
-    # The environment's first language gets the plain name; --colours applies to all.
-    hk = (folder / "2025-03-03.md").read_text("utf-8")
+    # Only English takes the plain name (archive.NoteName); --colours applies to all.
+    assert not (folder / "2025-03-03.md").exists()
+    hk = (folder / "2025-03-03.zh-hk.md").read_text("utf-8")
     cn = (folder / "2025-03-03.zh-cn.md").read_text("utf-8")
     assert "港股概念股追蹤" in hk
     assert "绿色代表上涨" in cn
@@ -489,7 +490,8 @@ def test_cli_report_writes_one_note_per_language_and_skips_a_complete_rerun(
     assert "already written, skipped" in again.stdout
     more = CliRunner().invoke(app, [*args, "--lang", "zh-hk,zh-cn,en"])
     assert more.exit_code == 0
-    assert (folder / "2025-03-03.en.md").is_file()
+    assert (folder / "2025-03-03.md").is_file()
+    assert "港股概念股追蹤" in (folder / "2025-03-03.zh-hk.md").read_text("utf-8")
     bad = CliRunner().invoke(app, [*args, "--colours", "blue-up"])
     assert bad.exit_code == 2
     assert "unknown colour convention 'blue-up'" in bad.stderr

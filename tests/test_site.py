@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from concepttrack import site
+from concepttrack import archive, site
 from tests.deliver_fixtures import SESSIONS, copy_archive, template_archive
 
 MINUS = "\N{MINUS SIGN}"
@@ -122,12 +122,12 @@ def test_languages_and_rerun_bytes(reports: Path) -> None:
     assert site.write_site(reports) == first
     assert {p: p.read_bytes() for p in first} == before  # no clock in the pages
     html = (reports / "index.html").read_text(encoding="utf-8")
-    assert '<span class="lang">zh-hk</span>' in html
+    assert '<span class="lang" lang="zh-hk">zh-hk</span>' in html
     targets = assert_links_resolve(reports / "index.html")
     assert (folder / f"{session}.zh-hk.pdf").resolve() in targets
-    files = site.note_files(reports, "alpha")[SESSIONS[-1]]
-    assert site.languages(files) == ["en", "zh-hk"]
-    assert site.json_for(files, "zh-hk") == folder / f"{session}.json"
+    files = archive.session_files(reports, "alpha")[SESSIONS[-1]]
+    assert files.languages() == ["en", "zh-hk"]
+    assert files.json_for("zh-hk") == folder / f"{session}.json"
 
 
 def test_a_theme_without_json_still_lists_its_files(reports: Path) -> None:

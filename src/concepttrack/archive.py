@@ -7,9 +7,14 @@ Layout (``reports`` is ``--out``)::
       index.md                       every theme, its latest note and headline figures
       runs/<UTC timestamp>.json      one record per run
       <theme-id>/
-        <YYYY-MM-DD>.md|.pdf|.html|.json   one note per as-of session
-        <YYYY-MM-DD>-assets/               PNG charts linked from the Markdown note
-        latest.md, latest.pdf              relative symlinks to the newest note
+        <YYYY-MM-DD>.md|.pdf|.html         the English note of an as-of session
+        <YYYY-MM-DD>.<lang>.md|.pdf|.html  another language's (zh-hk, zh-cn), always coded
+        <YYYY-MM-DD>.json                  the JSON twin (numbers have no language)
+        <YYYY-MM-DD>-assets/               PNG charts linked from the Markdown notes
+        latest.<lang>.md|.pdf, latest.md   relative symlinks to the newest note
+
+Every name is made and read by :class:`NoteName` (and its helpers below), the one
+place the rule lives.
 
 Every file is written with :mod:`concepttrack.fsutil` (temporary name, then rename), so
 a reader or a killed run never sees a partial file. Functions that change the archive
@@ -33,7 +38,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -52,15 +57,6 @@ NOTE_FORMATS: tuple[str, ...] = ("md", "pdf", "html", "json")
 #: Formats that get a ``latest.<ext>`` link.
 LATEST_FORMATS: tuple[str, ...] = ("pdf", "md")
 
-# Mirrors themes.SLUG (not imported: themes pulls in pydantic and PyYAML).
-_THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-#: ``2026-12-01.pdf`` (the first language) or ``2026-12-01.zh-hk.pdf`` (another one).
-_DATED_FILE = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})(?:\.([a-z]{2}(?:-[a-z]{2})?))?\.(md|pdf|html|json)$"
-)
-_ASSETS_DIR = re.compile(r"^(\d{4}-\d{2}-\d{2})-assets$")
-# Run records as write_run_record names them: <UTC start>[-N].json.
-_RUN_RECORD = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{6}Z(?:-\d+)?\.json$")
 # Temporary names left by a killed run: fsutil's ".<name>.<random>.tmp" and our symlinks'.
 _LEFTOVER = re.compile(r"^\..+\.tmp$")
 
@@ -93,6 +89,153 @@ def _iso_utc(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError(f"{moment!r} has no timezone; pass an aware datetime")
     return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+# --- names: the one place the archive's naming rule lives ------------------------------
+
+#: A theme id: lower-case letters, digits and hyphens; the one declaration, used by the
+#: themes book (``themes.SLUG``), the site and the delivery config (``themes = [...]``).
+THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+#: The only language whose files carry no language code (``2026-12-01.md``).
+BARE_LANGUAGE = "en"
+_SESSION = r"(\d{4}-\d{2}-\d{2})"
+_LANG = r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*"
+_NOTE_NAME = re.compile(rf"^{_SESSION}(?:\.({_LANG}))?\.(md|pdf|html|json)$")
+_LATEST_NAME = re.compile(rf"^latest(?:\.({_LANG}))?\.(md|pdf|html|json)$")
+_ASSETS_NAME = re.compile(rf"^{_SESSION}-assets$")
+# Run records as write_run_record names them: <UTC start>[-N].json.
+_RUN_RECORD = re.compile(rf"^{_SESSION}T\d{{6}}Z(?:-\d+)?\.json$")
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, order=True)
+class NoteName:
+    """The name of one note file: ``<session>[.<lang>].<ext>``.
+
+    English takes the bare name (``2026-12-01.md``); every other language always carries
+    its code (``2026-12-01.zh-hk.md``), whatever order or subset of languages a run asks
+    for, so no language's file ever replaces another's. The JSON twin has no language
+    (``lang`` None): ``2026-12-01.json``. ``latest[.<lang>].<ext>`` links and the
+    ``<session>-assets`` chart folder are named here too.
+
+    Archives written before this rule named a run's *first* language bare; readers tell
+    such a file by its JSON twin (see :func:`session_files`) and :func:`adopt_legacy_names`
+    renames it before a new note of that session is written.
+    """
+
+    session: dt.date
+    #: Language code; None for the language-free JSON twin.
+    lang: str | None
+    ext: str
+
+    def __post_init__(self) -> None:
+        if self.ext not in NOTE_FORMATS:
+            raise ValueError(f"unknown note format {self.ext!r}; expected one of {NOTE_FORMATS}")
+        if self.lang is not None and not re.fullmatch(_LANG, self.lang):
+            raise ValueError(f"{self.lang!r} is not a language code")
+
+    @classmethod
+    def parse(cls, filename: str) -> NoteName | None:
+        """The note a file name names, or None (``latest.*``, assets, anything else).
+
+        A bare page file (md, pdf, html) is English; a bare JSON is the twin (``lang``
+        None). A legacy ``<session>.en.<ext>`` parses as English too.
+        """
+        match = _NOTE_NAME.match(filename)
+        if not match:
+            return None
+        session = _day(match.group(1))
+        if session is None:
+            return None
+        ext = match.group(3)
+        lang = match.group(2) or (None if ext == "json" else BARE_LANGUAGE)
+        return cls(session, lang, ext)
+
+    @classmethod
+    def twin(cls, session: dt.date) -> NoteName:
+        """The JSON twin of a session: ``<session>.json``."""
+        return cls(session, None, "json")
+
+    @property
+    def language(self) -> str:
+        """The note's language (English for the bare and the language-free names)."""
+        return self.lang or BARE_LANGUAGE
+
+    @property
+    def infix(self) -> str:
+        """``""`` for English and the JSON twin, ``.<lang>`` for any other language."""
+        return "" if self.lang in (None, BARE_LANGUAGE) else f".{self.lang}"
+
+    @property
+    def stem(self) -> str:
+        """``2026-12-01`` / ``2026-12-01.zh-hk``: the name without the extension."""
+        return f"{self.session.isoformat()}{self.infix}"
+
+    @property
+    def filename(self) -> str:
+        """``2026-12-01.md``, ``2026-12-01.zh-hk.pdf``, ``2026-12-01.json``."""
+        return f"{self.stem}.{self.ext}"
+
+    @property
+    def latest(self) -> str:
+        """The language's ``latest`` link: ``latest.en.md``, ``latest.zh-hk.pdf``
+        (``latest.json`` for the twin). The bare ``latest.<ext>`` is :func:`latest_name`."""
+        return latest_name(self.lang, self.ext)
+
+    @property
+    def assets(self) -> str:
+        """The session's chart folder: ``2026-12-01-assets``."""
+        return assets_name(self.session)
+
+    @property
+    def chart_suffix(self) -> str:
+        """What a chart PNG of this language adds to its name: ``""`` or ``.zh-hk``."""
+        return self.infix
+
+
+def latest_name(lang: str | None, ext: str) -> str:
+    """``latest.<ext>`` (lang None) or ``latest.<lang>.<ext>``."""
+    return f"latest.{lang}.{ext}" if lang else f"latest.{ext}"
+
+
+def parse_latest(filename: str) -> tuple[str | None, str] | None:
+    """(language or None, extension) of a ``latest[.<lang>].<ext>`` name, else None."""
+    match = _LATEST_NAME.match(filename)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def assets_name(session: dt.date) -> str:
+    """``2026-12-01-assets``."""
+    return f"{session.isoformat()}-assets"
+
+
+def parse_assets(filename: str) -> dt.date | None:
+    """The session of a ``<session>-assets`` folder name, else None."""
+    match = _ASSETS_NAME.match(filename)
+    return _day(match.group(1)) if match else None
+
+
+def parse_run_record(filename: str) -> dt.date | None:
+    """The UTC start day of a run record name (``2026-12-01T101500Z[-N].json``), else None."""
+    match = _RUN_RECORD.match(filename)
+    return _day(match.group(1)) if match else None
+
+
+def is_theme_id(text: str) -> bool:
+    """True for a theme id (the one rule: :data:`THEME_ID`)."""
+    return bool(THEME_ID.match(text))
+
+
+def written_languages(paths: Iterable[Path | str]) -> list[str]:
+    """The languages of the note files in ``paths`` (the JSON twin has none), in order."""
+    found = [NoteName.parse(Path(p).name) for p in paths]
+    return list(dict.fromkeys(n.lang for n in found if n is not None and n.lang is not None))
 
 
 # --- the run lock ---------------------------------------------------------------------
@@ -238,7 +381,7 @@ def _read_holder(fd: int) -> tuple[str, str]:
 
 def theme_dir(reports_dir: Path, theme_id: str) -> Path:
     """``reports/<theme-id>``; refuses an id that is not a theme slug (no ``..``, no ``/``)."""
-    if not _THEME_ID.match(theme_id):
+    if not is_theme_id(theme_id):
         raise ValueError(f"{theme_id!r} is not a theme id (lower-case letters, digits, hyphens)")
     return Path(reports_dir) / theme_id
 
@@ -246,45 +389,33 @@ def theme_dir(reports_dir: Path, theme_id: str) -> Path:
 def note_path(
     reports_dir: Path, theme_id: str, as_of: dt.date, fmt: str, lang: str | None = None
 ) -> Path:
-    """``reports/<theme-id>/<YYYY-MM-DD>[.<lang>].<fmt>``: the one place the naming rule lives.
+    """``reports/<theme-id>/<YYYY-MM-DD>[.<lang>].<fmt>`` (see :class:`NoteName`).
 
-    ``lang`` is None for the note's first language (the undecorated name) and for the
-    language-free JSON twin; another language's files carry its code.
+    ``lang`` None or ``en`` gives the bare name (English, or the language-free JSON
+    twin); any other language's files carry its code.
     """
     fmt = fmt.lower().lstrip(".")
     if fmt not in NOTE_FORMATS:
         raise ValueError(f"unknown note format {fmt!r}; expected one of {', '.join(NOTE_FORMATS)}")
-    infix = f".{lang}" if lang else ""
-    return theme_dir(reports_dir, theme_id) / f"{as_of.isoformat()}{infix}.{fmt}"
+    return theme_dir(reports_dir, theme_id) / NoteName(as_of, lang, fmt).filename
 
 
 def assets_dir(reports_dir: Path, theme_id: str, as_of: dt.date) -> Path:
-    """``reports/<theme-id>/<YYYY-MM-DD>-assets``: charts of the Markdown note."""
-    return theme_dir(reports_dir, theme_id) / f"{as_of.isoformat()}-assets"
-
-
-def _dated_name(name: str) -> tuple[dt.date, str] | None:
-    """(session, extension) of a dated note file name, else None."""
-    match = _DATED_FILE.match(name)
-    if not match:
-        return None
-    try:
-        return dt.date.fromisoformat(match.group(1)), match.group(3)
-    except ValueError:
-        return None
+    """``reports/<theme-id>/<YYYY-MM-DD>-assets``: charts of the Markdown notes."""
+    return theme_dir(reports_dir, theme_id) / assets_name(as_of)
 
 
 def note_language(name: str) -> str | None:
-    """The language code in a dated note's file name (None for the undecorated file)."""
-    match = _DATED_FILE.match(name)
-    return match.group(2) if match else None
+    """The language code a dated note's file name carries (None for a bare name)."""
+    parsed = NoteName.parse(name)
+    return parsed.infix[1:] or None if parsed is not None else None
 
 
 def dated_notes(reports_dir: Path, theme_id: str) -> list[tuple[dt.date, Path]]:
     """Every dated note file of a theme (one entry per file, any format), oldest first.
 
     Sorted by session, then file name; ``latest.*``, assets folders, temporary files
-    and anything not named ``YYYY-MM-DD.<md|pdf|html|json>`` are left out.
+    and anything :meth:`NoteName.parse` does not read are left out.
     """
     folder = theme_dir(reports_dir, theme_id)
     found: list[tuple[dt.date, Path]] = []
@@ -293,24 +424,18 @@ def dated_notes(reports_dir: Path, theme_id: str) -> list[tuple[dt.date, Path]]:
     except (FileNotFoundError, NotADirectoryError):
         return []
     for entry in entries:
-        parsed = _dated_name(entry.name)
+        parsed = NoteName.parse(entry.name)
         if parsed is not None and entry.is_file():
-            found.append((parsed[0], Path(entry.path)))
+            found.append((parsed.session, Path(entry.path)))
     found.sort(key=lambda item: (item[0], item[1].name))
     return found
 
 
-def _note_sessions(
-    reports_dir: Path, theme_id: str, fmt: str, lang: str | None = None
-) -> list[dt.date]:
-    """Sessions that have a note in this format (and language infix), newest first."""
+def _twin_sessions(reports_dir: Path, theme_id: str) -> list[dt.date]:
+    """Sessions that have a JSON twin, newest first."""
+    notes = dated_notes(reports_dir, theme_id)
     return sorted(
-        {
-            day
-            for day, path in dated_notes(reports_dir, theme_id)
-            if path.suffix == f".{fmt}" and note_language(path.name) == lang
-        },
-        reverse=True,
+        {day for day, path in notes if path.name == NoteName.twin(day).filename}, reverse=True
     )
 
 
@@ -358,7 +483,7 @@ def newest_note(reports_dir: Path, theme_id: str) -> dict[str, Any] | None:
 def _newest_note(
     reports_dir: Path, theme_id: str, before: dt.date | None, source: str | None = None
 ) -> dict[str, Any] | None:
-    for day in _note_sessions(reports_dir, theme_id, "json"):
+    for day in _twin_sessions(reports_dir, theme_id):
         if before is not None and day >= before:
             continue
         note = read_note(note_path(reports_dir, theme_id, day, "json"))
@@ -385,6 +510,195 @@ def note_exists(reports_dir: Path, theme_id: str, as_of: dt.date, formats: Itera
     return True
 
 
+# --- reading the archive (shared by the index, the site and delivery) ------------------
+
+
+@dataclass
+class SessionNotes:
+    """Every file of one session of a theme: the JSON twin and each language's notes."""
+
+    session: dt.date
+    #: ``<session>.json``, None when it is missing.
+    twin: Path | None = None
+    #: language -> format -> file (page formats; a per-language JSON if one exists).
+    notes: dict[str, dict[str, Path]] = field(default_factory=dict)
+
+    def languages(self) -> list[str]:
+        """The languages with at least one file: English first, then the others by code."""
+        return sorted(self.notes, key=lambda lang: (lang != BARE_LANGUAGE, lang))
+
+    def json_for(self, language: str) -> Path | None:
+        """The JSON a language's figures come from: its own if written, else the twin."""
+        return self.notes.get(language, {}).get("json") or self.twin
+
+    def files(self, language: str) -> dict[str, Path]:
+        """A language's note files by format, without any JSON."""
+        return {fmt: p for fmt, p in self.notes.get(language, {}).items() if fmt != "json"}
+
+
+#: session -> its files
+SessionFiles = dict[dt.date, SessionNotes]
+
+_TWIN_LANGUAGES = re.compile(r'^  "languages": \[\s*"([^"]+)"', re.MULTILINE)
+
+
+def _twin_first_language(path: Path, tail: int = 32_768) -> str | None:
+    """The first language a JSON twin lists, else None.
+
+    Cheap: the renderer writes ``languages`` near the end of the twin (after the
+    snapshot), so only the file's tail is read (a small twin laid out otherwise is
+    parsed whole).
+    """
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - tail))
+            text = handle.read().decode("utf-8", "replace")
+            match = _TWIN_LANGUAGES.search(text)
+            if match:
+                return match.group(1)
+            if size > tail or '"languages"' not in text:
+                return None  # a twin that lists no languages is English
+            languages = json.loads(text).get("languages")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(languages[0]) if isinstance(languages, list) and languages else None
+
+
+def _legacy_language(twin: Path | None, coded: Mapping[str, Mapping[str, Path]]) -> str | None:
+    """The language of a session's bare page files when they predate the naming rule.
+
+    Before it, a run's first language took the bare name, so a ``--lang zh-hk`` run
+    wrote ``<session>.md`` in Chinese. Such a session's twin lists a non-English first
+    language that has no ``<session>.<lang>.*`` file (the rule always writes one).
+    """
+    if twin is None:
+        return None
+    first = _twin_first_language(twin)
+    if first is None or first == BARE_LANGUAGE or first in coded:
+        return None
+    return first
+
+
+def session_files(reports_dir: Path, theme_id: str) -> SessionFiles:
+    """Every note file of a theme by session, language and format.
+
+    ``2026-12-01.pdf`` is the English PDF, ``2026-12-01.zh-hk.pdf`` the Hong Kong
+    Chinese one, ``2026-12-01.json`` the twin (a legacy archive's bare files are read in
+    the language its twin names, see :class:`NoteName`). ``latest.*``, ``index.html``,
+    assets folders and temporary files are left out.
+    """
+    folder = theme_dir(reports_dir, theme_id)
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    bare: dict[dt.date, dict[str, Path]] = {}
+    coded: dict[dt.date, dict[str, dict[str, Path]]] = {}
+    twins: dict[dt.date, Path] = {}
+    for entry in entries:
+        name = NoteName.parse(entry.name)
+        if name is None or not entry.is_file():
+            continue
+        path = Path(entry.path)
+        if name.lang is None:
+            twins[name.session] = path
+        elif entry.name == name.filename and name.lang == BARE_LANGUAGE:
+            bare.setdefault(name.session, {})[name.ext] = path
+        else:
+            coded.setdefault(name.session, {}).setdefault(name.language, {})[name.ext] = path
+    found: SessionFiles = {}
+    for session in sorted({*bare, *coded, *twins}):
+        notes = {lang: dict(files) for lang, files in coded.get(session, {}).items()}
+        plain = bare.get(session, {})
+        if plain:
+            twin = twins.get(session)
+            lang = _legacy_language(twin, notes) or BARE_LANGUAGE
+            notes[lang] = {**notes.get(lang, {}), **plain}
+        found[session] = SessionNotes(session, twins.get(session), notes)
+    return found
+
+
+def theme_ids(reports_dir: Path) -> list[str]:
+    """Theme folders of the archive (theme-id-named real folders), sorted."""
+    try:
+        entries = list(os.scandir(reports_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(
+        e.name for e in entries if is_theme_id(e.name) and e.is_dir(follow_symlinks=False)
+    )
+
+
+def adopt_legacy_names(reports_dir: Path, theme_id: str, session: dt.date) -> list[Path]:
+    """Rename a legacy session's files to the naming rule before a new note is written.
+
+    A bare file in another language than English becomes ``<session>.<lang>.<ext>``
+    and a legacy ``<session>.en.<ext>`` becomes bare, so a new English note cannot
+    overwrite a Chinese one. Returns the new names. Nothing happens to a session that
+    already follows the rule.
+    """
+    files = session_files(reports_dir, theme_id).get(session)
+    if files is None:
+        return []
+    renamed: list[Path] = []
+    # Bare files in another language first (frees the bare names), then ".en." files.
+    order = sorted(files.notes, key=lambda lang: lang == BARE_LANGUAGE)
+    for lang in order:
+        for fmt, path in sorted(files.notes[lang].items()):
+            wanted = path.with_name(NoteName(session, lang, fmt).filename)
+            if wanted == path or os.path.lexists(wanted):
+                continue
+            if fmt == "md" and lang != BARE_LANGUAGE:
+                _adopt_legacy_charts(path, session, lang)
+            os.replace(path, wanted)
+            renamed.append(wanted)
+    return renamed
+
+
+def _adopt_legacy_charts(markdown: Path, session: dt.date, lang: str) -> None:
+    """Give a legacy bare Markdown note's charts their language's names (``<chart>.png`` ->
+    ``<chart>.<lang>.png``) and point its image links at them, so an English note written
+    into the session later cannot replace its charts."""
+    assets = assets_name(session)
+    folder = markdown.parent / assets
+    suffix = NoteName(session, lang, "md").chart_suffix
+    text = markdown.read_text(encoding="utf-8")
+    pattern = re.compile(rf"\]\({re.escape(assets)}/([A-Za-z0-9_-]+)\.png\)")
+    moved = set()
+    for chart in sorted(set(pattern.findall(text))):
+        old, new = folder / f"{chart}.png", folder / f"{chart}{suffix}.png"
+        if old.is_file() and not os.path.lexists(new):
+            shutil.copyfile(old, new)
+        if new.is_file():
+            moved.add(chart)
+
+    def relink(match: re.Match[str]) -> str:
+        chart = match.group(1)
+        return f"]({assets}/{chart}{suffix}.png)" if chart in moved else match.group(0)
+
+    changed = pattern.sub(relink, text)
+    if changed != text:
+        atomic_write_text(markdown, changed)
+
+
+def dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...`` through nested mappings; None where a level is missing."""
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
+
+
+def number(value: Any) -> float | None:
+    """A finite JSON number as float, else None (booleans, text, NaN, infinities)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    result = float(value)
+    return result if result == result and abs(result) != float("inf") else None
+
+
 # --- latest links ---------------------------------------------------------------------
 
 
@@ -394,8 +708,8 @@ def _link_session(link: Path) -> dt.date | None:
         target = os.readlink(link)
     except OSError:
         return None
-    parsed = _dated_name(target)
-    return parsed[0] if parsed else None
+    parsed = NoteName.parse(target)
+    return parsed.session if parsed else None
 
 
 def _replace_symlink(link: Path, target: str) -> None:
@@ -413,57 +727,51 @@ def _replace_symlink(link: Path, target: str) -> None:
 def update_latest(
     reports_dir: Path, theme_id: str, as_of: dt.date, languages: Iterable[str] = ()
 ) -> list[Path]:
-    """Point ``latest.pdf`` and ``latest.md`` at the newest note, never at an older one.
+    """Point the ``latest`` links at the newest notes, never at an older one.
 
     Call after writing the note for ``as_of``. Each link moves to the newest dated note
-    of its format in the folder, which is ``as_of`` unless a newer note is archived
-    already (a backfill with ``--as-of`` never moves latest backwards). Links are
+    of its language and format in the folder, which is ``as_of`` unless a newer note is
+    archived already (a backfill with ``--as-of`` never moves latest backwards). Links are
     relative (``latest.md -> 2025-01-02.md``), so the folder can be moved or synced, and
     ``latest.md``'s relative ``<date>-assets/`` image links resolve because it sits
     beside the dated file. A format with no note yet gets no link. Returns the links
     that now point at ``as_of``'s note.
 
-    ``languages`` are the note's languages, first one first: each also gets
-    ``latest.<lang>.<ext>`` (the first language's pointing at the undecorated file).
+    ``languages`` are the note's languages: each gets ``latest.<lang>.<ext>``, always a
+    note in that language (so does every language that already has such a link). The
+    bare ``latest.<ext>``, like a bare dated name, is always English.
     """
     folder = theme_dir(reports_dir, theme_id)
-    pointed: list[Path] = []
+    sessions = session_files(reports_dir, theme_id)
     codes = list(dict.fromkeys(languages))
-    links: list[tuple[str, str | None]] = [("", None)]
-    links += [(f"{code}.", None if index == 0 else code) for index, code in enumerate(codes)]
-    for prefix, infix in links:
-        for fmt in LATEST_FORMATS:
-            sessions = _note_sessions(reports_dir, theme_id, fmt, infix)
-            if not sessions:
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            parsed = parse_latest(entry.name)
+            if parsed is not None and parsed[0] is not None and parsed[0] not in codes:
+                codes.append(parsed[0])
+    pointed: list[Path] = []
+    for fmt in LATEST_FORMATS:
+        newest: dict[str, tuple[dt.date, Path]] = {}
+        for day, files in sessions.items():
+            for lang, by_format in files.notes.items():
+                if fmt in by_format and (lang not in newest or newest[lang][0] < day):
+                    newest[lang] = (day, by_format[fmt])
+        links = [(None, BARE_LANGUAGE), *((code, code) for code in codes)]
+        for link_lang, note_lang in links:
+            if note_lang not in newest:
                 continue
-            newest = sessions[0]
-            link = folder / f"latest.{prefix}{fmt}"
-            target = note_path(reports_dir, theme_id, newest, fmt, infix).name
-            if os.path.islink(link) and os.readlink(link) == target and link.exists():
-                pass
-            else:
+            day, path = newest[note_lang]
+            link = folder / latest_name(link_lang, fmt)
+            target = path.name
+            if not (os.path.islink(link) and os.readlink(link) == target and link.exists()):
                 _replace_symlink(link, target)
-            if newest == as_of:
+            if day == as_of:
                 pointed.append(link)
-    return pointed
+    order = {name: i for i, name in enumerate(latest_name(None, f) for f in LATEST_FORMATS)}
+    return sorted(pointed, key=lambda p: (p.name not in order, order.get(p.name, 0)))
 
 
 # --- the index ------------------------------------------------------------------------
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    number = float(value)
-    return number if number == number and abs(number) != float("inf") else None
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 _STATUS_RANK = {"fresh": 0, "stale": 1, "missing": 2}
@@ -496,16 +804,16 @@ class IndexEntry:
         """
         snapshot = note.get("snapshot")
         theme = note.get("theme")
-        theme_id = _dig(theme, "id") or _dig(snapshot, "theme_id")
+        theme_id = dig(theme, "id") or dig(snapshot, "theme_id")
         if not isinstance(theme_id, str):
             raise ValueError("the note names no theme id (theme.id or snapshot.theme_id)")
-        statuses = [_dig(stock, "status", "status") for stock in _dig(snapshot, "stocks") or []]
-        statuses.append(_dig(snapshot, "benchmark", "status", "status"))
+        statuses = [dig(stock, "status", "status") for stock in dig(snapshot, "stocks") or []]
+        statuses.append(dig(snapshot, "benchmark", "status", "status"))
         known = [s for s in statuses if s in _STATUS_RANK]
-        as_of = _dig(snapshot, "as_of")
-        title = _dig(theme, "title")
-        title_zh = _dig(theme, "title_zh")
-        benchmark = _dig(snapshot, "benchmark", "symbol")
+        as_of = dig(snapshot, "as_of")
+        title = dig(theme, "title")
+        title_zh = dig(theme, "title_zh")
+        benchmark = dig(snapshot, "benchmark", "symbol")
         languages = note.get("languages")
         if not isinstance(languages, list) or not all(isinstance(c, str) for c in languages):
             languages = ["en"]
@@ -517,12 +825,12 @@ class IndexEntry:
             title=title if isinstance(title, str) else theme_id,
             title_zh=title_zh if isinstance(title_zh, str) else None,
             as_of=dt.date.fromisoformat(as_of) if isinstance(as_of, str) else None,
-            basket_since_event=_number(_dig(snapshot, "basket", "returns", "since_event")),
-            basket_1d=_number(_dig(snapshot, "basket", "returns", "one_day")),
+            basket_since_event=number(dig(snapshot, "basket", "returns", "since_event")),
+            basket_1d=number(dig(snapshot, "basket", "returns", "one_day")),
             benchmark=benchmark if isinstance(benchmark, str) else None,
-            benchmark_since_event=_number(_dig(snapshot, "benchmark", "returns", "since_event")),
+            benchmark_since_event=number(dig(snapshot, "benchmark", "returns", "since_event")),
             status=(max(known, key=_STATUS_RANK.__getitem__) if known else "unknown")
-            + (" (demo)" if _dig(snapshot, "demo") is True else ""),
+            + (" (demo)" if dig(snapshot, "demo") is True else ""),
             languages=tuple(languages) or ("en",),
         )
 
@@ -547,12 +855,16 @@ def _index_row(reports_dir: Path, entry: IndexEntry) -> str:
         latest = "no note yet"
     else:
         links = []
-        for index, lang in enumerate(entry.languages or ("en",)):
-            infix = None if index == 0 else lang
-            label = "" if len(entry.languages) <= 1 else f" {lang}"
+        files = session_files(reports_dir, entry.theme_id).get(entry.as_of)
+        present = files.languages() if files is not None else []
+        ordered = [c for c in entry.languages if c in present]
+        ordered += [c for c in present if c not in ordered]
+        for lang in ordered:
+            label = "" if len(ordered) <= 1 else f" {lang}"
+            assert files is not None
             for fmt in ("md", "pdf", "html"):
-                path = note_path(reports_dir, entry.theme_id, entry.as_of, fmt, infix)
-                if path.is_file():
+                path = files.notes[lang].get(fmt)
+                if path is not None:
                     links.append(f"[{fmt}{label}]({entry.theme_id}/{path.name})")
         latest = entry.as_of.isoformat() + (f" ({', '.join(links)})" if links else "")
     benchmark = _pct(entry.benchmark_since_event)
@@ -579,7 +891,7 @@ def _theme_folders(reports_dir: Path) -> list[str]:
     ids = []
     for entry in entries:
         if (
-            _THEME_ID.match(entry.name)
+            is_theme_id(entry.name)
             and entry.is_dir(follow_symlinks=False)
             and dated_notes(reports_dir, entry.name)
         ):
@@ -784,14 +1096,10 @@ def prune(reports_dir: Path, keep_days: int, today: dt.date) -> list[Path]:
                 path.unlink()
                 removed.append(path)
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            match = _ASSETS_DIR.match(entry.name)
-            if not match:
+            assets_day = parse_assets(entry.name)
+            if assets_day is None:
                 continue
-            try:
-                day = dt.date.fromisoformat(match.group(1))
-            except ValueError:
-                continue
-            if day < cutoff and day not in keep:
+            if assets_day < cutoff and assets_day not in keep:
                 if entry.is_dir(follow_symlinks=False):
                     shutil.rmtree(entry.path)
                 else:
@@ -809,12 +1117,8 @@ def _prune_run_records(reports_dir: Path, cutoff: dt.date) -> list[Path]:
         return []
     records: list[tuple[dt.date, str, Path]] = []
     for entry in entries:
-        match = _RUN_RECORD.match(entry.name)
-        if not match or not entry.is_file(follow_symlinks=False):
-            continue
-        try:
-            day = dt.date.fromisoformat(match.group(1))
-        except ValueError:
+        day = parse_run_record(entry.name)
+        if day is None or not entry.is_file(follow_symlinks=False):
             continue
         records.append((day, entry.name, Path(entry.path)))
     records.sort()
@@ -839,12 +1143,12 @@ def remove_leftovers(reports_dir: Path) -> list[Path]:
     folders = [reports_dir, reports_dir / RUNS_DIR]
     with contextlib.suppress(FileNotFoundError):
         for entry in os.scandir(reports_dir):
-            if _THEME_ID.match(entry.name) and entry.is_dir(follow_symlinks=False):
+            if is_theme_id(entry.name) and entry.is_dir(follow_symlinks=False):
                 folders.append(Path(entry.path))
                 folders.extend(
                     Path(sub.path)
                     for sub in os.scandir(entry.path)
-                    if _ASSETS_DIR.match(sub.name) and sub.is_dir(follow_symlinks=False)
+                    if parse_assets(sub.name) is not None and sub.is_dir(follow_symlinks=False)
                 )
     removed: list[Path] = []
     for folder in folders:

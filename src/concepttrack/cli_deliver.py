@@ -56,14 +56,14 @@ def deliver_command(
             raise UsageError("`deliver check` takes only --deliver-config")
         _check(path)
         return
-    from concepttrack import archive, settings, site
+    from concepttrack import archive, settings
     from concepttrack.deliver.send import collect, deliver
     from concepttrack.pipeline import ConsoleReporter
 
     config = load_config(path)
     day = parse_date(session, "--session")
     reports = settings.reports_dir(out)
-    known = site.theme_ids(reports)
+    known = archive.theme_ids(reports)
     wanted = list(dict.fromkeys(theme_ids or known))
     unknown = [t for t in wanted if t not in known]
     if unknown:

@@ -30,7 +30,6 @@ from concepttrack.languages import LANGUAGES
 WRITE_ERRNOS = frozenset(
     {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG}
 )
-_FORMATS = ("md", "pdf", "html", "json")
 
 
 def describe(exc: OSError, fallback: Path | None = None) -> str:
@@ -52,20 +51,27 @@ def write_error(exc: OSError, fallback: Path | None = None) -> WriteError:
 
 
 def _session_paths(out_dir: Path, theme_id: str, as_of: dt.date) -> list[Path]:
+    from concepttrack.archive import NOTE_FORMATS, NoteName, assets_name
+
     folder = out_dir / theme_id
-    stem = as_of.isoformat()
-    # The first language's files have the plain stem, the others ``<stem>.<lang>.<ext>``.
-    stems = [stem, *(f"{stem}.{code}" for code in LANGUAGES)]
-    return [
-        *(folder / f"{name}.{fmt}" for name in stems for fmt in _FORMATS),
-        folder / f"{stem}-assets",
-    ]
+    names = {NoteName(as_of, code, fmt).filename for code in LANGUAGES for fmt in NOTE_FORMATS}
+    names.add(NoteName.twin(as_of).filename)
+    return [*(folder / name for name in sorted(names)), folder / assets_name(as_of)]
 
 
 @contextmanager
 def whole_note(out_dir: Path, theme_id: str, as_of: dt.date) -> Iterator[None]:
     """Around writing one note: on an OSError, remove what this attempt created, then
-    raise :class:`WriteError` naming the file and the reason."""
+    raise :class:`WriteError` naming the file and the reason.
+
+    A session written before the naming rule (a non-English note under the bare name)
+    is renamed to it first, so the new note cannot overwrite another language's."""
+    from concepttrack.archive import adopt_legacy_names
+
+    try:
+        adopt_legacy_names(out_dir, theme_id, as_of)
+    except OSError as exc:
+        raise write_error(exc, out_dir / theme_id) from exc
     targets = _session_paths(out_dir, theme_id, as_of)
     existed = {path for path in targets if os.path.lexists(path)}
     try:

@@ -151,6 +151,8 @@ class ThemeOutcome:
             "demo": self.demo,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "files": [str(path) for path in self.files],
+            # The languages whose files this run wrote (archive.NoteName reads the names).
+            "languages": _written_languages(self.files),
             "stale": self.stale,
             "missing": self.missing,
             "message": self.message,
@@ -159,6 +161,12 @@ class ThemeOutcome:
                 exchange: day.isoformat() for exchange, day in self.calendar_inferred.items()
             },
         }
+
+
+def _written_languages(files: Sequence[Path]) -> list[str]:
+    from concepttrack.archive import written_languages
+
+    return written_languages(files)
 
 
 @dataclass
@@ -453,7 +461,7 @@ def _run(
         result.outcomes = [outcomes[theme.id] for theme in themes]
         with _archive_write(result, reporter, log):
             _write_index(options.out_dir, themes)
-        _write_site(options.out_dir, reporter, log)
+        _write_site(options, themes, reporter, log)
         if options.deliver_config is not None:
             result.delivery = _deliver(options, result.outcomes, reporter, log)
         for outcome in result.outcomes:
@@ -519,16 +527,15 @@ def _already_complete(theme: Theme, as_of: dt.date, options: RunOptions) -> bool
     from concepttrack.archive import note_path
 
     languages = options.theme_languages(theme)
-    for index, lang in enumerate(languages):
+    for lang in languages:
         for ext in _formats(options):
-            if ext == "json" and index > 0:
-                continue
-            infix = None if index == 0 or ext == "json" else lang
-            if not note_path(options.out_dir, theme.id, as_of, ext, infix).exists():
+            if not note_path(
+                options.out_dir, theme.id, as_of, ext, None if ext == "json" else lang
+            ).exists():
                 return False
-    folder = options.out_dir / theme.id
     try:
-        note = json.loads((folder / f"{as_of.isoformat()}.json").read_text(encoding="utf-8"))
+        twin = note_path(options.out_dir, theme.id, as_of, "json")
+        note = json.loads(twin.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     if note.get("theme") != theme.model_dump(mode="json"):
@@ -849,13 +856,17 @@ def _write_index(out_dir: Path, themes: Sequence[Theme]) -> None:
     archive.write_index(out_dir, [theme.id for theme in themes])
 
 
-def _write_site(out_dir: Path, reporter: Reporter, log: RunLog | None) -> None:
-    """``reports/index.html`` and each theme's page; a failure here costs no note."""
+def _write_site(
+    options: RunOptions, themes: Sequence[Theme], reporter: Reporter, log: RunLog | None
+) -> None:
+    """``reports/index.html`` and each theme's page, in the run's first language; a
+    failure here costs no note."""
     from concepttrack import site
 
+    languages = options.theme_languages(themes[0]) if themes else options.book_languages
     try:
-        site.write_site(out_dir)
-    except OSError as exc:
+        site.write_site(options.out_dir, templates_dir=options.templates_dir, languages=languages)
+    except (OSError, RenderError) as exc:
         reporter.warn(f"the archive site was not updated: {exc}")
         _log(log, "warning", f"the archive site was not updated: {exc}")
 
@@ -880,6 +891,7 @@ def _deliver(
         reporter=reporter,
         log=log,
         now=options.now,
+        templates_dir=options.templates_dir,
     )
 
 

@@ -28,13 +28,15 @@ from pydantic import (
     model_validator,
 )
 
+from concepttrack.archive import THEME_ID
 from concepttrack.errors import Problem, ThemesFileError, UsageError
 from concepttrack.fsutil import ReadRefused, read_limited
 from concepttrack.languages import LANGUAGES
 from concepttrack.symbols import EXCHANGES, currency_of, fx_symbol, hkex_code, market_of, to_yahoo
 
 MAX_FILE_BYTES = 1_048_576
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+#: A theme id: the archive's rule (its folder name), declared once in archive.py.
+SLUG = THEME_ID
 #: Folder names the reports folder uses for itself.
 #: Theme ids the tool keeps for itself, with why (a folder of the reports, or a word a
 #: command reads in the place of a theme id: ``deliver check``).

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from concepttrack.archive import THEME_ID
 from concepttrack.errors import DeliveryConfigError, Problem
 from concepttrack.fsutil import ReadRefused, read_limited
 
@@ -49,7 +50,6 @@ DEFAULT_TIMEOUT = 120.0
 MIN_TIMEOUT = 5.0
 MAX_TIMEOUT = 3600.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_THEME_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_QUERY = re.compile(r"(pass|secret|token|key|auth|webhook|sig)", re.IGNORECASE)
@@ -297,7 +297,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
                 close = difflib.get_close_matches(key, _KEYS, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 problem(at(key), f"{label}.{key}", f"unknown key{hint}")
-        themes = _string_list(entry, "themes", _THEME_ID, "a theme id like 'sora-compute'")
+        themes = _string_list(entry, "themes", THEME_ID, "a theme id like 'sora-compute'")
         languages = _string_list(entry, "languages", _LANGUAGE, "a language like 'en' or 'zh-hk'")
         attach = _string_list(entry, "attach", None, None, may_be_empty=True)
         for key, value in (("themes", themes), ("languages", languages), ("attach", attach)):

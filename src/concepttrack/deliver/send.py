@@ -11,6 +11,13 @@ What arrives:
   Markdown body with the headline and "what moved", and the attachments where the service
   takes files.
 
+Every message is in the language of the note it carries (a destination's ``languages``
+choose which): the subject, HTML body and chat Markdown come from the package templates
+``mail_subject.txt.j2``, ``mail.html.j2`` and ``chat.md.j2`` (``--templates`` overrides
+them, as the note's) with the catalogs' words and :mod:`concepttrack.render.formats`'
+numbers and dates; the plain-text part is Apprise's rendering of the HTML. User text is
+escaped (HTML autoescape; the Markdown environment's escaper).
+
 Every figure is read from the note's JSON twin, never recomputed. A note made from demo
 prices says DEMO in the subject and is sent only with ``--deliver-demo``.
 
@@ -31,12 +38,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from concepttrack import site
+from concepttrack.archive import dig, number, read_note, session_files
 from concepttrack.deliver.config import DeliverConfig, Destination
 from concepttrack.deliver.ledger import Ledger, iso, parse_iso
 
 if TYPE_CHECKING:
+    import jinja2
+
     from concepttrack.archive import RunLog
-    from concepttrack.pipeline import Reporter
+    from concepttrack.reporting import Reporter
 
 logger = logging.getLogger(__name__)
 
@@ -274,20 +284,18 @@ def collect(reports_dir: Path, theme_id: str, session: dt.date | None = None) ->
     """The notes of a theme for ``session`` (default its newest), one per language.
 
     A language is listed when at least one of its files exists; its figures come from
-    its own JSON twin or, without one, the session's English JSON.
+    its own JSON or, without one, the session's JSON twin.
     """
-    from concepttrack.archive import read_note
-
-    sessions = site.note_files(reports_dir, theme_id)
+    sessions = session_files(reports_dir, theme_id)
     if not sessions:
         return []
     day = session if session is not None else max(sessions)
     files = sessions.get(day)
-    if not files:
+    if files is None:
         return []
     items = []
-    for language in site.languages(files):
-        json_path = site.json_for(files, language)
+    for language in files.languages():
+        json_path = files.json_for(language)
         if json_path is None:
             continue
         note = read_note(json_path)
@@ -295,57 +303,19 @@ def collect(reports_dir: Path, theme_id: str, session: dt.date | None = None) ->
             continue
         digest = hashlib.sha256(json_path.read_bytes()).hexdigest()
         items.append(
-            NoteItem(
-                theme_id,
-                day,
-                language,
-                {fmt: path for fmt, path in files[language].items() if fmt != "json"},
-                note,
-                f"sha256:{digest}",
-            )
+            NoteItem(theme_id, day, language, files.files(language), note, f"sha256:{digest}")
         )
     return items
 
 
-def subject(note: Mapping[str, Any], language: str | None = None) -> str:
-    """``[concepttrack] <title> · 1 Dec 2026 · basket +1.1% vs HSI −0.3%`` (DEMO marked);
-    the title in ``language`` (default: the note's first language)."""
-    h = site.headline(note, language)
-    demo = "DEMO · " if h.demo else ""
-    return f"[concepttrack] {demo}{h.title} · {site.fmt_date(h.session)} · {h.day_text}"
+#: The package templates of a message; a ``--templates`` folder may override any of them.
+TEMPLATE_NAMES = {
+    "subject": "mail_subject.txt.j2",
+    "html": "mail.html.j2",
+    "chat": "chat.md.j2",
+}
 
-
-def what_moved(note: Mapping[str, Any], language: str = "en") -> str:
-    """The note's "what moved" paragraph in ``language``, as the note printed it.
-
-    The JSON twin carries the rendered paragraph per language; a JSON without it (a note
-    written before it did) gets a one-line summary of the figures instead.
-    """
-    rendered = note.get("what_moved")
-    if isinstance(rendered, Mapping):
-        text = rendered.get(language) or rendered.get("en")
-        if isinstance(text, str) and text:
-            return text
-    h = site.headline(note)
-    return f"The basket's session return: {h.day_text}; {h.event_text}."
-
-
-_MAIL = """<!DOCTYPE html>
-<html><body style="font-family: Arial, 'Noto Sans', sans-serif; color: #1d2430; max-width: 640px">
-<p style="color:#5a6472; font-size: 12px; margin: 0">concepttrack · {{ session }}{% if demo %} · <b style="color:#7a5a00">DEMO DATA — synthetic prices, not market data</b>{% endif %}</p>
-<h1 style="font-size: 20px; color: #0b3c5d; margin: 4px 0 12px">{{ title }}</h1>
-<p style="font-size: 15px"><b>{{ headline }}</b></p>
-<div style="font-size: 14px; margin: 8px 0 16px; font-variant-numeric: tabular-nums">
-<div style="background:#f1f3f6; font-weight: bold"><span style="display:inline-block; width: 9em">Key figures</span> <span style="display:inline-block; width: 6em; text-align: right">Basket</span> <span style="display:inline-block; width: 6em; text-align: right">{{ bench }}</span> <span style="display:inline-block; width: 6em; text-align: right">Excess</span></div>
-{% for label, b, m, x in rows %}<div><span style="display:inline-block; width: 9em">{{ label }}</span> <span style="display:inline-block; width: 6em; text-align: right">{{ b }}</span> <span style="display:inline-block; width: 6em; text-align: right">{{ m }}</span> <span style="display:inline-block; width: 6em; text-align: right">{{ x }}</span></div>
-{% endfor %}</div>
-<h2 style="font-size: 16px; margin: 0 0 4px">What moved</h2>
-<p>{{ moved }}</p>
-<p style="color:#5a6472; font-size: 12px">{% if attached %}Attached: {{ attached }}.{% endif %}{% if missing %} Not written for this session: {{ missing }}.{% endif %}
-Returns are since the close before the event unless a window is named; excess is in percentage points against the {{ bench }}.</p>
-</body></html>
-"""  # noqa: E501
-
+#: The key-figure windows of the mail (catalog msgids, as the note's table names them).
 _WINDOWS = (
     ("Since event", "since_event"),
     ("1 day", "one_day"),
@@ -355,64 +325,101 @@ _WINDOWS = (
 )
 
 
-def _pp(value: float | None) -> str:
-    return site.MISSING if value is None else site.fmt_pct(value).replace("%", " pp")
+def _context(note: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """What every message template gets: the note's figures formatted in ``language``."""
+    from concepttrack.languages import get_language
+
+    lang = site.known_language(language)
+    h = site.headline(note, lang)
+    return {
+        **h.figures(lang),
+        "title": h.title,
+        "lang": lang,
+        "html_lang": get_language(lang).html_lang,
+        "font_stack": site.font_stack(lang),
+        "language_mark": None,
+    }
 
 
-def compose(item: NoteItem, destination: Destination) -> Message:
-    """The message for one note and one destination (e-mail or chat)."""
+def _subject(env: jinja2.Environment, context: Mapping[str, Any]) -> str:
+    text = site.render_page(env, TEMPLATE_NAMES["subject"], **context)
+    return " ".join(text.split())
+
+
+def subject(
+    note: Mapping[str, Any], language: str | None = None, *, templates_dir: Path | None = None
+) -> str:
+    """``[concepttrack] <title> · 1 Dec 2026 · basket +1.1% vs HSI −0.3%`` (DEMO marked),
+    in ``language`` (default: the note's first language), from ``mail_subject.txt.j2``."""
+    languages = note.get("languages")
+    first = languages[0] if isinstance(languages, list) and languages else None
+    lang = site.known_language(language or (first if isinstance(first, str) else None))
+    env = site.page_environment(templates_dir, lang)
+    return _subject(env, _context(note, lang))
+
+
+def what_moved(note: Mapping[str, Any], language: str = "en") -> str | None:
+    """The note's "what moved" paragraph in ``language``, as the note printed it.
+
+    The JSON twin carries the rendered paragraph per language; None when it has none in
+    this language (a note written before it did, or by another language's run): the
+    message then shows only its headline figures.
+    """
+    rendered = note.get("what_moved")
+    if isinstance(rendered, Mapping):
+        text = rendered.get(language)
+        if isinstance(text, str) and text:
+            return text
+    return None
+
+
+def _pp(value: float | None, lang: str) -> str:
+    from concepttrack.render.formats import formats_for
+
+    return formats_for(lang).pp(value)
+
+
+def compose(
+    item: NoteItem, destination: Destination, *, templates_dir: Path | None = None
+) -> Message:
+    """The message for one note and one destination (e-mail or chat), in the note's
+    language, from the package templates (or ``templates_dir``'s)."""
     from urllib.parse import urlsplit
 
+    from concepttrack.render.formats import formats_for
+
     note = item.note
-    h = site.headline(note, item.language)
-    title = subject(note, item.language)
-    if item.language != site.DEFAULT_LANGUAGE:
-        title += f" · {item.language}"
-    moved = what_moved(note, item.language)
+    context = _context(note, item.language)
+    lang = context["lang"]
+    env = site.page_environment(templates_dir, lang)
+    title = _subject(env, context)
     attachments = tuple(item.files[fmt] for fmt in destination.attach if fmt in item.files)
     missing = tuple(fmt for fmt in destination.attach if fmt not in item.files)
+    context["moved"] = what_moved(note, item.language)
     scheme = urlsplit(destination.url).scheme.lower()
-    headline = f"{h.day_text} on {site.fmt_date(h.session)}; {h.event_text}" + (
-        f" ({item.language})" if item.language != site.DEFAULT_LANGUAGE else ""
-    )
-    headline = headline[:1].upper() + headline[1:]
     if scheme in EMAIL_SCHEMES:
-        from jinja2 import Environment
-
+        formats = formats_for(lang)
         snapshot = note.get("snapshot") or {}
         rows = []
         for label, key in _WINDOWS:
-            b = site._number(site._dig(snapshot, "basket", "returns", key))
-            m = site._number(site._dig(snapshot, "benchmark", "returns", key))
-            x = site._number(site._dig(snapshot, "basket", "excess", key))
-            rows.append((label, site.fmt_pct(b), site.fmt_pct(m), _pp(x)))
-        body = (
-            Environment(autoescape=True)
-            .from_string(_MAIL)
-            .render(
-                session=site.fmt_date(h.session),
-                demo=h.demo,
-                title=h.title,
-                headline=headline,
-                bench=h.benchmark,
-                rows=rows,
-                moved=moved,
-                attached=", ".join(p.name for p in attachments),
-                missing=", ".join(missing),
-            )
+            b = number(dig(snapshot, "basket", "returns", key))
+            m = number(dig(snapshot, "benchmark", "returns", key))
+            x = number(dig(snapshot, "basket", "excess", key))
+            rows.append((label, formats.pct(b), formats.pct(m), _pp(x, lang)))
+        body = site.render_page(
+            env,
+            TEMPLATE_NAMES["html"],
+            **context,
+            rows=rows,
+            attached=formats.join([p.name for p in attachments]),
+            missing=formats.join([fmt.upper() for fmt in missing]),
         )
         return Message(title, body, "html", attachments, missing)
-    body = f"**{_md(headline)}**\n\n{_md(moved)}"
-    if h.demo:
-        body = "DEMO DATA — synthetic prices, not market data.\n\n" + body
+    from concepttrack.render import make_environment
+
+    md_env = make_environment(templates_dir, markdown=True, lang=lang)
+    body = site.render_page(md_env, TEMPLATE_NAMES["chat"], **context).strip()
     return Message(title, body, "markdown", attachments, missing)
-
-
-def _md(text: str) -> str:
-    """User text made inert in a Markdown chat message."""
-    import re
-
-    return re.sub(r"([\\`*_\[\]<>|#!~])", r"\\\1", text)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -497,15 +504,17 @@ def deliver(
     now: dt.datetime | None = None,
     reporter: Reporter | None = None,
     log: RunLog | None = None,
+    templates_dir: Path | None = None,
 ) -> DeliveryReport:
     """Send ``items`` to their destinations, and retry earlier failures that are due.
 
     ``retry_themes`` limits which earlier failures are retried (None: every theme).
+    ``templates_dir`` overrides the message templates (``--templates``).
     The caller holds the reports lock. Never raises for a failed send.
     """
-    from concepttrack.pipeline import Reporter
+    from concepttrack.reporting import SilentReporter
 
-    reporter = reporter or Reporter()
+    reporter = reporter or SilentReporter()
     deadline = time.monotonic() + config.timeout
     ledger = Ledger(reports_dir)
     report = DeliveryReport()
@@ -540,6 +549,7 @@ def deliver(
                 resend,
                 deliver_demo,
                 clock(),
+                templates_dir,
                 timeout=min(SEND_TIMEOUT, left),
             )
             report.lines.append(line)
@@ -563,6 +573,7 @@ def _deliver_one(
     resend: bool,
     deliver_demo: bool,
     now: dt.datetime,
+    templates_dir: Path | None = None,
     timeout: float = SEND_TIMEOUT,
 ) -> DeliveryLine:
     key = (item.theme_id, item.session.isoformat(), item.language, destination.name)
@@ -612,7 +623,7 @@ def _deliver_one(
         line.status = "deadline"
         line.message = "not attempted: the delivery step's deadline passed; the next run sends it"
         return line
-    message = compose(item, destination)
+    message = compose(item, destination, templates_dir=templates_dir)
     ledger.start(key, item.content_hash, now)
     outcome, error = send_message(destination, message, timeout=timeout)
     if outcome == "unknown":
@@ -652,6 +663,7 @@ def deliver_after_run(
     reporter: Reporter | None = None,
     log: RunLog | None = None,
     now: dt.datetime | None = None,
+    templates_dir: Path | None = None,
 ) -> DeliveryReport:
     """``report --deliver``: after the notes are written, send this run's notes.
 
@@ -660,9 +672,9 @@ def deliver_after_run(
     """
     from concepttrack.deliver.config import load_config
     from concepttrack.errors import ConcepttrackError
-    from concepttrack.pipeline import Reporter
+    from concepttrack.reporting import SilentReporter
 
-    reporter = reporter or Reporter()
+    reporter = reporter or SilentReporter()
     try:
         config = load_config(config_path)
     except ConcepttrackError as exc:
@@ -681,6 +693,7 @@ def deliver_after_run(
             now=now,
             reporter=reporter,
             log=log,
+            templates_dir=templates_dir,
         )
     except Exception as exc:  # the notes are written: a delivery bug must not lose the record
         logger.debug("delivery failed", exc_info=True)

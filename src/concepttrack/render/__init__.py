@@ -232,9 +232,12 @@ def _stylesheet(env: jinja2.Environment) -> str:
     return css.replace("</", "<\\/")
 
 
-def note_stem(as_of_iso: str, lang: str, first: str) -> str:
-    """``2026-12-01`` for the first language, ``2026-12-01.zh-hk`` for the others."""
-    return as_of_iso if lang == first else f"{as_of_iso}.{lang}"
+def note_stem(as_of_iso: str, lang: str, first: str | None = None) -> str:
+    """``2026-12-01`` for English, ``2026-12-01.zh-hk`` for any other language, whatever
+    the order of the run's languages (``first`` is no longer used): see archive.NoteName."""
+    from concepttrack.archive import NoteName
+
+    return NoteName(dt.date.fromisoformat(as_of_iso), lang, "md").stem
 
 
 def render_note(
@@ -252,10 +255,10 @@ def render_note(
 ) -> list[Path]:
     """Write the note in each of ``formats`` and ``languages``; returns the note files.
 
-    The first language's files are ``<as-of>.<ext>``, the others' ``<as-of>.<lang>.<ext>``;
+    English files are ``<as-of>.<ext>``, every other language's ``<as-of>.<lang>.<ext>``;
     the JSON twin is one language-free file listing the languages. Files are listed by
     language, then in ``formats`` order. Chart PNGs for the Markdown go to
-    ``<as-of>-assets/`` beside it (``<chart>.<lang>.png`` after the first language).
+    ``<as-of>-assets/`` beside it (``<chart>.<lang>.png`` for languages but English).
     The snapshot, its analytics and the chart data are computed once; each language
     adds its text, its charts (drawn again only when their words or colours differ)
     and its layout. ``parallel_charts`` draws the first language's charts in a forked
@@ -307,7 +310,7 @@ def render_note(
         first = plans[0][1]
         prepare(_language_stylesheet(templates_dir, first), _allowed_dirs(templates_dir))
     drawn: dict[Any, list[Chart]] = {}
-    for index, (code, note, key) in enumerate(plans):
+    for code, note, key in plans:
         if key is not None and key not in drawn:
             drawn[key] = jobs[key].result()
         paths.extend(
@@ -317,13 +320,15 @@ def render_note(
                 wanted=pages,
                 note_dir=note_dir,
                 stem=note_stem(as_of_iso, code, codes[0]),
-                chart_suffix="" if index == 0 else f".{code}",
+                chart_suffix=note_stem(as_of_iso, code)[len(as_of_iso) :],
                 templates_dir=templates_dir,
                 created=snapshot.as_of,
             )
         )
     if "json" in wanted:
-        path = note_dir / f"{as_of_iso}.json"
+        from concepttrack.archive import NoteName
+
+        path = note_dir / NoteName.twin(snapshot.as_of).filename
         moved = {code: note.what_moved for code, note, _key in plans}
         atomic_write_text(
             path, note_json(theme, snapshot, since_last, languages=codes, what_moved=moved)
@@ -415,7 +420,9 @@ def _write_language(
     paths: dict[str, Path] = {}
     if "md" in wanted:
         env = _environment(templates_dir, markdown=True, lang=note.lang)
-        assets = f"{stem.split('.')[0]}-assets"
+        from concepttrack.archive import assets_name
+
+        assets = assets_name(created)
         views = []
         for chart in charts:
             name = f"{chart.name}{chart_suffix}.png"
