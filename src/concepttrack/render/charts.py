@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from concepttrack.errors import RenderError
 from concepttrack.languages import DEFAULT_LANGUAGE, LATIN_SANS, get_language
+from concepttrack.render import fonts as _fonts
 from concepttrack.render.fonts import (
     available_cjk_families,
     fontconfig_cjk_files,
@@ -270,12 +271,16 @@ def _font_family(preferred: tuple[str, ...] = ()) -> list[str]:
     """A list (so matplotlib falls back glyph by glyph): the CJK family, then DejaVu.
 
     ``preferred`` families (the note language's, e.g. Noto Sans CJK HK for Traditional
-    text) are tried first, then the usual CJK families. A family is registered by file
+    text) are tried first, then the usual CJK families; with no CJK family installed it
+    warns once and returns DejaVu Sans alone. A family is registered by file
     (every file fontconfig lists for it: Debian's regular and bold ``.ttc``
     collections) unless matplotlib's font cache already knows both weights.
     """
     files = fontconfig_cjk_files()
-    for family in dict.fromkeys([*preferred, *available_cjk_families()]):
+    # Only families this machine has (fontconfig's list, as for the PDF): a matplotlib
+    # cache naming a font since removed must not hide the missing-font warning.
+    listed = [family for family in preferred if family in _fonts.fontconfig_cjk_fonts()]
+    for family in dict.fromkeys([*listed, *available_cjk_families()]):
         _register_family(family, files.get(family, ()))
         weights = _weights_known(family)
         if weights:
