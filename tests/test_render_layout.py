@@ -53,7 +53,7 @@ def test_end_labels_of_near_equal_ends_never_overlap(monkeypatch: pytest.MonkeyP
         renderer = fig.canvas.get_renderer()
         ends = [t for t in fig.axes[0].texts if t.get_text() in ("111.1", "110.6")]
         boxes.append([t.get_window_extent(renderer) for t in ends])
-        leaders.extend(t.arrow_patch is not None for t in ends)
+        leaders.extend(t.arrow_patch is not None and t.arrow_patch.get_visible() for t in ends)
         return original(fig)
 
     monkeypatch.setattr(charts, "_png", record)

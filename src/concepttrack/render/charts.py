@@ -515,31 +515,41 @@ def _spread(values: list[float], gap: float, low: float, high: float) -> list[fl
 def _end_labels(fig: Any, ax: Any, ends: list[tuple[Any, float, str, str]]) -> list[Any]:
     """Label each line's last value (``(x, y, text, colour)``) just right of its end.
 
-    Labels are sorted by value and pushed apart by at least a label's height (in data
-    units, from the laid-out plot), so two near-equal ends never print on each other;
-    a label moved off its line gets a thin leader line back to the line's end.
+    Labels are sorted by value and pushed apart by at least a label's height, so two
+    near-equal ends never print on each other; a label moved off its line's end gets a
+    thin leader line back to it. The positions are worked out when the figure is drawn,
+    from the plot as laid out then (no extra layout pass).
     """
     from matplotlib.transforms import ScaledTranslation
 
-    if not ends:
-        return []
-    fig.draw_without_rendering()
-    low, high = ax.get_ylim()
-    height_pt = ax.get_window_extent().height * 72.0 / fig.dpi
-    per_pt = (high - low) / max(height_pt, 1.0)
-    gap = END_LABEL_PT * END_LABEL_GAP * per_pt
-    margin = 0.5 * gap
-    placed = _spread([y for _, y, _, _ in ends], gap, low + margin, high - margin)
-    beside = ax.transData + ScaledTranslation(END_LABEL_OFFSET_PT / 72.0, 0, fig.dpi_scale_trans)
-    texts = []
-    for (x, y, text, colour), at in zip(ends, placed, strict=True):
-        moved = abs(at - y) > 0.25 * gap
+    gap = END_LABEL_PT * END_LABEL_GAP  # points
+    texts: list[Any] = []
+
+    def shifts() -> list[float]:
+        """Each label's vertical shift from its line's end, in points, as laid out now."""
+        to_pt = 72.0 / fig.dpi
+        box = ax.get_window_extent()
+        ends_pt = [float(ax.transData.transform((0.0, y))[1]) * to_pt for _, y, _, _ in ends]
+        placed = _spread(ends_pt, gap, box.y0 * to_pt + gap / 2, box.y1 * to_pt - gap / 2)
+        return [at - y for at, y in zip(placed, ends_pt, strict=True)]
+
+    def coords(index: int) -> Any:
+        def transform(_renderer: Any) -> Any:
+            shift = shifts()[index]
+            texts[index].arrow_patch.set_visible(abs(shift) > 0.25 * gap)
+            return ax.transData + ScaledTranslation(
+                END_LABEL_OFFSET_PT / 72.0, shift / 72.0, fig.dpi_scale_trans
+            )
+
+        return transform
+
+    for index, (x, y, text, colour) in enumerate(ends):
         texts.append(
             ax.annotate(
                 text,
                 xy=(x, y),
-                xytext=(x, at),
-                textcoords=beside,
+                xytext=(x, y),
+                textcoords=coords(index),
                 fontsize=END_LABEL_PT,
                 color=colour,
                 va="center",
@@ -551,9 +561,7 @@ def _end_labels(fig: Any, ax: Any, ends: list[tuple[Any, float, str, str]]) -> l
                     "linewidth": 0.5,
                     "shrinkA": 1.0,
                     "shrinkB": 0.5,
-                }
-                if moved
-                else None,
+                },
             )
         )
     return texts
