@@ -20,6 +20,11 @@ Colours = Literal["green-up", "red-up"]
 COLOUR_CHOICES: tuple[str, ...] = ("green-up", "red-up")
 ENV_LANG = "CONCEPTTRACK_LANG"
 
+#: Latin faces, best first, for Latin text (figures, codes, English words) in every
+#: language: Liberation (Debian's fonts-liberation2, Arial/Times metrics), then DejaVu.
+LATIN_SANS: tuple[str, ...] = ("Liberation Sans", "DejaVu Sans")
+LATIN_SERIF: tuple[str, ...] = ("Liberation Serif", "DejaVu Serif")
+
 
 @dataclass(frozen=True)
 class Language:
@@ -40,13 +45,18 @@ class Language:
     catalog: str
     #: Prose module under ``render/prose``.
     prose_module: str
-    #: Font families, best first, for the HTML/PDF and the charts.
+    #: CJK font families, best first, in the script the note's readers expect (Hong Kong
+    #: forms for English and zh-hk notes, Simplified for zh-cn), for the HTML/PDF and the
+    #: charts. Latin text is set in ``latin_sans``/``latin_serif`` and falls back to these.
     sans: tuple[str, ...]
     serif: tuple[str, ...]
     #: Up/down colours a reader of this language expects by default.
     default_colours: Colours
     #: OpenCC configuration that converts the other Chinese script into this one.
     opencc_from: tuple[str, str] | None = None
+    #: Latin faces, best first.
+    latin_sans: tuple[str, ...] = LATIN_SANS
+    latin_serif: tuple[str, ...] = LATIN_SERIF
 
     @property
     def is_chinese(self) -> bool:
@@ -62,8 +72,9 @@ LANGUAGES: dict[str, Language] = {
         amount_locale="en_GB",  # HK$807m, HK$10.7bn, US$1.51tn: CLDR en_GB units
         catalog="en",
         prose_module="en",
-        sans=("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK HK"),
-        serif=("Noto Serif CJK SC", "Noto Serif CJK TC"),
+        # An English note for Hong Kong readers: Chinese names in Hong Kong forms.
+        sans=("Noto Sans CJK HK", "Noto Sans CJK TC"),
+        serif=("Noto Serif CJK HK", "Noto Serif CJK TC"),
         default_colours="green-up",
     ),
     "zh-hk": Language(

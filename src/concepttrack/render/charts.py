@@ -19,14 +19,19 @@ import base64
 import datetime as dt
 import io
 import os
-import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from concepttrack.errors import RenderError
-from concepttrack.render.fonts import available_cjk_families, fontconfig_cjk_files
+from concepttrack.languages import DEFAULT_LANGUAGE, LATIN_SANS, get_language
+from concepttrack.render import fonts as _fonts
+from concepttrack.render.fonts import (
+    available_cjk_families,
+    fontconfig_cjk_files,
+    fontconfig_family_files,
+)
 from concepttrack.render.fonts import warn_missing_cjk_once as _warn_missing_cjk
 
 if TYPE_CHECKING:
@@ -42,8 +47,59 @@ BASKET = "#1f4e79"
 BENCHMARK = "#8c939c"
 GRID = "#e3e6ea"
 EVENT = "#c58b12"
-#: Constituent lines: distinguishable, muted, print-safe.
-LINE_COLOURS = ("#1f4e79", "#c58b12", "#5b8c5a", "#8e5572", "#4f9ec4", "#7a6c5d", "#b3362c")
+#: Constituent lines: distinguishable, muted, print-safe, and none of them the basket's
+#: navy, the benchmark's grey or the event marks' amber (a stock never looks like either).
+LINE_COLOURS = (
+    "#d1603d",
+    "#2a9d8f",
+    "#8e5572",
+    "#6a994e",
+    "#4f9ec4",
+    "#7a6c5d",
+    "#b5838d",
+    "#5e548e",
+)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """One colour per security for every chart of a note.
+
+    The basket always has :data:`BASKET` and the benchmark :data:`BENCHMARK`; neither is
+    ever given to a stock. Stocks take :data:`LINE_COLOURS` in theme (book) order, so a
+    stock has the same colour in the constituents chart and the abnormal-return chart.
+    A theme with more stocks than colours reuses them from the start.
+    """
+
+    stocks: tuple[tuple[str, str], ...] = ()
+    basket: str = BASKET
+    benchmark: str = BENCHMARK
+
+    def colour(self, symbol: str) -> str:
+        """The stock's colour (a symbol the palette was not built with gets the next one)."""
+        for known, colour in self.stocks:
+            if known == symbol:
+                return colour
+        return LINE_COLOURS[len(self.stocks) % len(LINE_COLOURS)]
+
+
+def note_palette(symbols: Iterable[str]) -> Palette:
+    """The palette of a note whose stocks are ``symbols`` (theme order; duplicates once)."""
+    ordered = list(dict.fromkeys(symbols))
+    return Palette(
+        stocks=tuple(
+            (symbol, LINE_COLOURS[index % len(LINE_COLOURS)])
+            for index, symbol in enumerate(ordered)
+        )
+    )
+
+
+def theme_palette(theme: Theme, snapshot: ThemeSnapshot | None = None) -> Palette:
+    """The palette for a theme's note: its stocks in book order, then any other stock the
+    snapshot charts (none in practice)."""
+    extra = list(snapshot.series.stocks) if snapshot is not None else []
+    return note_palette([*theme.symbols, *extra])
+
 
 DPI = 200
 WIDTH_IN = 7.0
@@ -91,9 +147,14 @@ class ChartText:
     reaction_y_axis: str = "Cumulative abnormal return"
     up: str = "#1e7b4f"
     down: str = "#b3362c"
-    #: Font families for CJK text, best first (empty: the machine's first CJK font).
+    #: Font families for CJK text, best first (empty: the English note's, Hong Kong
+    #: forms, then the machine's first CJK font).
     cjk_families: tuple[str, ...] = ()
-    #: Characters an event label wraps at (CJK characters are about twice as wide).
+    #: Font families for Latin text (figures, codes, English words), best first; CJK text
+    #: falls back glyph by glyph to ``cjk_families``.
+    latin_families: tuple[str, ...] = LATIN_SANS
+    #: Kept for callers that set it: event labels now sit on one line above the plot,
+    #: cut to fit the width they have.
     label_width: int = 32
     #: strftime formats of the date axis (matplotlib ConciseDateFormatter ``formats`` and
     #: ``zero_formats``); empty: matplotlib's English month abbreviations.
@@ -124,23 +185,27 @@ def render_charts(
     labels: dict[str, str],
     benchmark_name: str,
     text: ChartText | None = None,
+    palette: Palette | None = None,
 ) -> list[Chart]:
     """Draw every chart the data allows; a chart with no data is left out, not faked.
 
     ``labels`` maps a symbol to the short label used in legends (``ZTE 00763``);
-    ``text`` gives the words and colours (English, green up, by default).
+    ``text`` gives the words and colours (English, green up, by default); ``palette``
+    the colour of each security, the same in every chart (by default the theme's,
+    computed once here for all of them).
     """
     text = text or ChartText()
+    palette = palette or theme_palette(theme, snapshot)
     try:
         import matplotlib
 
         matplotlib.use("Agg", force=True)
-        with _style(text.cjk_families):
+        with _style(text.cjk_families, text.latin_families):
             charts: list[Chart] = []
-            basket = _basket_chart(theme, snapshot, benchmark_name, text)
+            basket = _basket_chart(theme, snapshot, benchmark_name, text, palette)
             if basket is not None:
                 charts.append(basket)
-            constituents = _constituents_chart(theme, snapshot, labels, text)
+            constituents = _constituents_chart(theme, snapshot, labels, text, palette)
             if constituents is not None:
                 charts.append(constituents)
             bars = _returns_chart(snapshot, labels, text)
@@ -149,7 +214,7 @@ def render_charts(
             # The event study's chart (shown in "How the concept reacted").
             from concepttrack.render.event_charts import reaction_chart
 
-            reaction = reaction_chart(theme, snapshot, labels, benchmark_name, text)
+            reaction = reaction_chart(theme, snapshot, labels, benchmark_name, text, palette)
             if reaction is not None:
                 charts.append(reaction)
             return charts
@@ -180,31 +245,43 @@ def _weights_known(family: str) -> set[int]:
     return weights
 
 
+def _register_family(family: str, files: Sequence[str]) -> None:
+    """Add ``family``'s font files to matplotlib unless it already knows both weights.
+
+    A cache built before the font was installed, or one that saw only the bold
+    collection, otherwise makes matplotlib warn ``findfont: Failed to find font weight
+    normal`` on every chart and draw the text in bold.
+    """
+    if _weights_known(family) >= CHART_WEIGHTS:
+        return
+    from matplotlib import font_manager
+
+    registered = {str(entry.fname) for entry in font_manager.fontManager.ttflist}
+    for file in files:
+        if file in registered:
+            continue
+        try:
+            font_manager.fontManager.addfont(file)
+        except (OSError, RuntimeError, ValueError):
+            continue
+        registered.add(file)
+
+
 def _font_family(preferred: tuple[str, ...] = ()) -> list[str]:
     """A list (so matplotlib falls back glyph by glyph): the CJK family, then DejaVu.
 
     ``preferred`` families (the note language's, e.g. Noto Sans CJK HK for Traditional
-    text) are tried first, then the usual CJK families. A family is registered by file
+    text) are tried first, then the usual CJK families; with no CJK family installed it
+    warns once and returns DejaVu Sans alone. A family is registered by file
     (every file fontconfig lists for it: Debian's regular and bold ``.ttc``
-    collections) unless matplotlib's font cache already knows both weights. A cache
-    built before the font was installed, or one that saw only the bold collection,
-    otherwise makes matplotlib warn ``findfont: Failed to find font weight normal`` on
-    every chart and draw the Chinese text in bold.
+    collections) unless matplotlib's font cache already knows both weights.
     """
-    from matplotlib import font_manager
-
     files = fontconfig_cjk_files()
-    registered = {str(entry.fname) for entry in font_manager.fontManager.ttflist}
-    for family in dict.fromkeys([*preferred, *available_cjk_families()]):
-        if not _weights_known(family) >= CHART_WEIGHTS:
-            for file in files.get(family, ()):
-                if file in registered:
-                    continue
-                try:
-                    font_manager.fontManager.addfont(file)
-                except (OSError, RuntimeError, ValueError):
-                    continue
-                registered.add(file)
+    # Only families this machine has (fontconfig's list, as for the PDF): a matplotlib
+    # cache naming a font since removed must not hide the missing-font warning.
+    listed = [family for family in preferred if family in _fonts.fontconfig_cjk_fonts()]
+    for family in dict.fromkeys([*listed, *available_cjk_families()]):
+        _register_family(family, files.get(family, ()))
         weights = _weights_known(family)
         if weights:
             if not weights >= CHART_WEIGHTS:
@@ -212,6 +289,24 @@ def _font_family(preferred: tuple[str, ...] = ()) -> list[str]:
             return [family, "DejaVu Sans"]
     _warn_missing_cjk()
     return ["DejaVu Sans"]
+
+
+def _latin_family(preferred: tuple[str, ...]) -> list[str]:
+    """The first of ``preferred`` Latin families matplotlib can draw (registered by
+    file from fontconfig if its cache predates the font), or none."""
+    for family in preferred:
+        _register_family(family, fontconfig_family_files(family))
+        if _weights_known(family):
+            return [family]
+    return []
+
+
+def chart_fonts(cjk: tuple[str, ...] = (), latin: tuple[str, ...] = LATIN_SANS) -> list[str]:
+    """The charts' ``font.family``: a Latin face for Latin text, then the CJK family in
+    the script of the note's language (English: the English note's, Hong Kong forms),
+    then DejaVu Sans for anything else."""
+    preferred = cjk or get_language(DEFAULT_LANGUAGE).sans
+    return list(dict.fromkeys([*_latin_family(latin), *_font_family(preferred)]))
 
 
 def _log_missing_weights(family: str, weights: set[int]) -> None:
@@ -225,11 +320,11 @@ def _log_missing_weights(family: str, weights: set[int]) -> None:
 
 
 @contextmanager
-def _style(preferred: tuple[str, ...] = ()) -> Iterator[None]:
+def _style(preferred: tuple[str, ...] = (), latin: tuple[str, ...] = LATIN_SANS) -> Iterator[None]:
     import matplotlib as mpl
 
     rc: Any = {
-        "font.family": _font_family(preferred),
+        "font.family": chart_fonts(preferred, latin),
         "font.size": 8.5,
         "axes.titlesize": 9.5,
         "axes.titleweight": "bold",
@@ -304,21 +399,42 @@ def _date_axis(ax: Any, text: ChartText | None = None) -> None:
 LINE_CHART_HEIGHT_IN = 2.3
 
 
-def _mark_label(title: str, width: int = 32, lines: int = 2) -> str:
-    """An event label on at most two short lines, cut with an ellipsis only if longer."""
-    wrapped = textwrap.wrap(title, width=width, break_long_words=True)
-    if len(wrapped) <= lines:
-        return "\n".join(wrapped)
-    kept = wrapped[:lines]
-    kept[-1] = kept[-1][: width - 1].rstrip(" ,;:") + "…"
-    return "\n".join(kept)
+#: Event marks: their labels' size and colour, and the widest label (in Latin
+#: characters; a CJK character counts two) before it is cut with an ellipsis.
+MARK_FONT_PT = 6.2
+MARK_TEXT = "#7d5a0c"
+MARK_LABEL_UNITS = 70
+#: About the plot area's width in points (7 in figure less the axis label and margins).
+AXES_WIDTH_PT = 440.0
 
 
-def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date, width: int = 32) -> None:
-    """Dashed line at the event, dotted lines at catalysts inside the plotted range."""
+def _mark_label(title: str, units: int = MARK_LABEL_UNITS) -> str:
+    """An event label on one line, cut with an ellipsis only if wider than ``units``."""
+    title = " ".join(title.split())
+    if _text_width(title) <= units:
+        return title
+    kept = ""
+    for char in title:
+        if _text_width(kept + char) > units - 1:
+            break
+        kept += char
+    return kept.rstrip(" ,;:，；：、") + "…"
+
+
+def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date) -> list[Any]:
+    """Dashed line at the event, dotted lines at catalysts inside the plotted range.
+
+    Each line's label reads horizontally (in every language) in the band above the plot
+    area, starting at its line (ending at it in the right part of the chart), so it never
+    lies across the data. Labels that would run into each other go up one row.
+    Returns the label artists.
+    """
     marks = [(theme.event.date, theme.event.title, True)] + [
         (c.date, c.title, False) for c in theme.catalysts if c.date != theme.event.date
     ]
+    span = max((last - first).days, 1)
+    rows: list[list[tuple[float, float]]] = []
+    texts: list[Any] = []
     for date, title, is_event in sorted(marks, key=lambda item: item[0]):
         if not first <= date <= last:
             continue
@@ -329,65 +445,174 @@ def _mark_events(ax: Any, theme: Theme, first: dt.date, last: dt.date, width: in
             linestyle="--" if is_event else ":",
             zorder=1,
         )
-        # Rotated along the line, so close catalysts never overprint each other.
-        label = _mark_label(title, width)
-        ax.annotate(
-            label,
-            xy=(date, 0.98),
-            xycoords=("data", "axes fraction"),
-            xytext=(-2, 0),
-            textcoords="offset points",
-            rotation=90,
-            fontsize=6.2,
-            color="#7d5a0c",
-            va="top",
-            ha="right",
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85},
-            zorder=4,
+        label = _mark_label(title)
+        x = (date - first).days / span
+        width = (_text_width(label) * 0.55 * MARK_FONT_PT + 4) / AXES_WIDTH_PT
+        left_aligned = x + width <= 1.0
+        extent = (x, x + width) if left_aligned else (x - width, x)
+        row = next(
+            (
+                index
+                for index, taken in enumerate(rows)
+                if all(extent[1] < lo or extent[0] > hi for lo, hi in taken)
+            ),
+            len(rows),
         )
+        if row == len(rows):
+            rows.append([])
+        rows[row].append(extent)
+        texts.append(
+            ax.annotate(
+                label,
+                xy=(date, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 2 + row * MARK_FONT_PT * 1.35),
+                textcoords="offset points",
+                rotation=0,
+                fontsize=MARK_FONT_PT,
+                color=MARK_TEXT,
+                va="bottom",
+                ha="left" if left_aligned else "right",
+                annotation_clip=False,
+                zorder=4,
+            )
+        )
+    return texts
 
 
 def _has(series: Series) -> bool:
     return len(series.sessions) >= 2 and len(series.sessions) == len(series.values)
 
 
-def _end_label(ax: Any, series: Series, text: str, colour: str) -> None:
-    ax.annotate(
-        text,
-        xy=(series.sessions[-1], series.values[-1]),
-        xytext=(4, 0),
-        textcoords="offset points",
-        fontsize=7,
-        color=colour,
-        va="center",
-        fontweight="bold",
-    )
+#: Line-end labels: size (pt), the gap between label rows (times the size), and the
+#: offset from the line end (pt).
+END_LABEL_PT = 7.0
+END_LABEL_GAP = 1.4
+END_LABEL_OFFSET_PT = 4.0
+
+
+def _spread(values: list[float], gap: float, low: float, high: float) -> list[float]:
+    """``values`` moved as little as this simple pass can so that any two are at least
+    ``gap`` apart, kept inside ``[low, high]`` when they fit; same order as given."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    placed = [values[i] for i in order]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    if placed and placed[-1] > high:
+        placed[-1] = high
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = min(placed[i], placed[i + 1] - gap)
+    if placed and placed[0] < low:
+        shift = low - placed[0]
+        if placed[-1] + shift <= high:
+            placed = [value + shift for value in placed]
+    result = [0.0] * len(values)
+    for rank, index in enumerate(order):
+        result[index] = placed[rank]
+    return result
+
+
+def _end_labels(fig: Any, ax: Any, ends: list[tuple[Any, float, str, str]]) -> list[Any]:
+    """Label each line's last value (``(x, y, text, colour)``) just right of its end.
+
+    Labels are sorted by value and pushed apart by at least a label's height, so two
+    near-equal ends never print on each other; a label moved off its line's end gets a
+    thin leader line back to it. The positions are worked out when the figure is drawn,
+    from the plot as laid out then (no extra layout pass).
+    """
+    from matplotlib.transforms import ScaledTranslation
+
+    gap = END_LABEL_PT * END_LABEL_GAP  # points
+    texts: list[Any] = []
+
+    def shifts() -> list[float]:
+        """Each label's vertical shift from its line's end, in points, as laid out now."""
+        to_pt = 72.0 / fig.dpi
+        box = ax.get_window_extent()
+        ends_pt = [float(ax.transData.transform((0.0, y))[1]) * to_pt for _, y, _, _ in ends]
+        placed = _spread(ends_pt, gap, box.y0 * to_pt + gap / 2, box.y1 * to_pt - gap / 2)
+        return [at - y for at, y in zip(placed, ends_pt, strict=True)]
+
+    def coords(index: int) -> Any:
+        def transform(_renderer: Any) -> Any:
+            shift = shifts()[index]
+            texts[index].arrow_patch.set_visible(abs(shift) > 0.25 * gap)
+            return ax.transData + ScaledTranslation(
+                END_LABEL_OFFSET_PT / 72.0, shift / 72.0, fig.dpi_scale_trans
+            )
+
+        return transform
+
+    for index, (x, y, text, colour) in enumerate(ends):
+        texts.append(
+            ax.annotate(
+                text,
+                xy=(x, y),
+                xytext=(x, y),
+                textcoords=coords(index),
+                fontsize=END_LABEL_PT,
+                color=colour,
+                va="center",
+                fontweight="bold",
+                annotation_clip=False,
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": colour,
+                    "linewidth": 0.5,
+                    "shrinkA": 1.0,
+                    "shrinkB": 0.5,
+                },
+            )
+        )
+    return texts
 
 
 def _basket_chart(
-    theme: Theme, snapshot: ThemeSnapshot, benchmark_name: str, text: ChartText
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    benchmark_name: str,
+    text: ChartText,
+    palette: Palette | None = None,
 ) -> Chart | None:
+    palette = palette or theme_palette(theme, snapshot)
     basket, benchmark = snapshot.series.basket, snapshot.series.benchmark
     if not _has(basket):
         return None
     fig, ax = _figure(LINE_CHART_HEIGHT_IN)
     ax.axhline(100, color="#c9ced4", linewidth=0.7, zorder=1)
+    ends: list[tuple[Any, float, str, str]] = []
     if _has(benchmark):
         ax.plot(
             benchmark.sessions,
             benchmark.values,
-            color=BENCHMARK,
+            color=palette.benchmark,
             linewidth=1.2,
             label=benchmark_name,
         )
-        _end_label(ax, benchmark, f"{benchmark.values[-1]:.1f}", BENCHMARK)
-    ax.plot(basket.sessions, basket.values, color=BASKET, linewidth=1.8, label=text.basket_legend)
-    _end_label(ax, basket, f"{basket.values[-1]:.1f}", BASKET)
+        ends.append(
+            (
+                benchmark.sessions[-1],
+                benchmark.values[-1],
+                f"{benchmark.values[-1]:.1f}",
+                palette.benchmark,
+            )
+        )
+    ax.plot(
+        basket.sessions,
+        basket.values,
+        color=palette.basket,
+        linewidth=1.8,
+        label=text.basket_legend,
+    )
+    ends.append(
+        (basket.sessions[-1], basket.values[-1], f"{basket.values[-1]:.1f}", palette.basket)
+    )
     sessions = basket.sessions + (benchmark.sessions if _has(benchmark) else [])
-    _mark_events(ax, theme, min(sessions), max(sessions), text.label_width)
+    _mark_events(ax, theme, min(sessions), max(sessions))
     _date_axis(ax, text)
     ax.set_ylabel(text.rebased_axis)
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2)
+    _end_labels(fig, ax, ends)
     return Chart(
         name="basket-vs-benchmark",
         title=text.basket_title % {"bench": benchmark_name},
@@ -414,8 +639,13 @@ def _legend_columns(names: list[str], most: int = 4) -> int:
 
 
 def _constituents_chart(
-    theme: Theme, snapshot: ThemeSnapshot, labels: dict[str, str], text: ChartText
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    labels: dict[str, str],
+    text: ChartText,
+    palette: Palette | None = None,
 ) -> Chart | None:
+    palette = palette or theme_palette(theme, snapshot)
     drawn = [
         (symbol, series)
         for symbol in theme.symbols
@@ -427,16 +657,15 @@ def _constituents_chart(
     ax.axhline(100, color="#c9ced4", linewidth=0.7, zorder=1)
     first = min(series.sessions[0] for _, series in drawn)
     last = max(series.sessions[-1] for _, series in drawn)
-    for index, (symbol, series) in enumerate(drawn):
-        colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+    for symbol, series in drawn:
         ax.plot(
             series.sessions,
             series.values,
-            color=colour,
+            color=palette.colour(symbol),
             linewidth=1.2,
             label=labels.get(symbol, symbol),
         )
-    _mark_events(ax, theme, first, last, text.label_width)
+    _mark_events(ax, theme, first, last)
     _date_axis(ax, text)
     ax.set_ylabel(text.rebased_axis)
     names = [labels.get(symbol, symbol) for symbol, _ in drawn]
@@ -519,9 +748,15 @@ class ChartJob:
         benchmark_name: str,
         in_child: bool,
         text: ChartText | None = None,
+        palette: Palette | None = None,
     ) -> None:
         self._args = (theme, snapshot)
-        self._kwargs = {"labels": labels, "benchmark_name": benchmark_name, "text": text}
+        self._kwargs = {
+            "labels": labels,
+            "benchmark_name": benchmark_name,
+            "text": text,
+            "palette": palette,
+        }
         self._pid: int | None = None
         self._read_fd: int | None = None
         self._done: list[Chart] | None = None

@@ -25,7 +25,7 @@ from concepttrack.errors import RenderError
 
 if TYPE_CHECKING:
     from concepttrack.analytics.model import ThemeSnapshot
-    from concepttrack.render.charts import Chart, ChartText
+    from concepttrack.render.charts import Chart, ChartText, Palette
     from concepttrack.themes import Theme
 
 LOG = logging.getLogger("concepttrack.render")
@@ -105,9 +105,17 @@ class ChartWorker:
         labels: dict[str, str],
         benchmark_name: str,
         text: ChartText | None = None,
+        palette: Palette | None = None,
     ) -> None:
-        """Ask for one note's charts (drawn in-process later if the worker is gone)."""
-        kwargs: dict[str, Any] = {"labels": labels, "benchmark_name": benchmark_name, "text": text}
+        """Ask for one note's charts (drawn in-process later if the worker is gone).
+
+        ``palette`` is the note's colour per security (by default the theme's)."""
+        kwargs: dict[str, Any] = {
+            "labels": labels,
+            "benchmark_name": benchmark_name,
+            "text": text,
+            "palette": palette,
+        }
         self._pending = (theme, snapshot, kwargs)
         self._number += 1
         if self._requests is None:

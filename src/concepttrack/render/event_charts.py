@@ -12,14 +12,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from concepttrack.render.charts import (
-    BASKET,
+    EVENT,
     LINE_CHART_HEIGHT_IN,
-    LINE_COLOURS,
     Chart,
     ChartText,
+    Palette,
     _figure,
     _legend_columns,
     _png,
+    theme_palette,
 )
 from concepttrack.render.events_view import CHART_NAME
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from concepttrack.analytics.model import ThemeSnapshot
     from concepttrack.themes import Theme
 
-EVENT_LINE = "#c58b12"
+EVENT_LINE = EVENT
 
 
 def _points(path: list[ArPoint]) -> tuple[list[int], list[float]]:
@@ -51,13 +52,16 @@ def reaction_chart(
     labels: dict[str, str],
     benchmark_name: str,
     text: ChartText | None = None,
+    palette: Palette | None = None,
 ) -> Chart | None:
     """Cumulative AR of the basket and each stock from ``t0-5`` to ``t0+20``; None without data.
 
     ``theme`` is the themes book in the note's language (the title names its event);
-    ``text`` gives the chart's words (English by default).
+    ``text`` gives the chart's words (English by default); ``palette`` each security's
+    colour, the note's (the same as in the other charts; by default the theme's).
     """
     text = text or ChartText()
+    palette = palette or theme_palette(theme, snapshot)
     main = snapshot.events.main
     if main is None:
         return None
@@ -75,12 +79,19 @@ def reaction_chart(
     fig, ax = _figure(LINE_CHART_HEIGHT_IN)
     ax.axhline(0, color="#c9ced4", linewidth=0.7, zorder=1)
     ax.axvline(0, color=EVENT_LINE, linewidth=0.9, linestyle="--", zorder=1)
-    order = {symbol: index for index, symbol in enumerate(theme.symbols)}
     for symbol, xs, ys in stocks:
-        colour = LINE_COLOURS[(order.get(symbol, 0) + 1) % len(LINE_COLOURS)]
-        ax.plot(xs, ys, color=colour, linewidth=1.0, label=labels.get(symbol, symbol))
+        ax.plot(
+            xs, ys, color=palette.colour(symbol), linewidth=1.0, label=labels.get(symbol, symbol)
+        )
     if len(basket_x) >= 2:
-        ax.plot(basket_x, basket_y, color=BASKET, linewidth=2.0, label=text.basket_legend, zorder=5)
+        ax.plot(
+            basket_x,
+            basket_y,
+            color=palette.basket,
+            linewidth=2.0,
+            label=text.basket_legend,
+            zorder=5,
+        )
     # The basket first in the legend, then the stocks in book order.
     handles, names = ax.get_legend_handles_labels()
     if len(basket_x) >= 2:

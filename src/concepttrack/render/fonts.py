@@ -1,10 +1,11 @@
-"""Which CJK font this machine has, for matplotlib and for weasyprint's CSS stack.
+"""Which fonts this machine has, for matplotlib and for weasyprint's CSS stack.
 
 Chinese names must render as Chinese, not as boxes. Both renderers need a font with
 CJK glyphs named explicitly: fontconfig's own fallback choice varies with the ``lang``
 attribute, and matplotlib falls back glyph by glyph only when ``font.family`` is a list.
 When no CJK font is installed, one warning names the package to install; the note is
-still produced.
+still produced. Latin text is set in a Latin face (the ``latin_sans`` of
+:mod:`concepttrack.languages`), found here by family for matplotlib.
 """
 
 from __future__ import annotations
@@ -65,6 +66,30 @@ def fontconfig_cjk_files() -> dict[str, tuple[str, ...]]:
             if family.strip() and file.strip():
                 found.setdefault(family.strip(), set()).add(file.strip())
     return {family: tuple(sorted(files)) for family, files in found.items()}
+
+
+@functools.cache
+def fontconfig_family_files(family: str) -> tuple[str, ...]:
+    """Every font file fontconfig has for ``family`` (all weights and styles), sorted."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None or not family.strip() or ":" in family:
+        return ()
+    try:
+        result = subprocess.run(
+            [fc_list, f"{family}", "family", "file"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    files: set[str] = set()
+    for line in result.stdout.splitlines():
+        file, _, families = line.partition(": ")
+        if family in (name.strip() for name in families.split(",")) and file.strip():
+            files.add(file.strip())
+    return tuple(sorted(files))
 
 
 def fontconfig_cjk_fonts() -> dict[str, str]:
