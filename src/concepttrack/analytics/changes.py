@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from concepttrack.analytics.model import SinceLastNote, StockFigures, ThemeSnapshot
+from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
 from concepttrack.errors import UsageError
 from concepttrack.symbols import to_yahoo
 from concepttrack.themes import Theme
@@ -46,12 +46,14 @@ def since_last_note(
       figures, set only when it differs from the previous note's; ``previous_leader`` /
       ``previous_laggard`` are the previous note's, whenever known, for the sentence
       ("X took over from Y"). Unknown on either side means no change is reported.
-    * ``new_52w_highs``: stocks in both notes that traded after the previous as-of
-      session (``last_session > prev.as_of``) and whose current close is at or above the
-      52-week high recorded in the previous note (``last_close >= prev.high_52w``): the
-      close reached a level not seen in the year before the previous note.
-      ``new_52w_lows`` likewise with ``last_close <= prev.low_52w``. Both figures come
-      from the analytics on the same price basis as ``last_close``.
+    * ``new_52w_highs``: every stock that **closed at a new 52-week high on at least one
+      session after the previous note** (``prev.as_of < s <= now``): its close on ``s``
+      was at or above every close of the 365 calendar days to ``s`` (the 52-week
+      range's window; :attr:`StockFigures.last_new_high_52w` is the latest such
+      session). The current close may be below the high since. ``new_52w_lows``
+      likewise with new 52-week lows. (Before issue 16 the current close was compared
+      with the previous note's high, which listed stocks that had fallen from a high
+      set since, and missed stocks that set a high and fell back.)
     * ``volume_spikes``: fresh stocks (a bar on the as-of session) with
       ``volume_ratio > 2``, with the ratio, in theme order.
     * ``became_stale``: constituents and the benchmark that were ``fresh`` in the previous
@@ -69,7 +71,6 @@ def since_last_note(
     prev_as_of = _date(prev_snapshot.get("as_of"))
     if prev_as_of is None:
         raise ValueError("the previous note has no snapshot.as_of date")
-    prev_stocks = _stocks_by_symbol(prev_snapshot.get("stocks"))
     prev_breadth = _mapping(prev_snapshot.get("breadth"))
     prev_theme_stocks = _theme_stocks(prev_theme)
 
@@ -94,11 +95,9 @@ def since_last_note(
         previous_laggard=prev_laggard,
         new_laggard=laggard if _changed(prev_laggard, laggard) else None,
         new_52w_highs=[
-            s.symbol for s in snapshot.stocks if _crossed(s, prev_stocks, prev_as_of, "high")
+            s.symbol for s in snapshot.stocks if _after(s.last_new_high_52w, prev_as_of)
         ],
-        new_52w_lows=[
-            s.symbol for s in snapshot.stocks if _crossed(s, prev_stocks, prev_as_of, "low")
-        ],
+        new_52w_lows=[s.symbol for s in snapshot.stocks if _after(s.last_new_low_52w, prev_as_of)],
         volume_spikes={
             s.symbol: s.volume_ratio
             for s in snapshot.stocks
@@ -232,23 +231,9 @@ def _benchmark_change(prev_snapshot: Mapping[str, Any], snapshot: ThemeSnapshot)
     return close / prev_close - 1.0
 
 
-def _crossed(
-    stock: StockFigures,
-    prev_stocks: Mapping[str, Mapping[str, Any]],
-    prev_as_of: dt.date,
-    side: str,
-) -> bool:
-    prev = prev_stocks.get(stock.symbol)
-    close = stock.last_close
-    if prev is None or close is None or not math.isfinite(close):
-        return False
-    if stock.last_session is None or stock.last_session <= prev_as_of:
-        return False  # no trade since the previous note: nothing new to say
-    if side == "high":
-        high = _number(prev.get("high_52w"))
-        return high is not None and close >= high
-    low = _number(prev.get("low_52w"))
-    return low is not None and close <= low
+def _after(session: dt.date | None, prev_as_of: dt.date) -> bool:
+    """True when a new 52-week extreme was set on a session after the previous note."""
+    return session is not None and session > prev_as_of
 
 
 def _status_moves(
