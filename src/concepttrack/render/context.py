@@ -31,7 +31,7 @@ from concepttrack.localize import FieldUse, localize_theme
 from concepttrack.render.charts import ChartText
 from concepttrack.render.formats import MINUS, MISSING, STALE_MARK, formats_for
 from concepttrack.render.i18n import translator
-from concepttrack.render.messages import ORIGINAL_MARKS
+from concepttrack.render.messages import ORIGINAL_MARKS, reader_reason
 from concepttrack.render.prose import prose_for
 from concepttrack.render.sections import NoteInput, build_fields
 from concepttrack.render.sections.base import Names as _Names
@@ -58,6 +58,7 @@ __all__ = [
     "fmt_ratio",
     "fmt_share",
     "localized_theme",
+    "reader_reason",
     "tone",
 ]
 
