@@ -34,8 +34,7 @@ from concepttrack.render.i18n import translator
 from concepttrack.render.messages import ORIGINAL_MARKS, reader_reason
 from concepttrack.render.prose import prose_for
 from concepttrack.render.sections import NoteInput, build_fields
-from concepttrack.render.sections.base import Names as _Names
-from concepttrack.render.sections.base import Writer as _Writer
+from concepttrack.render.sections.base import Writer
 from concepttrack.render.view import Figure, NoteContext, NoteFacts, Tone, note_facts
 from concepttrack.render.view import tone as tone
 from concepttrack.themes import Stock, Theme
@@ -61,10 +60,6 @@ __all__ = [
     "reader_reason",
     "tone",
 ]
-
-#: The names the sections' writer had here before issue 16 (kept for callers).
-_ALIASES = (_Names, _Writer)
-
 
 # --- English formatting, kept for callers of the old functions ----------------------
 
@@ -118,7 +113,7 @@ def build_context(
     note is built by its own builder (:data:`concepttrack.render.sections.SECTIONS`).
     """
     local, uses = localized_theme(theme, lang, default_lang)
-    writer = _Writer(local, snapshot, lang)
+    writer = Writer(local, snapshot, lang)
     inp = NoteInput(
         raw_theme=theme,
         theme=local,
