@@ -693,6 +693,15 @@ def expected_snapshot(
             figures["weight_now"] = w * (sb.adj[i] / base_price[stock.symbol]) / (level[kt] / 100.0)
         figures["last_new_high_52w"] = new_extreme(sb.dates, sb.close, high=True)
         figures["last_new_low_52w"] = new_extreme(sb.dates, sb.close, high=False)
+        figures["high_52w_session"] = figures["low_52w_session"] = None
+        if t is not None:
+            year_ago = sb.dates[t] - dt.timedelta(days=365)
+            inside = [i for i in range(t + 1) if year_ago < sb.dates[i]]
+            for key, value in (
+                ("high_52w_session", figures["high_52w"]),
+                ("low_52w_session", figures["low_52w"]),
+            ):
+                figures[key] = max(sb.dates[i] for i in inside if sb.close[i] == value).isoformat()
         stock_out.append(figures)
 
     # --- breadth ----------------------------------------------------------------------

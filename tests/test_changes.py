@@ -212,3 +212,30 @@ def test_any_shape_of_previous_note_never_crashes(
     _, snapshot = _same_theme_notes()
     changes = since_last_note(previous, snapshot, make_theme())
     assert changes.previous_as_of == dt.date(2025, 1, 2)
+
+
+def test_a_high_on_a_session_the_analytics_could_not_judge_counts_through_the_previous_high() -> (
+    None
+):
+    """Less than a year of closes loaded before a session: it is not judged on its own, but
+    a current 52-week high set after the previous note and at or above that note's high is
+    a new 52-week high (the two windows together cover the year before it)."""
+    theme = make_theme(("00700", "09988", "03690", "00981"))
+    prev_stocks = [
+        make_stock(symbol, session=PREV, high_52w=100.0, low_52w=50.0) for symbol in theme.symbols
+    ]
+    previous = note_dict(theme, make_snapshot(PREV, prev_stocks))
+    after = day("2025-01-03")
+
+    def stock(symbol: str, high: float, session: dt.date, **kw: Any) -> Any:
+        figures = make_stock(symbol, session=NOW, high_52w=high, **kw)
+        return dataclasses.replace(figures, high_52w_session=session)
+
+    now = [
+        stock("0700.HK", 105.0, after),  # above the previous high, set after the note
+        stock("9988.HK", 99.0, after),  # below the previous note's high: not known to be new
+        stock("3690.HK", 105.0, PREV),  # set on or before the previous note
+        dataclasses.replace(stock("0981.HK", 105.0, after), close_is_adjusted=True),
+    ]
+    changes = since_last_note(previous, make_snapshot(NOW, now), theme)
+    assert changes.new_52w_highs == ["0700.HK"]

@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
+from concepttrack.analytics.model import SinceLastNote, StockFigures, ThemeSnapshot
 from concepttrack.errors import UsageError
 from concepttrack.symbols import to_yahoo
 from concepttrack.themes import Theme
@@ -51,7 +51,9 @@ def since_last_note(
       was at or above every close of the 365 calendar days to ``s`` (the 52-week
       range's window; :attr:`StockFigures.last_new_high_52w` is the latest such
       session). The current close may be below the high since. ``new_52w_lows``
-      likewise with new 52-week lows. (Before issue 16 the current close was compared
+      likewise with new 52-week lows. A session the analytics could not judge (less
+      than a year of closes loaded before it) counts through the previous note's high:
+      see :func:`_new_extreme`. (Before issue 16 the current close was compared
       with the previous note's high, which listed stocks that had fallen from a high
       set since, and missed stocks that set a high and fell back.)
     * ``volume_spikes``: fresh stocks (a bar on the as-of session) with
@@ -71,6 +73,7 @@ def since_last_note(
     prev_as_of = _date(prev_snapshot.get("as_of"))
     if prev_as_of is None:
         raise ValueError("the previous note has no snapshot.as_of date")
+    prev_stocks = _stocks_by_symbol(prev_snapshot.get("stocks"))
     prev_breadth = _mapping(prev_snapshot.get("breadth"))
     prev_theme_stocks = _theme_stocks(prev_theme)
 
@@ -95,9 +98,15 @@ def since_last_note(
         previous_laggard=prev_laggard,
         new_laggard=laggard if _changed(prev_laggard, laggard) else None,
         new_52w_highs=[
-            s.symbol for s in snapshot.stocks if _after(s.last_new_high_52w, prev_as_of)
+            s.symbol
+            for s in snapshot.stocks
+            if _new_extreme(s, prev_stocks.get(s.symbol), prev_as_of, high=True)
         ],
-        new_52w_lows=[s.symbol for s in snapshot.stocks if _after(s.last_new_low_52w, prev_as_of)],
+        new_52w_lows=[
+            s.symbol
+            for s in snapshot.stocks
+            if _new_extreme(s, prev_stocks.get(s.symbol), prev_as_of, high=False)
+        ],
         volume_spikes={
             s.symbol: s.volume_ratio
             for s in snapshot.stocks
@@ -234,6 +243,40 @@ def _benchmark_change(prev_snapshot: Mapping[str, Any], snapshot: ThemeSnapshot)
 def _after(session: dt.date | None, prev_as_of: dt.date) -> bool:
     """True when a new 52-week extreme was set on a session after the previous note."""
     return session is not None and session > prev_as_of
+
+
+def _new_extreme(
+    stock: StockFigures,
+    prev: Mapping[str, Any] | None,
+    prev_as_of: dt.date,
+    *,
+    high: bool,
+) -> bool:
+    """True when the stock closed at a new 52-week high (low) on a session after ``prev``.
+
+    The analytics judge only sessions with a year of closes loaded before them
+    (``last_new_high_52w``). A session they could not judge still counts when the current
+    52-week high was set after the previous note and is at or above the previous note's
+    52-week high, with the two windows together covering the year before it (the notes
+    at most 365 days apart). Both highs must be of traded closes: adjusted-only series
+    may be re-based between the notes.
+    """
+    if _after(stock.last_new_high_52w if high else stock.last_new_low_52w, prev_as_of):
+        return True
+    session = stock.high_52w_session if high else stock.low_52w_session
+    value = stock.high_52w if high else stock.low_52w
+    if prev is None or session is None or value is None or stock.last_session is None:
+        return False
+    before = _number(prev.get("high_52w" if high else "low_52w"))
+    if (
+        before is None
+        or stock.close_is_adjusted
+        or prev.get("close_is_adjusted") is True
+        or session <= prev_as_of
+        or (stock.last_session - prev_as_of).days > 365
+    ):
+        return False
+    return value >= before if high else value <= before
 
 
 def _status_moves(

@@ -123,6 +123,9 @@ class StockFigures:
     last_new_high_52w: dt.date | None = None
     #: Likewise for a new 52-week low (at or below every close of those 365 days).
     last_new_low_52w: dt.date | None = None
+    #: The (latest) sessions of ``high_52w`` and ``low_52w`` in the 52-week window.
+    high_52w_session: dt.date | None = None
+    low_52w_session: dt.date | None = None
 
 
 @dataclass(frozen=True)

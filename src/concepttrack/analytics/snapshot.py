@@ -305,6 +305,8 @@ def _stock_figures(
         weight_now=_weight_now(basket, stock.symbol),
         last_new_high_52w=_last_new_extreme(bars.close, high=True),
         last_new_low_52w=_last_new_extreme(bars.close, high=False),
+        high_52w_session=_extreme_session(bars.close, range_52w.high),
+        low_52w_session=_extreme_session(bars.close, range_52w.low),
     )
     return figures, daily
 
@@ -322,6 +324,19 @@ def _weight_now(basket: Basket, symbol: str) -> float | None:
 #: A session is judged for a new 52-week high or low only when the data reach back to
 #: 365 days before it, give or take this many days (a holiday at the history's start).
 FULL_YEAR_SLACK_DAYS = 7
+
+
+def _extreme_session(close: pd.Series, value: float | None) -> dt.date | None:
+    """The latest session of the 52-week window whose close is ``value`` (its high or low)."""
+    if value is None or close.empty:
+        return None
+    days = metrics.session_days(close.index)
+    start = int(
+        np.searchsorted(days, days[-1] - np.timedelta64(metrics.DAYS_52W, "D"), side="right")
+    )
+    values = close.to_numpy(dtype="float64", na_value=np.nan)
+    hits = np.flatnonzero(values[start:] == value)
+    return pd.Timestamp(days[start + int(hits[-1])]).date() if len(hits) else None
 
 
 def _last_new_extreme(close: pd.Series, *, high: bool) -> dt.date | None:
