@@ -262,6 +262,42 @@ def risk(
     }
 
 
+def new_extreme(dates: list[dt.date], close: list[float], *, high: bool) -> str | None:
+    """The last session whose close is the high (low) of the 365 days to it, judged only
+    a year (less a week) after the first bar; ties count."""
+    found = None
+    for i, day in enumerate(dates):
+        if day < dates[0] + dt.timedelta(days=365 - 7):
+            continue
+        window = [close[j] for j in range(i + 1) if day - dt.timedelta(days=365) < dates[j]]
+        if close[i] == (max(window) if high else min(window)):
+            found = day.isoformat()
+    return found
+
+
+def backcast(
+    days: list[dt.date],
+    t: int,
+    event: dt.date,
+    base: dt.date,
+    windows: dict[str, float | None],
+    figures: dict[str, Any],
+) -> list[str]:
+    """The basket figures whose window starts before the base session (back-cast)."""
+    found = [
+        w
+        for w, b in base_indices(days, t, event).items()
+        if b is not None and windows[w] is not None and days[b] < base
+    ]
+    if days[max(0, t - 252)] < base:
+        found += [
+            name
+            for name in ("volatility_1y", "beta_1y", "correlation_1y")
+            if figures[name] is not None
+        ]
+    return found
+
+
 def mean_of_last(values: list[float], t: int, count: int) -> float | None:
     if t + 1 < count:
         return None
@@ -647,6 +683,25 @@ def expected_snapshot(
             i = last_on_or_before(sb.dates, basket_last)
             assert i is not None
             figures["contribution"] = w * (sb.adj[i] / base_price[stock.symbol] - 1)
+        # Weight now: base weight x price relative / basket relative, at the basket's last
+        # session (prices carried); None outside the basket.
+        if w is None:
+            figures["weight_now"] = None
+        else:
+            i = last_on_or_before(sb.dates, basket_last)
+            assert i is not None
+            figures["weight_now"] = w * (sb.adj[i] / base_price[stock.symbol]) / (level[kt] / 100.0)
+        figures["last_new_high_52w"] = new_extreme(sb.dates, sb.close, high=True)
+        figures["last_new_low_52w"] = new_extreme(sb.dates, sb.close, high=False)
+        figures["high_52w_session"] = figures["low_52w_session"] = None
+        if t is not None:
+            year_ago = sb.dates[t] - dt.timedelta(days=365)
+            inside = [i for i in range(t + 1) if year_ago < sb.dates[i]]
+            for key, value in (
+                ("high_52w_session", figures["high_52w"]),
+                ("low_52w_session", figures["low_52w"]),
+            ):
+                figures[key] = max(sb.dates[i] for i in inside if sb.close[i] == value).isoformat()
         stock_out.append(figures)
 
     # --- breadth ----------------------------------------------------------------------
@@ -715,6 +770,9 @@ def expected_snapshot(
         "basket_since_event": basket_windows["since_event"],
         "benchmark_since_event": bench_windows["since_event"],
         "sessions_since_event": sum(1 for d in calendar_days if base_session < d <= as_of),
+        "sessions_after_event": sum(
+            1 for d in calendar_days if min(x for x in calendar_days if x >= event) < d <= as_of
+        ),
         "leader_1d": breadth["leader_1d"],
         "leader_1d_return": leader_1d and leader_1d["returns"]["one_day"],
         "laggard_1d": breadth["laggard_1d"],
@@ -755,6 +813,7 @@ def expected_snapshot(
             "last_session": basket_last.isoformat(),
             "status": "fresh" if basket_last == as_of else "stale",
             "carried": carried_members,
+            "backcast": backcast(basket_days, kt, event, base_session, basket_windows, basket_risk),
         },
         "benchmark": {
             "symbol": benchmark,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -80,21 +81,38 @@ def test_new_leader_is_reported_with_the_one_it_replaced() -> None:
     assert not changes.is_empty
 
 
-def test_new_52_week_highs_and_lows_against_the_previous_notes_range() -> None:
+def test_new_52_week_highs_and_lows_set_on_any_session_since_the_last_note() -> None:
+    """Rule: closed at a new 52-week high (low) on a session after the previous note.
+
+    The issue-16 review: "New 52-week high: China Telecom" while it was 15.5 % below its
+    high (its close was above the previous note's high, no new high today), and ZTE set a
+    new high between the notes, then fell back, and was not listed.
+    """
     theme = make_theme(("00700", "09988", "03690", "00981", "01810"))
     prev_stocks = [
         make_stock(symbol, session=PREV, high_52w=100.0, low_52w=50.0) for symbol in theme.symbols
     ]
     previous = note_dict(theme, make_snapshot(PREV, prev_stocks))
+    earlier = day("2024-12-30")
+
+    def stock(symbol: str, high: dt.date | None, low: dt.date | None, **kw: Any) -> Any:
+        figures = make_stock(symbol, session=kw.pop("session", NOW), **kw)
+        return dataclasses.replace(figures, last_new_high_52w=high, last_new_low_52w=low)
+
     now = [
-        make_stock("0700.HK", session=NOW, close=101.0, high_52w=101.0),  # new high
-        make_stock("9988.HK", session=NOW, close=100.0),  # touches the high: counts
-        make_stock("3690.HK", session=NOW, close=50.0, low_52w=50.0),  # touches the low
-        make_stock("0981.HK", session=NOW, close=99.9),  # inside the range
-        make_stock("1810.HK", session=PREV, close=120.0, status="stale"),  # no new bar
+        # Above the previous note's high but no new high since it (China Telecom's case).
+        stock("0700.HK", earlier, None, close=101.0, high_52w=120.0),
+        # A new high on the as-of session.
+        stock("9988.HK", NOW, None, close=120.0),
+        # A new low set today.
+        stock("3690.HK", None, NOW, close=45.0, low_52w=45.0),
+        # A new high after the previous note, then fell back below it (ZTE's case).
+        stock("0981.HK", NOW, None, close=80.0),
+        # A new low on the previous note's session is not "since" it.
+        stock("1810.HK", None, PREV, session=PREV, close=50.0, status="stale"),
     ]
     changes = since_last_note(previous, make_snapshot(NOW, now), theme)
-    assert changes.new_52w_highs == ["0700.HK", "9988.HK"]
+    assert changes.new_52w_highs == ["9988.HK", "0981.HK"]
     assert changes.new_52w_lows == ["3690.HK"]
 
 
@@ -194,3 +212,30 @@ def test_any_shape_of_previous_note_never_crashes(
     _, snapshot = _same_theme_notes()
     changes = since_last_note(previous, snapshot, make_theme())
     assert changes.previous_as_of == dt.date(2025, 1, 2)
+
+
+def test_a_high_on_a_session_the_analytics_could_not_judge_counts_through_the_previous_high() -> (
+    None
+):
+    """Less than a year of closes loaded before a session: it is not judged on its own, but
+    a current 52-week high set after the previous note and at or above that note's high is
+    a new 52-week high (the two windows together cover the year before it)."""
+    theme = make_theme(("00700", "09988", "03690", "00981"))
+    prev_stocks = [
+        make_stock(symbol, session=PREV, high_52w=100.0, low_52w=50.0) for symbol in theme.symbols
+    ]
+    previous = note_dict(theme, make_snapshot(PREV, prev_stocks))
+    after = day("2025-01-03")
+
+    def stock(symbol: str, high: float, session: dt.date, **kw: Any) -> Any:
+        figures = make_stock(symbol, session=NOW, high_52w=high, **kw)
+        return dataclasses.replace(figures, high_52w_session=session)
+
+    now = [
+        stock("0700.HK", 105.0, after),  # above the previous high, set after the note
+        stock("9988.HK", 99.0, after),  # below the previous note's high: not known to be new
+        stock("3690.HK", 105.0, PREV),  # set on or before the previous note
+        dataclasses.replace(stock("0981.HK", 105.0, after), close_is_adjusted=True),
+    ]
+    changes = since_last_note(previous, make_snapshot(NOW, now), theme)
+    assert changes.new_52w_highs == ["0700.HK"]

@@ -310,6 +310,9 @@ def day_text(iso: str | None) -> str:
     return f"{day.day} {day.strftime('%b')} {day.year}"
 
 
+BACKCAST = "\N{SECTION SIGN}"
+
+
 def mark(text: str, value: object, stale: bool) -> str:
     return text + DAGGER if stale and value is not None else text
 
@@ -328,9 +331,10 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
         ("Year to date", "ytd"),
     ):
         b, m, x = basket["returns"][window], bench["returns"][window], basket["excess"][window]
+        back = BACKCAST if window in basket["backcast"] and b is not None else ""
         lines.append(
-            f"| {label} | {mark(pct(b), b, basket_stale)} | {mark(pct(m), m, bench_stale)} | "
-            f"{mark(pp(x), x, bench_stale or basket_stale)} |"
+            f"| {label} | {mark(pct(b), b, basket_stale)}{back} | {mark(pct(m), m, bench_stale)} | "
+            f"{mark(pp(x), x, bench_stale or basket_stale)}{back if x is not None else ''} |"
         )
     lines.append(
         f"- Basket level: **{mark(ratio(basket['level'], 1), basket['level'], basket_stale)}** · "
@@ -358,6 +362,7 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
             mark(ratio(s["volume_ratio"]), s["volume_ratio"], stale),
             mark(pct(s["from_high_52w"]), s["from_high_52w"], stale),
             share(s["weight"]) if s["in_basket"] else DASH,
+            share(s["weight_now"]) if s["in_basket"] else DASH,
             mark(pp(s["contribution"]), s["contribution"], stale),
             status,
         ]
@@ -372,6 +377,12 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
         for s in snapshot["stocks"]
     ]
     for label, risk, stale in risk_rows:
+        # The basket's 1Y figures that reach back before its base are marked back-cast (§).
+        back = basket["backcast"] if label == "Concept basket" else []
+
+        def cast(text: str, name: str, risk: dict[str, Any] = risk, back: list[str] = back) -> str:
+            return text + BACKCAST if name in back and risk[name] is not None else text
+
         dd = risk["drawdown_since_event"]
         dates = (
             f"{day_text(dd['peak_session'])} → {day_text(dd['trough_session'])}"
@@ -379,11 +390,13 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
             else DASH
         )
         cells = [
-            mark(share(risk["volatility_1y"]), risk["volatility_1y"], stale),
+            cast(mark(share(risk["volatility_1y"]), risk["volatility_1y"], stale), "volatility_1y"),
             mark(pct(dd["max_drawdown"]), dd["max_drawdown"], stale),
             dates,
-            mark(ratio(risk["beta_1y"]), risk["beta_1y"], stale),
-            mark(ratio(risk["correlation_1y"]), risk["correlation_1y"], stale),
+            cast(mark(ratio(risk["beta_1y"]), risk["beta_1y"], stale), "beta_1y"),
+            cast(
+                mark(ratio(risk["correlation_1y"]), risk["correlation_1y"], stale), "correlation_1y"
+            ),
         ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     facts = snapshot["narrative"]
@@ -391,7 +404,7 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
     rounded = round(100 * since, 1)
     size = f"{abs(100 * since):.1f}%"
     event = f"the event on {day_text(snapshot['event_date'])}"
-    sessions = f"({facts['sessions_since_event']} sessions ago)"
+    sessions = f"({facts['sessions_after_event']} sessions ago)"
     if basket_stale:
         # A stale basket's move is told as of its last session, never as "is up" today.
         verb = "rose" if rounded > 0 else "fell" if rounded < 0 else "was flat"

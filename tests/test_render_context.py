@@ -76,7 +76,7 @@ def test_what_moved_is_written_from_the_narrative_facts() -> None:
         "Over the last five sessions the concept basket rose 3.2%, 1.1 pp ahead of the HSI "
         "(+2.1%). On the day the basket fell 0.4% while the HSI rose 0.2%. 3 of 4 "
         "constituents with a bar today rose and 1 fell; China Telecom led (+2.4%) and ZTE "
-        "lagged (−1.8%). Since the event on 16 Feb 2024 (29 sessions ago) the basket is up "
+        "lagged (−1.8%). Since the event on 16 Feb 2024 (28 sessions ago) the basket is up "
         "18.3%, against +4.1% for the HSI."
     )
 
@@ -162,7 +162,7 @@ def test_stale_basket_is_marked_and_never_described_as_todays_move() -> None:
         "The concept basket has no prices for this session: no constituent has traded since "
         "20 Mar 2024, so its figures (marked †) are as of that session. Over the five "
         "sessions to 20 Mar 2024 the concept basket fell 3.1%†, 1.2 pp† behind the HSI over "
-        "the same sessions. From the event on 16 Feb 2024 (29 sessions ago) to 20 Mar 2024 "
+        "the same sessions. From the event on 16 Feb 2024 (28 sessions ago) to 20 Mar 2024 "
         "the basket rose 18.3%†, 14.2 pp† ahead of the HSI over the same period."
     )
     assert "On the day" not in note.what_moved

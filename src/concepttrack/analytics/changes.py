@@ -46,12 +46,16 @@ def since_last_note(
       figures, set only when it differs from the previous note's; ``previous_leader`` /
       ``previous_laggard`` are the previous note's, whenever known, for the sentence
       ("X took over from Y"). Unknown on either side means no change is reported.
-    * ``new_52w_highs``: stocks in both notes that traded after the previous as-of
-      session (``last_session > prev.as_of``) and whose current close is at or above the
-      52-week high recorded in the previous note (``last_close >= prev.high_52w``): the
-      close reached a level not seen in the year before the previous note.
-      ``new_52w_lows`` likewise with ``last_close <= prev.low_52w``. Both figures come
-      from the analytics on the same price basis as ``last_close``.
+    * ``new_52w_highs``: every stock that **closed at a new 52-week high on at least one
+      session after the previous note** (``prev.as_of < s <= now``): its close on ``s``
+      was at or above every close of the 365 calendar days to ``s`` (the 52-week
+      range's window; :attr:`StockFigures.last_new_high_52w` is the latest such
+      session). The current close may be below the high since. ``new_52w_lows``
+      likewise with new 52-week lows. A session the analytics could not judge (less
+      than a year of closes loaded before it) counts through the previous note's high:
+      see :func:`_new_extreme`. (Before issue 16 the current close was compared
+      with the previous note's high, which listed stocks that had fallen from a high
+      set since, and missed stocks that set a high and fell back.)
     * ``volume_spikes``: fresh stocks (a bar on the as-of session) with
       ``volume_ratio > 2``, with the ratio, in theme order.
     * ``became_stale``: constituents and the benchmark that were ``fresh`` in the previous
@@ -94,10 +98,14 @@ def since_last_note(
         previous_laggard=prev_laggard,
         new_laggard=laggard if _changed(prev_laggard, laggard) else None,
         new_52w_highs=[
-            s.symbol for s in snapshot.stocks if _crossed(s, prev_stocks, prev_as_of, "high")
+            s.symbol
+            for s in snapshot.stocks
+            if _new_extreme(s, prev_stocks.get(s.symbol), prev_as_of, high=True)
         ],
         new_52w_lows=[
-            s.symbol for s in snapshot.stocks if _crossed(s, prev_stocks, prev_as_of, "low")
+            s.symbol
+            for s in snapshot.stocks
+            if _new_extreme(s, prev_stocks.get(s.symbol), prev_as_of, high=False)
         ],
         volume_spikes={
             s.symbol: s.volume_ratio
@@ -232,23 +240,43 @@ def _benchmark_change(prev_snapshot: Mapping[str, Any], snapshot: ThemeSnapshot)
     return close / prev_close - 1.0
 
 
-def _crossed(
+def _after(session: dt.date | None, prev_as_of: dt.date) -> bool:
+    """True when a new 52-week extreme was set on a session after the previous note."""
+    return session is not None and session > prev_as_of
+
+
+def _new_extreme(
     stock: StockFigures,
-    prev_stocks: Mapping[str, Mapping[str, Any]],
+    prev: Mapping[str, Any] | None,
     prev_as_of: dt.date,
-    side: str,
+    *,
+    high: bool,
 ) -> bool:
-    prev = prev_stocks.get(stock.symbol)
-    close = stock.last_close
-    if prev is None or close is None or not math.isfinite(close):
+    """True when the stock closed at a new 52-week high (low) on a session after ``prev``.
+
+    The analytics judge only sessions with a year of closes loaded before them
+    (``last_new_high_52w``). A session they could not judge still counts when the current
+    52-week high was set after the previous note and is at or above the previous note's
+    52-week high, with the two windows together covering the year before it (the notes
+    at most 365 days apart). Both highs must be of traded closes: adjusted-only series
+    may be re-based between the notes.
+    """
+    if _after(stock.last_new_high_52w if high else stock.last_new_low_52w, prev_as_of):
+        return True
+    session = stock.high_52w_session if high else stock.low_52w_session
+    value = stock.high_52w if high else stock.low_52w
+    if prev is None or session is None or value is None or stock.last_session is None:
         return False
-    if stock.last_session is None or stock.last_session <= prev_as_of:
-        return False  # no trade since the previous note: nothing new to say
-    if side == "high":
-        high = _number(prev.get("high_52w"))
-        return high is not None and close >= high
-    low = _number(prev.get("low_52w"))
-    return low is not None and close <= low
+    before = _number(prev.get("high_52w" if high else "low_52w"))
+    if (
+        before is None
+        or stock.close_is_adjusted
+        or prev.get("close_is_adjusted") is True
+        or session <= prev_as_of
+        or (stock.last_session - prev_as_of).days > 365
+    ):
+        return False
+    return value >= before if high else value <= before
 
 
 def _status_moves(

@@ -113,6 +113,19 @@ class StockFigures:
     #: True when the source's only close is dividend-adjusted (a yf.download export):
     #: ``last_close``, the 52-week range and the moving averages are adjusted prices.
     close_is_adjusted: bool = False
+    #: The constituent's weight in the basket now (at the basket's last session ``L``):
+    #: ``n_i * P_i[L] / I[L]`` = base weight x price relative / basket relative. None
+    #: outside the basket or without a basket level. ``weight`` is the base weight.
+    weight_now: float | None = None
+    #: The latest session (up to the stock's last bar) on which the close was a new
+    #: 52-week high: at or above every close of the 365 calendar days to that session.
+    #: Only sessions with a full 52 weeks of closes before them in the data are judged.
+    last_new_high_52w: dt.date | None = None
+    #: Likewise for a new 52-week low (at or below every close of those 365 days).
+    last_new_low_52w: dt.date | None = None
+    #: The (latest) sessions of ``high_52w`` and ``low_52w`` in the 52-week window.
+    high_52w_session: dt.date | None = None
+    low_52w_session: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,10 @@ class BasketFigures:
     status: Status = "missing"
     #: Members with no bar on the basket's last session, carried at their last price.
     carried: list[str] = field(default_factory=list)
+    #: Figures whose window starts before the base session, where the level is back-cast
+    #: (the base holdings valued on earlier sessions): window names (``ytd``, ...) and
+    #: ``volatility_1y``, ``beta_1y``, ``correlation_1y``, in that order.
+    backcast: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -217,7 +234,12 @@ class NarrativeFacts:
     benchmark_return_1d: float | None = None
     basket_since_event: float | None = None
     benchmark_since_event: float | None = None
+    #: Sessions after the event base session up to ``t`` (the base is the session
+    #: before the event, so this counts the event session itself).
     sessions_since_event: int | None = None
+    #: Sessions after the event session (the first session on or after the event date)
+    #: up to ``t``: how many sessions ago the event was. None when the event is after ``t``.
+    sessions_after_event: int | None = None
     leader_1d: str | None = None
     leader_1d_return: float | None = None
     laggard_1d: str | None = None

@@ -302,8 +302,60 @@ def _stock_figures(
         excluded_reason=basket.excluded.get(stock.symbol),
         adj_close_is_close=bool(meta is not None and meta.adj_close_is_close),
         close_is_adjusted=bool(meta is not None and meta.close_is_adjusted),
+        weight_now=_weight_now(basket, stock.symbol),
+        last_new_high_52w=_last_new_extreme(bars.close, high=True),
+        last_new_low_52w=_last_new_extreme(bars.close, high=False),
+        high_52w_session=_extreme_session(bars.close, range_52w.high),
+        low_52w_session=_extreme_session(bars.close, range_52w.low),
     )
     return figures, daily
+
+
+def _weight_now(basket: Basket, symbol: str) -> float | None:
+    """``n_i * P_i[L] / I[L]``: the member's share of the basket at its last session."""
+    if symbol not in basket.shares or basket.level.empty:
+        return None
+    level = float(basket.level.iloc[-1])
+    if not (np.isfinite(level) and level > 0):
+        return None
+    return metrics.finite_or_none(basket.shares[symbol] * basket.last_prices[symbol] / level)
+
+
+#: A session is judged for a new 52-week high or low only when the data reach back to
+#: 365 days before it, give or take this many days (a holiday at the history's start).
+FULL_YEAR_SLACK_DAYS = 7
+
+
+def _extreme_session(close: pd.Series, value: float | None) -> dt.date | None:
+    """The latest session of the 52-week window whose close is ``value`` (its high or low)."""
+    if value is None or close.empty:
+        return None
+    days = metrics.session_days(close.index)
+    start = int(
+        np.searchsorted(days, days[-1] - np.timedelta64(metrics.DAYS_52W, "D"), side="right")
+    )
+    values = close.to_numpy(dtype="float64", na_value=np.nan)
+    hits = np.flatnonzero(values[start:] == value)
+    return pd.Timestamp(days[start + int(hits[-1])]).date() if len(hits) else None
+
+
+def _last_new_extreme(close: pd.Series, *, high: bool) -> dt.date | None:
+    """The latest session whose close is the high (low) of the 365 days to it, or None.
+
+    The window is the one of the 52-week range, ``(s - 365 days, s]``; a tie with an
+    earlier close counts. Sessions less than a year after the first close are not judged.
+    """
+    values = close[np.isfinite(close.to_numpy(dtype="float64", na_value=np.nan))]
+    if values.empty:
+        return None
+    index = pd.DatetimeIndex(metrics.session_days(values.index))
+    series = pd.Series(values.to_numpy(dtype="float64"), index=index)
+    window = f"{metrics.DAYS_52W}D"
+    extreme = series.rolling(window).max() if high else series.rolling(window).min()
+    first = index[0]
+    judged = index >= first + pd.Timedelta(days=metrics.DAYS_52W - FULL_YEAR_SLACK_DAYS)
+    hits = index[judged & (series.to_numpy() == extreme.to_numpy())]
+    return pd.Timestamp(hits[-1]).date() if len(hits) else None
 
 
 def build_snapshot(
@@ -507,19 +559,53 @@ def _basket_figures(
         return BasketFigures(base_session=basket.base_session, excluded=dict(basket.excluded))
     returns = metrics.window_returns(level, event_date)
     last = pd.Timestamp(level.index[-1]).date()
+    risk = _risk(level, metrics.daily_returns(level), bench_daily, event_date)
     return BasketFigures(
         base_session=basket.base_session,
         level=_last(level),
         returns=returns,
         excess=_excess(returns, bench_window),
-        risk=_risk(level, metrics.daily_returns(level), bench_daily, event_date),
+        risk=risk,
         excluded=dict(basket.excluded),
         max_weight=max(basket.weights.values()),
         herfindahl=herfindahl(basket.weights),
         last_session=last,
         status="fresh" if last == t else "stale",
         carried=list(basket.carried),
+        backcast=_backcast(level, basket.base_session, returns, risk, event_date),
     )
+
+
+def _backcast(
+    level: pd.Series,
+    base_session: dt.date | None,
+    returns: WindowReturns,
+    risk: RiskFigures,
+    event_date: dt.date,
+) -> list[str]:
+    """The basket figures whose window starts before its base session (back-cast level)."""
+    if base_session is None or level.empty:
+        return []
+    days = metrics.session_days(level.index)
+    base = np.datetime64(base_session, "D")
+    found = [
+        window
+        for window, position in metrics.window_base_positions(level.index, event_date).items()
+        if position is not None and getattr(returns, window) is not None and days[position] < base
+    ]
+    # The 1Y risk figures use the last 252 daily returns: from price position n - 253.
+    first = days[max(0, len(days) - 1 - metrics.RETURNS_1Y)]
+    if first < base:
+        found += [
+            name
+            for name, value in (
+                ("volatility_1y", risk.volatility_1y),
+                ("beta_1y", risk.beta_1y),
+                ("correlation_1y", risk.correlation_1y),
+            )
+            if value is not None
+        ]
+    return found
 
 
 def _narrative(
@@ -533,10 +619,14 @@ def _narrative(
 ) -> NarrativeFacts:
     one_day = {figures.symbol: figures.returns.one_day for figures in stocks}
     sessions_since: int | None = None
+    sessions_after: int | None = None
     if basket.base_session is not None:
         days = metrics.session_days(calendar)
         base_day = np.datetime64(basket.base_session, "D")
         sessions_since = int(len(days) - np.searchsorted(days, base_day, side="right"))
+        # The event session is the first session on or after the event date (the one
+        # after the base); the event was this many sessions before the as-of session.
+        sessions_after = sessions_since - 1 if sessions_since >= 1 else None
     flagged = [*(figures.status for figures in stocks), benchmark.status]
     return NarrativeFacts(
         basket_return_5d=basket_figures.returns.five_day,
@@ -547,6 +637,7 @@ def _narrative(
         basket_since_event=basket_figures.returns.since_event,
         benchmark_since_event=benchmark.returns.since_event,
         sessions_since_event=sessions_since,
+        sessions_after_event=sessions_after,
         leader_1d=today.leader_1d,
         leader_1d_return=None if today.leader_1d is None else one_day[today.leader_1d],
         laggard_1d=today.laggard_1d,

@@ -348,15 +348,7 @@ def reaction_view(
             main_lines.append(w.stock_line(stock.name if stock else study.symbol, study))
         for catalyst in events.catalysts:
             name = title(catalyst.date, catalyst.title)
-            if not catalyst.basket.studied:
-                data_notes.append(
-                    _("Event study, %(title)s (%(date)s): not studied (%(reason)s).")
-                    % {
-                        "title": name,
-                        "date": fmt.date(catalyst.date),
-                        "reason": w.reason(catalyst.basket.reason),
-                    }
-                )
+            # A catalyst not studied is said once, under the catalyst table (issue 16).
             for study in catalyst.stocks:
                 stock = by_symbol.get(study.symbol)
                 label = (

@@ -86,6 +86,8 @@ class SinceLastBox:
 
     previous_as_of: str
     lines: list[str]
+    #: The rules the lines follow (e.g. what counts as a new 52-week high), shown under them.
+    rules: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class ConstituentRow:
     contribution: Figure
     status: str
     status_class: str
+    #: The weight now (at the basket's last session); ``weight`` is the weight at the base.
+    weight_now: str = "–"
 
 
 @dataclass(frozen=True)
@@ -246,6 +250,8 @@ class NoteContext:
     reaction: ReactionView | None = None
     #: Valuation, weighting scheme and currency blocks (render/valuation_view.py).
     valuation: ValuationView | None = None
+    #: Lines under the risk table (back-cast basket figures).
+    risk_notes: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:
@@ -308,5 +314,8 @@ def note_facts(theme: Theme, snapshot: ThemeSnapshot) -> NoteFacts:
         ],
         timeline_order=order,
         single_close=[f.symbol for f in stocks if f.adj_close_is_close],
-        adjusted_only=[f.symbol for f in stocks if f.close_is_adjusted],
+        # Only where an adjusted close is shown: a stock with no price shows none.
+        adjusted_only=[
+            f.symbol for f in stocks if f.close_is_adjusted and f.last_close is not None
+        ],
     )

@@ -222,10 +222,12 @@ def stock_figures(figures: StockFigures | None, reason: str | None, fmt: Formats
         f"since event {_marked(fmt.pct(since), since, stale)}, "
         f"{_marked(fmt.pp(excess), excess, stale)} vs benchmark; 52-week range "
         f"{fmt.price(figures.low_52w)}–{fmt.price(figures.high_52w)}; "
-        f"1Y volatility {fmt.share(figures.risk.volatility_1y)}, beta "
+        f"1Y volatility {fmt.share(figures.risk.volatility_1y)}, 1Y beta "
         f"{fmt.ratio(figures.risk.beta_1y)}"
         + (
-            f"; 20-day average turnover {fmt.amount(figures.avg_turnover_20d, figures.currency)}"
+            "; est. 20-day average turnover "
+            f"{fmt.amount(figures.avg_turnover_20d, figures.currency)}"
+            + (" (on adjusted closes)" if figures.close_is_adjusted else "")
             if figures.avg_turnover_20d is not None
             else ""
         )

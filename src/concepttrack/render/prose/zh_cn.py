@@ -70,8 +70,8 @@ WORDS: dict[str, str] = {
     "sf_missing": "该股没有价格数据{reason}，不计入当日数据。",
     "sf_adjusted": "，复权收盘价",
     "sf_line": "最新价{price}（{date}{adjusted}）；事件以来{since}，相对基准{excess}；"
-    "52周区间{low}至{high}；一年波动率{vol}，贝塔系数{beta}{turnover}。",
-    "sf_turnover": "；20日平均成交额{amount}",
+    "52周区间{low}至{high}；一年波动率{vol}，一年贝塔系数{beta}{turnover}。",
+    "sf_turnover": "；估算20日平均成交额{amount}",
     # the event study
     "ev_span_from_event": "从事件交易日至其后{after}个交易日",
     "ev_span": "从事件前{before}个交易日至其后{after}个交易日",

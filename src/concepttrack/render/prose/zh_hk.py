@@ -71,8 +71,8 @@ WORDS: dict[str, str] = {
     "sf_missing": "此股並無價格數據{reason}，不計入今日數據。",
     "sf_adjusted": "，經調整收市價",
     "sf_line": "最新價{price}（{date}{adjusted}）；事件以來{since}，相對基準{excess}；"
-    "52周區間{low}至{high}；一年波幅{vol}，貝他係數{beta}{turnover}。",
-    "sf_turnover": "；20日平均成交額{amount}",
+    "52周區間{low}至{high}；一年波幅{vol}，一年貝他係數{beta}{turnover}。",
+    "sf_turnover": "；估算20日平均成交額{amount}",
     # the event study
     "ev_span_from_event": "由事件交易日至其後{after}個交易日",
     "ev_span": "由事件前{before}個交易日至其後{after}個交易日",

@@ -1,0 +1,111 @@
+"""Constituents: one row per stock (price, returns, excess, range, weights, contribution)."""
+
+from __future__ import annotations
+
+from concepttrack.analytics.model import StockFigures
+from concepttrack.render.formats import MISSING, STALE_MARK
+from concepttrack.render.messages import reader_reason
+from concepttrack.render.sections import rules
+from concepttrack.render.sections.base import Appendix, Fields, NoteInput
+from concepttrack.render.view import ConstituentRow, figure
+from concepttrack.themes import Stock
+
+
+def constituent(inp: NoteInput, figures: StockFigures, stock: Stock | None) -> ConstituentRow:
+    _, fmt = inp._, inp.fmt
+    stale = figures.status.status == "stale"
+    r, x = figures.returns, figures.excess
+    status, status_class = inp.w.status_text(figures.status)
+    if not figures.in_basket:
+        status += _(" · not in basket")
+    currency = ""
+    if figures.last_close is not None:
+        currency = fmt.currency_name(figures.currency) if figures.currency else ""
+        # "adj." only where the source gives no traded close (the price is adjusted).
+        if figures.close_is_adjusted:
+            currency += _(" adj.")
+    return ConstituentRow(
+        code=stock.display_code if stock else figures.code,
+        name=stock.name if stock else figures.name,
+        name_zh=((stock.name_zh if stock else figures.name_zh) or "")
+        if not inp.language.is_chinese
+        else "",
+        currency=currency,
+        last=figure(fmt.price(figures.last_close), figures.last_close, stale=stale, signed=False),
+        one_day=figure(fmt.pct(r.one_day), r.one_day, stale=stale),
+        five_day=figure(fmt.pct(r.five_day), r.five_day, stale=stale),
+        one_month=figure(fmt.pct(r.one_month), r.one_month, stale=stale),
+        since_event=figure(fmt.pct(r.since_event), r.since_event, stale=stale),
+        excess_since_event=figure(fmt.pp(x.since_event), x.since_event, stale=stale),
+        volume_ratio=figure(
+            fmt.ratio(figures.volume_ratio), figures.volume_ratio, stale=stale, signed=False
+        ),
+        from_high_52w=figure(fmt.pct(figures.from_high_52w), figures.from_high_52w, stale=stale),
+        weight=fmt.share(figures.weight) if figures.in_basket else MISSING,
+        contribution=figure(fmt.pp(figures.contribution), figures.contribution, stale=stale),
+        status=status,
+        status_class=status_class,
+        weight_now=fmt.share(figures.weight_now)
+        if figures.in_basket and figures.weight_now is not None
+        else MISSING,
+    )
+
+
+def table_notes(inp: NoteInput, rows: list[ConstituentRow]) -> list[str]:
+    _, fmt, names, snapshot = inp._, inp.fmt, inp.names, inp.snapshot
+    notes = []
+    if any(r.status_class == "stale" for r in rows):
+        notes.append(
+            _(
+                "%(mark)s Stale: no bar on %(date)s; the figure is from the symbol's last bar "
+                "(date in the status column), not today's."
+            )
+            % {"mark": STALE_MARK, "date": fmt.date(snapshot.as_of)}
+        )
+    if inp.facts.no_excess:
+        notes.append(
+            _(
+                "Excess vs %(bench)s is – for %(names)s: the %(bench)s has no bar on the stock's "
+                "last session (its last bar is %(date)s), so the %(bench)s's return to that "
+                "session does not exist."
+            )
+            % {
+                "bench": inp.bench_short,
+                "names": fmt.join([names.label(s) for s in inp.facts.no_excess]),
+                "date": fmt.date(snapshot.benchmark.last_session),
+            }
+        )
+    for symbol, reason in snapshot.basket.excluded.items():
+        notes.append(
+            _("%(name)s is not in the basket: %(reason)s.")
+            % {"name": names.label(symbol), "reason": reader_reason(reason, inp.language.code)}
+        )
+    if any(r.weight_now != MISSING for r in rows):
+        notes.append(
+            _(
+                "Weight at base: the weight bought at the close of %(base)s; weight now: its "
+                "share of the basket at %(last)s (base weight × the stock's price relative / "
+                "the basket's)."
+            )
+            % {
+                "base": fmt.date(snapshot.basket.base_session),
+                "last": fmt.date(snapshot.basket.last_session),
+            }
+        )
+    return notes
+
+
+def build(inp: NoteInput, appendix: Appendix) -> Fields:
+    rows = [constituent(inp, f, inp.by_symbol.get(f.symbol)) for f in inp.snapshot.stocks]
+    notes = table_notes(inp, rows)
+    valuation = inp.valuation
+    rules.define(inp, appendix, "prices", "window_return", "excess")
+    if any(f.contribution is not None for f in inp.snapshot.stocks):
+        rules.define(inp, appendix, "contribution")
+    rules.define(inp, appendix, "range_52w", "volume_turnover", "data_status")
+    if valuation is not None:
+        notes.extend(valuation.table_notes)
+        for index, definition in enumerate(valuation.definitions):
+            appendix.define(f"valuation:{index}", definition)
+        appendix.note(*valuation.data_notes)
+    return {"constituents": rows, "table_notes": notes, "valuation": valuation}

@@ -1,0 +1,114 @@
+"""The methodology's rules, each worded for what the note did.
+
+A section that uses a rule calls :func:`define` with the rule's key; the methodology
+section prints the contributed rules in :data:`ORDER` (the reading order of the
+definitions), each once. A rule's wording depends on the note where the general rule
+would be untrue: "the price shown is the traded close" only when every shown price is
+one, the stale mark's legend only when something is marked.
+"""
+
+from __future__ import annotations
+
+from concepttrack.render.formats import STALE_MARK
+from concepttrack.render.messages import METHODOLOGY, N_
+from concepttrack.render.sections.base import Appendix, NoteInput
+from concepttrack.render.view import Definition
+
+#: The keys of :data:`concepttrack.render.messages.METHODOLOGY`, in its order.
+RULE_KEYS: tuple[str, ...] = (
+    "prices",
+    "window_return",
+    "excess",
+    "basket",
+    "basket_last_session",
+    "contribution",
+    "volatility",
+    "drawdown",
+    "beta",
+    "range_52w",
+    "volume_turnover",
+    "breadth",
+    "data_status",
+)
+_DEFAULT: dict[str, tuple[str, str]] = dict(zip(RULE_KEYS, METHODOLOGY, strict=True))
+
+#: Valuation definitions ("valuation:<n>") follow the contribution entry; the event
+#: study's ("event:<n>") come last.
+_AT = RULE_KEYS.index("contribution") + 1
+ORDER: tuple[str, ...] = (*RULE_KEYS[:_AT], "valuation", *RULE_KEYS[_AT:], "event")
+
+PRICES_ADJUSTED = N_(
+    "Returns use adjusted closes (dividends and splits). The price shown is the traded "
+    'close, except for %(names)s, marked "adj.": their source gives only dividend-adjusted '
+    "closes, so the price shown is the adjusted close. Each symbol's returns use its own "
+    "trading sessions."
+)
+RANGE_ADJUSTED = N_(
+    "Highest / lowest close over the 365 calendar days to the as-of session: the traded "
+    'close, or the adjusted close for prices marked "adj."; the table shows today\'s '
+    "distance below the high."
+)
+TURNOVER_TERM = N_("Volume ratio (量比) and estimated turnover")
+TURNOVER = N_(
+    "Today's volume divided by the average volume of the previous 5 bars. Estimated "
+    "turnover: mean traded close × volume of the last 20 bars, an estimate, not the "
+    "turnover the exchange reports."
+)
+TURNOVER_ADJUSTED = N_(
+    "Today's volume divided by the average volume of the previous 5 bars. Estimated "
+    "turnover: mean close × volume of the last 20 bars, on adjusted closes for %(names)s, "
+    "an estimate, not the turnover the exchange reports."
+)
+BREADTH_NO_STALE = N_(
+    "Risers, fallers and unchanged on the as-of session among constituents with a bar that "
+    "day; share of constituents above their 20- and 50-bar moving averages of the close "
+    "(the price shown in the table). The leader and laggard today are among constituents "
+    "with a bar that day; the leader and laggard since the event rank every constituent "
+    "with a since-event return."
+)
+DATA_STATUS_NO_STALE = N_(
+    "Fresh: a bar on the as-of session (or, for a stock of another market, on that "
+    "market's last session before it when it was closed). Stale: the last bar is older "
+    "(its figures are from that bar). Missing: no usable prices."
+)
+
+
+def _stale_marked(inp: NoteInput) -> bool:
+    """True when some figure of the note carries the stale mark."""
+    return bool(inp.facts.stale_count) or inp.facts.basket_stale
+
+
+def rule(inp: NoteInput, key: str) -> Definition:
+    """The rule ``key`` worded for this note, in its language."""
+    _ = inp._
+    term, text = _DEFAULT[key]
+    adjusted = inp.adjusted_only
+    if key == "prices" and adjusted:
+        text = PRICES_ADJUSTED
+    elif key == "range_52w" and adjusted:
+        text = RANGE_ADJUSTED
+    elif key == "volume_turnover":
+        term, text = TURNOVER_TERM, (TURNOVER_ADJUSTED if adjusted else TURNOVER)
+    elif key == "breadth" and not _stale_marked(inp):
+        text = BREADTH_NO_STALE
+    elif key == "data_status" and not _stale_marked(inp):
+        text = DATA_STATUS_NO_STALE
+    values = {"bench": inp.bench_short, "mark": STALE_MARK, "names": inp.fmt.join(adjusted)}
+    return Definition(_(term), _(text) % values)
+
+
+def define(inp: NoteInput, appendix: Appendix, *keys: str) -> None:
+    """Contribute the rules ``keys`` (each worded for this note) to the methodology."""
+    for key in keys:
+        if key not in appendix.definitions:
+            appendix.define(key, rule(inp, key))
+
+
+def ordered(appendix: Appendix) -> list[Definition]:
+    """The contributed definitions in reading order (see :data:`ORDER`)."""
+
+    def rank(key: str) -> int:
+        return ORDER.index(key.split(":", 1)[0])
+
+    keys = sorted(appendix.definitions, key=rank)  # stable: contribution order within a kind
+    return [appendix.definitions[key] for key in keys]
