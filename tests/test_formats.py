@@ -233,3 +233,29 @@ def test_a_note_writes_the_significance_level_like_every_percentage(
     text = demo_notes[lang]
     assert not re.search(r"\d %", text)
     assert "5%" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "pattern"),
+    [
+        ("en", r"\d of \d above the 20-day MA · \d of \d above the 50-day MA"),
+        ("zh-hk", r"\d隻中\d隻高於20日線"),
+        ("zh-cn", r"\d只中\d只高于20日线"),
+    ],
+)
+def test_a_note_counts_the_stocks_above_their_averages(
+    demo_notes: dict[str, str], lang: str, pattern: str
+) -> None:
+    text = demo_notes[lang]
+    assert re.search(pattern, text)
+    assert not re.search(r"%\s*(?:above (?:the )?20-day|高於20日線|高于20日线)", text)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hk", "zh-cn"])
+def test_a_note_writes_prices_like_its_amounts(demo_notes: dict[str, str], lang: str) -> None:
+    text = demo_notes[lang]
+    assert not re.search(r"\bHKD (?:adj\. )?\d", text)  # "HKD 83.45" next to "HK$807m"
+    if lang == "en":
+        assert re.search(r"\| HK\\\$\d+\.\d\d(?: adj\.)? \|", text)
+    else:
+        assert re.search(r"\| \d+\.\d\d港元(?:（[^）]+）)? \|", text)

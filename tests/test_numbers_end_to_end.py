@@ -350,12 +350,12 @@ def expected_markdown_lines(snapshot: dict[str, Any]) -> list[str]:
         )
         if not s["in_basket"]:
             status += " · not in basket"
-        currency = "HKD" if s["last_close"] is not None else ""
+        currency = "HK\\$" if s["last_close"] is not None else ""  # Markdown escapes $
         cells = [
             s["code"],
             s["name"],
             s["name_zh"] or "",
-            f"{currency} {mark(price(s['last_close']), s['last_close'], stale)}",
+            f"{currency}{mark(price(s['last_close']), s['last_close'], stale)}",
             *(mark(pct(r[w]), r[w], stale) for w in ("one_day", "five_day", "one_month")),
             f"**{mark(pct(r['since_event']), r['since_event'], stale)}**",
             mark(pp(x["since_event"]), x["since_event"], stale),

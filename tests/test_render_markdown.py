@@ -251,7 +251,7 @@ def test_missing_stock_and_no_chart_series_render_as_dashes_not_zeros(tmp_path: 
     md = md_path.read_text("utf-8")
     row = next(line for line in md.splitlines() if line.startswith("| 00763 |"))
     assert row == (
-        "| 00763 | ZTE | 中興通訊 |  – | – | – | – | **–** | – | – | – | – | – | – "
+        "| 00763 | ZTE | 中興通訊 | – | – | – | – | **–** | – | – | – | – | – | – "
         "| Missing · not in basket |"
     )
     assert "No prices were available for ZTE (00763)." in md

@@ -170,7 +170,7 @@ def chart_text(lang: str = "en", colours: Colours | None = None) -> ChartText:
         reaction_y_axis=_("Cumulative abnormal return"),
         up=up,
         down=down,
-        cjk_families=language.sans if language.is_chinese else (),
+        cjk_families=language.sans,
         label_width=16 if language.is_chinese else 32,
         # Chinese axes: 2025年, 7月, 7月15日 (no English month abbreviations).
         date_formats=("%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S.%f")

@@ -146,7 +146,7 @@ METHODOLOGY: list[tuple[str, str]] = [
         N_("Breadth"),
         N_(
             "Risers, fallers and unchanged on the as-of session among constituents with a bar "
-            "that day; share of constituents above their 20- and 50-bar moving averages of "
+            "that day; the number of those above their 20- and 50-bar moving averages of "
             "the traded close. The leader and laggard today are among constituents with a bar "
             "that day; the leader and laggard since the event rank every constituent with a "
             "since-event return, stale ones included (marked %(mark)s, as of their last "

@@ -18,20 +18,19 @@ def constituent(inp: NoteInput, figures: StockFigures, stock: Stock | None) -> C
     status, status_class = inp.w.status_text(figures.status)
     if not figures.in_basket:
         status += _(" · not in basket")
-    currency = ""
-    if figures.last_close is not None:
-        currency = fmt.currency_name(figures.currency) if figures.currency else ""
-        # "adj." only where the source gives no traded close (the price is adjusted).
-        if figures.close_is_adjusted:
-            currency += _(" adj.")
+    # The price carries its currency (formats.py): HK$83.45 / 83.45港元; "adj." only
+    # where the source gives no traded close (the price shown is then adjusted).
+    last = fmt.price(figures.last_close, figures.currency)
+    if figures.last_close is not None and figures.close_is_adjusted:
+        last += _(" adj.")
     return ConstituentRow(
         code=stock.display_code if stock else figures.code,
         name=stock.name if stock else figures.name,
         name_zh=((stock.name_zh if stock else figures.name_zh) or "")
         if not inp.language.is_chinese
         else "",
-        currency=currency,
-        last=figure(fmt.price(figures.last_close), figures.last_close, stale=stale, signed=False),
+        currency="",
+        last=figure(last, figures.last_close, stale=stale, signed=False),
         one_day=figure(fmt.pct(r.one_day), r.one_day, stale=stale),
         five_day=figure(fmt.pct(r.five_day), r.five_day, stale=stale),
         one_month=figure(fmt.pct(r.one_month), r.one_month, stale=stale),

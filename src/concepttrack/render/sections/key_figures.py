@@ -150,10 +150,10 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
         benchmark_level=fmt.price(snapshot.benchmark.last_close)
         + (STALE_MARK if bench_stale and snapshot.benchmark.last_close is not None else ""),
         breadth=" · ".join(breadth_parts),
-        above_ma=_("%(ma20)s above 20-day MA · %(ma50)s above 50-day MA")
+        above_ma=_("%(ma20)s above the 20-day MA · %(ma50)s above the 50-day MA")
         % {
-            "ma20": fmt.share(breadth.share_above_ma_20),
-            "ma50": fmt.share(breadth.share_above_ma_50),
+            "ma20": fmt.count(breadth.above_ma_20, breadth.with_ma_20),
+            "ma50": fmt.count(breadth.above_ma_50, breadth.with_ma_50),
         },
         leader_1d=names.with_return(breadth.leader_1d, "one_day"),
         laggard_1d=names.with_return(breadth.laggard_1d, "one_day"),

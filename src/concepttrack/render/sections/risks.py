@@ -72,7 +72,7 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
     ]
     concentration = ""
     if inp.theme.has_custom_weights:
-        effective = f"{1 / basket.herfindahl:.1f}" if basket.herfindahl else MISSING
+        effective = fmt.ratio(1 / basket.herfindahl, 1) if basket.herfindahl else MISSING
         concentration = _(
             "Custom weights: largest weight %(largest)s; Herfindahl index %(hhi)s (about "
             "%(names)s equal-weight names)."

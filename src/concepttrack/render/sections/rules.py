@@ -61,7 +61,7 @@ TURNOVER_ADJUSTED = N_(
 )
 BREADTH_NO_STALE = N_(
     "Risers, fallers and unchanged on the as-of session among constituents with a bar that "
-    "day; share of constituents above their 20- and 50-bar moving averages of the close "
+    "day; the number of those above their 20- and 50-bar moving averages of the close "
     "(the price shown in the table). The leader and laggard today are among constituents "
     "with a bar that day; the leader and laggard since the event rank every constituent "
     "with a since-event return."
