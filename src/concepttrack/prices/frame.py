@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from concepttrack.reasons import Reason, reason, said
+
 if TYPE_CHECKING:
     from concepttrack.prices.fundamentals import FundamentalsSet
 
@@ -97,6 +99,15 @@ class SymbolHistory:
     #: True when the source could not answer for this symbol (network, rate limit,
     #: unknown symbol); ``problem`` says why and ``bars`` may still hold cached rows.
     failed: bool = False
+    #: ``problem`` as data for the note (``concepttrack.reasons``): set by the price layer,
+    #: else the source's own words quoted; ``problem`` is its console text.
+    reason: Reason | None = None
+
+    def __post_init__(self) -> None:
+        if self.reason is None and self.problem:
+            self.reason = said(self.problem)
+        elif self.reason is not None and self.problem is None:
+            self.problem = str(self.reason)
 
     @property
     def last_session(self) -> dt.date | None:
@@ -120,7 +131,7 @@ class PriceFrame:
         """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""
         found = self.histories.get(symbol)
         if found is None:
-            return SymbolHistory(symbol, empty_bars(), None, problem="not requested")
+            return SymbolHistory(symbol, empty_bars(), None, reason=reason("not_requested"))
         return found
 
     @property

@@ -659,17 +659,6 @@ def build_context(
             "session on or before the requested date. Each symbol is measured on its own bars."
         ),
     ]
-    inferred = _inferred_calendars(snapshot)
-    if inferred:
-        data_notes.append(
-            "Calendar past what exchange-calendars knows: "
-            + "; ".join(
-                f"{exchange} sessions after {fmt_date(day)} are the weekdays on which a "
-                "stock of that market has a bar (a weekday without any is a holiday)"
-                for exchange, day in inferred.items()
-            )
-            + "."
-        )
     data_notes.extend(_calendar_data_note(snapshot, w))
     if single_close:
         data_notes.append(
