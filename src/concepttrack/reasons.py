@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -123,7 +124,21 @@ class Reason:
 
     def __str__(self) -> str:
         """Plain English for the console and the log: ISO dates, source ids."""
-        return MESSAGES[self.code] % {name: _plain(value) for name, value in self.params}
+        return self.plain()
+
+    def plain(self, labels: Mapping[str, str] | None = None) -> str:
+        """Plain English for the console: ISO dates, a source by ``labels[id]`` (else its
+        id), a nested reason the same way."""
+        names = labels or {}
+        values: dict[str, str | int] = {}
+        for name, value in self.params:
+            if isinstance(value, Reason):
+                values[name] = value.plain(names)
+            elif name == "source" and isinstance(value, str):
+                values[name] = names.get(value, value)
+            else:
+                values[name] = _plain(value)
+        return MESSAGES[self.code] % values
 
     def to_dict(self) -> dict[str, Any]:
         """``{"code": ..., "params": {...}}``: ISO dates, nested reasons as dicts."""

@@ -221,7 +221,10 @@ class _Loader:
         self.now = now
         self.say = say
         #: This run's word on symbols the source failed for.
-        self.failures: dict[str, Reason] = {}
+        #: Symbol -> the console's words for its failure, and the failure as a reason.
+        self.failures: dict[str, str] = {}
+        self.failure_reasons: dict[str, Reason] = {}
+        self.labels = {source.name: source.label}
         #: Informational problems the source reported for symbols it did answer.
         self.notes: dict[str, Reason] = {}
         self.asked: set[str] = set()
@@ -245,8 +248,11 @@ class _Loader:
         for symbol, plan in plans.items():
             history = answers.get(symbol)
             if history is None or history.failed or history.meta is None:
-                why = history.reason if history is not None else None
-                self._failed(symbol, why or reason("no_answer", source=self.source.name))
+                if history is not None and history.problem:
+                    self._failed(symbol, history.problem, history.reason)
+                else:
+                    unanswered = reason("no_answer", source=self.source.name)
+                    self._failed(symbol, unanswered.plain(self.labels), unanswered)
                 continue
             settled = _settled(symbol, self.now)
             # A bar of a session still trading would be cached as if final: leave it out.
@@ -285,10 +291,11 @@ class _Loader:
             self.say(f"{symbol}: {len(bars)} session{'s' if len(bars) != 1 else ''} fetched")
         return again
 
-    def _failed(self, symbol: str, why: Reason) -> None:
-        self.failures[symbol] = why
-        self.store.note_problem(self.source.name, symbol, str(why))
-        self.say(f"{symbol}: {why}")
+    def _failed(self, symbol: str, problem: str, why: Reason | None) -> None:
+        self.failures[symbol] = problem
+        self.failure_reasons[symbol] = why or said(problem)
+        self.store.note_problem(self.source.name, symbol, problem)
+        self.say(f"{symbol}: {problem}")
 
 
 def _timestamp(day: dt.date) -> pd.Timestamp:
@@ -375,16 +382,16 @@ def load_prices(
         coverage = cached.get(symbol)
         frame = bars[symbol]
         failure = loader.failures.get(symbol)
-        why = failure
+        why = loader.failure_reasons.get(symbol)
         if why is None:
             why = _staleness(symbol, frame, coverage, start, end, source, offline, loader)
         histories[symbol] = SymbolHistory(
             symbol,
             frame,
             coverage.meta if coverage is not None else None,
-            problem=str(why) if why is not None else None,
+            problem=failure or (why.plain(loader.labels) if why is not None else None),
             failed=failure is not None,
-            reason=why,
+            cause=why,
         )
 
     asked_and_failed = [s for s in wanted if s in loader.failures]
@@ -433,11 +440,9 @@ def _staleness(
     return reason("no_data_after", source=source.name, date=last)
 
 
-def _all_failed(
-    source: PriceSource, symbols: list[str], failures: dict[str, Reason]
-) -> SourceError:
+def _all_failed(source: PriceSource, symbols: list[str], failures: dict[str, str]) -> SourceError:
     """The error for a source that gave nothing for any symbol."""
-    problems = {str(failures[s]) for s in symbols}
+    problems = {failures[s] for s in symbols}
     names = ", ".join(symbols)
     if len(problems) == 1:
         message = f"{source.label} gave no prices for {names}: {problems.pop()}"
@@ -449,7 +454,7 @@ def _all_failed(
             "Add or fix the CSV files named above (one per symbol, as exported from "
             "Yahoo Finance), or use --source demo."
         )
-    elif all(str(failures[s]).startswith("not found") for s in symbols):
+    elif all(failures[s].startswith("not found") for s in symbols):
         hint = "Check the stock codes in the themes file, or use --source demo or --source csv:DIR."
     else:
         hint = (

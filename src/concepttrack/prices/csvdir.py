@@ -381,7 +381,7 @@ class CsvDirSource:
                     None,
                     f"no CSV file ({names}) in {self.folder}",
                     True,
-                    reason=reason("no_csv_file", files=names, source=self.name),
+                    cause=reason("no_csv_file", files=names, source=self.name),
                 )
                 continue
             try:
@@ -391,7 +391,7 @@ class CsvDirSource:
                 # note quotes it with the file's name only, not the local path).
                 quoted = said(exc.message.replace(str(path), path.name))
                 out[symbol] = SymbolHistory(
-                    symbol, empty_bars(), None, exc.message, True, reason=quoted
+                    symbol, empty_bars(), None, exc.message, True, cause=quoted
                 )
                 continue
             meta = SymbolMeta(

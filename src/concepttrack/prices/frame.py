@@ -99,15 +99,16 @@ class SymbolHistory:
     #: True when the source could not answer for this symbol (network, rate limit,
     #: unknown symbol); ``problem`` says why and ``bars`` may still hold cached rows.
     failed: bool = False
-    #: ``problem`` as data for the note (``concepttrack.reasons``): set by the price layer,
-    #: else the source's own words quoted; ``problem`` is its console text.
-    reason: Reason | None = None
+    #: ``problem`` as data (``concepttrack.reasons``), when the price layer knows it;
+    #: ``problem`` stays the console's words.
+    cause: Reason | None = None
 
-    def __post_init__(self) -> None:
-        if self.reason is None and self.problem:
-            self.reason = said(self.problem)
-        elif self.reason is not None and self.problem is None:
-            self.problem = str(self.reason)
+    @property
+    def reason(self) -> Reason | None:
+        """Why, for the note: :attr:`cause`, else the source's own words quoted."""
+        if self.cause is not None:
+            return self.cause
+        return said(self.problem) if self.problem else None
 
     @property
     def last_session(self) -> dt.date | None:
@@ -131,7 +132,8 @@ class PriceFrame:
         """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""
         found = self.histories.get(symbol)
         if found is None:
-            return SymbolHistory(symbol, empty_bars(), None, reason=reason("not_requested"))
+            why = reason("not_requested")
+            return SymbolHistory(symbol, empty_bars(), None, str(why), cause=why)
         return found
 
     @property

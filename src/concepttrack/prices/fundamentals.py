@@ -233,7 +233,8 @@ def load_fundamentals(
                     now=clock,
                 )
                 if answer.problem:
-                    say(f"{symbol}: fundamentals {from_json(answer.problem)}")
+                    told = from_json(answer.problem).plain({source.name: source.label})
+                    say(f"{symbol}: fundamentals {told}")
             checks = store.fundamentals_checks(source.name, wanted)
         for symbol in skipped:
             result.problems[symbol] = reason("not_refreshed", n=max_requests)
