@@ -45,6 +45,7 @@ SAMPLES: dict[str, object] = {
     "currency": "HKD",
     "files": "0700.HK.csv",
     "text": "HTTP 503",
+    "tries": 3,
 }
 #: Latin words a Chinese reason may keep: the sample names, symbols and source ids above
 #: (the CSV source's label, "CSV 價格檔案（hk-prices）", names the format; fundamentals.csv
@@ -98,6 +99,17 @@ def test_dates_sources_and_nested_reasons_are_worded_per_language() -> None:
         "FX series CNYHKD=X missing (no data from csv:/srv/data/hk-prices after 2025-07-18), "
         "so no HKD value"
     )
+
+
+def test_a_yahoo_failure_is_coded_and_worded_in_chinese() -> None:
+    from concepttrack.prices.yahoo import _Failure
+
+    limited = _Failure("rate_limited", "YFRateLimitError").cause(3)
+    assert limited == reason("fetch_failed_after", why=reason("rate_limited"), tries=3)
+    assert str(limited) == "fetch failed: rate limited (429) after 3 tries"
+    assert reason_text(limited, "zh-hk") == "嘗試3次後索取數據失敗：請求過於頻繁，遭數據源限制"
+    down = _Failure("unavailable", "503").cause()
+    assert reason_text(down, "zh-cn") == "获取数据失败：Yahoo Finance 日线数据暂时无法使用"
 
 
 def test_messages_holds_no_regex_back_translation() -> None:

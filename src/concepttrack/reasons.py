@@ -45,6 +45,11 @@ MESSAGES: dict[str, str] = {
     "offline_empty": N_("offline: cache holds %(source)s prices with no bars in this window"),
     "no_answer": N_("no answer from %(source)s"),
     "no_csv_file": N_("no CSV file (%(files)s) in %(source)s"),
+    "not_found": N_("%(source)s does not know this symbol"),
+    "fetch_failed": N_("fetch failed: %(why)s"),
+    "fetch_failed_after": N_("fetch failed: %(why)s after %(tries)s tries"),
+    "rate_limited": N_("rate limited (429)"),
+    "source_down": N_("%(source)s is down"),
     #: The source's own words (a network error, a file's line): quoted as they are.
     "source_said": N_("%(text)s"),
     # The concept basket (analytics/basket.py).
