@@ -129,6 +129,8 @@ def test_a_reason_is_data_not_a_sentence() -> None:
         why.code = "no_data"  # type: ignore[misc]
     with pytest.raises(ValueError, match="unknown reason code"):
         reason("no_such_code")
+    with pytest.raises(ValueError, match=r"takes \['date'\]"):
+        reason("no_bar_since")  # a parameter its words need is missing
     assert why.to_dict() == {"code": "no_bar_since", "params": {"date": "2025-07-10"}}
 
 

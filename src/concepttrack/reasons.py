@@ -122,6 +122,9 @@ class Reason:
     def __post_init__(self) -> None:
         if self.code not in MESSAGES:
             raise ValueError(f"unknown reason code {self.code!r}")
+        wanted, given = placeholders(self.code), {name for name, _value in self.params}
+        if wanted != given:
+            raise ValueError(f"reason {self.code!r} takes {sorted(wanted)}, not {sorted(given)}")
 
     @property
     def values(self) -> dict[str, Param]:
@@ -152,6 +155,21 @@ class Reason:
     def to_json(self) -> str:
         """A tagged encoding that :func:`from_json` reads back (for the price cache)."""
         return json.dumps({"code": self.code, "params": [[n, _tagged(v)] for n, v in self.params]})
+
+
+class _Names(dict[str, str]):
+    """Records the ``%(name)s`` a msgid asks for."""
+
+    def __missing__(self, key: str) -> str:
+        self[key] = ""
+        return ""
+
+
+def placeholders(code: str) -> frozenset[str]:
+    """The parameter names of a reason code (its msgid's ``%(name)s``)."""
+    names = _Names()
+    MESSAGES[code] % names
+    return frozenset(names)
 
 
 def reason(code: str, **params: Param) -> Reason:
