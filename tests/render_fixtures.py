@@ -31,6 +31,7 @@ from concepttrack.analytics.model import (
     ThemeSnapshot,
     WindowReturns,
 )
+from concepttrack.reasons import reason
 from concepttrack.themes import Theme, parse_themes
 
 SORA_YAML = """\
@@ -311,7 +312,7 @@ def sora_snapshot(
         if symbol == stale_symbol:
             own_days, prices = days[:-1], prices[:-1]
             status = DataStatus(
-                symbol, "stale", own_days[-1], reason="no bar on 2024-03-28 (suspended?)"
+                symbol, "stale", own_days[-1], reason=reason("no_bar_since", date=own_days[-1])
             )
         returns = _returns(prices, own_days, base_index)
         year = [p for d, p in zip(own_days, prices, strict=True) if d > AS_OF - dt.timedelta(365)]

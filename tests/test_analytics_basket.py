@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +21,7 @@ from concepttrack.analytics.basket import (
     leader_and_laggard,
 )
 from concepttrack.analytics.model import Breadth
+from concepttrack.reasons import reason
 from tests.analytics_fixtures import day, series, sessions
 
 # Mon 5 Feb .. Fri 16 Feb 2024 with the Lunar New Year holidays (Mon 12, Tue 13) removed.
@@ -98,7 +101,7 @@ def test_stock_listed_after_the_event_is_left_out_and_named() -> None:
         {"A": A, "B": B, "C": late}, {"A": 1 / 3, "B": 1 / 3, "C": 1 / 3}, SMALL, EVENT
     )
     assert basket.excluded == {
-        "C": "no price at the event base session 2024-02-08 (first bar 2024-02-14)"
+        "C": reason("no_price_at_base", base=dt.date(2024, 2, 8), first=dt.date(2024, 2, 14))
     }
     # The others are renormalised to a half each: the same basket as without C.
     assert basket.weights == {"A": pytest.approx(0.5), "B": pytest.approx(0.5)}
@@ -107,7 +110,7 @@ def test_stock_listed_after_the_event_is_left_out_and_named() -> None:
 
 def test_constituent_without_data_is_left_out() -> None:
     basket = build_basket({"A": A}, {"A": 0.5, "B": 0.5}, SMALL, EVENT)
-    assert basket.excluded == {"B": "no price data"}
+    assert basket.excluded == {"B": reason("no_price_data")}
     assert basket.level.tolist() == pytest.approx([80, 100, 110, 120, 100])
 
 
@@ -115,8 +118,9 @@ def test_event_before_the_first_session_leaves_everyone_out() -> None:
     basket = build_basket({"A": A, "B": B}, {"A": 0.5, "B": 0.5}, SMALL, day("2024-02-01"))
     assert basket.base_session is None
     assert basket.level.empty
-    reason = "no trading session before the event date 2024-02-01"
-    assert basket.excluded == {"A": reason, "B": reason}
+    why = reason("no_session_before_event", date=dt.date(2024, 2, 1))
+    assert basket.excluded == {"A": why, "B": why}
+    assert str(why) == "no trading session before the event date 2024-02-01"
     assert contributions(basket) == {}
 
 
@@ -277,5 +281,5 @@ def test_correlation_matrix_of_nothing() -> None:
 def test_event_after_t_has_no_base() -> None:
     basket = build_basket({"A": A, "B": B}, {"A": 0.5, "B": 0.5}, SMALL, day("2024-02-17"))
     assert basket.base_session is None
-    reason = "the event date 2024-02-17 is after the as-of session 2024-02-15"
-    assert basket.excluded == {"A": reason, "B": reason}
+    why = reason("event_after_as_of", date=dt.date(2024, 2, 17), as_of=dt.date(2024, 2, 15))
+    assert basket.excluded == {"A": why, "B": why}

@@ -302,7 +302,7 @@ def test_short_history_is_not_enough() -> None:
     assert not study.studied
     assert study.reason_code == "not_enough_history"
     assert study.n == 89  # bars t0-100 .. t0-11, first without return
-    assert "89 return pairs" in study.reason
+    assert "89 return pairs" in str(study.reason)
     assert study.alpha is None
     assert study.windows == []
     assert basket.reason_code == "not_enough_history"
@@ -323,7 +323,7 @@ def test_a_benchmark_gap_inside_the_event_window() -> None:
     assert second.t is None
     assert second.significant is None
     assert second.reason_code == "missing_ar"
-    assert days[T0 + 2].date().isoformat() in second.reason
+    assert days[T0 + 2].date().isoformat() in str(second.reason)
     assert third.reason_code == "missing_ar"
 
 
@@ -350,10 +350,10 @@ def test_a_window_not_yet_complete() -> None:
     assert first.car == pytest.approx(0.02, abs=1e-12)
     assert second.car is None
     assert second.reason_code == "window_incomplete"
-    assert "4 of 6 bars" in second.reason
+    assert "4 of 6 bars" in str(second.reason)
     assert second.last_session is None
     assert third.reason_code == "window_incomplete"
-    assert "4 of 21 bars" in third.reason
+    assert "4 of 21 bars" in str(third.reason)
     path = study.ar_path
     assert [p.session is None for p in path].count(True) == 20 - 3
     assert basket.windows[1].reason_code == "window_incomplete"
@@ -394,7 +394,7 @@ def test_a_stale_stock_and_a_catalyst_after_its_last_bar() -> None:
     assert a.windows[0].car is not None
     assert a.windows[1].car is not None  # [0, +5] ends before its last bar
     assert a.windows[2].reason_code == "window_incomplete"
-    assert days[T0 + 8].date().isoformat() in (a.windows[2].reason or "")
+    assert days[T0 + 8].date().isoformat() in str(a.windows[2].reason or "")
     # The basket goes on with B alone: every window complete.
     assert all(w.car is not None for w in news.basket.windows)
     # A has no bar on or after the later catalyst.
@@ -419,7 +419,7 @@ def test_catalysts_after_the_as_of_and_before_the_data() -> None:
     )
     news, future = result.catalysts
     assert news.stock("B.HK").reason_code == "before_data"
-    assert "after the catalyst" in (news.stock("B.HK").reason or "")
+    assert "after the catalyst" in str(news.stock("B.HK").reason or "")
     assert news.stock("A.HK").studied
     assert future.basket.reason_code == "after_as_of"
     assert {s.reason_code for s in future.stocks} == {"after_as_of"}
@@ -427,7 +427,7 @@ def test_catalysts_after_the_as_of_and_before_the_data() -> None:
     late_bench = bench.iloc[T0 - 5 :]
     study, _ = _study_one(prices_from(days, stock), late_bench, days[T0].date(), days[-1].date())
     assert study.reason_code == "before_data"
-    assert "benchmark's returns start on" in study.reason
+    assert "benchmark's returns start on" in str(study.reason)
 
 
 def test_a_flat_benchmark_has_no_estimate() -> None:
@@ -549,6 +549,6 @@ def test_a_stale_stock_in_the_snapshot() -> None:
     stale = main.stock("9988.HK")
     assert stale.studied
     assert stale.windows[2].reason_code == "window_incomplete"
-    assert "2024-02-26" in (stale.windows[2].reason or "")
+    assert "2024-02-26" in str(stale.windows[2].reason or "")
     assert main.stock("0700.HK").windows[2].car is not None
     assert main.basket.windows[2].car is not None

@@ -13,6 +13,7 @@ from concepttrack.analytics.model import DataStatus, Series, ThemeSnapshot, Wind
 from concepttrack.analytics.snapshot import CHART_LEAD_IN_SESSIONS, build_snapshot, resolve_as_of
 from concepttrack.errors import DataError
 from concepttrack.prices.frame import PriceFrame, empty_bars
+from concepttrack.reasons import reason, said
 from tests.analytics_fixtures import bars, day, history, price_frame, random_bars, sessions, theme
 
 # HK-like calendar: weekdays minus Lunar New Year (12-13 Feb) and Good Friday (29 Mar).
@@ -61,11 +62,9 @@ def test_header(snap: ThemeSnapshot) -> None:
 def test_data_status_fresh_stale_missing(snap: ThemeSnapshot) -> None:
     assert snap.statuses == [
         DataStatus(A, "fresh", AS_OF),
-        DataStatus(
-            B, "stale", day("2024-03-19"), "no bar since 2024-03-19 (suspended or late data)"
-        ),
+        DataStatus(B, "stale", day("2024-03-19"), reason("no_bar_since", date=day("2024-03-19"))),
         DataStatus(C, "fresh", AS_OF),
-        DataStatus(D, "missing", None, "not found"),
+        DataStatus(D, "missing", None, said("not found")),
         DataStatus("^HSI", "fresh", AS_OF),
     ]
 
@@ -74,16 +73,16 @@ def test_stale_reason_comes_from_the_price_layer_when_given() -> None:
     frame = scenario()
     frame.histories[B].problem = "fetch failed: rate limited"
     snap = build_snapshot(THEME, frame, AS_OF, CAL)
-    assert snap.stock(B).status.reason == "fetch failed: rate limited"
+    assert snap.stock(B).status.reason == said("fetch failed: rate limited")
     frame.histories.pop(A)
     snap = build_snapshot(THEME, frame, AS_OF, CAL)
-    assert snap.stock(A).status == DataStatus(A, "missing", None, "not requested")
+    assert snap.stock(A).status == DataStatus(A, "missing", None, reason("not_requested"))
 
 
 def test_missing_without_a_problem_says_no_data() -> None:
     frame = scenario()
     frame.histories[D] = history(D, empty_bars())
-    assert build_snapshot(THEME, frame, AS_OF, CAL).stock(D).status.reason == "no data"
+    assert build_snapshot(THEME, frame, AS_OF, CAL).stock(D).status.reason == reason("no_data")
 
 
 def test_stock_figures_match_the_definitions(snap: ThemeSnapshot) -> None:
@@ -134,8 +133,8 @@ def test_basket_by_the_definition(snap: ThemeSnapshot) -> None:
     assert basket.base_session == BASE
     # C listed after the event and D has no data: both left out and named.
     assert basket.excluded == {
-        C: "no price at the event base session 2024-02-09 (first bar 2024-02-20)",
-        D: "no price data",
+        C: reason("no_price_at_base", base=BASE, first=day("2024-02-20")),
+        D: reason("no_price_data"),
     }
     r_a = a.iloc[-1] / a.loc["2024-02-09"] - 1
     r_b = b.iloc[-1] / b.loc["2024-02-09"] - 1  # B carries its 19 Mar price
@@ -273,7 +272,7 @@ def test_event_before_the_first_bar() -> None:
     assert snap.basket.base_session is None
     assert snap.basket.level is None
     assert snap.basket.excluded == {
-        "0700.HK": "no trading session before the event date 2023-06-01"
+        "0700.HK": reason("no_session_before_event", date=day("2023-06-01"))
     }
     assert snap.narrative.sessions_since_event is None
     assert snap.series.basket == Series()
@@ -298,7 +297,7 @@ def test_missing_benchmark_leaves_excess_and_beta_missing() -> None:
     one = theme(["0700"], EVENT)
     frame = price_frame({"0700.HK": random_bars(cal, 1)})
     snap = build_snapshot(one, frame, AS_OF, cal)
-    assert snap.benchmark.status == DataStatus("^HSI", "missing", None, "not requested")
+    assert snap.benchmark.status == DataStatus("^HSI", "missing", None, reason("not_requested"))
     assert snap.stock("0700.HK").excess.one_day is None
     assert snap.stock("0700.HK").risk.beta_1y is None
     assert snap.basket.excess.since_event is None

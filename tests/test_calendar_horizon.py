@@ -140,7 +140,8 @@ def test_lunar_new_year_2027_past_the_xshg_horizon(tmp_path: Path, book: ThemeBo
             "symbol": symbol,
             "status": "fresh",
             "last_session": "2027-02-04",
-            "reason": "its market did not trade on 2027-02-10",
+            "reason": "its market did not trade on 10 Feb 2027",
+            "reason_coded": {"code": "market_closed", "params": {"date": "2027-02-10"}},
             "calendar_inferred_after": "2026-12-31",
         }
     assert hk_status["0700.HK"]["status"] == "fresh"

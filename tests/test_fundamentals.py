@@ -16,6 +16,7 @@ from concepttrack.prices.demo import DemoSource, demo_fundamentals
 from concepttrack.prices.fundamentals import Fundamentals, load_fundamentals
 from concepttrack.prices.store import SCHEMA_VERSION, PriceStore
 from concepttrack.prices.yahoo import RetryPolicy, YahooSource
+from concepttrack.reasons import reason, said
 from tests.yahoo_fake import FakeYahoo, Sleeps, fresh_fake_yahoo, summary_modules
 
 #: Friday 1 March 2024, 20:00 Hong Kong time: the 1 March session is closed.
@@ -150,8 +151,8 @@ def test_a_rate_limited_round_never_fails_and_keeps_cached_figures(
         now=later,
     )
     assert stale.requests == 2
-    assert stale.problems["0941.HK"] == "fetch failed: rate limited (429)"
-    assert stale.problems["9888.HK"] == "rate limited (429); not asked this run"
+    assert stale.problems["0941.HK"] == said("fetch failed: rate limited (429)")
+    assert stale.problems["9888.HK"] == said("rate limited (429); not asked this run")
     # The figures of 1 March are still there, with the day they were fetched.
     kept = stale.on_or_before("0941.HK", dt.date(2024, 3, 8))
     assert kept is not None
@@ -207,7 +208,7 @@ def test_csv_fundamentals_latest_on_or_before_the_as_of(tmp_path: Path) -> None:
     assert after.date == dt.date(2024, 2, 29)
     assert found.on_or_before("0700.HK", dt.date(2024, 1, 30)) is None
     assert found.earliest_after("0700.HK", dt.date(2024, 1, 30)) == found.records["0700.HK"][0]
-    assert found.problems == {"0005.HK": "no row for 0005.HK in fundamentals.csv"}
+    assert found.problems == {"0005.HK": said("no row for 0005.HK in fundamentals.csv")}
     # The file is read again only when it changes; reading it is no source request.
     again = load_fundamentals(
         ["0941.HK"], source=CsvDirSource(tmp_path), store_path=cache, as_of=dt.date(2024, 2, 1)
@@ -223,7 +224,7 @@ def test_csv_without_fundamentals_file_is_unavailable(tmp_path: Path) -> None:
         as_of=dt.date(2024, 2, 1),
     )
     assert not found.available
-    assert found.unavailable_reason == "no fundamentals.csv in the price folder"
+    assert found.unavailable_reason == reason("no_fundamentals_file")
 
 
 @pytest.mark.parametrize(
@@ -275,7 +276,8 @@ def test_fundamentals_round_is_bounded(tmp_path: Path) -> None:
     )
     assert found.requests == 2
     assert list(found.problems) == ["9888.HK"]
-    assert "at most 2 fundamentals requests" in found.problems["9888.HK"]
+    assert found.problems["9888.HK"] == reason("not_refreshed", n=2)
+    assert "at most 2 fundamentals requests" in str(found.problems["9888.HK"])
     # The next run asks only the one left over.
     again = load_fundamentals(
         symbols,

@@ -18,6 +18,7 @@ import pytest
 
 from concepttrack import pipeline
 from concepttrack.analytics.valuation import fx_session_before
+from concepttrack.reasons import reason, said
 from concepttrack.themes import parse_themes
 from tests.test_valuation_end_to_end import AS_OF, EVENT, write_folder
 
@@ -108,7 +109,7 @@ def test_missing_fx_series_makes_the_note_incomplete(
     row = next(line for line in md.splitlines() if line.startswith("| 600030.SS | CITIC A | 600"))
     assert row.endswith(
         "| Fresh | not in basket: FX series CNYHKD=X missing (no CSV file "
-        "(CNYHKD=X.csv) in prices), so no HKD value |"
+        "(CNYHKD=X.csv) in CSV price files (prices)), so no HKD value |"
     )
     assert "FX CNYHKD=X: – at the base" in md
     assert "(FX series missing: " in md
@@ -132,10 +133,16 @@ def test_stale_fx_series_is_marked_stale(tmp_path: Path) -> None:
     assert outcome.stale == ["CNYHKD=X"]
     assert outcome.missing == []
     # The reason is the price layer's, as for a stale stock.
-    why = f"no data from CSV folder {tmp_path / 'prices'} after 2024-11-22"
+    why = f"no data from csv:{tmp_path / 'prices'} after 2024-11-22"
     assert outcome.message == f"stale data for CNYHKD=X ({why})"
     fx = snapshot["valuation"]["fx"][0]
-    assert (fx["status"], fx["last_session"], fx["reason"]) == ("stale", "2024-11-22", why)
+    # The JSON twin: the English note's words (no local path), and the code.
+    words = "no data from CSV price files (prices) after 22 Nov 2024"
+    assert (fx["status"], fx["last_session"], fx["reason"]) == ("stale", "2024-11-22", words)
+    assert fx["reason_coded"] == {
+        "code": "no_data_after",
+        "params": {"source": f"csv:{tmp_path / 'prices'}", "date": "2024-11-22"},
+    }
     # The A-share stays in the basket, valued at the last FX close (carried).
     assert snapshot["stocks"][2]["in_basket"]
     assert "on 22 Nov 2024, the latest on or before the basket's last session (no data " in md
@@ -182,30 +189,30 @@ def test_fx_status_and_reason_by_age() -> None:
     assert fx_status(quiet, "CNYHKD=X", dt.date(2024, 11, 29), monday) == ("carried", None)
     assert fx_status(quiet, "CNYHKD=X", dt.date(2024, 11, 28), monday) == (
         "stale",
-        "no FX close since 2024-11-28",
+        reason("no_fx_since", date=dt.date(2024, 11, 28)),
     )
     assert fx_status(failed, "CNYHKD=X", dt.date(2024, 11, 28), monday) == (
         "stale",
-        "fetch failed: rate limited",
+        said("fetch failed: rate limited"),
     )
     assert fx_status(failed, "CNYHKD=X", monday, monday) == (
         "fresh",
-        "fetch failed: rate limited",
+        said("fetch failed: rate limited"),
     )
     assert fx_status(quiet, "CNYHKD=X", None, monday) == (
         "missing",
-        "FX series missing: no data",
+        reason("fx_missing", why=reason("no_data")),
     )
+    assert str(fx_status(quiet, "CNYHKD=X", None, monday)[1]) == "FX series missing: no data"
 
 
 def test_fx_reasons_are_written_in_the_note_language() -> None:
     from concepttrack.render.messages import reader_reason
 
-    reason = "FX series CNYHKD=X missing (no data), so no HKD value"
-    assert reader_reason(reason, "zh-hk") == "缺少匯率數據CNYHKD=X（沒有數據），無法換算為HKD"
-    assert reader_reason(reason, "zh-cn") == "缺少汇率数据CNYHKD=X（没有数据），无法换算为HKD"
-    assert reader_reason(reason, "en") == reason
-    assert (
-        reader_reason("no FX close since 2026-11-20", "zh-hk") == "2026年11月20日以來沒有匯率收市價"
-    )
-    assert reader_reason("no FX close since 2026-11-20", "en") == "no FX close since 20 Nov 2026"
+    why = reason("fx_missing_value", pair="CNYHKD=X", why=reason("no_data"), currency="HKD")
+    assert reader_reason(why, "zh-hk") == "缺少匯率數據CNYHKD=X（沒有數據），無法換算為HKD"
+    assert reader_reason(why, "zh-cn") == "缺少汇率数据CNYHKD=X（没有数据），无法换算为HKD"
+    assert reader_reason(why, "en") == "FX series CNYHKD=X missing (no data), so no HKD value"
+    since = reason("no_fx_since", date=dt.date(2026, 11, 20))
+    assert reader_reason(since, "zh-hk") == "2026年11月20日以來沒有匯率收市價"
+    assert reader_reason(since, "en") == "no FX close since 20 Nov 2026"

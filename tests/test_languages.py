@@ -36,6 +36,7 @@ def _extracted_messages() -> set[str]:
 
     method_map = [
         ("src/concepttrack/render/**.py", "python"),
+        ("src/concepttrack/reasons.py", "python"),
         ("src/concepttrack/render/templates/**.j2", "jinja2"),
     ]
     options = {"src/concepttrack/render/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
@@ -403,16 +404,17 @@ def test_files_links_and_index_cover_every_language(notes: dict[str, Path]) -> N
 
 
 def test_data_status_reasons_are_translated_with_local_dates() -> None:
+    from concepttrack.reasons import reason as make
     from concepttrack.render.context import reader_reason
 
-    reason = "no bar since 2025-07-10 (suspended or late data)"
+    reason = make("no_bar_since", date=dt.date(2025, 7, 10))
     assert reader_reason(reason, "zh-hk") == "自2025年7月10日起沒有成交數據（停牌或數據延遲）"
     assert reader_reason(reason, "zh-cn") == "自2025年7月10日起没有成交数据（停牌或数据延迟）"
     assert reader_reason(reason) == "no bar since 10 Jul 2025 (suspended or late data)"
     # A path never reaches the reader, in any language.
-    folder = "no data from CSV folder /srv/data/hk-prices after 2025-07-18"
-    hk = reader_reason(folder, "zh-hk")
-    assert hk == "2025年7月18日之後本地價格檔案（資料夾：hk-prices）沒有數據"
+    folder = make("no_data_after", source="csv:/srv/data/hk-prices", date=dt.date(2025, 7, 18))
+    expected = "2025年7月18日之後本地價格檔案（資料夾：hk-prices）沒有數據"
+    assert reader_reason(folder, "zh-hk") == expected
 
 
 def test_new_broker_views_are_named_in_the_notes_language() -> None:
@@ -642,10 +644,11 @@ def test_latest_links_and_prune_handle_language_files(tmp_path: Path) -> None:
 
 def test_event_study_reasons_and_sentences_are_written_per_language() -> None:
     from concepttrack.analytics.event_model import CarWindow
+    from concepttrack.reasons import reason
     from concepttrack.render.messages import reader_reason
     from concepttrack.render.prose import prose_for
 
-    window = "window not yet complete: 11 of 21 bars to 2024-03-01"
+    window = reason("window_incomplete", have=11, length=21, date=dt.date(2024, 3, 1))
     assert reader_reason(window) == "window not yet complete: 11 of 21 bars to 1 Mar 2024"
     assert (
         reader_reason(window, "zh-hk") == "窗口尚未完整（截至2024年3月1日只有21個交易日中的11個）"
@@ -654,9 +657,10 @@ def test_event_study_reasons_and_sentences_are_written_per_language() -> None:
         reader_reason(window, "zh-cn") == "窗口尚未完整（截至2024年3月1日仅有21个交易日中的11个）"
     )
     # A reason inside a reason is translated too.
-    nested = (
-        "the estimation window (to 2023-02-01) lies before the data: the benchmark's returns "
-        "start on 2023-03-01"
+    nested = reason(
+        "estimation_before_data_to",
+        end=dt.date(2023, 2, 1),
+        why=reason("benchmark_starts", date=dt.date(2023, 3, 1)),
     )
     assert (
         reader_reason(nested, "zh-hk")

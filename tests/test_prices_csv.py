@@ -13,6 +13,7 @@ from concepttrack.errors import PriceFileError, SourceError, UsageError
 from concepttrack.prices import get_source, load_prices
 from concepttrack.prices.csvdir import CsvDirSource, candidate_names
 from concepttrack.prices.frame import COLUMNS
+from concepttrack.reasons import said
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 1, 31)
 ROWS = [  # date, open, high, low, close, volume
@@ -275,6 +276,8 @@ def test_a_malformed_file_fails_only_its_symbol(tmp_path: Path) -> None:
     assert bad.problem == (
         f"{folder.resolve() / '0728.HK.csv'}, line 3: close 'abc' is not a number"
     )
+    # The note quotes it with the file's name only, never the local path.
+    assert bad.reason == said("0728.HK.csv, line 3: close 'abc' is not a number")
 
 
 def test_no_usable_file_at_all_is_a_source_error(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from concepttrack.analytics.model import DataStatus, NarrativeFacts, SinceLastNote, WindowReturns
+from concepttrack.reasons import reason
 from concepttrack.render.context import (
     MISSING,
     build_context,
@@ -177,7 +178,7 @@ def test_stale_benchmark_behind_the_basket_gives_no_excess_and_no_comparison() -
     bench_last = dt.date(2024, 3, 25)
     benchmark = dataclasses.replace(
         snapshot.benchmark,
-        status=DataStatus("^HSI", "stale", bench_last, "no bar since 2024-03-25"),
+        status=DataStatus("^HSI", "stale", bench_last, reason("no_bar_since", date=bench_last)),
         last_session=bench_last,
     )
     basket = dataclasses.replace(snapshot.basket, excess=WindowReturns())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from pathlib import Path
 
 from concepttrack.analytics.event_model import EventStudy
 from concepttrack.analytics.model import ThemeSnapshot
+from concepttrack.reasons import reason
 from concepttrack.render import render_note
 from concepttrack.render.context import MISSING, build_context, fmt_pct
 from concepttrack.render.events_view import (
@@ -124,8 +126,13 @@ def test_a_stock_not_studied_shows_dashes_and_its_reason_in_the_data_notes() -> 
     short = EventStudy(
         "0763.HK",
         reason_code="not_enough_history",
-        reason="not enough history: 80 return pairs in the estimation window "
-        "(2023-10-02 to 2024-01-31), 120 needed",
+        reason=reason(
+            "not_enough_history",
+            n=80,
+            start=dt.date(2023, 10, 2),
+            end=dt.date(2024, 1, 31),
+            needed=120,
+        ),
         n=80,
     )
     note = build_context(theme, _with_main_stock(snapshot, 1, short))
@@ -151,7 +158,9 @@ def test_the_basket_not_studied_is_said_in_what_moved() -> None:
         dataclasses.replace(
             c,
             basket=EventStudy(
-                "basket", reason_code="before_data", reason="the prices start on 2024-01-02"
+                "basket",
+                reason_code="before_data",
+                reason=reason("prices_after_catalyst", date=dt.date(2024, 1, 2)),
             ),
         )
         if c.is_event
@@ -162,13 +171,14 @@ def test_the_basket_not_studied_is_said_in_what_moved() -> None:
     note = build_context(theme, changed)
     assert note.what_moved.endswith(
         "The basket's reaction to the event cannot be tested against the market model: "
-        "the prices start on 2 Jan 2024."
+        "the estimation window lies before the data: the prices start on 2 Jan 2024, after "
+        "the catalyst."
     )
     assert note.reaction is not None
     assert note.reaction.catalysts[0].t0 == MISSING
     assert (
-        "Not studied: OpenAI unveils Sora (16 Feb 2024): the prices start on 2 Jan 2024."
-        in note.reaction.catalyst_notes
+        "Not studied: OpenAI unveils Sora (16 Feb 2024): the estimation window lies before the "
+        "data: the prices start on 2 Jan 2024, after the catalyst." in note.reaction.catalyst_notes
     )
     # ... once: not again in the data appendix (issue 16: no line printed twice).
     assert not any("not studied" in line for line in note.data_notes)

@@ -10,8 +10,10 @@ import jinja2
 import pytest
 
 from concepttrack.errors import RenderError, UsageError
+from concepttrack.reasons import said
 from concepttrack.render import FORMATS, make_environment, render_note
 from concepttrack.render.markdown import escape_block, escape_inline
+from concepttrack.render.messages import reason_text
 from tests.render_fixtures import SORA_YAML, sora_since_last, sora_snapshot, sora_theme
 
 HOSTILE = "A | B <script>alert(1)</script> *bold* _it_ [link](http://x) `code` ~s~ $x$ & \\"
@@ -183,7 +185,8 @@ def test_json_layout_is_the_documented_one(tmp_path: Path) -> None:
     assert document["schema_version"] == 1
     assert document["kind"] == "concepttrack.note"
     assert document["theme"] == theme.model_dump(mode="json")
-    assert document["snapshot"] == snapshot.to_dict()
+    # A reason reads as in the English note, its code next to it (``*_coded``).
+    assert document["snapshot"] == snapshot.to_dict(word=lambda why: reason_text(why, "en"))
     assert document["since_last_note"] == since.to_dict()
     (again,) = render_note(theme, snapshot, formats=["json"], out_dir=tmp_path / "x")
     assert json.loads(again.read_text("utf-8"))["since_last_note"] is None
@@ -229,7 +232,7 @@ def test_missing_stock_and_no_chart_series_render_as_dashes_not_zeros(tmp_path: 
     snapshot = sora_snapshot()
     zte = dataclasses.replace(
         snapshot.stocks[1],
-        status=DataStatus("0763.HK", "missing", None, "no data from the source"),
+        status=DataStatus("0763.HK", "missing", None, said("no data from the source")),
         last_close=None,
         last_session=None,
         returns=WindowReturns(),
@@ -239,7 +242,7 @@ def test_missing_stock_and_no_chart_series_render_as_dashes_not_zeros(tmp_path: 
         contribution=None,
         risk=RiskFigures(),
         in_basket=False,
-        excluded_reason="no price at the event base",
+        excluded_reason=said("no price at the event base"),
     )
     bare = dataclasses.replace(
         snapshot,

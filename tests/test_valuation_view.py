@@ -8,6 +8,7 @@ import pytest
 
 from concepttrack.analytics.snapshot import build_snapshot
 from concepttrack.prices.fundamentals import Fundamentals, FundamentalsSet
+from concepttrack.reasons import said
 from concepttrack.render import render_note
 from concepttrack.render.context import build_context
 from concepttrack.render.valuation_view import fmt_amount, fmt_multiple
@@ -68,8 +69,8 @@ def test_rate_limited_fundamentals_show_dashes_and_old_figures_with_why() -> Non
             "0941.HK": [],
         },
         problems={
-            "0700.HK": "fetch failed: rate limited (429)",
-            "0941.HK": "fetch failed: rate limited (429)",
+            "0700.HK": said("fetch failed: rate limited (429)"),
+            "0941.HK": said("fetch failed: rate limited (429)"),
         },
         fetched_at={"0700.HK": fetched, "0941.HK": None},
     )
@@ -86,7 +87,7 @@ def test_rate_limited_fundamentals_show_dashes_and_old_figures_with_why() -> Non
         dt.date(2024, 3, 1),
     )
     assert mobile.date is None
-    assert mobile.problem == "fetch failed: rate limited (429)"
+    assert mobile.problem == said("fetch failed: rate limited (429)")
     view = note.valuation
     assert view is not None
     assert view.rows[0].market_cap == "HK$2.9tn"

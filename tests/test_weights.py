@@ -128,7 +128,7 @@ def test_cap_plan_without_any_shares_falls_back_to_equal() -> None:
     )
     assert plan.weights == {"A.HK": 0.5, "B.HK": 0.5}
     assert plan.fallback is not None
-    assert "equal weights" in plan.fallback
+    assert "equal weights" in str(plan.fallback)
 
 
 def test_equal_and_custom_plans_are_the_book_weights() -> None:

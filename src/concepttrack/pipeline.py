@@ -625,6 +625,7 @@ def _attach_fundamentals(
 ) -> None:
     """One bounded fundamentals round for every stock (issue 11); never fails the run."""
     from concepttrack.prices.fundamentals import FundamentalsSet, load_fundamentals
+    from concepttrack.reasons import reason, said
 
     stocks = list(dict.fromkeys(s for theme in themes for s in theme.symbols))
     try:
@@ -642,7 +643,8 @@ def _attach_fundamentals(
         why = f"fundamentals unavailable: {exc.message}"
         reporter.warn(why)
         _log(log, "warning", why)
-        found = FundamentalsSet(source=frame.source, problems=dict.fromkeys(stocks, why))
+        unavailable = reason("fundamentals_unavailable", why=said(exc.message))
+        found = FundamentalsSet(source=frame.source, problems=dict.fromkeys(stocks, unavailable))
     if found.available:
         reporter.info(
             f"fundamentals: {len(stocks)} stocks, {found.requests} request(s) to {found.source}"

@@ -56,6 +56,7 @@ from concepttrack.analytics.metrics import (
     session_days,
 )
 from concepttrack.analytics.model import Breadth, Correlation
+from concepttrack.reasons import Reason, reason
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Basket:
     #: ``P_i[L]`` (adjusted close at or carried to the basket's last session ``L``).
     last_prices: dict[str, float] = field(default_factory=dict)
     #: Constituents left out, with why.
-    excluded: dict[str, str] = field(default_factory=dict)
+    excluded: dict[str, Reason] = field(default_factory=dict)
     #: ``L``: the latest calendar session <= ``t`` on which a member has a real bar;
     #: None without members. The level ends here; ``L < t`` means the basket is stale.
     last_session: dt.date | None = None
@@ -129,23 +130,22 @@ def build_basket(
     base_session = event_base_session(sessions, event_date)
     last_session = pd.Timestamp(sessions[-1]).date() if len(sessions) else None
     if base_session is None or last_session is None or event_date > last_session:
-        reason = (
-            f"no trading session before the event date {event_date.isoformat()}"
+        why = (
+            reason("no_session_before_event", date=event_date)
             if base_session is None or last_session is None
-            else f"the event date {event_date.isoformat()} is after the as-of session "
-            f"{last_session.isoformat()}"
+            else reason("event_after_as_of", date=event_date, as_of=last_session)
         )
-        return Basket(None, empty_level, excluded=dict.fromkeys(weights, reason))
+        return Basket(None, empty_level, excluded=dict.fromkeys(weights, why))
     base_position = int(
         np.searchsorted(session_days(sessions), np.datetime64(base_session, "D"), side="left")
     )
 
     carried: dict[str, FloatArray] = {}
-    excluded: dict[str, str] = {}
+    excluded: dict[str, Reason] = {}
     for symbol in weights:
         prices = adj_closes.get(symbol)
         if prices is None or prices.empty:
-            excluded[symbol] = "no price data"
+            excluded[symbol] = reason("no_price_data")
             continue
         column = carry_to_sessions(prices, sessions)
         rates = (fx or {}).get(symbol)
@@ -157,15 +157,11 @@ def build_basket(
             and not np.isfinite(base_price)
             and np.isfinite(carry_to_sessions(prices, sessions)[base_position])
         ):
-            excluded[symbol] = (
-                f"no FX close on or before the event base session {base_session.isoformat()}"
-            )
+            excluded[symbol] = reason("no_fx_at_base", date=base_session)
             continue
         if not (np.isfinite(base_price) and base_price > 0):
-            first = pd.Timestamp(prices.index[0]).date().isoformat()
-            excluded[symbol] = (
-                f"no price at the event base session {base_session.isoformat()} (first bar {first})"
-            )
+            first = pd.Timestamp(prices.index[0]).date()
+            excluded[symbol] = reason("no_price_at_base", base=base_session, first=first)
             continue
         carried[symbol] = column
 
@@ -173,7 +169,7 @@ def build_basket(
     if not carried or total <= 0:
         if carried:
             for symbol in carried:
-                excluded[symbol] = "zero weight"
+                excluded[symbol] = reason("zero_weight")
         return Basket(base_session, empty_level, excluded=excluded)
 
     members = list(carried)

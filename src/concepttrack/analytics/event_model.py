@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from concepttrack.reasons import Reason
+
 #: Estimation window: bars ``t0-260`` .. ``t0-11`` (inclusive) of the security's series.
 ESTIMATION_FIRST = -260
 ESTIMATION_LAST = -11
@@ -85,7 +87,7 @@ class CarWindow:
     significant: bool | None = None
     #: Why ``car`` is None although the security was studied, else None.
     reason_code: WindowReason | None = None
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,8 @@ class EventStudy:
     #: True when the market model was estimated (``alpha``, ``beta``, ``sigma`` set).
     studied: bool = False
     reason_code: StudyReason | None = None
-    #: Why not studied, in words (ISO dates), else None.
-    reason: str | None = None
+    #: Why not studied (a reason code and its parameters), else None.
+    reason: Reason | None = None
     #: The event bar: the security's first bar on or after the catalyst's date.
     t0: dt.date | None = None
     #: First and last sessions of the estimation window (bars ``t0-260`` .. ``t0-11``).

@@ -69,6 +69,7 @@ from concepttrack.analytics.event_model import (
     StudyReason,
 )
 from concepttrack.analytics.metrics import DayArray, FloatArray, session_days
+from concepttrack.reasons import Reason, reason
 
 if TYPE_CHECKING:
     from concepttrack.themes import Theme
@@ -180,30 +181,26 @@ def _date(day: np.datetime64) -> dt.date:
     return pd.Timestamp(day).date()
 
 
-def _iso(day: dt.date | None) -> str:
-    return "–" if day is None else day.isoformat()
-
-
 def _not_studied(
-    symbol: str, code: StudyReason, reason: str, known: EventStudy | None = None
+    symbol: str, code: StudyReason, why: Reason, known: EventStudy | None = None
 ) -> EventStudy:
     """A study that could not be made, keeping what is known (``t0``, window, ``n``)."""
     base = known if known is not None else EventStudy(symbol)
-    return dataclasses.replace(base, studied=False, reason_code=code, reason=reason)
+    return dataclasses.replace(base, studied=False, reason_code=code, reason=why)
 
 
 def _before_data(
     security: ReturnSeries, estimation_end: dt.date | None, benchmark_first: dt.date | None
-) -> str | None:
+) -> Reason | None:
     """Why the estimation window lies wholly before the data, or None when it does not."""
     own_first = security.first_return_day()
     if estimation_end is None or own_first is None or own_first > estimation_end:
-        first = _date(security.days[0]).isoformat()
-        return f"the prices start on {first}, fewer than {-ESTIMATION_LAST} bars before the event"
+        first = _date(security.days[0])
+        return reason("prices_start_late", date=first, bars=-ESTIMATION_LAST)
     if benchmark_first is None:
-        return "the benchmark has no returns"
+        return reason("benchmark_no_returns")
     if benchmark_first > estimation_end:
-        return f"the benchmark's returns start on {benchmark_first.isoformat()}"
+        return reason("benchmark_starts", date=benchmark_first)
     return None
 
 
@@ -225,27 +222,24 @@ def study_security(
         return _not_studied(
             symbol,
             "after_as_of",
-            f"the catalyst ({catalyst_date.isoformat()}) is after the as-of session "
-            f"({as_of.isoformat()})",
+            reason("catalyst_after_as_of", date=catalyst_date, as_of=as_of),
         )
     days, returns = security.days, security.returns
     if not len(days) or not np.isfinite(returns).any():
-        return _not_studied(symbol, "no_data", "no returns in the price data")
+        return _not_studied(symbol, "no_data", reason("no_returns"))
     first = _date(days[0])
     if first > catalyst_date:
         return _not_studied(
             symbol,
             "before_data",
-            f"the estimation window lies before the data: the prices start on "
-            f"{first.isoformat()}, after the catalyst",
+            reason("prices_after_catalyst", date=first),
         )
     t0 = int(np.searchsorted(days, np.datetime64(catalyst_date, "D"), side="left"))
     if t0 >= len(days):
         return _not_studied(
             symbol,
             "no_event_bar",
-            f"no bar on or after {catalyst_date.isoformat()} (last bar "
-            f"{_date(days[-1]).isoformat()})",
+            reason("no_event_bar", date=catalyst_date, last=_date(days[-1])),
         )
     t0_day = _date(days[t0])
     low, high = max(t0 + ESTIMATION_FIRST, 0), t0 + ESTIMATION_LAST
@@ -268,17 +262,21 @@ def study_security(
             return _not_studied(
                 symbol,
                 "before_data",
-                "the estimation window"
-                + (f" (to {estimation_end.isoformat()})" if estimation_end else "")
-                + " lies before the data: "
-                + before,
+                reason("estimation_before_data_to", end=estimation_end, why=before)
+                if estimation_end
+                else reason("estimation_before_data", why=before),
                 known,
             )
         return _not_studied(
             symbol,
             "not_enough_history",
-            f"not enough history: {n} return pairs in the estimation window "
-            f"({_iso(estimation_start)} to {_iso(estimation_end)}), {MIN_PAIRS} needed",
+            reason(
+                "not_enough_history",
+                n=n,
+                start=estimation_start,
+                end=estimation_end,
+                needed=MIN_PAIRS,
+            ),
             known,
         )
     fit = market_model(r_window[keep], m_window[keep])
@@ -286,8 +284,7 @@ def study_security(
         return _not_studied(
             symbol,
             "flat_benchmark",
-            "the market model has no estimate: the benchmark's (or the residual) returns do "
-            "not vary in the estimation window",
+            reason("flat_benchmark"),
             known,
         )
     alpha, beta, sigma = fit
@@ -350,19 +347,19 @@ def _car_window(
             first_session,
             last_session,
             reason_code="window_incomplete",
-            reason=f"window not yet complete: {have} of {length} bars to {last_day.isoformat()}",
+            reason=reason("window_incomplete", have=have, length=length, date=last_day),
         )
     values = abnormal[first : last + 1]
     if not np.isfinite(values).all():
         gap = first + int(np.flatnonzero(~np.isfinite(values))[0])
-        what = "benchmark return" if not math.isfinite(float(market[gap])) else "return"
+        what = "no_benchmark_return_on" if not math.isfinite(float(market[gap])) else "no_return_on"
         return CarWindow(
             start,
             end,
             first_session,
             last_session,
             reason_code="missing_ar",
-            reason=f"no {what} on {_date(days[gap]).isoformat()}, so no abnormal return",
+            reason=reason(what, date=_date(days[gap])),
         )
     car = float(values.sum())
     t = car / (sigma * math.sqrt(length))

@@ -14,8 +14,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from concepttrack.reasons import Reason
 
 if TYPE_CHECKING:
     from concepttrack.analytics.valuation import ValuationFigures
@@ -52,7 +56,7 @@ class DataStatus:
     status: Status
     last_session: dt.date | None
     #: Why it is stale or missing (from the price layer), None when fresh.
-    reason: str | None = None
+    reason: Reason | None = None
     #: Set when the sessions of the symbol's market after this date (exchange-calendars'
     #: horizon) were inferred from the bars the source returned, not known in advance.
     calendar_inferred_after: dt.date | None = None
@@ -107,7 +111,7 @@ class StockFigures:
     contribution: float | None = None
     in_basket: bool = True
     #: Why the stock is left out of the basket (no price at the event base), else None.
-    excluded_reason: str | None = None
+    excluded_reason: Reason | None = None
     #: True when the source had a single close, served as both close and adj_close.
     adj_close_is_close: bool = False
     #: True when the source's only close is dividend-adjusted (a yf.download export):
@@ -157,7 +161,7 @@ class BasketFigures:
     excess: WindowReturns = field(default_factory=WindowReturns)
     risk: RiskFigures = field(default_factory=RiskFigures)
     #: Symbols left out of the basket, with why.
-    excluded: dict[str, str] = field(default_factory=dict)
+    excluded: dict[str, Reason] = field(default_factory=dict)
     #: Largest weight and Herfindahl index of the weights (1/n when equal).
     max_weight: float | None = None
     herfindahl: float | None = None
@@ -302,24 +306,50 @@ class ThemeSnapshot:
                 return figures
         raise KeyError(symbol)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data (ISO dates, NaN/inf as None), unrounded."""
-        plain: dict[str, Any] = _plain(dataclasses.asdict(self))
+    def to_dict(self, word: Callable[[Reason], str] = str) -> dict[str, Any]:
+        """Plain JSON-able data (ISO dates, NaN/inf as None), unrounded.
+
+        A reason field is written twice: as text, ``word(reason)`` (the note passes its
+        English wording), and as ``<field>_coded``, its code and parameters.
+        """
+        plain: dict[str, Any] = _plain(self, word)
         if plain.get("valuation") is None:
             plain.pop("valuation", None)
         return plain
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, word: Callable[[Reason], str] = str) -> Any:
+    if isinstance(value, Reason):
+        return word(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            out[f.name] = _plain(item, word)
+            if "Reason" in _REASON_WORDS.findall(str(f.type)):
+                out[f"{f.name}_coded"] = _coded(item)
+        return out
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, word) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, word) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+_REASON_WORDS = re.compile(r"\w+")
+
+
+def _coded(value: Any) -> Any:
+    """A reason field's code and parameters (a dict of reasons: per key)."""
+    if isinstance(value, Reason):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {str(k): _coded(v) for k, v in value.items()}
+    return None
 
 
 @dataclass(frozen=True)
@@ -364,5 +394,5 @@ class SinceLastNote:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        plain: dict[str, Any] = _plain(dataclasses.asdict(self))
+        plain: dict[str, Any] = _plain(self)
         return plain

@@ -92,6 +92,7 @@ from concepttrack.analytics.model import (
 )
 from concepttrack.errors import DataError
 from concepttrack.prices.frame import PriceFrame, SymbolHistory
+from concepttrack.reasons import reason
 from concepttrack.symbols import fx_symbol
 from concepttrack.themes import Theme
 
@@ -170,15 +171,16 @@ def _status(
     own: pd.DatetimeIndex | None = None,
     inferred_after: dt.date | None = None,
 ) -> DataStatus:
-    problem = bars.history.problem
+    problem = bars.history.reason
     if bars.last_session is None:
-        return DataStatus(bars.symbol, "missing", None, problem or "no data", inferred_after)
+        why = problem or reason("no_data")
+        return DataStatus(bars.symbol, "missing", None, why, inferred_after)
     expected = _expected_last(own, t)
     if bars.last_session >= expected:
-        reason = None if bars.last_session == t else f"its market did not trade on {t.isoformat()}"
-        return DataStatus(bars.symbol, "fresh", bars.last_session, reason, inferred_after)
-    reason = problem or (f"no bar since {bars.last_session.isoformat()} (suspended or late data)")
-    return DataStatus(bars.symbol, "stale", bars.last_session, reason, inferred_after)
+        closed = None if bars.last_session == t else reason("market_closed", date=t)
+        return DataStatus(bars.symbol, "fresh", bars.last_session, closed, inferred_after)
+    why = problem or reason("no_bar_since", date=bars.last_session)
+    return DataStatus(bars.symbol, "stale", bars.last_session, why, inferred_after)
 
 
 def _risk(

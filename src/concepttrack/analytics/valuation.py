@@ -48,6 +48,7 @@ import pandas as pd
 from concepttrack.analytics import metrics
 from concepttrack.analytics.basket import Basket, build_basket, carry_to_sessions
 from concepttrack.analytics.weights import CapInput, WeightPlan, equal_weights, plan_weights
+from concepttrack.reasons import Reason, reason
 from concepttrack.symbols import currency_of, fx_symbol
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class StockValuation:
     #: The day (UTC) the figures were last fetched from the source (None: never).
     fetched_on: dt.date | None = None
     #: Why figures are missing or were not refreshed; None when all is well.
-    problem: str | None = None
+    problem: Reason | None = None
     #: The FX pair converting the stock to the theme currency (None: same currency).
     fx_symbol: str | None = None
     #: The since-event return in the theme currency (None in the same currency).
@@ -114,7 +115,7 @@ class FxFigures:
     #: Kong did), stale (older than that), missing (no close on or before ``L``).
     status: str = "missing"
     #: Why the pair is stale or missing, or why the price layer could not get it.
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,8 @@ class WeightingFigures:
     target_weights: dict[str, float] = field(default_factory=dict)
     #: Cap weights: shares, their date and rule, base close, FX and market cap per stock.
     inputs: dict[str, CapInput] = field(default_factory=dict)
-    left_out: dict[str, str] = field(default_factory=dict)
-    fallback: str | None = None
+    left_out: dict[str, Reason] = field(default_factory=dict)
+    fallback: Reason | None = None
     passes: int = 0
     #: The equal-weight basket over the same stocks: its since-event return (theme currency).
     equal_since_event: float | None = None
@@ -147,7 +148,7 @@ class ValuationFigures:
     fundamentals_available: bool = False
     fundamentals_source: str | None = None
     #: Why fundamentals are unavailable (no fundamentals.csv), else None.
-    fundamentals_note: str | None = None
+    fundamentals_note: Reason | None = None
 
 
 # --- preparation, before the basket --------------------------------------------------
@@ -253,7 +254,7 @@ def wanted(theme: Theme, prices: PriceFrame, prep: Preparation) -> bool:
 
 def _fundamentals_at(
     fundamentals: FundamentalsSet | None, symbol: str, t: dt.date
-) -> tuple[StockValuationParts, str | None]:
+) -> tuple[StockValuationParts, Reason | None]:
     if fundamentals is None or not fundamentals.available:
         return StockValuationParts(), None
     record = fundamentals.on_or_before(symbol, t)
@@ -261,7 +262,7 @@ def _fundamentals_at(
     if record is None:
         later = fundamentals.earliest_after(symbol, t)
         if later is not None and problem is None:
-            problem = f"the figures describe {later.date.isoformat()}, after this session"
+            problem = reason("figures_after_session", date=later.date)
         return StockValuationParts(), problem
     return (
         StockValuationParts(
@@ -444,7 +445,7 @@ def build_valuation(
         )
         end = basket.last_session or t
         last_rate, last_day = _rate_on_or_before(prices, pair, end)
-        status, reason = fx_status(prices, pair, last_day, end)
+        status, why = fx_status(prices, pair, last_day, end)
         fx_rows.append(
             FxFigures(
                 symbol=pair,
@@ -453,7 +454,7 @@ def build_valuation(
                 last_rate=last_rate,
                 last_session=last_day,
                 status=status,
-                reason=reason,
+                reason=why,
             )
         )
     return ValuationFigures(
@@ -491,25 +492,25 @@ def fx_session_before(day: dt.date) -> dt.date:
 
 def fx_status(
     prices: PriceFrame, pair: str, last_day: dt.date | None, end: dt.date
-) -> tuple[str, str | None]:
+) -> tuple[str, Reason | None]:
     """``(status, reason)`` of an FX pair whose latest close on or before the basket's last
     session ``end`` is dated ``last_day`` (see :class:`FxFigures`)."""
     history = prices.get(pair)
-    problem = history.problem
+    problem = history.reason
     if last_day is None:
-        return "missing", f"FX series missing: {problem or 'no data'}"
+        return "missing", reason("fx_missing", why=problem or reason("no_data"))
     if last_day >= end:
         return "fresh", problem if history.failed else None
     if last_day >= fx_session_before(end):
         return "carried", problem if history.failed else None
     # As for a stale stock: the price layer's problem, else how old the last close is.
-    return "stale", problem or f"no FX close since {last_day.isoformat()}"
+    return "stale", problem or reason("no_fx_since", date=last_day)
 
 
-def fx_exclusion(prices: PriceFrame, pair: str, currency: str) -> str:
+def fx_exclusion(prices: PriceFrame, pair: str, currency: str) -> Reason:
     """Why a stock is left out of the basket when its FX series ``pair`` has no close."""
-    problem = prices.get(pair).problem or "no data"
-    return f"FX series {pair} missing ({problem}), so no {currency} value"
+    problem = prices.get(pair).reason or reason("no_data")
+    return reason("fx_missing_value", pair=pair, why=problem, currency=currency)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from concepttrack.reasons import Reason, reason
+
 if TYPE_CHECKING:
     from concepttrack.prices.fundamentals import FundamentalsSet
 
@@ -62,9 +64,9 @@ class WeightPlan:
     cap: float | None = None
     inputs: dict[str, CapInput] = field(default_factory=dict)
     #: Symbols left out by the scheme (no shares outstanding), with why.
-    left_out: dict[str, str] = field(default_factory=dict)
+    left_out: dict[str, Reason] = field(default_factory=dict)
     #: Why the scheme could not be applied (then the weights are equal), else None.
-    fallback: str | None = None
+    fallback: Reason | None = None
     #: Passes of the capping iteration (0 unless capped).
     passes: int = 0
 
@@ -120,17 +122,17 @@ def cap_inputs(
     base_session: dt.date,
     base_closes: Mapping[str, float],
     fx_at_base: Mapping[str, float],
-) -> tuple[dict[str, CapInput], dict[str, str]]:
+) -> tuple[dict[str, CapInput], dict[str, Reason]]:
     """Each stock's market cap at the base (see the module docstring), and who has none."""
     inputs: dict[str, CapInput] = {}
-    missing: dict[str, str] = {}
+    missing: dict[str, Reason] = {}
     for symbol in symbols:
         close = base_closes.get(symbol)
         if close is None or not math.isfinite(close) or close <= 0:
             continue  # no price at the base: the basket leaves it out with its own reason
         rate = fx_at_base.get(symbol, 1.0)
         if not (math.isfinite(rate) and rate > 0):
-            missing[symbol] = "no FX close at the base session for its market cap"
+            missing[symbol] = reason("no_fx_for_cap")
             continue
         record, rule = None, ""
         if fundamentals is not None:
@@ -149,7 +151,7 @@ def cap_inputs(
             elif after:
                 record, rule = min(after, key=lambda r: r.date), "after base"
         if record is None or record.shares_outstanding is None:
-            missing[symbol] = "no shares outstanding in its fundamentals, needed for cap weights"
+            missing[symbol] = reason("no_shares_for_cap")
             continue
         shares = record.shares_outstanding
         inputs[symbol] = CapInput(
@@ -188,7 +190,7 @@ def plan_weights(
             scheme,
             dict(book_weights),
             cap=cap if scheme == "capped" else None,
-            fallback="no base session, so no market caps: equal weights",
+            fallback=reason("no_base_equal"),
         )
     inputs, missing = cap_inputs(
         symbols, fundamentals, base_session, base_closes or {}, fx_at_base or {}
@@ -198,7 +200,7 @@ def plan_weights(
             scheme,
             equal_weights(symbols),
             cap=cap if scheme == "capped" else None,
-            fallback="no stock has shares outstanding in its fundamentals: equal weights",
+            fallback=reason("no_shares_equal"),
         )
     # Stocks without a base close stay in with weight 0: the basket names them.
     raw = {s: inputs[s].market_cap if s in inputs else 0.0 for s in symbols if s not in missing}
@@ -213,8 +215,7 @@ def plan_weights(
                 equal_weights(symbols),
                 cap=limit,
                 inputs=inputs,
-                fallback=f"only {len(priced)} stocks have market caps, too few for a "
-                f"{limit:.0%} cap: equal weights",
+                fallback=reason("too_few_caps_equal", n=len(priced), cap=limit),
             )
         capped, passes = capped_weights(priced, limit)
         weights = {s: capped.get(s, 0.0) for s in weights}

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from concepttrack.errors import SourceError, UsageError
+from concepttrack.reasons import Reason, reason, said
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -220,9 +221,12 @@ class _Loader:
         self.now = now
         self.say = say
         #: This run's word on symbols the source failed for.
+        #: Symbol -> the console's words for its failure, and the failure as a reason.
         self.failures: dict[str, str] = {}
+        self.failure_reasons: dict[str, Reason] = {}
+        self.labels = {source.name: source.label}
         #: Informational problems the source reported for symbols it did answer.
-        self.notes: dict[str, str] = {}
+        self.notes: dict[str, Reason] = {}
         self.asked: set[str] = set()
         self.rounds = 0
 
@@ -244,8 +248,11 @@ class _Loader:
         for symbol, plan in plans.items():
             history = answers.get(symbol)
             if history is None or history.failed or history.meta is None:
-                problem = history.problem if history is not None else None
-                self._failed(symbol, problem or f"no answer from {self.source.label}")
+                if history is not None and history.problem:
+                    self._failed(symbol, history.problem, history.reason)
+                else:
+                    unanswered = reason("no_answer", source=self.source.name)
+                    self._failed(symbol, unanswered.plain(self.labels), unanswered)
                 continue
             settled = _settled(symbol, self.now)
             # A bar of a session still trading would be cached as if final: leave it out.
@@ -268,8 +275,8 @@ class _Loader:
                             previous.requested_from, max(end, previous.checked_through), True
                         )
                         continue
-            if history.problem:
-                self.notes[symbol] = history.problem
+            if history.reason is not None:
+                self.notes[symbol] = history.reason
             history.bars = bars
             self.store.save(
                 self.source.name,
@@ -284,8 +291,9 @@ class _Loader:
             self.say(f"{symbol}: {len(bars)} session{'s' if len(bars) != 1 else ''} fetched")
         return again
 
-    def _failed(self, symbol: str, problem: str) -> None:
+    def _failed(self, symbol: str, problem: str, why: Reason | None) -> None:
         self.failures[symbol] = problem
+        self.failure_reasons[symbol] = why or said(problem)
         self.store.note_problem(self.source.name, symbol, problem)
         self.say(f"{symbol}: {problem}")
 
@@ -374,15 +382,16 @@ def load_prices(
         coverage = cached.get(symbol)
         frame = bars[symbol]
         failure = loader.failures.get(symbol)
-        problem = failure
-        if problem is None:
-            problem = _staleness(symbol, frame, coverage, start, end, source, offline, loader)
+        why = loader.failure_reasons.get(symbol)
+        if why is None:
+            why = _staleness(symbol, frame, coverage, start, end, source, offline, loader)
         histories[symbol] = SymbolHistory(
             symbol,
             frame,
             coverage.meta if coverage is not None else None,
-            problem=problem,
+            problem=failure or (why.plain(loader.labels) if why is not None else None),
             failed=failure is not None,
+            cause=why,
         )
 
     asked_and_failed = [s for s in wanted if s in loader.failures]
@@ -411,23 +420,24 @@ def _staleness(
     source: PriceSource,
     offline: bool,
     loader: _Loader,
-) -> str | None:
+) -> Reason | None:
     """Why a symbol's last bar is older than the session expected at ``end``, if it is."""
     expected = _last_expected(symbol, end)
     last = frame.index[-1].date() if not frame.empty else None
     if (last is not None and last >= expected) or (last is None and expected < start):
         return None
     if coverage is None:
-        return "not in the cache (offline)" if offline else f"no data from {source.label}"
+        return reason("not_in_cache") if offline else reason("no_data_from", source=source.name)
     if offline:
-        when = f"through {last.isoformat()}" if last else "with no bars in this window"
-        return f"offline: cache holds {source.label} prices {when}"
-    note = loader.notes.get(symbol) or coverage.problem
-    if note:
+        if last is None:
+            return reason("offline_empty", source=source.name)
+        return reason("offline_through", source=source.name, date=last)
+    note = loader.notes.get(symbol) or (said(coverage.problem) if coverage.problem else None)
+    if note is not None:
         return note
     if last is None:
-        return f"no data from {source.label} in this window"
-    return f"no data from {source.label} after {last.isoformat()}"
+        return reason("no_data_in_window", source=source.name)
+    return reason("no_data_after", source=source.name, date=last)
 
 
 def _all_failed(source: PriceSource, symbols: list[str], failures: dict[str, str]) -> SourceError:

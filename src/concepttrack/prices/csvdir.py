@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from concepttrack.errors import PriceFileError, UsageError
+from concepttrack.reasons import reason, said
 from concepttrack.symbols import hkex_code, is_hk, market_of, to_yahoo
 
 if TYPE_CHECKING:
@@ -375,14 +376,23 @@ class CsvDirSource:
                 # Matching ignores case; the message spells the names as people write them.
                 names = ", ".join(n[:-4].upper() + ".csv" for n in candidate_names(symbol)[:3])
                 out[symbol] = SymbolHistory(
-                    symbol, empty_bars(), None, f"no CSV file ({names}) in {self.folder}", True
+                    symbol,
+                    empty_bars(),
+                    None,
+                    f"no CSV file ({names}) in {self.folder}",
+                    True,
+                    cause=reason("no_csv_file", files=names, source=self.name),
                 )
                 continue
             try:
                 series = _Reader(path, symbol).read()
             except PriceFileError as exc:
-                # This symbol fails alone; the message names the file and the line.
-                out[symbol] = SymbolHistory(symbol, empty_bars(), None, exc.message, True)
+                # This symbol fails alone; the message names the file and the line (the
+                # note quotes it with the file's name only, not the local path).
+                quoted = said(exc.message.replace(str(path), path.name))
+                out[symbol] = SymbolHistory(
+                    symbol, empty_bars(), None, exc.message, True, cause=quoted
+                )
                 continue
             meta = SymbolMeta(
                 symbol=symbol,

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from concepttrack.reasons import Reason, reason, said
+
 if TYPE_CHECKING:
     from concepttrack.prices.fundamentals import FundamentalsSet
 
@@ -97,6 +99,16 @@ class SymbolHistory:
     #: True when the source could not answer for this symbol (network, rate limit,
     #: unknown symbol); ``problem`` says why and ``bars`` may still hold cached rows.
     failed: bool = False
+    #: ``problem`` as data (``concepttrack.reasons``), when the price layer knows it;
+    #: ``problem`` stays the console's words.
+    cause: Reason | None = None
+
+    @property
+    def reason(self) -> Reason | None:
+        """Why, for the note: :attr:`cause`, else the source's own words quoted."""
+        if self.cause is not None:
+            return self.cause
+        return said(self.problem) if self.problem else None
 
     @property
     def last_session(self) -> dt.date | None:
@@ -120,7 +132,8 @@ class PriceFrame:
         """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""
         found = self.histories.get(symbol)
         if found is None:
-            return SymbolHistory(symbol, empty_bars(), None, problem="not requested")
+            why = reason("not_requested")
+            return SymbolHistory(symbol, empty_bars(), None, str(why), cause=why)
         return found
 
     @property

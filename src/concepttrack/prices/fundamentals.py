@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from concepttrack.reasons import Reason, from_json, reason
+
 if TYPE_CHECKING:
     from concepttrack.prices import PriceSource
 
@@ -131,7 +133,7 @@ class FundamentalsSet:
     source: str
     records: dict[str, list[Fundamentals]] = field(default_factory=dict)
     #: Symbol -> why its figures are missing or not refreshed this run.
-    problems: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, Reason] = field(default_factory=dict)
     #: Symbol -> when its figures were last fetched successfully (None: never).
     fetched_at: dict[str, dt.datetime | None] = field(default_factory=dict)
     #: Symbols the source was asked about in this run (its fundamentals requests).
@@ -140,7 +142,7 @@ class FundamentalsSet:
     #: ``fundamentals.csv``): the note then leaves the valuation columns out.
     available: bool = True
     #: Why fundamentals are unavailable, for the appendix.
-    unavailable_reason: str | None = None
+    unavailable_reason: Reason | None = None
     demo: bool = False
 
     def on_or_before(self, symbol: str, day: dt.date) -> Fundamentals | None:
@@ -186,12 +188,12 @@ def load_fundamentals(
     result = FundamentalsSet(source=source.name, demo=source.name == "demo")
     if found is None:
         result.available = False
-        result.unavailable_reason = f"{source.label} offers no fundamentals"
+        result.unavailable_reason = reason("source_offers_no_fundamentals", source=source.name)
         return result
     revision = found.fundamentals_revision()
     if revision == "missing":
         result.available = False
-        result.unavailable_reason = "no fundamentals.csv in the price folder"
+        result.unavailable_reason = reason("no_fundamentals_file")
         return result
 
     with PriceStore(store_path) as store:
@@ -218,25 +220,24 @@ def load_fundamentals(
                 answers = {s: FundamentalsAnswer(problem=text) for s in asked}
             result.requests = count
             for symbol in asked:
-                answer = answers.get(symbol) or FundamentalsAnswer(
-                    problem=f"no answer from {source.label}"
-                )
+                unanswered = reason("no_answer", source=source.name)
+                answer = answers.get(symbol) or FundamentalsAnswer(problem=unanswered.to_json())
                 store.save_fundamentals(
                     source.name,
                     symbol,
                     answer.records,
-                    problem=answer.problem,
+                    # The cache keeps the problem as a reason (the source's words quoted).
+                    problem=from_json(answer.problem).to_json() if answer.problem else None,
                     replace_all=answer.replace_all,
                     revision=revision,
                     now=clock,
                 )
                 if answer.problem:
-                    say(f"{symbol}: fundamentals {answer.problem}")
+                    told = from_json(answer.problem).plain({source.name: source.label})
+                    say(f"{symbol}: fundamentals {told}")
             checks = store.fundamentals_checks(source.name, wanted)
         for symbol in skipped:
-            result.problems[symbol] = (
-                f"not refreshed this run (at most {max_requests} fundamentals requests per run)"
-            )
+            result.problems[symbol] = reason("not_refreshed", n=max_requests)
         result.records = store.read_fundamentals(source.name, wanted)
 
     for symbol in wanted:
@@ -245,12 +246,16 @@ def load_fundamentals(
         if check is None:
             result.problems.setdefault(
                 symbol,
-                "not in the cache (offline)" if offline else f"no fundamentals from {source.label}",
+                reason("not_in_cache")
+                if offline
+                else reason("no_fundamentals_from", source=source.name),
             )
         elif check.problem:
-            result.problems[symbol] = check.problem
+            result.problems[symbol] = from_json(check.problem)
         elif not result.records.get(symbol):
-            result.problems.setdefault(symbol, f"{source.label} has no fundamentals for it")
+            result.problems.setdefault(
+                symbol, reason("source_has_no_fundamentals", source=source.name)
+            )
     return result
 
 

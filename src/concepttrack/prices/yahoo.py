@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from concepttrack.errors import SourceError
+from concepttrack.reasons import Reason, reason, said
 from concepttrack.symbols import HKEX, NYSE, SSE, market_of
 
 if TYPE_CHECKING:
@@ -116,6 +117,19 @@ class _Failure:
         if self.kind == "unavailable":
             return "Yahoo Finance is down"
         return self.text[:200]
+
+    def cause(self, tries: int | None = None) -> Reason:
+        """The failure for the note: a rate limit or an outage by code, a network error or
+        anything else in its own words; ``tries`` when retries ran out."""
+        if self.kind == "rate_limited":
+            why = reason("rate_limited")
+        elif self.kind == "unavailable":
+            why = reason("source_down", source="yahoo")
+        else:
+            why = said(self.describe())
+        if tries is None:
+            return reason("fetch_failed", why=why)
+        return reason("fetch_failed_after", why=why, tries=tries)
 
 
 def _classify(text: str) -> _Failure:
@@ -325,7 +339,12 @@ class YahooSource:
                     results[symbol] = SymbolHistory(symbol, bars, self._meta(symbol))
                 elif failure.kind == "not_found":
                     results[symbol] = SymbolHistory(
-                        symbol, empty_bars(), self._meta(symbol), "not found at Yahoo", True
+                        symbol,
+                        empty_bars(),
+                        self._meta(symbol),
+                        "not found at Yahoo",
+                        True,
+                        cause=reason("not_found", source="yahoo"),
                     )
                 elif failure.retryable:
                     retry[symbol] = failure
@@ -336,6 +355,7 @@ class YahooSource:
                         self._meta(symbol),
                         f"fetch failed: {failure.describe()}",
                         True,
+                        cause=failure.cause(),
                     )
             pending = list(retry)
             if not pending:
@@ -350,6 +370,7 @@ class YahooSource:
                         f"fetch failed: {failure.describe()} after {tries} "
                         f"tr{'ies' if tries != 1 else 'y'}",
                         True,
+                        cause=failure.cause(tries),
                     )
                 break
             self._sleep(delay)

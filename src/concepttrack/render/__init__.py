@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.languages import Colours
+    from concepttrack.reasons import Reason
     from concepttrack.render.charts import Chart, ChartJob
     from concepttrack.render.chartworker import ChartWorker
     from concepttrack.render.view import NoteContext, NoteFacts
@@ -192,11 +193,17 @@ def note_json(
     ``what_moved`` is the note's "what moved" paragraph as rendered, keyed by language:
     delivery quotes it word for word instead of writing the prose again.
     """
+    from concepttrack.render.messages import reason_text
+
+    def english_reason(why: Reason) -> str:
+        return reason_text(why, "en")
+
     document = {
         "schema_version": JSON_SCHEMA_VERSION,
         "kind": JSON_KIND,
         "theme": theme.model_dump(mode="json"),
-        "snapshot": snapshot.to_dict(),
+        # A reason reads as the English note words it, next to its code (``*_coded``).
+        "snapshot": snapshot.to_dict(word=english_reason),
         "since_last_note": since_last.to_dict() if since_last is not None else None,
         "languages": list(languages),
         "what_moved": dict(what_moved or {}),

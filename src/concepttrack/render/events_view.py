@@ -25,7 +25,7 @@ from concepttrack.analytics.event_model import (
 )
 from concepttrack.render.formats import MINUS, MISSING, Formats, formats_for
 from concepttrack.render.i18n import translator
-from concepttrack.render.messages import N_, reader_reason
+from concepttrack.render.messages import N_, Reason, reader_reason
 from concepttrack.render.prose import Prose, prose_for
 from concepttrack.render.view import Definition, Tone, tone
 from concepttrack.themes import Theme
@@ -128,8 +128,8 @@ class _EventWriter:
         self.fmt = formats_for(lang)
         self.prose: Prose = prose_for(lang)
 
-    def reason(self, reason: str | None) -> str:
-        return reader_reason(reason or "no data", self.lang)
+    def reason(self, reason: Reason | None) -> str:
+        return reader_reason(reason or Reason("no_data"), self.lang)
 
     def cell(self, window: CarWindow | None) -> CarCell:
         if window is None or window.car is None:

@@ -1,28 +1,23 @@
 """The note's fixed English text, marked for the gettext catalogs, and the words of
-data sources and data-status reasons.
+data sources and of the reasons (``concepttrack.reasons``) in the note's language.
 
 Every string here is a catalog ``msgid`` (marked ``N_`` where it is translated later):
 benchmark names, exposure kinds, the methodology appendix, the colour legend, the
-disclaimer, the "(English original)" mark, and the reasons the price and analytics layers
-write for stale or missing data (translated by pattern, so a Chinese note does not show
-``no bar since 2025-07-10``). To change a text: edit it here, then update the catalogs
-(``docs/architecture.md``, "Adding or changing a message").
+disclaimer, the "(English original)" mark. The reasons the price and analytics layers
+give for stale, missing or unstudied data are codes with parameters; their msgids live
+in ``concepttrack.reasons`` and :func:`reason_text` words them. To change a text: edit it
+here, then update the catalogs (``docs/architecture.md``, "Adding or changing a message").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from concepttrack.languages import get_language
-from concepttrack.render.formats import formats_for
+from concepttrack.reasons import MESSAGES
+from concepttrack.reasons import N_ as N_
+from concepttrack.reasons import Reason as Reason
+from concepttrack.render.formats import MISSING, formats_for
 from concepttrack.render.i18n import translator
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogs without translating it here (gettext convention)."""
-    return message
-
 
 #: Display names of benchmarks a Hong Kong reader knows; others show their symbol.
 BENCHMARK_NAMES: dict[str, tuple[str, str]] = {
@@ -189,6 +184,10 @@ KICKER = N_("Concept tracking")
 KICKER_ZH = "概念股追蹤"  # beside the English kicker: Hong Kong Traditional
 
 
+#: How a cap weight's share count was chosen (``analytics/weights.py``, ``shares_rule``).
+SHARES_RULES = (N_("on or before base"), N_("after base"))
+
+
 #: Themes-book sections, for the appendix line that lists converted fields.
 SECTIONS = {
     "title": N_("title"),
@@ -230,225 +229,33 @@ def source_label(source: str, lang: str = "en") -> str:
     return source
 
 
-_CSV_FOLDER = re.compile(r"CSV folder (\S+?)(?=[\s;,)]|$)")
-_ABS_PATH = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?(?:[/\\][^\s/\\;,()]+)+[/\\]?")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+def reason_text(why: Reason, lang: str = "en") -> str:
+    """A reason (``concepttrack.reasons``) in the note's language, from the catalogs.
 
-
-#: Data-status reasons the analytics and price layers write (English), as catalog
-#: messages: (pattern, message). Groups named ``date``/``base``/``first`` are ISO dates.
-_REASONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^no price data$"), N_("no price data")),
-    (re.compile(r"^zero weight$"), N_("zero weight")),
-    (re.compile(r"^no data$"), N_("no data")),
-    (re.compile(r"^not in the cache \(offline\)$"), N_("not in the cache (offline)")),
-    (
-        re.compile(
-            r"^no price at the event base session (?P<base>\S+) \(first bar (?P<first>\S+)\)$"
-        ),
-        N_("no price at the event base session %(base)s (first bar %(first)s)"),
-    ),
-    (
-        re.compile(r"^no bar since (?P<date>\S+) \(suspended or late data\)$"),
-        N_("no bar since %(date)s (suspended or late data)"),
-    ),
-    (
-        re.compile(r"^no data from (?P<source>.+?) after (?P<date>\d{4}-\d{2}-\d{2})$"),
-        N_("no data from %(source)s after %(date)s"),
-    ),
-    # The event study's reasons (analytics/events.py).
-    (
-        re.compile(
-            r"^the catalyst \((?P<date>\S+)\) is after the as-of session \((?P<as_of>\S+)\)$"
-        ),
-        N_("the catalyst (%(date)s) is after the as-of session (%(as_of)s)"),
-    ),
-    (re.compile(r"^no returns in the price data$"), N_("no returns in the price data")),
-    (
-        re.compile(
-            r"^the estimation window lies before the data: the prices start on (?P<date>\S+), "
-            r"after the catalyst$"
-        ),
-        N_(
-            "the estimation window lies before the data: the prices start on %(date)s, after "
-            "the catalyst"
-        ),
-    ),
-    (
-        re.compile(r"^no bar on or after (?P<date>\S+) \(last bar (?P<last>\S+)\)$"),
-        N_("no bar on or after %(date)s (last bar %(last)s)"),
-    ),
-    (
-        re.compile(
-            r"^the estimation window \(to (?P<end>\S+)\) lies before the data: (?P<why>.+)$"
-        ),
-        N_("the estimation window (to %(end)s) lies before the data: %(why)s"),
-    ),
-    (
-        re.compile(r"^the estimation window lies before the data: (?P<why>.+)$"),
-        N_("the estimation window lies before the data: %(why)s"),
-    ),
-    (
-        re.compile(
-            r"^the prices start on (?P<date>\S+), fewer than (?P<bars>\d+) bars before the event$"
-        ),
-        N_("the prices start on %(date)s, fewer than %(bars)s bars before the event"),
-    ),
-    (re.compile(r"^the benchmark has no returns$"), N_("the benchmark has no returns")),
-    (
-        re.compile(r"^the benchmark's returns start on (?P<date>\S+)$"),
-        N_("the benchmark's returns start on %(date)s"),
-    ),
-    (
-        re.compile(
-            r"^not enough history: (?P<n>\d+) return pairs in the estimation window "
-            r"\((?P<start>\S+) to (?P<end>\S+)\), (?P<needed>\d+) needed$"
-        ),
-        N_(
-            "not enough history: %(n)s return pairs in the estimation window (%(start)s to "
-            "%(end)s), %(needed)s needed"
-        ),
-    ),
-    (
-        re.compile(
-            r"^the market model has no estimate: the benchmark's \(or the residual\) returns "
-            r"do not vary in the estimation window$"
-        ),
-        N_(
-            "the market model has no estimate: the benchmark's (or the residual) returns do not "
-            "vary in the estimation window"
-        ),
-    ),
-    (
-        re.compile(
-            r"^window not yet complete: (?P<have>\d+) of (?P<length>\d+) bars to (?P<date>\S+)$"
-        ),
-        N_("window not yet complete: %(have)s of %(length)s bars to %(date)s"),
-    ),
-    (
-        re.compile(r"^no benchmark return on (?P<date>\S+), so no abnormal return$"),
-        N_("no benchmark return on %(date)s, so no abnormal return"),
-    ),
-    (
-        re.compile(r"^no return on (?P<date>\S+), so no abnormal return$"),
-        N_("no return on %(date)s, so no abnormal return"),
-    ),
-    # Weights and fundamentals (analytics/weights.py, prices/fundamentals.py).
-    (
-        re.compile(r"^no FX close at the base session for its market cap$"),
-        N_("no FX close at the base session for its market cap"),
-    ),
-    (
-        re.compile(r"^no shares outstanding in its fundamentals, needed for cap weights$"),
-        N_("no shares outstanding in its fundamentals, needed for cap weights"),
-    ),
-    (re.compile(r"^on or before base$"), N_("on or before base")),
-    (re.compile(r"^after base$"), N_("after base")),
-    (
-        re.compile(r"^no base session, so no market caps: equal weights$"),
-        N_("no base session, so no market caps: equal weights"),
-    ),
-    (
-        re.compile(r"^no stock has shares outstanding in its fundamentals: equal weights$"),
-        N_("no stock has shares outstanding in its fundamentals: equal weights"),
-    ),
-    (
-        re.compile(
-            r"^only (?P<n>\d+) stocks have market caps, too few for a (?P<cap>\d+%) cap: "
-            r"equal weights$"
-        ),
-        N_("only %(n)s stocks have market caps, too few for a %(cap)s cap: equal weights"),
-    ),
-    (
-        re.compile(r"^the figures describe (?P<date>\S+), after this session$"),
-        N_("the figures describe %(date)s, after this session"),
-    ),
-    (
-        re.compile(
-            r"^not refreshed this run \(at most (?P<n>\d+) fundamentals requests per run\)$"
-        ),
-        N_("not refreshed this run (at most %(n)s fundamentals requests per run)"),
-    ),
-    (
-        re.compile(r"^no fundamentals\.csv in the price folder$"),
-        N_("no fundamentals.csv in the price folder"),
-    ),
-    (
-        re.compile(r"^no fundamentals from (?P<source>.+)$"),
-        N_("no fundamentals from %(source)s"),
-    ),
-    (
-        re.compile(r"^(?P<source>.+?) has no fundamentals for it$"),
-        N_("%(source)s has no fundamentals for it"),
-    ),
-    (
-        re.compile(r"^(?P<source>.+?) offers no fundamentals$"),
-        N_("%(source)s offers no fundamentals"),
-    ),
-    (re.compile(r"^no answer from (?P<source>.+)$"), N_("no answer from %(source)s")),
-    # FX series of a stock in another currency (analytics/valuation.py, basket.py).
-    (re.compile(r"^FX series missing: (?P<why>.+)$"), N_("FX series missing: %(why)s")),
-    (
-        re.compile(
-            r"^FX series (?P<pair>\S+) missing \((?P<why>.+)\), so no (?P<currency>[A-Z]{3}) value$"
-        ),
-        N_("FX series %(pair)s missing (%(why)s), so no %(currency)s value"),
-    ),
-    (re.compile(r"^no FX close since (?P<date>\S+)$"), N_("no FX close since %(date)s")),
-    (
-        re.compile(r"^no FX close on or before the event base session (?P<date>\S+)$"),
-        N_("no FX close on or before the event base session %(date)s"),
-    ),
-]
-
-
-def _known_reason(reason: str, lang: str) -> str | None:
-    """A known reason in the note's language (None when it is not one we know)."""
-    fmt = formats_for(lang)
-    _ = translator(lang).gettext
-    for pattern, message in _REASONS:
-        match = pattern.match(reason)
-        if match is None:
-            continue
-        values: dict[str, str] = {}
-        for key, value in match.groupdict().items():
-            if key == "source":
-                values[key] = value
-                continue
-            if key == "why":  # a reason inside a reason
-                values[key] = _known_reason(value, lang) or value
-                continue
-            try:
-                values[key] = fmt.date(dt.date.fromisoformat(value))
-            except ValueError:
-                values[key] = value
-        return _(message) % values
-    return None
-
-
-def reader_reason(reason: str, lang: str = "en") -> str:
-    """A data-status reason as a client may read it: no local paths, note-style dates.
-
-    ``no data from CSV folder /srv/data/hk-prices after 2025-07-18`` becomes
-    ``no data from CSV price files (hk-prices) after 18 Jul 2025``; in another language
-    the reasons the code writes are translated through the catalog.
+    Dates are written the note's way, a source id by its reader-facing label (a local
+    folder by its name only), a nested reason in the same language:
+    ``reason("no_data_after", source="csv:/srv/data/hk-prices", date=...)`` reads
+    ``no data from CSV price files (hk-prices) after 18 Jul 2025``. The JSON twin's
+    English text is this function with ``lang="en"``.
     """
     fmt = formats_for(lang)
-    if get_language(lang).is_chinese:
-        reason = _CSV_FOLDER.sub(lambda m: source_label(f"csv:{m[1]}", lang), reason)
-        reason = _ABS_PATH.sub(
-            lambda m: m[0].rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], reason
-        )
-        known = _known_reason(reason, lang)
-        if known is not None:
-            return known
+    _ = translator(lang).gettext
+    values: dict[str, str] = {}
+    for name, value in why.params:
+        if isinstance(value, Reason):
+            values[name] = reason_text(value, lang)
+        elif value is None:
+            values[name] = MISSING
+        elif isinstance(value, dt.date):
+            values[name] = fmt.date(value)
+        elif name == "source" and isinstance(value, str):
+            values[name] = source_label(value, lang)
+        elif isinstance(value, float):
+            values[name] = f"{100 * value:.0f}%"
+        else:
+            values[name] = str(value)
+    return _(MESSAGES[why.code]) % values
 
-    def _date(match: re.Match[str]) -> str:
-        try:
-            return fmt.date(dt.date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            return match[0]
 
-    text = _CSV_FOLDER.sub(lambda m: source_label(f"csv:{m[1]}", lang), reason)
-    text = _ABS_PATH.sub(lambda m: m[0].rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], text)
-    return _ISO_DATE.sub(_date, text)
+#: The former name: a data-status reason as a client reads it.
+reader_reason = reason_text

@@ -19,7 +19,7 @@ from concepttrack.analytics.model import ThemeSnapshot
 from concepttrack.analytics.valuation import StockValuation, ValuationFigures
 from concepttrack.render.formats import Formats, formats_for
 from concepttrack.render.i18n import translator
-from concepttrack.render.messages import N_, reader_reason, source_label
+from concepttrack.render.messages import N_, Reason, reader_reason, source_label
 from concepttrack.render.view import Definition, Figure, tone
 from concepttrack.themes import Theme
 
@@ -86,8 +86,8 @@ class _Text:
         self._: Callable[[str], str] = translator(lang).gettext
         self.fmt = formats_for(lang)
 
-    def reason(self, text: str) -> str:
-        return reader_reason(text, self.lang)
+    def reason(self, why: Reason) -> str:
+        return reader_reason(why, self.lang)
 
     def currency(self, code: str) -> str:
         """``HKD`` in English, ``港元`` in Chinese."""
@@ -311,7 +311,7 @@ def build_valuation_view(
             "name": labels.get(symbol, symbol),
             "shares": fmt.number(used.shares_outstanding, 0),
             "date": fmt.date(used.shares_date),
-            "rule": text.reason(used.shares_rule),
+            "rule": text._(used.shares_rule),
             "close": fmt.number(used.base_close, 3),
             "fx": fmt.ratio(used.fx_rate, 4),
             "cap": fmt_amount(used.market_cap, currency, fmt),
