@@ -447,7 +447,7 @@ def test_adjusted_only_prices_are_labelled_in_the_note(tmp_path: Path, book: The
     (prices / "9888.HK.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     pipeline.run(alpha, options(tmp_path, source=f"csv:{prices}"))
     md = (tmp_path / "reports/alpha/2024-03-01.md").read_text(encoding="utf-8")
-    assert f"| 09888 | Baidu | 百度集團-SW | HKD adj. {last} |" in md
+    assert f"| 09888 | Baidu | 百度集團-SW | HK\\${last} adj. |" in md
     assert "(1 Mar 2024, adjusted close)" in md
     assert "Adjusted prices only (the price file holds dividend-adjusted closes" in md
     assert "Every series had a separate adjusted close." not in md

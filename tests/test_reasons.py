@@ -109,7 +109,7 @@ def test_a_yahoo_failure_is_coded_and_worded_in_chinese() -> None:
     assert str(limited) == "fetch failed: rate limited (429) after 3 tries"
     assert reason_text(limited, "zh-hk") == "嘗試3次後索取數據失敗：請求過於頻繁，遭數據源限制"
     down = _Failure("unavailable", "503").cause()
-    assert reason_text(down, "zh-cn") == "获取数据失败：Yahoo Finance 日线数据暂时无法使用"
+    assert reason_text(down, "zh-cn") == "获取数据失败：雅虎财经日线数据暂时无法使用"
 
 
 def test_messages_holds_no_regex_back_translation() -> None:

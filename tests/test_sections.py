@@ -23,6 +23,7 @@ from concepttrack.analytics.snapshot import (
     _weight_now,
     build_snapshot,
 )
+from concepttrack.reasons import Reason
 from concepttrack.render import render_note
 from concepttrack.render.context import build_context
 from concepttrack.render.sections import SECTIONS
@@ -99,7 +100,7 @@ def test_a_catalyst_not_studied_is_said_once_under_the_reaction_table() -> None:
     events = snapshot.events
     catalysts = [
         dataclasses.replace(
-            c, basket=EventStudy("basket", reason_code="before_data", reason="no data")
+            c, basket=EventStudy("basket", reason_code="before_data", reason=Reason("no_data"))
         )
         if not c.is_event
         else c
@@ -166,7 +167,10 @@ def test_stale_and_overlap_legends_only_when_something_is_marked() -> None:
         snapshot,
         1,
         status=DataStatus(
-            snapshot.stocks[1].symbol, "stale", dt.date(2024, 3, 20), "no bar since 2024-03-20"
+            snapshot.stocks[1].symbol,
+            "stale",
+            dt.date(2024, 3, 20),
+            Reason("no_bar_since", (("date", dt.date(2024, 3, 20)),)),
         ),
     )
     marked = _note(stale)
@@ -188,7 +192,7 @@ def test_price_rule_says_traded_close_only_when_every_price_is_one() -> None:
     traded = _note()
     assert "the price shown is the traded close." in _definition(traded, "Prices")
     assert _definition(traded, "52-week").startswith("Highest / lowest traded close")
-    assert all(" adj." not in row.currency for row in traded.constituents)
+    assert all(" adj." not in row.last.text for row in traded.constituents)
 
     adjusted = _note(_with_stock(sora_snapshot(), 0, close_is_adjusted=True))
     prices = _definition(adjusted, "Prices")
@@ -196,14 +200,14 @@ def test_price_rule_says_traded_close_only_when_every_price_is_one() -> None:
     assert 'except for Baidu Group-SW (09888), marked "adj."' in prices
     assert "adjusted close for prices marked" in _definition(adjusted, "52-week")
     assert "traded close" not in _definition(adjusted, "Volume ratio").split("turnover:")[1]
-    assert adjusted.constituents[0].currency.endswith(" adj.")
-    assert all(" adj." not in row.currency for row in adjusted.constituents[1:])
+    assert adjusted.constituents[0].last.text.endswith(" adj.")
+    assert all(" adj." not in row.last.text for row in adjusted.constituents[1:])
 
 
 def test_adj_only_where_the_source_gives_no_traded_close() -> None:
     # A single close served as both (the source's close is the traded one): no "adj.".
     note = _note(_with_stock(sora_snapshot(), 0, adj_close_is_close=True))
-    assert " adj." not in note.constituents[0].currency
+    assert " adj." not in note.constituents[0].last.text
     assert "the price shown is the traded close." in _definition(note, "Prices")
 
 
