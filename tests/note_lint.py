@@ -625,7 +625,9 @@ def check_figures(note: Note) -> list[Finding]:
             bold = re.search(r"\*\*([\d,.]+)\*\*", level.text)
             if bold:
                 fig.against_json("basket level", bold.group(1), level.number, basket["level"], 1)
-        sessions = (snapshot.get("narrative") or {}).get("sessions_since_event")
+        # "N sessions ago" is the JSON twin's sessions_after_event (sessions after the event
+        # session); sessions_since_event counts from the base session, one more.
+        sessions = (snapshot.get("narrative") or {}).get("sessions_after_event")
         ago_count = _sessions_after_event_bar(snapshot)
         for sentence, line in moved:
             ago = re.search(r"(\d+) sessions ago|（(\d+)個?个?交易日前）", sentence)

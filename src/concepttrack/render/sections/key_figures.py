@@ -57,11 +57,22 @@ def _with_mark(cell: Figure, mark: str) -> Figure:
 
 
 def backcast_note(inp: NoteInput, names: list[str]) -> str:
-    """The line saying which basket figures are back-cast, or "" when none of ``names``."""
+    """The line saying which basket figures are back-cast, or "" when none of ``names``.
+
+    The first such line of the note (under the key figures) says what back-cast means;
+    a later one (under the risk table) only names its figures, so no clause is printed
+    twice.
+    """
     _ = inp._
     shown = [n for n in names if inp.backcast(n)]
     if not shown:
         return ""
+    explained_above = names != list(WINDOWS) and any(inp.backcast(n) for n in WINDOWS)
+    if explained_above:
+        return _("%(mark)s Also back-cast: %(figures)s.") % {
+            "mark": BACKCAST_MARK,
+            "figures": inp.fmt.join([_(BACKCAST_NAMES[n]) for n in shown]),
+        }
     return _(
         "%(mark)s Back-cast: the basket was formed at the close of %(base)s; for %(figures)s "
         "the window starts earlier, and the base holdings are valued at earlier prices."

@@ -68,8 +68,14 @@ BREADTH_NO_STALE = N_(
 )
 DATA_STATUS_NO_STALE = N_(
     "Fresh: a bar on the as-of session (or, for a stock of another market, on that "
-    "market's last session before it when it was closed). Stale: the last bar is older "
-    "(its figures are from that bar). Missing: no usable prices."
+    "market's last session before it when it was closed); every symbol of this note is "
+    "fresh. Missing: no usable prices."
+)
+EXCESS_NO_STALE = N_(
+    "The stock's or basket's window return minus the %(bench)s's over the same window, in "
+    "percentage points (pp). The window ends on the stock's (or basket's) last session and "
+    "the %(bench)s is measured to that same session; when the %(bench)s has no bar that "
+    "day, the excess is shown as –, never taken over a window ending on another day."
 )
 
 
@@ -93,6 +99,8 @@ def rule(inp: NoteInput, key: str) -> Definition:
         text = BREADTH_NO_STALE
     elif key == "data_status" and not _stale_marked(inp):
         text = DATA_STATUS_NO_STALE
+    elif key == "excess" and not _stale_marked(inp):
+        text = EXCESS_NO_STALE
     values = {"bench": inp.bench_short, "mark": STALE_MARK, "names": inp.fmt.join(adjusted)}
     return Definition(_(term), _(text) % values)
 
