@@ -24,6 +24,7 @@ from concepttrack.cli_support import (
     DEBUG_HELP,
     THEMES_HELP,
     AppState,
+    ConsoleReporter,
     add_global_options,
     app_state,
     cache_path,
@@ -375,7 +376,7 @@ def report(
         book_languages=tuple(book.languages),
         colours=colours.strip().lower() if colours else None,
     )
-    result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
+    result = pipeline.run(selected, options, reporter=ConsoleReporter(quiet=quiet))
     if result.delivery is not None and (result.delivery.failed or not quiet):
         # The run summary's last line: what --deliver did.
         (err_console if result.delivery.failed else console).print(

@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from concepttrack import site
+from concepttrack.deliver.apprise_env import apprise_asset, apprise_module
 from concepttrack.deliver.config import DeliverConfig, Destination
 from concepttrack.deliver.ledger import Ledger, iso, parse_iso
+from concepttrack.reporting import NullReporter, Reporter
 
 if TYPE_CHECKING:
     from concepttrack.archive import RunLog
-    from concepttrack.pipeline import Reporter
 
 logger = logging.getLogger(__name__)
 
@@ -59,35 +60,6 @@ FAILED: frozenset[str] = frozenset({"failed", "gave-up", "waiting", "unknown", "
 
 
 # --- apprise, locked down ----------------------------------------------------------------
-
-
-def _apprise() -> Any:
-    """The apprise module; its import of the deprecated ``imghdr`` (Python 3.11/3.12) warns."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)
-        import apprise
-        import apprise.utils.pgp  # imported by the e-mail plugin on first use
-    # Apprise's own log may quote URLs: it goes only to our scrubbing capture, never to
-    # the console, the log file or the root logger.
-    logging.getLogger("apprise").propagate = False
-    return apprise
-
-
-def _asset() -> Any:
-    apprise = _apprise()
-
-    return apprise.AppriseAsset(plugin_paths=[], storage_mode="memory", secure_logging=True)
-
-
-def apprise_plugin(url: str) -> tuple[Any, str]:
-    """(Apprise plugin for ``url`` or None, what Apprise logged while parsing it)."""
-    apprise = _apprise()
-
-    with apprise.LogCapture(level=logging.WARNING) as captured:
-        plugin = apprise.Apprise.instantiate(url, asset=_asset(), suppress_exceptions=True)
-    return plugin, captured.getvalue()
 
 
 def _with_timeouts(url: str) -> str:
@@ -116,21 +88,21 @@ class Message:
 
 def send_message(destination: Destination, message: Message) -> tuple[bool, str | None]:
     """Send; (True, None) on success, else (False, why), with secrets scrubbed."""
-    apprise = _apprise()
+    apprise = apprise_module()
 
     with apprise.LogCapture(level=logging.DEBUG) as captured:
         plugin = apprise.Apprise.instantiate(
-            _with_timeouts(destination.url), asset=_asset(), suppress_exceptions=True
+            _with_timeouts(destination.url), asset=apprise_asset(), suppress_exceptions=True
         )
         if plugin is None:
             return False, "the URL is no longer accepted by Apprise (run `deliver check`)"
-        notifier = apprise.Apprise(asset=_asset(), location=apprise.ContentLocation.LOCAL)
+        notifier = apprise.Apprise(asset=apprise_asset(), location=apprise.ContentLocation.LOCAL)
         notifier.add(plugin)
         attach = None
         if message.attachments and getattr(plugin, "attachment_support", False):
             attach = apprise.AppriseAttachment(
                 [str(p) for p in message.attachments],
-                asset=_asset(),
+                asset=apprise_asset(),
                 location=apprise.ContentLocation.LOCAL,
             )
         try:
@@ -417,9 +389,7 @@ def deliver(
     ``retry_themes`` limits which earlier failures are retried (None: every theme).
     The caller holds the reports lock. Never raises for a failed send.
     """
-    from concepttrack.pipeline import Reporter
-
-    reporter = reporter or Reporter()
+    reporter = reporter or NullReporter()
     ledger = Ledger(reports_dir)
     report = DeliveryReport()
 
@@ -550,9 +520,7 @@ def deliver_after_run(
     """
     from concepttrack.deliver.config import load_config
     from concepttrack.errors import ConcepttrackError
-    from concepttrack.pipeline import Reporter
-
-    reporter = reporter or Reporter()
+    reporter = reporter or NullReporter()
     try:
         config = load_config(config_path)
     except ConcepttrackError as exc:
