@@ -22,6 +22,7 @@ from concepttrack.cli_prices import cache_app, prices_app
 from concepttrack.cli_support import (
     CACHE_HELP,
     DEBUG_HELP,
+    SOURCE_CHOICES,
     THEMES_HELP,
     AppState,
     ConsoleReporter,
@@ -280,7 +281,7 @@ def report(
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option(help="yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE or yahoo]."),
+        typer.Option(help=f"{SOURCE_CHOICES} [default: $CONCEPTTRACK_SOURCE or yahoo]."),
     ] = None,
     cache: Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,

@@ -18,6 +18,7 @@ import typer.main
 from rich.console import Console
 
 from concepttrack import settings
+from concepttrack.prices.registry import SOURCES
 from concepttrack.reporting import Reporter, RunSummary, plain_line
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ def cache_path(ctx: typer.Context, cli_value: Path | None) -> Path:
 
 THEMES_HELP = "Themes file [default: ./themes.yaml, or $CONCEPTTRACK_THEMES]."
 CACHE_HELP = "SQLite price cache [default: $CONCEPTTRACK_CACHE or the user cache folder]."
+#: ``--source`` choices as help text, from the source registry.
+SOURCE_CHOICES = " | ".join(entry.usage() for entry in SOURCES)
 DEBUG_HELP = "Show tracebacks for errors, and other libraries' log messages."
 
 

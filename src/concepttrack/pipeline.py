@@ -471,6 +471,7 @@ def _fetch(
 ) -> PriceFrame | None:
     """One batched fetch for every symbol of every theme; demo fallback if allowed."""
     from concepttrack.prices import load_prices
+    from concepttrack.prices.registry import fallback_source, is_demo
     from concepttrack.themes import all_symbols
 
     symbols = all_symbols(themes)
@@ -495,7 +496,7 @@ def _fetch(
         _attach_fundamentals(frame, themes, end, options, options.source, reporter, log)
         return frame
     except SourceError as exc:
-        if not options.fallback_demo or options.source == "demo":
+        if not options.fallback_demo or is_demo(options.source):
             reporter.error(exc.message, exc.hint)
             result.fallback_reason = exc.message
             _log(log, "error", exc.message)
@@ -504,16 +505,17 @@ def _fetch(
         reporter.warn(why)
         _log(log, "warning", why)
         result.fallback_reason = why
-        result.source = "demo"
+        demo = fallback_source()
+        result.source = demo
         frame = load_prices(
             symbols,
             start=start,
             end=end,
-            source="demo",
+            source=demo,
             store_path=options.cache_path,
             now=options.now,
         )
-        _attach_fundamentals(frame, themes, end, options, "demo", reporter, log)
+        _attach_fundamentals(frame, themes, end, options, demo, reporter, log)
         return frame
 
 
@@ -585,7 +587,10 @@ def _render_all(
     for theme in themes:
         wanted = [*theme.symbols, theme.benchmark, *theme.fx_symbols]
         subset = PriceFrame(
-            frame.source, {s: frame.get(s) for s in wanted}, fundamentals=frame.fundamentals
+            frame.source,
+            {s: frame.get(s) for s in wanted},
+            fundamentals=frame.fundamentals,
+            synthetic=frame.synthetic,
         )
         jobs.append(
             _Job(

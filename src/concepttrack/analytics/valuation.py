@@ -53,7 +53,7 @@ from concepttrack.symbols import currency_of, fx_symbol
 if TYPE_CHECKING:
     from concepttrack.analytics.model import ThemeSnapshot
     from concepttrack.prices.frame import PriceFrame
-    from concepttrack.prices.fundamentals import FundamentalsSet
+    from concepttrack.prices.records import FundamentalsSet
     from concepttrack.themes import Theme
 
 

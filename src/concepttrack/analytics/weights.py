@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from concepttrack.prices.fundamentals import FundamentalsSet
+    from concepttrack.prices.records import FundamentalsSet
 
 #: Slack when comparing a weight with the cap (floating-point sums).
 CAP_TOLERANCE = 1e-12

@@ -520,6 +520,7 @@ def deliver_after_run(
     """
     from concepttrack.deliver.config import load_config
     from concepttrack.errors import ConcepttrackError
+
     reporter = reporter or NullReporter()
     try:
         config = load_config(config_path)

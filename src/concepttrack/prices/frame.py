@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from concepttrack.prices.fundamentals import FundamentalsSet
+    from concepttrack.prices.records import FundamentalsSet
 
 COLUMNS: tuple[str, ...] = (
     "open",
@@ -115,6 +115,8 @@ class PriceFrame:
     fetch_rounds: int = 0
     #: Fundamentals of the stocks (None when not loaded; see ``prices/fundamentals.py``).
     fundamentals: FundamentalsSet | None = None
+    #: True when the source is synthetic (its registry entry's ``demo`` flag).
+    synthetic: bool = False
 
     def get(self, symbol: str) -> SymbolHistory:
         """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""
@@ -126,6 +128,6 @@ class PriceFrame:
     @property
     def demo(self) -> bool:
         """True when any series is synthetic demo data."""
-        return self.source == "demo" or any(
+        return self.synthetic or any(
             h.meta is not None and h.meta.demo for h in self.histories.values()
         )

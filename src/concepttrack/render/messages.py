@@ -15,6 +15,7 @@ import datetime as dt
 import re
 
 from concepttrack.languages import get_language
+from concepttrack.prices.registry import source_entry
 from concepttrack.render.formats import formats_for
 from concepttrack.render.i18n import translator
 
@@ -217,17 +218,11 @@ def benchmark_names(symbol: str, lang: str = "en") -> tuple[str, str]:
 def source_label(source: str, lang: str = "en") -> str:
     """A reader-facing name of the price source (``yahoo`` -> ``Yahoo Finance``)."""
     _ = translator(lang).gettext
-    kind, _sep, detail = source.partition(":")
-    if kind == "yahoo":
-        return _("Yahoo Finance daily bars")
-    if kind == "demo":
-        return _("DEMO prices (synthetic, not market data)")
-    if kind == "csv":
-        folder = detail.rstrip("/").rsplit("/", 1)[-1] or detail
-        if folder:
-            return _("CSV price files (%(folder)s)") % {"folder": folder}
-        return _("CSV price files")
-    return source
+    entry = source_entry(source)
+    if entry is None:
+        return source
+    message, values = entry.label_for(source)
+    return _(message) % values
 
 
 _CSV_FOLDER = re.compile(r"CSV folder (\S+?)(?=[\s;,)]|$)")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from concepttrack.analytics.model import ThemeSnapshot
 from concepttrack.analytics.valuation import StockValuation, ValuationFigures
+from concepttrack.prices.registry import source_entry
 from concepttrack.render.formats import MISSING, Formats, formats_for
 from concepttrack.render.i18n import translator
 from concepttrack.render.messages import N_, reader_reason, source_label
@@ -250,12 +251,11 @@ def build_valuation_view(
         dated = sorted({s.date for s in figures.stocks if s.date is not None})
         fetched = [s.fetched_on for s in figures.stocks if s.fetched_on is not None]
         origin = figures.fundamentals_source or snapshot.source
+        entry = source_entry(origin)
         where = (
-            _("DEMO (synthetic)")
-            if origin == "demo"
-            else _("Yahoo Finance quote summary")
-            if origin == "yahoo"
-            else _("fundamentals.csv of the %(source)s") % {"source": source_label(origin, lang)}
+            _(entry.fundamentals_label) % {"source": source_label(origin, lang)}
+            if entry is not None
+            else source_label(origin, lang)
         )
         if dated and dated[-1] != dated[0]:
             where = _("%(where)s, dated %(first)s to %(last)s") % {
