@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from concepttrack.analytics.valuation import ValuationFigures
+    from concepttrack.analytics.valuation_model import ValuationFigures
 
 from concepttrack.analytics.event_model import EventStudies
 

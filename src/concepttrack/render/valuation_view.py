@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from concepttrack.analytics.model import ThemeSnapshot
-from concepttrack.analytics.valuation import StockValuation, ValuationFigures
+from concepttrack.analytics.valuation_model import StockValuation, ValuationFigures
 from concepttrack.prices.registry import source_entry
 from concepttrack.render.formats import MISSING, Formats, formats_for
 from concepttrack.render.i18n import translator
