@@ -21,7 +21,7 @@ from concepttrack.prices.registry import source_entry
 from concepttrack.render.formats import MISSING, Formats, formats_for
 from concepttrack.render.i18n import translator
 from concepttrack.render.messages import N_, reader_reason, source_label
-from concepttrack.render.view import Definition, Figure, tone
+from concepttrack.render.view_base import Definition, Figure, tone
 from concepttrack.themes import Theme
 
 #: How amounts are prefixed, as a Hong Kong reader writes them.
