@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from concepttrack.prices.frame import PriceFrame
     from concepttrack.themes import Theme
 
-ALL_FORMATS = ("md", "pdf", "html", "json")
 #: Calendar days of history before the event, for the chart's pre-news lead-in.
 EVENT_LEAD_IN_DAYS = 45
 #: Calendar days of history before the as-of session: 1Y window, 252 returns, 52 weeks.
@@ -67,12 +66,15 @@ OutcomeStatus = Literal["ok", "stale", "incomplete", "no-data", "render-error", 
 
 def parse_formats(text: str) -> tuple[str, ...]:
     """``"md,pdf"`` -> ``("md", "pdf")``; unknown names are a usage error."""
+    from concepttrack.render.writers import format_names
+
+    known = format_names()
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
-    unknown = [name for name in names if name not in ALL_FORMATS]
+    unknown = [name for name in names if name not in known]
     if unknown or not names:
         raise UsageError(
             f"unknown format {', '.join(unknown) or repr(text)}",
-            hint=f"Choose from {','.join(ALL_FORMATS)}, comma-separated.",
+            hint=f"Choose from {','.join(known)}, comma-separated.",
         )
     return tuple(dict.fromkeys(names))
 
