@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from concepttrack.errors import RenderError, UsageError
 from concepttrack.render.context import build_context
 from concepttrack.render.templating import PACKAGE_TEMPLATES, make_environment
-from concepttrack.render.writers import NoteFiles, Page, format_names, writers
+from concepttrack.render.writers import NoteFiles, Page, format_names, writer_registry
 from concepttrack.render.writers.json import JSON_KIND, JSON_SCHEMA_VERSION, note_json
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def render_note(
     from concepttrack.render.view import note_facts
 
     wanted = list(dict.fromkeys(f.strip().lower() for f in formats))
-    registry = writers()
+    registry = writer_registry()
     unknown = [f for f in wanted if f not in registry]
     if unknown or not wanted:
         raise UsageError(

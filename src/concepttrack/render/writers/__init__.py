@@ -15,11 +15,11 @@ import pkgutil
 
 from concepttrack.render.writers.base import NoteFiles, Page, Writer
 
-__all__ = ["NoteFiles", "Page", "Writer", "format_names", "writers"]
+__all__ = ["NoteFiles", "Page", "Writer", "format_names", "writer_registry"]
 
 
 @functools.cache
-def writers() -> dict[str, Writer]:
+def writer_registry() -> dict[str, Writer]:
     """Every format's writer by name, in their order (md, pdf, html, json)."""
     found: list[Writer] = []
     for module in pkgutil.iter_modules(__path__):
@@ -33,4 +33,4 @@ def writers() -> dict[str, Writer]:
 
 def format_names() -> tuple[str, ...]:
     """The ``--format`` names, in order."""
-    return tuple(writers())
+    return tuple(writer_registry())
