@@ -344,7 +344,8 @@ def test_a_failure_hint_is_the_sources_own() -> None:
     assert "stock codes" in yahoo.failure_hint(["not found on Yahoo", "not found"])
     assert "network" in yahoo.failure_hint(["rate limited (429)"])
     csv = source_entry("csv:/x")
-    assert csv is not None and "CSV files" in csv.failure_hint(["no file"])
+    assert csv is not None
+    assert "CSV files" in csv.failure_hint(["no file"])
 
 
 def test_no_module_but_the_registry_compares_source_names() -> None:

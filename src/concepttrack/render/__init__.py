@@ -2,7 +2,8 @@
 
 ``render_note`` writes ``out_dir/<theme-id>/<as-of>.{md,pdf,html,json}`` (the formats
 asked for, each by its writer in :mod:`concepttrack.render.writers`) and the
-Markdown's chart PNGs in ``out_dir/<theme-id>/<as-of>-assets/``, every file atomically; with several ``languages``, the second and later ones' files are
+Markdown's chart PNGs in ``out_dir/<theme-id>/<as-of>-assets/``, every file atomically;
+with several ``languages``, the second and later ones' files are
 ``<as-of>.<lang>.{md,pdf,html}`` (the JSON twin stays one file). Output is
 deterministic: the same inputs give byte-identical Markdown, HTML and JSON (no clock
 anywhere; chart PNGs carry no software version; the PDF's dates are the as-of session).
