@@ -37,6 +37,7 @@ from concepttrack.cli_support import (
     select_themes,
 )
 from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, ConcepttrackError
+from concepttrack.render.writers import format_names
 
 
 def _show_error(error: ConcepttrackError) -> None:
@@ -273,7 +274,7 @@ def report(
         ),
     ] = None,
     formats: Annotated[
-        str, typer.Option("--format", help="Comma-separated: md,pdf,html,json.")
+        str, typer.Option("--format", help=f"Comma-separated: {','.join(format_names())}.")
     ] = "md,pdf",
     out: Annotated[
         Path | None,

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from concepttrack.errors import RenderError, UsageError
-from concepttrack.render.context import build_context
 from concepttrack.render.templating import PACKAGE_TEMPLATES, make_environment
 from concepttrack.render.writers import NoteFiles, Page, format_names, writer_registry
 from concepttrack.render.writers.json import JSON_KIND, JSON_SCHEMA_VERSION, note_json
@@ -167,7 +166,7 @@ def _plan_language(
 
     Returns (language, context, chart key); the key is None when no format shows charts.
     """
-    from concepttrack.render.context import chart_text, localized_theme
+    from concepttrack.render.context import build_context, chart_text, localized_theme
 
     note = build_context(
         theme,
