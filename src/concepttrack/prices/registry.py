@@ -28,6 +28,7 @@ __all__ = [
     "SOURCES",
     "SourceEntry",
     "fallback_source",
+    "fundamentals_label",
     "get_source",
     "is_demo",
     "source_entry",
@@ -38,6 +39,9 @@ def N_(message: str) -> str:
     """Mark a catalog message (translated where it is shown, by render)."""
     return message
 
+
+#: Where fundamentals come from unless an entry says otherwise (a CSV folder's file).
+FUNDAMENTALS_FILE = N_("fundamentals.csv of the %(source)s")
 
 #: ``factory(argument, cache_dir)``: the source for the text after ``kind:``.
 Factory = Callable[[str, "Path | None"], "PriceSource"]
@@ -58,7 +62,7 @@ class SourceEntry:
     hint: str
     #: Catalog msgid naming where its fundamentals come from; ``%(source)s`` is the
     #: source's label.
-    fundamentals_label: str = N_("fundamentals.csv of the %(source)s")
+    fundamentals_label: str = FUNDAMENTALS_FILE
     #: Synthetic data: labelled DEMO, never "complete", not delivered by default.
     demo: bool = False
     #: The argument's name in ``kind:ARG`` (``DIR``), or None when it takes none.
@@ -153,6 +157,13 @@ def source_entry(spec: str) -> SourceEntry | None:
     """The entry of the source ``spec`` names (``csv:./prices`` -> csv), or None."""
     kind = spec.strip().partition(":")[0].lower()
     return _BY_KIND.get(kind)
+
+
+def fundamentals_label(spec: str) -> str:
+    """Catalog msgid naming where ``spec``'s fundamentals come from (``%(source)s``: its
+    label)."""
+    entry = source_entry(spec)
+    return entry.fundamentals_label if entry is not None else FUNDAMENTALS_FILE
 
 
 def is_demo(spec: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from concepttrack.analytics.model import ThemeSnapshot
 from concepttrack.analytics.valuation_model import StockValuation, ValuationFigures
-from concepttrack.prices.registry import source_entry
+from concepttrack.prices.registry import fundamentals_label
 from concepttrack.render.formats import MISSING, Formats, formats_for
 from concepttrack.render.i18n import translator
 from concepttrack.render.messages import N_, reader_reason, source_label
@@ -251,12 +251,7 @@ def build_valuation_view(
         dated = sorted({s.date for s in figures.stocks if s.date is not None})
         fetched = [s.fetched_on for s in figures.stocks if s.fetched_on is not None]
         origin = figures.fundamentals_source or snapshot.source
-        entry = source_entry(origin)
-        where = (
-            _(entry.fundamentals_label) % {"source": source_label(origin, lang)}
-            if entry is not None
-            else source_label(origin, lang)
-        )
+        where = _(fundamentals_label(origin)) % {"source": source_label(origin, lang)}
         if dated and dated[-1] != dated[0]:
             where = _("%(where)s, dated %(first)s to %(last)s") % {
                 "where": where,
