@@ -274,11 +274,7 @@ def test_dependencies_point_down() -> None:
             "concepttrack.site",
             "concepttrack.deliver",
         ),
-        "concepttrack.render": (
-            "concepttrack.archive",
-            "concepttrack.site",
-            "concepttrack.deliver",
-        ),
+        "concepttrack.render": ("concepttrack.site", "concepttrack.deliver"),
     }
     wrong = [
         _where(e)

@@ -132,6 +132,7 @@ def render_note(
             note_dir=note_dir,
             stem=note_stem(as_of_iso, code, codes[0]),
             chart_suffix="" if index == 0 else f".{code}",
+            assets=f"{as_of_iso}-assets",
             templates_dir=templates_dir,
             created=snapshot.as_of,
         )
@@ -142,6 +143,7 @@ def render_note(
             snapshot,
             since_last,
             note_dir=note_dir,
+            stem=as_of_iso,
             languages=codes,
             what_moved={code: note.what_moved for code, note, _key in plans},
         )

@@ -39,6 +39,8 @@ class Page:
     stem: str
     #: Added to chart file names after the first language (``.zh-hk``).
     chart_suffix: str
+    #: The folder beside the note for the Markdown's chart PNGs (``2026-12-01-assets``).
+    assets: str
     templates_dir: Path | None
     #: The date the files say they were made (the as-of session: output is deterministic).
     created: dt.date
@@ -73,6 +75,8 @@ class NoteFiles:
     snapshot: ThemeSnapshot
     since_last: SinceLastNote | None
     note_dir: Path
+    #: The file name without extension (``2026-12-01``).
+    stem: str
     #: The languages written, the first being the undecorated file name's.
     languages: Sequence[str]
     #: Each language's "what moved" paragraph as rendered.

@@ -58,7 +58,7 @@ class JsonWriter(Writer):
     per_language = False
 
     def write_note(self, files: NoteFiles) -> Path:
-        path = files.note_dir / f"{files.snapshot.as_of.isoformat()}.json"
+        path = files.note_dir / f"{files.stem}.json"
         text = note_json(
             files.theme,
             files.snapshot,

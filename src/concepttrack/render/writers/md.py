@@ -25,12 +25,11 @@ class MarkdownWriter(Writer):
         )
 
         env = environment(page.templates_dir, markdown=True, lang=page.note.lang)
-        assets = f"{page.stem.split('.')[0]}-assets"
         views = []
         for chart in page.charts:
             name = f"{chart.name}{page.chart_suffix}.png"
-            atomic_write_bytes(page.note_dir / assets / name, chart.png)
-            src = f"{assets}/{name}"
+            atomic_write_bytes(page.note_dir / page.assets / name, chart.png)
+            src = f"{page.assets}/{name}"
             image = Markup(f"![{escape_inline(chart.alt)}]({src})")
             views.append(ChartView(chart.title, chart.caption, chart.alt, src, image, chart.name))
         text = render_template(env, TEMPLATE_NAMES["md"], note=page.note, charts=views)
