@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from concepttrack import calendar, pipeline
+from concepttrack.cli_support import ConsoleReporter
 from concepttrack.errors import EXIT_DATA, EXIT_OK
 from concepttrack.themes import ThemeBook, parse_themes
 
@@ -195,11 +196,11 @@ def test_summary_names_the_inferred_calendar_but_quiet_says_nothing(
     tmp_path: Path, book: ThemeBook, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_market(tmp_path / "prices")
-    pipeline.run(list(book), options(tmp_path), pipeline.ConsoleReporter())
+    pipeline.run(list(book), options(tmp_path), ConsoleReporter())
     out = capsys.readouterr().out
     assert "calendar: XSHG sessions after 2026-12-31 inferred from the prices returned" in out, out
 
-    pipeline.run(list(book), options(tmp_path, force=True), pipeline.ConsoleReporter(quiet=True))
+    pipeline.run(list(book), options(tmp_path, force=True), ConsoleReporter(quiet=True))
     assert capsys.readouterr() == ("", "")
 
 

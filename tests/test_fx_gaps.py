@@ -18,6 +18,7 @@ import pytest
 
 from concepttrack import pipeline
 from concepttrack.analytics.valuation import fx_session_before
+from concepttrack.cli_support import ConsoleReporter
 from concepttrack.reasons import reason, said
 from concepttrack.themes import parse_themes
 from tests.test_valuation_end_to_end import AS_OF, EVENT, write_folder
@@ -76,7 +77,7 @@ def test_missing_fx_series_makes_the_note_incomplete(
     write_folder(tmp_path / "prices")
     (tmp_path / "prices" / "CNYHKD=X.csv").unlink()
 
-    result, snapshot, md = _run(tmp_path, reporter=pipeline.ConsoleReporter())
+    result, snapshot, md = _run(tmp_path, reporter=ConsoleReporter())
 
     outcome = result.outcomes[0]
     assert result.exit_code == 3

@@ -37,6 +37,7 @@ def _extracted_messages() -> set[str]:
     method_map = [
         ("src/concepttrack/render/**.py", "python"),
         ("src/concepttrack/reasons.py", "python"),
+        ("src/concepttrack/prices/registry.py", "python"),
         ("src/concepttrack/render/templates/**.j2", "jinja2"),
     ]
     options = {"src/concepttrack/render/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}

@@ -356,7 +356,7 @@ def test_get_source_parses_specs(tmp_path: Path) -> None:
         get_source("bloomberg")
     assert caught.value.message == "unknown price source 'bloomberg'"
     assert caught.value.hint == (
-        "Use --source yahoo, --source demo or --source csv:DIR "
+        "Use --source yahoo, --source csv:DIR or --source demo "
         "(also settable as CONCEPTTRACK_SOURCE)."
     )
 

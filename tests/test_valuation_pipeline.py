@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from concepttrack import pipeline
+from concepttrack.cli_support import ConsoleReporter
 from concepttrack.prices import _plan
 from concepttrack.themes import load_themes
 from tests.conftest import REPO
@@ -85,7 +86,7 @@ def test_a_session_still_trading_elsewhere_is_not_asked_for_again() -> None:
 
 def test_quiet_run_prints_nothing(tmp_path: Path, capsys: object) -> None:
     themes = list(load_themes(REPO / "examples" / "valuation-themes.yaml"))
-    result = pipeline.run(themes, _options(tmp_path), reporter=pipeline.ConsoleReporter(quiet=True))
+    result = pipeline.run(themes, _options(tmp_path), reporter=ConsoleReporter(quiet=True))
     assert result.exit_code == 0
     captured = capsys.readouterr()  # type: ignore[attr-defined]
     assert (captured.out, captured.err) == ("", "")

@@ -22,8 +22,10 @@ from concepttrack.cli_prices import cache_app, prices_app
 from concepttrack.cli_support import (
     CACHE_HELP,
     DEBUG_HELP,
+    SOURCE_CHOICES,
     THEMES_HELP,
     AppState,
+    ConsoleReporter,
     add_global_options,
     app_state,
     cache_path,
@@ -35,6 +37,7 @@ from concepttrack.cli_support import (
     select_themes,
 )
 from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, ConcepttrackError
+from concepttrack.render.writers import format_names
 
 
 def _show_error(error: ConcepttrackError) -> None:
@@ -271,7 +274,7 @@ def report(
         ),
     ] = None,
     formats: Annotated[
-        str, typer.Option("--format", help="Comma-separated: md,pdf,html,json.")
+        str, typer.Option("--format", help=f"Comma-separated: {','.join(format_names())}.")
     ] = "md,pdf",
     out: Annotated[
         Path | None,
@@ -279,7 +282,7 @@ def report(
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option(help="yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE or yahoo]."),
+        typer.Option(help=f"{SOURCE_CHOICES} [default: $CONCEPTTRACK_SOURCE or yahoo]."),
     ] = None,
     cache: Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,
@@ -375,7 +378,7 @@ def report(
         book_languages=tuple(book.languages),
         colours=colours.strip().lower() if colours else None,
     )
-    result = pipeline.run(selected, options, reporter=pipeline.ConsoleReporter(quiet=quiet))
+    result = pipeline.run(selected, options, reporter=ConsoleReporter(quiet=quiet))
     if result.delivery is not None and (result.delivery.failed or not quiet):
         # The run summary's last line: what --deliver did.
         (err_console if result.delivery.failed else console).print(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from concepttrack.cli_support import console, parse_date
+from concepttrack.cli_support import ConsoleReporter, console, parse_date
 from concepttrack.errors import UsageError
 
 DELIVER_CONFIG_HELP = (
@@ -58,7 +58,6 @@ def deliver_command(
         return
     from concepttrack import archive, settings
     from concepttrack.deliver.send import collect, deliver
-    from concepttrack.pipeline import ConsoleReporter
 
     config = load_config(path)
     day = parse_date(session, "--session")

@@ -26,6 +26,7 @@ from rich.table import Table
 from concepttrack import settings
 from concepttrack.cli_support import (
     CACHE_HELP,
+    SOURCE_CHOICES,
     cache_path,
     console,
     is_terminal,
@@ -44,7 +45,7 @@ SourceOption = Annotated[
     str | None,
     typer.Option(
         "--source",
-        help="yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE or yahoo].",
+        help=f"{SOURCE_CHOICES} [default: $CONCEPTTRACK_SOURCE or yahoo].",
         show_default=False,
     ),
 ]
@@ -56,7 +57,7 @@ ShowSourceOption = Annotated[
     str | None,
     typer.Option(
         "--source",
-        help="yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE if set, else the source "
+        help=f"{SOURCE_CHOICES} [default: $CONCEPTTRACK_SOURCE if set, else the source "
         "that last cached SYMBOL, else yahoo].",
         show_default=False,
     ),
@@ -242,6 +243,7 @@ def show(
 
     from concepttrack import calendar
     from concepttrack.prices import get_source, load_prices
+    from concepttrack.prices.registry import is_demo
     from concepttrack.prices.store import open_store
     from concepttrack.symbols import hkex_code, to_yahoo
 
@@ -267,7 +269,7 @@ def show(
     )
     price_source = get_source(spec, cache_dir=store_path.parent / "yfinance")
     headline = f"source: {price_source.label} ({why})"
-    if price_source.name == "demo":
+    if is_demo(price_source.name):
         headline += " — DEMO DATA, not market prices"
     console.print(escape(headline), style="bold" if is_terminal() else None)
 
@@ -415,7 +417,7 @@ def cache_clear(
     cache: CacheOption = None,
     source: Annotated[
         str | None,
-        typer.Option("--source", help="Clear only this source (yahoo, demo, csv:DIR)."),
+        typer.Option("--source", help=f"Clear only this source ({SOURCE_CHOICES})."),
     ] = None,
 ) -> None:
     """Delete cached prices (all, or one source's); the next run fetches again.

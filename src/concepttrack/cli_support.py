@@ -18,6 +18,8 @@ import typer.main
 from rich.console import Console
 
 from concepttrack import settings
+from concepttrack.prices.registry import SOURCES
+from concepttrack.reporting import Reporter, RunSummary, plain_line
 
 if TYPE_CHECKING:
     from concepttrack.themes import Theme, ThemeBook
@@ -54,6 +56,8 @@ def cache_path(ctx: typer.Context, cli_value: Path | None) -> Path:
 
 THEMES_HELP = "Themes file [default: ./themes.yaml, or $CONCEPTTRACK_THEMES]."
 CACHE_HELP = "SQLite price cache [default: $CONCEPTTRACK_CACHE or the user cache folder]."
+#: ``--source`` choices as help text, from the source registry.
+SOURCE_CHOICES = " | ".join(entry.usage() for entry in SOURCES)
 DEBUG_HELP = "Show tracebacks for errors, and other libraries' log messages."
 
 
@@ -216,3 +220,59 @@ def configure_logging(debug: bool) -> None:
     root = logging.getLogger()
     if not any(isinstance(h, ThirdPartyRelay) for h in root.handlers):
         root.addHandler(ThirdPartyRelay(logging.WARNING))
+
+
+class ConsoleReporter(Reporter):
+    """A rich table on a terminal, plain lines otherwise; ``quiet`` prints only problems."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            console.print(message, markup=False)
+
+    def warn(self, message: str) -> None:
+        err_console.print(f"warning: {message}", markup=False)
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        err_console.print(f"error: {message}", markup=False)
+        if hint:
+            err_console.print(f"hint: {hint}", markup=False)
+
+    def summary(self, result: RunSummary) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
+        problems = [o for o in result.outcomes if o.status not in ("ok", "skipped")]
+        if self.quiet:
+            for outcome in problems:
+                err_console.print(plain_line(outcome), markup=False)
+                if outcome.message:
+                    err_console.print(f"  {outcome.message}", markup=False)
+            return
+        if is_terminal():
+            table = Table(title="concepttrack run", title_justify="left")
+            for column in ("theme", "status", "as of", "stale / missing", "files"):
+                table.add_column(column)
+            for outcome in result.outcomes:
+                colour = {"ok": "green", "skipped": "dim", "stale": "yellow"}.get(
+                    outcome.status, "red"
+                )
+                table.add_row(
+                    outcome.theme_id,
+                    f"[{colour}]{escape(outcome.label)}[/]",
+                    outcome.as_of.isoformat() if outcome.as_of else "–",
+                    ", ".join([*outcome.stale, *outcome.missing]) or "–",
+                    "\n".join(str(p) for p in outcome.files) or (outcome.message or "–"),
+                )
+            console.print(table)
+        else:
+            for outcome in result.outcomes:
+                console.print(plain_line(outcome), markup=False)
+        # Not a problem (the notes are right), so not under --quiet.
+        for line in result.calendar_lines():
+            console.print(line, markup=False)
+        for outcome in problems:
+            if outcome.message:
+                err_console.print(f"{outcome.theme_id}: {outcome.message}", markup=False)

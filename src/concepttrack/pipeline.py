@@ -41,6 +41,7 @@ from concepttrack.errors import (
     SourceError,
     UsageError,
 )
+from concepttrack.reporting import NullReporter, Reporter, plain_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from concepttrack.prices.frame import PriceFrame
     from concepttrack.themes import Theme
 
-ALL_FORMATS = ("md", "pdf", "html", "json")
 #: Calendar days of history before the event, for the chart's pre-news lead-in.
 EVENT_LEAD_IN_DAYS = 45
 #: Calendar days of history before the as-of session: 1Y window, 252 returns, 52 weeks.
@@ -66,12 +66,15 @@ OutcomeStatus = Literal["ok", "stale", "incomplete", "no-data", "render-error", 
 
 def parse_formats(text: str) -> tuple[str, ...]:
     """``"md,pdf"`` -> ``("md", "pdf")``; unknown names are a usage error."""
+    from concepttrack.render.writers import format_names
+
+    known = format_names()
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
-    unknown = [name for name in names if name not in ALL_FORMATS]
+    unknown = [name for name in names if name not in known]
     if unknown or not names:
         raise UsageError(
             f"unknown format {', '.join(unknown) or repr(text)}",
-            hint=f"Choose from {','.join(ALL_FORMATS)}, comma-separated.",
+            hint=f"Choose from {','.join(known)}, comma-separated.",
         )
     return tuple(dict.fromkeys(names))
 
@@ -208,99 +211,6 @@ class RunResult:
         return EXIT_OK
 
 
-class Reporter:
-    """Where a run tells the user what it is doing; the default says nothing."""
-
-    def info(self, message: str) -> None:
-        """Progress a user may want to see."""
-
-    def warn(self, message: str) -> None:
-        """Something the user should know about but that did not stop the run."""
-
-    def error(self, message: str, hint: str | None = None) -> None:
-        """Something that stopped part of the run; said once, even with --quiet."""
-
-    def summary(self, result: RunResult) -> None:
-        """The end-of-run summary."""
-
-
-class ConsoleReporter(Reporter):
-    """A rich table on a terminal, plain lines otherwise; ``quiet`` prints only problems."""
-
-    def __init__(self, *, quiet: bool = False) -> None:
-        self.quiet = quiet
-
-    def info(self, message: str) -> None:
-        if not self.quiet:
-            from concepttrack.cli_support import console
-
-            console.print(message, markup=False)
-
-    def warn(self, message: str) -> None:
-        from concepttrack.cli_support import err_console
-
-        err_console.print(f"warning: {message}", markup=False)
-
-    def error(self, message: str, hint: str | None = None) -> None:
-        from concepttrack.cli_support import err_console
-
-        err_console.print(f"error: {message}", markup=False)
-        if hint:
-            err_console.print(f"hint: {hint}", markup=False)
-
-    def summary(self, result: RunResult) -> None:
-        from rich.markup import escape
-        from rich.table import Table
-
-        from concepttrack.cli_support import console, err_console, is_terminal
-
-        problems = [o for o in result.outcomes if o.status not in ("ok", "skipped")]
-        if self.quiet:
-            for outcome in problems:
-                err_console.print(_plain_line(outcome), markup=False)
-                if outcome.message:
-                    err_console.print(f"  {outcome.message}", markup=False)
-            return
-        if is_terminal():
-            table = Table(title="concepttrack run", title_justify="left")
-            for column in ("theme", "status", "as of", "stale / missing", "files"):
-                table.add_column(column)
-            for outcome in result.outcomes:
-                colour = {"ok": "green", "skipped": "dim", "stale": "yellow"}.get(
-                    outcome.status, "red"
-                )
-                table.add_row(
-                    outcome.theme_id,
-                    f"[{colour}]{escape(outcome.label)}[/]",
-                    outcome.as_of.isoformat() if outcome.as_of else "–",
-                    ", ".join(outcome.stale + outcome.missing) or "–",
-                    "\n".join(str(p) for p in outcome.files) or (outcome.message or "–"),
-                )
-            console.print(table)
-        else:
-            for outcome in result.outcomes:
-                console.print(_plain_line(outcome), markup=False)
-        # Not a problem (the notes are right), so not under --quiet.
-        for line in result.calendar_lines():
-            console.print(line, markup=False)
-        for outcome in problems:
-            if outcome.message:
-                err_console.print(f"{outcome.theme_id}: {outcome.message}", markup=False)
-
-
-def _plain_line(outcome: ThemeOutcome) -> str:
-    """``theme status as-of [stale=..] [missing=..]``, then one indented line per file."""
-    as_of = outcome.as_of.isoformat() if outcome.as_of else "-"
-    parts = [outcome.theme_id, outcome.label, as_of]
-    if outcome.stale:
-        parts.append("stale=" + ",".join(outcome.stale))
-    if outcome.missing:
-        parts.append("missing=" + ",".join(outcome.missing))
-    lines = [" ".join(parts)]
-    lines.extend(f"  {path}" for path in outcome.files)
-    return "\n".join(lines)
-
-
 # --- the run ---------------------------------------------------------------------------
 
 
@@ -349,7 +259,7 @@ def run(
     """Write notes for ``themes``; never raises for one theme's data or render failure."""
     from concepttrack import archive
 
-    reporter = reporter or Reporter()
+    reporter = reporter or NullReporter()
     started = dt.datetime.now(dt.UTC)
     log = archive.RunLog(options.log_file) if options.log_file else None
     handler = log.handler() if log is not None else None
@@ -468,7 +378,7 @@ def _run(
             level = {"ok": "info", "skipped": "info", "stale": "warning"}.get(
                 outcome.status, "error"
             )
-            _log(log, level, _plain_line(outcome))
+            _log(log, level, plain_line(outcome))
         if log is not None and log.write_failure is not None:
             # A log file that stopped taking lines (disk full) is a write failure too.
             with _archive_write(result, reporter, None):
@@ -568,6 +478,7 @@ def _fetch(
 ) -> PriceFrame | None:
     """One batched fetch for every symbol of every theme; demo fallback if allowed."""
     from concepttrack.prices import load_prices
+    from concepttrack.prices.registry import fallback_source, is_demo
     from concepttrack.themes import all_symbols
 
     symbols = all_symbols(themes)
@@ -592,7 +503,7 @@ def _fetch(
         _attach_fundamentals(frame, themes, end, options, options.source, reporter, log)
         return frame
     except SourceError as exc:
-        if not options.fallback_demo or options.source == "demo":
+        if not options.fallback_demo or is_demo(options.source):
             reporter.error(exc.message, exc.hint)
             result.fallback_reason = exc.message
             _log(log, "error", exc.message)
@@ -601,16 +512,17 @@ def _fetch(
         reporter.warn(why)
         _log(log, "warning", why)
         result.fallback_reason = why
-        result.source = "demo"
+        demo = fallback_source()
+        result.source = demo
         frame = load_prices(
             symbols,
             start=start,
             end=end,
-            source="demo",
+            source=demo,
             store_path=options.cache_path,
             now=options.now,
         )
-        _attach_fundamentals(frame, themes, end, options, "demo", reporter, log)
+        _attach_fundamentals(frame, themes, end, options, demo, reporter, log)
         return frame
 
 
@@ -684,7 +596,10 @@ def _render_all(
     for theme in themes:
         wanted = [*theme.symbols, theme.benchmark, *theme.fx_symbols]
         subset = PriceFrame(
-            frame.source, {s: frame.get(s) for s in wanted}, fundamentals=frame.fundamentals
+            frame.source,
+            {s: frame.get(s) for s in wanted},
+            fundamentals=frame.fundamentals,
+            synthetic=frame.synthetic,
         )
         jobs.append(
             _Job(

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from concepttrack.reasons import Reason, reason
 
 if TYPE_CHECKING:
-    from concepttrack.prices.fundamentals import FundamentalsSet
+    from concepttrack.prices.records import FundamentalsSet
 
 #: Slack when comparing a weight with the cap (floating-point sums).
 CAP_TOLERANCE = 1e-12

@@ -458,7 +458,7 @@ def _looks_like_host(segment: str) -> bool:
 
 def _check_url(url: str, secrets: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | str:
     """(redacted URL, every secret) when Apprise accepts the URL, else a problem message."""
-    from concepttrack.deliver.send import apprise_plugin
+    from concepttrack.deliver.apprise_env import apprise_plugin
 
     all_secrets = tuple(dict.fromkeys([*secrets, *_url_secrets(url)]))
     plugin, log = apprise_plugin(url)

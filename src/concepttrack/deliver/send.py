@@ -39,14 +39,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from concepttrack import site
 from concepttrack.archive import dig, number, read_note, session_files
+from concepttrack.deliver.apprise_env import apprise_asset, apprise_module
 from concepttrack.deliver.config import DeliverConfig, Destination
 from concepttrack.deliver.ledger import Ledger, iso, parse_iso
+from concepttrack.reporting import NullReporter, Reporter
 
 if TYPE_CHECKING:
     import jinja2
 
     from concepttrack.archive import RunLog
-    from concepttrack.reporting import Reporter
 
 logger = logging.getLogger(__name__)
 
@@ -75,35 +76,6 @@ FAILED: frozenset[str] = frozenset(
 
 
 # --- apprise, locked down ----------------------------------------------------------------
-
-
-def _apprise() -> Any:
-    """The apprise module; its import of the deprecated ``imghdr`` (Python 3.11/3.12) warns."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)
-        import apprise
-        import apprise.utils.pgp  # imported by the e-mail plugin on first use
-    # Apprise's own log may quote URLs: it goes only to our scrubbing capture, never to
-    # the console, the log file or the root logger.
-    logging.getLogger("apprise").propagate = False
-    return apprise
-
-
-def _asset() -> Any:
-    apprise = _apprise()
-
-    return apprise.AppriseAsset(plugin_paths=[], storage_mode="memory", secure_logging=True)
-
-
-def apprise_plugin(url: str) -> tuple[Any, str]:
-    """(Apprise plugin for ``url`` or None, what Apprise logged while parsing it)."""
-    apprise = _apprise()
-
-    with apprise.LogCapture(level=logging.WARNING) as captured:
-        plugin = apprise.Apprise.instantiate(url, asset=_asset(), suppress_exceptions=True)
-    return plugin, captured.getvalue()
 
 
 def _with_timeouts(url: str) -> str:
@@ -193,21 +165,21 @@ def _send_in_child(channel: Any, url: str, message: Message) -> None:
 
 
 def _send(url: str, message: Message) -> tuple[SendOutcome, str | None]:
-    apprise = _apprise()
+    apprise = apprise_module()
 
     with apprise.LogCapture(level=logging.DEBUG) as captured:
         plugin = apprise.Apprise.instantiate(
-            _with_timeouts(url), asset=_asset(), suppress_exceptions=True
+            _with_timeouts(url), asset=apprise_asset(), suppress_exceptions=True
         )
         if plugin is None:
             return "failed", "the URL is no longer accepted by Apprise (run `deliver check`)"
-        notifier = apprise.Apprise(asset=_asset(), location=apprise.ContentLocation.LOCAL)
+        notifier = apprise.Apprise(asset=apprise_asset(), location=apprise.ContentLocation.LOCAL)
         notifier.add(plugin)
         attach = None
         if message.attachments and getattr(plugin, "attachment_support", False):
             attach = apprise.AppriseAttachment(
                 [str(p) for p in message.attachments],
-                asset=_asset(),
+                asset=apprise_asset(),
                 location=apprise.ContentLocation.LOCAL,
             )
         timed_out = False
@@ -512,9 +484,7 @@ def deliver(
     ``templates_dir`` overrides the message templates (``--templates``).
     The caller holds the reports lock. Never raises for a failed send.
     """
-    from concepttrack.reporting import SilentReporter
-
-    reporter = reporter or SilentReporter()
+    reporter = reporter or NullReporter()
     deadline = time.monotonic() + config.timeout
     ledger = Ledger(reports_dir)
     report = DeliveryReport()
@@ -672,9 +642,8 @@ def deliver_after_run(
     """
     from concepttrack.deliver.config import load_config
     from concepttrack.errors import ConcepttrackError
-    from concepttrack.reporting import SilentReporter
 
-    reporter = reporter or SilentReporter()
+    reporter = reporter or NullReporter()
     try:
         config = load_config(config_path)
     except ConcepttrackError as exc:

@@ -6,9 +6,10 @@ round for all symbols), stores the answer and returns a
 :class:`~concepttrack.prices.frame.PriceFrame` trimmed to the window asked for.
 
 Sources (``--source``): ``yahoo`` (yfinance, the default), ``csv:DIR`` (a folder of
-exported CSV files) and ``demo`` (deterministic synthetic data). Adding one means
-writing one module with a class that satisfies :class:`PriceSource` and one line in
-:func:`get_source`.
+exported CSV files) and ``demo`` (deterministic synthetic data), listed in
+:mod:`concepttrack.prices.registry`. Adding one means writing one module with a class
+that satisfies :class:`~concepttrack.prices.base.PriceSource` and one entry in
+:data:`~concepttrack.prices.registry.SOURCES`.
 
 Nothing here imports pandas at module level, so ``concepttrack --help`` stays fast.
 """
@@ -19,15 +20,17 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from concepttrack.errors import SourceError, UsageError
+from concepttrack.prices.base import PriceSource
+from concepttrack.prices.registry import get_source, is_demo, source_entry
 from concepttrack.reasons import Reason, reason, said
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from concepttrack.prices.frame import PriceFrame, SymbolHistory
+    from concepttrack.prices.frame import PriceFrame
     from concepttrack.prices.store import Coverage, PriceStore
 
 __all__ = ["OVERLAP_SESSIONS", "PriceSource", "get_source", "load_prices"]
@@ -37,60 +40,6 @@ OVERLAP_SESSIONS = 5
 #: Relative change in an overlapping adj_close that counts as a revision. Yahoo's
 #: values wobble around 1e-7 (float32); the smallest real dividend moves it ~1e-4.
 REVISION_TOLERANCE = 1e-6
-
-
-@runtime_checkable
-class PriceSource(Protocol):
-    """Where daily bars come from. One batched :meth:`fetch` call per run."""
-
-    @property
-    def name(self) -> str:
-        """Cache key: bars from sources with different names never mix."""
-        ...
-
-    @property
-    def label(self) -> str:
-        """How messages name the source ("Yahoo", "demo", "CSV folder prices/")."""
-        ...
-
-    def fetch(
-        self, symbols: Sequence[str], start: dt.date, end: dt.date
-    ) -> dict[str, SymbolHistory]:
-        """Bars of every symbol in ``[start, end]``; per-symbol failures set ``failed``."""
-        ...
-
-    def revision(self, symbol: str) -> str | None:
-        """A cheap version token (a file's mtime); a change forces a full re-read."""
-        ...
-
-
-def get_source(spec: str, *, cache_dir: Path | None = None) -> PriceSource:
-    """The source named by ``spec``: ``yahoo``, ``csv:DIR`` or ``demo``."""
-    text = spec.strip()
-    kind, _, argument = text.partition(":")
-    kind = kind.lower()
-    if kind == "yahoo" and not argument:
-        from concepttrack.prices.yahoo import YahooSource
-
-        return YahooSource(cache_dir=cache_dir)
-    if kind == "demo" and not argument:
-        from concepttrack.prices.demo import DemoSource
-
-        return DemoSource()
-    if kind == "csv":
-        if not argument.strip():
-            raise UsageError(
-                "--source csv needs a folder, e.g. csv:./prices",
-                hint="Pass --source csv:DIR with a folder holding one CSV file per symbol.",
-            )
-        from concepttrack.prices.csvdir import CsvDirSource
-
-        return CsvDirSource(Path(argument.strip()).expanduser())
-    raise UsageError(
-        f"unknown price source {spec!r}",
-        hint="Use --source yahoo, --source demo or --source csv:DIR "
-        "(also settable as CONCEPTTRACK_SOURCE).",
-    )
 
 
 @dataclass(frozen=True)
@@ -408,7 +357,12 @@ def load_prices(
             hint=f"Run once without --offline to fetch them, or pass the --source "
             f"you fetched with (cache: {store_path}).",
         )
-    return PriceFrame(source=source.name, histories=histories, fetch_rounds=loader.rounds)
+    return PriceFrame(
+        source=source.name,
+        histories=histories,
+        fetch_rounds=loader.rounds,
+        synthetic=is_demo(source.name),
+    )
 
 
 def _staleness(
@@ -449,16 +403,9 @@ def _all_failed(source: PriceSource, symbols: list[str], failures: dict[str, str
     else:
         lines = "\n".join(f"  {s}: {failures[s]}" for s in symbols)
         message = f"{source.label} gave no prices for {names}:\n{lines}"
-    if source.name.startswith("csv:"):
-        hint = (
-            "Add or fix the CSV files named above (one per symbol, as exported from "
-            "Yahoo Finance), or use --source demo."
-        )
-    elif all(failures[s].startswith("not found") for s in symbols):
-        hint = "Check the stock codes in the themes file, or use --source demo or --source csv:DIR."
+    entry = source_entry(source.name)
+    if entry is None:
+        hint = "Use --source demo or --source csv:DIR."
     else:
-        hint = (
-            "Check the network connection, or run with --offline to use cached prices, "
-            "or use --source demo or --source csv:DIR."
-        )
+        hint = entry.failure_hint([failures[s] for s in symbols])
     return SourceError(message, hint=hint)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from concepttrack.prices.frame import SymbolHistory
-    from concepttrack.prices.fundamentals import Fundamentals, FundamentalsAnswer
+    from concepttrack.prices.records import Fundamentals, FundamentalsAnswer
 
 #: The optional fundamentals file of a price folder, and its columns.
 FUNDAMENTALS_FILE = "fundamentals.csv"
@@ -432,7 +432,7 @@ class CsvDirSource:
         A malformed file is a problem of every symbol asked for (naming the file and
         line), never an exception: fundamentals never fail a note.
         """
-        from concepttrack.prices.fundamentals import FundamentalsAnswer
+        from concepttrack.prices.records import FundamentalsAnswer
 
         path = self._fundamentals_path()
         if path is None:
@@ -485,7 +485,7 @@ def read_fundamentals_csv(path: Path) -> dict[str, list[Fundamentals]]:
     (``0941.HK``; ``00941`` is accepted too); ``date`` ISO; yield a fraction; any figure
     may be empty. Raises :class:`PriceFileError` naming the file and line.
     """
-    from concepttrack.prices.fundamentals import Fundamentals
+    from concepttrack.prices.records import Fundamentals
 
     reader = _Reader(path, FUNDAMENTALS_FILE)
     hint = (

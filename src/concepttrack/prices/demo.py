@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from concepttrack.prices.frame import SymbolHistory
-    from concepttrack.prices.fundamentals import Fundamentals, FundamentalsAnswer
+    from concepttrack.prices.records import Fundamentals, FundamentalsAnswer
 
 #: First session demo data exists for.
 DEMO_EPOCH = dt.date(2000, 1, 3)
@@ -236,7 +236,7 @@ class DemoSource:
         self, symbols: Sequence[str], as_of: dt.date
     ) -> dict[str, FundamentalsAnswer]:
         """Quarter-end demo fundamentals of each stock up to ``as_of`` (none for indices, FX)."""
-        from concepttrack.prices.fundamentals import FundamentalsAnswer
+        from concepttrack.prices.records import FundamentalsAnswer
 
         return {
             symbol: FundamentalsAnswer(records=demo_fundamentals(symbol, as_of))
@@ -254,7 +254,7 @@ def demo_fundamentals(symbol: str, as_of: dt.date) -> list[Fundamentals]:
     """
     import numpy as np
 
-    from concepttrack.prices.fundamentals import Fundamentals
+    from concepttrack.prices.records import Fundamentals
 
     upper = symbol.upper()
     if upper.startswith("^") or is_fx(upper) or as_of < DEMO_FUNDAMENTALS_START:

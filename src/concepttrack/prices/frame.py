@@ -25,7 +25,7 @@ import pandas as pd
 from concepttrack.reasons import Reason, reason, said
 
 if TYPE_CHECKING:
-    from concepttrack.prices.fundamentals import FundamentalsSet
+    from concepttrack.prices.records import FundamentalsSet
 
 COLUMNS: tuple[str, ...] = (
     "open",
@@ -127,6 +127,8 @@ class PriceFrame:
     fetch_rounds: int = 0
     #: Fundamentals of the stocks (None when not loaded; see ``prices/fundamentals.py``).
     fundamentals: FundamentalsSet | None = None
+    #: True when the source is synthetic (its registry entry's ``demo`` flag).
+    synthetic: bool = False
 
     def get(self, symbol: str) -> SymbolHistory:
         """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""
@@ -139,6 +141,6 @@ class PriceFrame:
     @property
     def demo(self) -> bool:
         """True when any series is synthetic demo data."""
-        return self.source == "demo" or any(
+        return self.synthetic or any(
             h.meta is not None and h.meta.demo for h in self.histories.values()
         )

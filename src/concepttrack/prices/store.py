@@ -50,7 +50,7 @@ from concepttrack.prices.frame import COLUMNS, SymbolHistory, SymbolMeta, empty_
 if TYPE_CHECKING:
     import pandas as pd
 
-    from concepttrack.prices.fundamentals import Fundamentals, FundamentalsCheck
+    from concepttrack.prices.records import Fundamentals, FundamentalsCheck
 
 #: Bumped when the tables change; an older file is migrated, a newer one refused.
 SCHEMA_VERSION = 3
@@ -781,7 +781,7 @@ class PriceStore:
         self, source: str, symbols: Sequence[str]
     ) -> dict[str, FundamentalsCheck]:
         """The last fundamentals check of each symbol (absent when never asked)."""
-        from concepttrack.prices.fundamentals import FundamentalsCheck
+        from concepttrack.prices.records import FundamentalsCheck
 
         if not symbols:
             return {}
@@ -808,7 +808,7 @@ class PriceStore:
         self, source: str, symbols: Sequence[str]
     ) -> dict[str, list[Fundamentals]]:
         """Every cached record of each symbol, oldest first (an empty list when none)."""
-        from concepttrack.prices.fundamentals import Fundamentals
+        from concepttrack.prices.records import Fundamentals
 
         out: dict[str, list[Fundamentals]] = {symbol: [] for symbol in symbols}
         if not symbols:

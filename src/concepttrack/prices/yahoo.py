@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from concepttrack.prices.frame import SymbolHistory, SymbolMeta
-    from concepttrack.prices.fundamentals import Fundamentals, FundamentalsAnswer
+    from concepttrack.prices.records import Fundamentals, FundamentalsAnswer
 
 #: yfinance column name -> contract column name.
 _FIELDS = {
@@ -387,7 +387,7 @@ class YahooSource:
         self, symbols: Sequence[str], as_of: dt.date
     ) -> dict[str, FundamentalsAnswer]:
         """``get_info`` per symbol; a 429 stops the round (the rest: rate limited)."""
-        from concepttrack.prices.fundamentals import FundamentalsAnswer
+        from concepttrack.prices.records import FundamentalsAnswer
 
         try:
             yf = self._yf()
@@ -429,7 +429,7 @@ class YahooSource:
         """One record from a ``get_info`` dict; None when it holds none of the figures."""
         from concepttrack import calendar
         from concepttrack.errors import UsageError
-        from concepttrack.prices.fundamentals import Fundamentals
+        from concepttrack.prices.records import Fundamentals
 
         now = self._clock()
         try:

@@ -1,14 +1,14 @@
 """Render one dated concept note from a Theme and its ThemeSnapshot.
 
 ``render_note`` writes ``out_dir/<theme-id>/<as-of>.{md,pdf,html,json}`` (the formats
-asked for) and the Markdown's chart PNGs in ``out_dir/<theme-id>/<as-of>-assets/``, every
-file atomically; with several ``languages``, the second and later ones' files are
+asked for, each by its writer in :mod:`concepttrack.render.writers`) and the
+Markdown's chart PNGs in ``out_dir/<theme-id>/<as-of>-assets/``, every file atomically;
+with several ``languages``, the second and later ones' files are
 ``<as-of>.<lang>.{md,pdf,html}`` (the JSON twin stays one file). Output is
 deterministic: the same inputs give byte-identical Markdown, HTML and JSON (no clock
 anywhere; chart PNGs carry no software version; the PDF's dates are the as-of session).
 
-Templates are jinja2 with ``StrictUndefined``; HTML autoescaping covers the real
-``.html.j2`` extension; the Markdown environment escapes every expression output.
+Templates (:mod:`concepttrack.render.templating`) are jinja2 with ``StrictUndefined``;
 ``templates_dir`` overrides any of ``note.md.j2``, ``note.html.j2`` and ``note.css``.
 Theme text is always data, never a template. weasyprint and matplotlib are imported
 only when a format needs them.
@@ -17,24 +17,19 @@ only when a format needs them.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from concepttrack.errors import RenderError, UsageError
-from concepttrack.fsutil import atomic_write_bytes, atomic_write_text
-from concepttrack.render.context import build_context
+from concepttrack.render.templating import PACKAGE_TEMPLATES, make_environment
+from concepttrack.render.writers import NoteFiles, Page, format_names, writer_registry
+from concepttrack.render.writers.json import JSON_KIND, JSON_SCHEMA_VERSION, note_json
 
 if TYPE_CHECKING:
-    import jinja2
-
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.languages import Colours
-    from concepttrack.reasons import Reason
     from concepttrack.render.charts import Chart, ChartJob
     from concepttrack.render.chartworker import ChartWorker
     from concepttrack.render.view import NoteContext, NoteFacts
@@ -51,192 +46,8 @@ __all__ = [
 ]
 
 LOG = logging.getLogger("concepttrack.render")
-FORMATS: tuple[str, ...] = ("md", "pdf", "html", "json")
-JSON_SCHEMA_VERSION = 1
-JSON_KIND = "concepttrack.note"
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
-TEMPLATE_NAMES = {"md": "note.md.j2", "html": "note.html.j2", "css": "note.css"}
-
-
-@dataclass(frozen=True)
-class ChartView:
-    """A chart as a template sees it: text plus where the image is."""
-
-    title: str
-    caption: str
-    alt: str
-    src: str
-    image: Any  # Markdown image markup (markupsafe.Markup), "" for HTML
-    #: The chart's file-name stem; templates place the event-study chart by it.
-    name: str = ""
-
-
-def _autoescape(name: str | None) -> bool:
-    # select_autoescape(["html"]) would miss "note.html.j2": match the real extension.
-    return name is not None and name.endswith((".html.j2", ".html", ".htm", ".xml.j2"))
-
-
-def make_environment(
-    templates_dir: Path | None = None, *, markdown: bool = False, lang: str = "en"
-) -> jinja2.Environment:
-    """The jinja2 environment: user folder first, then the package's templates.
-
-    ``markdown=True`` gives the Markdown environment, whose ``finalize`` escapes every
-    expression output for GFM; otherwise HTML autoescaping is on for ``.html.j2``.
-    Both use ``StrictUndefined``: a missing variable is an error, not an empty string.
-    Both have jinja2's i18n extension with the ``lang`` catalog installed (new-style
-    gettext: ``{{ _("Source: %(source)s", source=x) }}`` escapes ``x``, not the message).
-    """
-    import jinja2
-
-    from concepttrack.render import markdown as md
-
-    loaders: list[jinja2.BaseLoader] = []
-    if templates_dir is not None:
-        if not templates_dir.is_dir():
-            raise UsageError(
-                f"templates folder not found: {templates_dir}",
-                hint="Pass --templates DIR holding note.md.j2, note.html.j2 and/or note.css.",
-            )
-        loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
-    loaders.append(jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)))
-    common: dict[str, Any] = {
-        "loader": jinja2.ChoiceLoader(loaders),
-        "undefined": jinja2.StrictUndefined,
-        "keep_trailing_newline": True,
-        "auto_reload": False,
-        "extensions": ["jinja2.ext.i18n"],
-        "bytecode_cache": _bytecode_cache(),
-    }
-    if markdown:
-        env = jinja2.Environment(autoescape=False, finalize=md.finalize, **common)
-        env.filters["block"] = md.md_block
-        env.filters["md"] = md.md_inline
-    else:
-        env = jinja2.Environment(autoescape=_autoescape, **common)
-    from concepttrack.render.i18n import translator
-
-    env.install_gettext_translations(translator(lang), newstyle=True)  # type: ignore[attr-defined]
-    return env
-
-
-@functools.cache
-def _package_environment(markdown: bool) -> jinja2.Environment:
-    return make_environment(None, markdown=markdown)
-
-
-def _environment(templates_dir: Path | None, *, markdown: bool, lang: str) -> jinja2.Environment:
-    """The environment for one note with ``lang``'s catalog installed.
-
-    The package's templates are compiled once per process and shared by every language
-    and note (about 0.1 s a note); a ``--templates`` folder gets a fresh environment, so
-    an edited template is read again.
-    """
-    if templates_dir is not None:
-        return make_environment(templates_dir, markdown=markdown, lang=lang)
-    from concepttrack.render.i18n import translator
-
-    env = _package_environment(markdown)
-    env.install_gettext_translations(translator(lang), newstyle=True)  # type: ignore[attr-defined]
-    return env
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept in ``<user cache>/templates``, so that a fresh process does
-    not compile them again (about 0.05 s a template). Keyed by jinja2 on the template's
-    name and source checksum, so an edited template is compiled anew; None when the
-    folder cannot be made."""
-    import jinja2
-
-    from concepttrack.settings import cache_dir
-
-    folder = cache_dir() / "templates"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
-
-
-def _template_text(env: jinja2.Environment, name: str) -> str:
-    """The source of a non-template file (the CSS) through the same override lookup."""
-    assert env.loader is not None
-    source, _, _ = env.loader.get_source(env, name)
-    return source
-
-
-def _render(env: jinja2.Environment, name: str, **context: Any) -> str:
-    import jinja2
-
-    try:
-        return env.get_template(name).render(**context)
-    except jinja2.TemplateError as exc:
-        where = f" (line {exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise RenderError(
-            f"template {name}{where}: {exc}",
-            hint="Check the --templates folder against the package's templates.",
-        ) from exc
-
-
-def note_json(
-    theme: Theme,
-    snapshot: ThemeSnapshot,
-    since_last: SinceLastNote | None = None,
-    *,
-    languages: Sequence[str] = ("en",),
-    what_moved: Mapping[str, str] | None = None,
-) -> str:
-    """The JSON twin of the note: theme, snapshot (unrounded) and since-last changes.
-
-    One file whatever the languages: numbers have no language. ``languages`` lists the
-    languages the note was written in, the first being the undecorated file name's.
-    ``what_moved`` is the note's "what moved" paragraph as rendered, keyed by language:
-    delivery quotes it word for word instead of writing the prose again.
-    """
-    from concepttrack.render.messages import reason_text
-
-    def english_reason(why: Reason) -> str:
-        return reason_text(why, "en")
-
-    document = {
-        "schema_version": JSON_SCHEMA_VERSION,
-        "kind": JSON_KIND,
-        "theme": theme.model_dump(mode="json"),
-        # A reason reads as the English note words it, next to its code (``*_coded``).
-        "snapshot": snapshot.to_dict(word=english_reason),
-        "since_last_note": since_last.to_dict() if since_last is not None else None,
-        "languages": list(languages),
-        "what_moved": dict(what_moved or {}),
-    }
-    try:
-        text = json.dumps(document, sort_keys=False, indent=2, ensure_ascii=False, allow_nan=False)
-    except ValueError as exc:
-        raise RenderError(f"the snapshot holds a value JSON cannot carry: {exc}") from exc
-    return text + "\n"
-
-
-def _allowed_dirs(templates_dir: Path | None) -> list[Path]:
-    """Folders the PDF may read from: the user's template folder (if any) first, as it is
-    the CSS base URL, then the package's templates."""
-    return [*([templates_dir] if templates_dir else []), PACKAGE_TEMPLATES]
-
-
-def _language_stylesheet(
-    templates_dir: Path | None, note: NoteContext, env: jinja2.Environment | None = None
-) -> str:
-    """``note.css`` plus the CSS of the note's language (fonts, line breaking, colours)."""
-    from concepttrack.render.typography import language_css
-
-    if env is None:
-        env = _environment(templates_dir, markdown=False, lang=note.lang)
-    extra = language_css(note.lang, note.colours)  # type: ignore[arg-type]
-    return _stylesheet(env) + ("\n" + extra.replace("</", "<\\/") if extra else "")
-
-
-def _stylesheet(env: jinja2.Environment) -> str:
-    css = _template_text(env, TEMPLATE_NAMES["css"])
-    # Inlined in <style> for the standalone HTML: a "</style" must not end the element.
-    return css.replace("</", "<\\/")
+#: The output formats, from the writer registry (``render/writers/``).
+FORMATS: tuple[str, ...] = format_names()
 
 
 def note_stem(as_of_iso: str, lang: str, first: str | None = None) -> str:
@@ -276,11 +87,12 @@ def render_note(
     from concepttrack.render.view import note_facts
 
     wanted = list(dict.fromkeys(f.strip().lower() for f in formats))
-    unknown = [f for f in wanted if f not in FORMATS]
+    registry = writer_registry()
+    unknown = [f for f in wanted if f not in registry]
     if unknown or not wanted:
         raise UsageError(
             f"unknown note format {', '.join(unknown) or '(none)'}",
-            hint=f"Choose from {', '.join(FORMATS)}.",
+            hint=f"Choose from {', '.join(registry)}.",
         )
     if snapshot.theme_id != theme.id:
         raise RenderError(f"snapshot is for {snapshot.theme_id!r}, not theme {theme.id!r}")
@@ -290,7 +102,9 @@ def render_note(
     as_of_iso = snapshot.as_of.isoformat()
     paths: list[Path] = []
     facts = note_facts(theme, snapshot)
-    pages = [f for f in wanted if f != "json"]
+    pages = [registry[f] for f in wanted if registry[f].per_language]
+    once = [registry[f] for f in wanted if not registry[f].per_language]
+    preloading = [w for w in pages if w.preloads]
     # Every language's context and chart job first: with a spare core, each distinct set
     # of charts is drawn in a forked child while this process lays out the notes.
     jobs: dict[Any, ChartJob | ChartWorker] = {}
@@ -298,9 +112,9 @@ def render_note(
         _plan_language(
             theme,
             snapshot,
-            wanted=pages,
+            with_charts=any(w.charts for w in pages),
             since_last=since_last,
-            in_child=parallel_charts and "pdf" in pages,
+            in_child=parallel_charts and bool(preloading),
             lang=code,
             default_lang=default_lang,
             colours=colours,
@@ -309,38 +123,38 @@ def render_note(
         )
         for code in codes
     ]
-    if "pdf" in pages:
-        from concepttrack.render.pdf import preload, prepare
-
-        preload()
-        # While the charts finish: parse the stylesheet the first language's PDF will use.
-        first = plans[0][1]
-        prepare(_language_stylesheet(templates_dir, first), _allowed_dirs(templates_dir))
+    for writer in preloading:
+        # While the charts finish: e.g. load WeasyPrint and parse the first stylesheet.
+        writer.prepare(plans[0][1], templates_dir)
     drawn: dict[Any, list[Chart]] = {}
+    from concepttrack.archive import NoteName, assets_name
+
     for code, note, key in plans:
         if key is not None and key not in drawn:
             drawn[key] = jobs[key].result()
-        paths.extend(
-            _write_language(
-                note,
-                drawn[key] if key is not None else [],
-                wanted=pages,
-                note_dir=note_dir,
-                stem=note_stem(as_of_iso, code, codes[0]),
-                chart_suffix=note_stem(as_of_iso, code)[len(as_of_iso) :],
-                templates_dir=templates_dir,
-                created=snapshot.as_of,
-            )
+        stem = note_stem(as_of_iso, code)
+        page = Page(
+            note,
+            drawn[key] if key is not None else [],
+            note_dir=note_dir,
+            stem=stem,
+            chart_suffix=stem[len(as_of_iso) :],
+            assets=assets_name(snapshot.as_of),
+            templates_dir=templates_dir,
+            created=snapshot.as_of,
         )
-    if "json" in wanted:
-        from concepttrack.archive import NoteName
-
-        path = note_dir / NoteName.twin(snapshot.as_of).filename
-        moved = {code: note.what_moved for code, note, _key in plans}
-        atomic_write_text(
-            path, note_json(theme, snapshot, since_last, languages=codes, what_moved=moved)
+        paths.extend(writer.write_page(page) for writer in pages)
+    if once:
+        files = NoteFiles(
+            theme,
+            snapshot,
+            since_last,
+            note_dir=note_dir,
+            stem=NoteName.twin(snapshot.as_of).stem,
+            languages=codes,
+            what_moved={code: note.what_moved for code, note, _key in plans},
         )
-        paths.append(path)
+        paths.extend(writer.write_note(files) for writer in once)
     return paths
 
 
@@ -348,7 +162,7 @@ def _plan_language(
     theme: Theme,
     snapshot: ThemeSnapshot,
     *,
-    wanted: list[str],
+    with_charts: bool,
     since_last: SinceLastNote | None,
     in_child: bool,
     lang: str,
@@ -361,7 +175,7 @@ def _plan_language(
 
     Returns (language, context, chart key); the key is None when no format shows charts.
     """
-    from concepttrack.render.context import chart_text, localized_theme
+    from concepttrack.render.context import build_context, chart_text, localized_theme
 
     note = build_context(
         theme,
@@ -372,7 +186,7 @@ def _plan_language(
         colours=colours,
         facts=facts,
     )
-    if not any(f in wanted for f in ("md", "html", "pdf")):
+    if not with_charts:
         return lang, note, None
     from concepttrack.render.charts import ChartJob
 
@@ -408,62 +222,3 @@ def _plan_language(
                 text=text,
             )
     return lang, note, key
-
-
-def _write_language(
-    note: NoteContext,
-    charts: list[Chart],
-    *,
-    wanted: list[str],
-    note_dir: Path,
-    stem: str,
-    chart_suffix: str,
-    templates_dir: Path | None,
-    created: dt.date,
-) -> list[Path]:
-    """One language's Markdown, HTML and PDF (those of ``wanted``)."""
-    from markupsafe import Markup
-
-    paths: dict[str, Path] = {}
-    if "md" in wanted:
-        env = _environment(templates_dir, markdown=True, lang=note.lang)
-        from concepttrack.archive import assets_name
-
-        assets = assets_name(created)
-        views = []
-        for chart in charts:
-            name = f"{chart.name}{chart_suffix}.png"
-            atomic_write_bytes(note_dir / assets / name, chart.png)
-            src = f"{assets}/{name}"
-            from concepttrack.render.markdown import escape_inline
-
-            image = Markup(f"![{escape_inline(chart.alt)}]({src})")
-            views.append(ChartView(chart.title, chart.caption, chart.alt, src, image, chart.name))
-        text_md = _render(env, TEMPLATE_NAMES["md"], note=note, charts=views)
-        paths["md"] = note_dir / f"{stem}.md"
-        atomic_write_text(paths["md"], text_md)
-
-    if "html" in wanted or "pdf" in wanted:
-        env = _environment(templates_dir, markdown=False, lang=note.lang)
-        css = _language_stylesheet(templates_dir, note, env)
-        views = [ChartView(c.title, c.caption, c.alt, c.data_uri, "", c.name) for c in charts]
-        if "html" in wanted:
-            html = _render(
-                env, TEMPLATE_NAMES["html"], note=note, charts=views, inline_css=Markup(css)
-            )
-            paths["html"] = note_dir / f"{stem}.html"
-            atomic_write_text(paths["html"], html)
-        if "pdf" in wanted:
-            from concepttrack.render.pdf import html_to_pdf
-
-            printable = _render(env, TEMPLATE_NAMES["html"], note=note, charts=views, inline_css="")
-            output = html_to_pdf(
-                printable,
-                stylesheet=css,
-                created=created,
-                allowed_dirs=_allowed_dirs(templates_dir),
-            )
-            paths["pdf"] = note_dir / f"{stem}.pdf"
-            atomic_write_bytes(paths["pdf"], output.data)
-
-    return [paths[f] for f in wanted if f in paths]

@@ -27,7 +27,7 @@ from concepttrack.render.formats import MINUS, MISSING, Formats, formats_for
 from concepttrack.render.i18n import translator
 from concepttrack.render.messages import N_, Reason, reader_reason
 from concepttrack.render.prose import Prose, prose_for
-from concepttrack.render.view import Definition, Tone, tone
+from concepttrack.render.view_base import Definition, Tone, tone
 from concepttrack.themes import Theme
 
 #: Marks a CAR significant at the 5% level (|t| > 1.96).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from concepttrack.prices.registry import source_entry
 from concepttrack.reasons import MESSAGES
 from concepttrack.reasons import N_ as N_
 from concepttrack.reasons import Reason as Reason
@@ -216,17 +217,11 @@ def benchmark_names(symbol: str, lang: str = "en") -> tuple[str, str]:
 def source_label(source: str, lang: str = "en") -> str:
     """A reader-facing name of the price source (``yahoo`` -> ``Yahoo Finance``)."""
     _ = translator(lang).gettext
-    kind, _sep, detail = source.partition(":")
-    if kind == "yahoo":
-        return _("Yahoo Finance daily bars")
-    if kind == "demo":
-        return _("DEMO prices (synthetic, not market data)")
-    if kind == "csv":
-        folder = detail.rstrip("/").rsplit("/", 1)[-1] or detail
-        if folder:
-            return _("CSV price files (%(folder)s)") % {"folder": folder}
-        return _("CSV price files")
-    return source
+    entry = source_entry(source)
+    if entry is None:
+        return source
+    message, values = entry.label_for(source)
+    return _(message) % values
 
 
 def reason_text(why: Reason, lang: str = "en") -> str:

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from concepttrack.analytics.model import ThemeSnapshot
-from concepttrack.analytics.valuation import StockValuation, ValuationFigures
+from concepttrack.analytics.valuation_model import StockValuation, ValuationFigures
+from concepttrack.prices.registry import fundamentals_label
 from concepttrack.render.formats import Formats, formats_for
 from concepttrack.render.i18n import translator
 from concepttrack.render.messages import N_, Reason, reader_reason, source_label
-from concepttrack.render.view import Definition, Figure, tone
+from concepttrack.render.view_base import Definition, Figure, tone
 from concepttrack.themes import Theme
 
 SCHEME_NAMES = {
@@ -239,13 +240,7 @@ def build_valuation_view(
         dated = sorted({s.date for s in figures.stocks if s.date is not None})
         fetched = [s.fetched_on for s in figures.stocks if s.fetched_on is not None]
         origin = figures.fundamentals_source or snapshot.source
-        where = (
-            _("DEMO (synthetic)")
-            if origin == "demo"
-            else _("Yahoo Finance quote summary")
-            if origin == "yahoo"
-            else _("fundamentals.csv of the %(source)s") % {"source": source_label(origin, lang)}
-        )
+        where = _(fundamentals_label(origin)) % {"source": source_label(origin, lang)}
         if dated and dated[-1] != dated[0]:
             where = _("%(where)s, dated %(first)s to %(last)s") % {
                 "where": where,

@@ -13,43 +13,21 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+# Re-exported: the view's own vocabulary, defined below it for the section views.
+from concepttrack.render.view_base import STALE_MARK as STALE_MARK
+from concepttrack.render.view_base import Definition as Definition
+from concepttrack.render.view_base import Figure as Figure
+from concepttrack.render.view_base import Tone as Tone
+from concepttrack.render.view_base import figure as figure
+from concepttrack.render.view_base import tone as tone
 
 if TYPE_CHECKING:
     from concepttrack.analytics.model import StockFigures, ThemeSnapshot
     from concepttrack.render.events_view import ReactionView
     from concepttrack.render.valuation_view import ValuationView
     from concepttrack.themes import Theme
-
-Tone = Literal["up", "down", "flat", "na"]
-STALE_MARK = "\N{DAGGER}"
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One displayed number: its text (with a dagger when stale) and its colour class."""
-
-    text: str
-    tone: Tone = "flat"
-    stale: bool = False
-
-
-def tone(value: float | None) -> Tone:
-    """Colour class of a signed figure: up, down, flat or na (missing)."""
-    if value is None:
-        return "na"
-    if round(100 * value, 1) > 0:
-        return "up"
-    if round(100 * value, 1) < 0:
-        return "down"
-    return "flat"
-
-
-def figure(text: str, value: float | None, *, stale: bool = False, signed: bool = True) -> Figure:
-    """A displayed figure: the dagger when stale, the colour class from the value's sign."""
-    if value is not None and stale:
-        text += STALE_MARK
-    return Figure(text, tone(value) if signed else ("na" if value is None else "flat"), stale)
 
 
 @dataclass(frozen=True)
@@ -166,14 +144,6 @@ class RiskRow:
     drawdown_dates: str
     beta: str
     correlation: str
-
-
-@dataclass(frozen=True)
-class Definition:
-    """A methodology term and its exact definition in plain words."""
-
-    term: str
-    text: str
 
 
 @dataclass(frozen=True)

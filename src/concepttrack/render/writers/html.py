@@ -1,0 +1,33 @@
+"""Self-contained HTML: ``<stem>.html``, the stylesheet inlined, charts as ``data:`` URIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from concepttrack.fsutil import atomic_write_text
+from concepttrack.render.writers.base import Page, Writer
+
+
+class HtmlWriter(Writer):
+    name = "html"
+    order = 30
+    charts = True
+
+    def write_page(self, page: Page) -> Path:
+        from markupsafe import Markup
+
+        from concepttrack.render.templating import TEMPLATE_NAMES, render_template
+
+        html = render_template(
+            page.html_environment,
+            TEMPLATE_NAMES["html"],
+            note=page.note,
+            charts=page.inline_charts,
+            inline_css=Markup(page.stylesheet),
+        )
+        path = page.note_dir / f"{page.stem}.html"
+        atomic_write_text(path, html)
+        return path
+
+
+WRITER = HtmlWriter()

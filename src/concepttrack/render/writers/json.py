@@ -1,0 +1,80 @@
+"""The JSON twin: ``<as-of>.json``, one language-free file per note (numbers unrounded)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from concepttrack.errors import RenderError
+from concepttrack.fsutil import atomic_write_text
+from concepttrack.render.writers.base import NoteFiles, Writer
+
+if TYPE_CHECKING:
+    from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
+    from concepttrack.reasons import Reason
+    from concepttrack.themes import Theme
+
+__all__ = ["JSON_KIND", "JSON_SCHEMA_VERSION", "WRITER", "note_json"]
+
+JSON_SCHEMA_VERSION = 1
+JSON_KIND = "concepttrack.note"
+
+
+def note_json(
+    theme: Theme,
+    snapshot: ThemeSnapshot,
+    since_last: SinceLastNote | None = None,
+    *,
+    languages: Sequence[str] = ("en",),
+    what_moved: Mapping[str, str] | None = None,
+) -> str:
+    """The JSON twin of the note: theme, snapshot (unrounded) and since-last changes.
+
+    One file whatever the languages: numbers have no language. ``languages`` lists the
+    languages the note was written in, the first being the undecorated file name's.
+    ``what_moved`` is the note's "what moved" paragraph as rendered, keyed by language:
+    delivery quotes it word for word instead of writing the prose again.
+    """
+    from concepttrack.render.messages import reason_text
+
+    def english_reason(why: Reason) -> str:
+        return reason_text(why, "en")
+
+    document = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "kind": JSON_KIND,
+        "theme": theme.model_dump(mode="json"),
+        # A reason reads as the English note words it, next to its code (``*_coded``).
+        "snapshot": snapshot.to_dict(word=english_reason),
+        "since_last_note": since_last.to_dict() if since_last is not None else None,
+        "languages": list(languages),
+        "what_moved": dict(what_moved or {}),
+    }
+    try:
+        text = json.dumps(document, sort_keys=False, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise RenderError(f"the snapshot holds a value JSON cannot carry: {exc}") from exc
+    return text + "\n"
+
+
+class JsonWriter(Writer):
+    name = "json"
+    order = 40
+    per_language = False
+
+    def write_note(self, files: NoteFiles) -> Path:
+        path = files.note_dir / f"{files.stem}.json"
+        text = note_json(
+            files.theme,
+            files.snapshot,
+            files.since_last,
+            languages=files.languages,
+            what_moved=files.what_moved,
+        )
+        atomic_write_text(path, text)
+        return path
+
+
+WRITER = JsonWriter()
