@@ -26,6 +26,7 @@ themes:
   - id: ah-mainland
     title: A+H with the mainland first
     thesis: The basket lives on the Shanghai calendar.
+    calendar: XSHG
     event: {date: 2026-10-15, title: The news}
     stocks:
       - {code: "600519.SS", name: Kweichow Moutai, rationale: Mainland.}

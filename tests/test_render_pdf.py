@@ -23,7 +23,12 @@ from tests.render_fixtures import AS_OF, sora_since_last, sora_snapshot, sora_th
 pytestmark = pytest.mark.slow
 
 CODES = ("09888", "00763", "00941", "00728")
-NAMES_ZH = ("百度集团-SW", "中兴通讯", "中国移动", "中国电信")
+NAMES_ZH = (
+    "百度集團-SW",
+    "中興通訊",
+    "中國移動",
+    "中國電信",
+)  # an English edition: Hong Kong forms
 SECRET = "CONCEPTTRACK-SECRET-7f3a9c"
 
 
@@ -74,7 +79,7 @@ def sora_pdf(tmp_path_factory: pytest.TempPathFactory) -> RenderedPdf:
 def test_pdf_text_has_title_codes_chinese_names_and_key_figures(sora_pdf: RenderedPdf) -> None:
     text = " ".join(sora_pdf.text.split())
     assert "Sora: text-to-video lifts AI computing power" in text
-    assert "Sora文生视频" in text
+    assert "Sora文生視頻" in text  # the English edition shows Hong Kong characters
     for code in CODES:
         assert code in text
     for name in NAMES_ZH:

@@ -290,7 +290,7 @@ class RunLock:
             self.reports_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            from concepttrack.notewrite import WRITE_ERRNOS, write_error
+            from concepttrack.fsutil import WRITE_ERRNOS, write_error
 
             if exc.errno in WRITE_ERRNOS:  # no permission, read-only, disk full: exit 4
                 raise write_error(exc, self.path) from exc

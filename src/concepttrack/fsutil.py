@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
+
+from concepttrack.errors import WriteError
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -101,3 +104,29 @@ def read_limited(path: Path, limit: int, *, inside: Path | None = None) -> bytes
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+# --- a failed write, worded once (exit 4) ----------------------------------------------
+
+#: Errors that mean "this place cannot be written", not "this program is wrong".
+WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EFBIG}
+)
+
+
+def describe(exc: OSError, fallback: Path | None = None) -> str:
+    """``cannot write <path>: <reason>`` for an OSError from a write."""
+    where = exc.filename if exc.filename is not None else fallback
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+    return f"cannot write {where}: {reason}" if where is not None else f"cannot write: {reason}"
+
+
+def write_error(exc: OSError, fallback: Path | None = None) -> WriteError:
+    """The project's error for a failed write, with a hint that fits the reason."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        hint = "Free some space on that disk (or raise the quota), then run again."
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "Make that folder writable for this user, or pass --out with one that is."
+    else:
+        hint = "Check the reports folder and its disk, then run again."
+    return WriteError(describe(exc, fallback), hint=hint)

@@ -300,7 +300,7 @@ def _run(
             hint="Pass --out with a folder for the reports (it is created if missing).",
         ) from None
     except OSError as exc:
-        from concepttrack.notewrite import WRITE_ERRNOS, write_error
+        from concepttrack.fsutil import WRITE_ERRNOS, write_error
 
         if exc.errno in WRITE_ERRNOS:  # disk full, no permission, read-only: exit 4
             raise write_error(exc, options.out_dir) from exc
@@ -418,7 +418,7 @@ def _archive_write(result: RunResult, reporter: Reporter, log: RunLog | None) ->
     try:
         yield
     except OSError as exc:
-        from concepttrack.notewrite import write_error
+        from concepttrack.fsutil import write_error
 
         error = write_error(exc)
         result.write_errors.append(error.message)

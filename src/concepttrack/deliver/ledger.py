@@ -197,7 +197,7 @@ class Ledger:
         try:
             atomic_write_text(self.path, text + "\n")
         except OSError as exc:  # disk full, read-only, no permission: exit 4, file named
-            from concepttrack.notewrite import write_error
+            from concepttrack.fsutil import write_error
 
             raise write_error(exc, self.path) from exc
 
