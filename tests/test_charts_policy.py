@@ -17,15 +17,15 @@ import pytest
 
 from concepttrack.languages import LANGUAGES, get_language
 from concepttrack.render import charts
-from concepttrack.render.charts import (
+from concepttrack.render.chart_base import (
     BASKET,
     BENCHMARK,
     LINE_COLOURS,
     ChartText,
     note_palette,
-    render_charts,
     theme_palette,
 )
+from concepttrack.render.charts import render_charts
 from concepttrack.render.context import chart_text
 from concepttrack.render.typography import font_stacks, language_css
 from tests.render_fixtures import sora_snapshot, sora_theme

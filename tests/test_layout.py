@@ -182,13 +182,7 @@ def test_the_graph_sees_the_package() -> None:
 
 #: Cycles not broken yet, each with why. Empty this when they are: the test below fails
 #: when a listed cycle no longer exists.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"concepttrack.render.charts", "concepttrack.render.event_charts"}): (
-        "issue 16: both files are being rewritten by the chart-colour work; after it is "
-        "merged, move the primitives event_charts takes from charts (Chart, ChartText, "
-        "the palette, _figure, _png, _legend_columns) into render/chart_base.py"
-    ),
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 
 def test_no_import_cycles() -> None:

@@ -30,7 +30,8 @@ from concepttrack.render.writers.json import JSON_KIND, JSON_SCHEMA_VERSION, not
 if TYPE_CHECKING:
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.languages import Colours
-    from concepttrack.render.charts import Chart, ChartJob
+    from concepttrack.render.chart_base import Chart
+    from concepttrack.render.charts import ChartJob
     from concepttrack.render.chartworker import ChartWorker
     from concepttrack.render.view import NoteContext, NoteFacts
     from concepttrack.themes import Theme

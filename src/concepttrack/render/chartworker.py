@@ -25,7 +25,7 @@ from concepttrack.errors import RenderError
 
 if TYPE_CHECKING:
     from concepttrack.analytics.model import ThemeSnapshot
-    from concepttrack.render.charts import Chart, ChartText, Palette
+    from concepttrack.render.chart_base import Chart, ChartText, Palette
     from concepttrack.themes import Theme
 
 LOG = logging.getLogger("concepttrack.render")

@@ -28,7 +28,7 @@ from __future__ import annotations
 from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
 from concepttrack.languages import Colours, get_language
 from concepttrack.localize import FieldUse, localize_theme
-from concepttrack.render.charts import ChartText
+from concepttrack.render.chart_base import ChartText
 from concepttrack.render.formats import MINUS, MISSING, STALE_MARK, formats_for
 from concepttrack.render.i18n import translator
 from concepttrack.render.messages import ORIGINAL_MARKS, reader_reason

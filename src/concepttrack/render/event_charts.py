@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from concepttrack.render.charts import (
+from concepttrack.render.chart_base import (
     EVENT,
     LINE_CHART_HEIGHT_IN,
     Chart,

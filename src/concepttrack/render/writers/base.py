@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
-    from concepttrack.render.charts import Chart
+    from concepttrack.render.chart_base import Chart
     from concepttrack.render.templating import ChartView
     from concepttrack.render.view import NoteContext
     from concepttrack.themes import Theme
