@@ -271,3 +271,51 @@ def test_a_log_file_on_a_full_disk_does_not_stop_the_notes(
     saved = json.loads(record.read_text(encoding="utf-8"))
     assert saved["exit_code"] == EXIT_RENDER
     assert saved["write_errors"] == result.write_errors
+
+
+def test_the_lock_on_a_full_disk_is_exit_4_naming_the_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock file opens (it exists), then writing the holder's stamp finds no space:
+    exit 4 naming the lock, not ``internal error: OSError [Errno 28]`` with exit 1."""
+    book_file = tmp_path / "book.yaml"
+    book_file.write_text(BOOK, encoding="utf-8")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / archive.LOCK_NAME).write_text("", encoding="utf-8")
+
+    def pwrite(fd: int, data: bytes, offset: int) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(archive.os, "pwrite", pwrite)
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--all",
+            "--themes",
+            str(book_file),
+            "--source",
+            "demo",
+            "--format",
+            "md",
+            "--out",
+            str(reports),
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+            "--as-of",
+            SECOND.isoformat(),
+            "--quiet",
+        ],
+    )
+
+    assert result.exit_code == EXIT_RENDER, result.stderr
+    lock = reports / archive.LOCK_NAME
+    assert f"cannot write {lock}: No space left on device" in result.stderr
+    assert "internal error" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (reports / "alpha").exists()
+    # The lock was given back: the next run (with space) takes it.
+    monkeypatch.undo()
+    with archive.RunLock(reports):
+        pass
