@@ -319,3 +319,30 @@ def test_the_lock_on_a_full_disk_is_exit_4_naming_the_lock_file(
     monkeypatch.undo()
     with archive.RunLock(reports):
         pass
+
+
+def test_a_full_disk_under_the_site_is_exit_4_after_the_notes(
+    tmp_path: Path, book: ThemeBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive site was a warning and exit 0 on a full disk; now it is exit 4
+    naming the page, like the index, and the notes are written."""
+    _disk_full_for(monkeypatch, "alpha/index.html")
+    result = pipeline.run(list(book), options(tmp_path))
+    assert [o.status for o in result.outcomes] == ["ok", "ok"]
+    page = tmp_path / "reports" / "alpha" / "index.html"
+    assert result.write_errors == [f"cannot write {page}: No space left on device"]
+    assert result.exit_code == EXIT_RENDER
+
+
+def test_a_write_no_caller_worded_is_exit_4_naming_the_file_not_internal(
+    tmp_path: Path, book: ThemeBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prune`` rewrites the site after removing notes: a full disk there is exit 4."""
+    reports = tmp_path / "reports"
+    assert pipeline.run(list(book), options(tmp_path, as_of=FIRST)).exit_code == EXIT_OK
+    assert pipeline.run(list(book), options(tmp_path, as_of=SECOND)).exit_code == EXIT_OK
+    _disk_full_for(monkeypatch, "reports/index.html")
+    result = CliRunner().invoke(app, ["prune", "--keep-days", "1", "--out", str(reports)])
+    assert result.exit_code == EXIT_RENDER, result.output
+    assert f"cannot write {reports / 'index.html'}: No space left on device" in result.stderr
+    assert "internal error" not in result.stderr
