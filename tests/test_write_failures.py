@@ -271,3 +271,78 @@ def test_a_log_file_on_a_full_disk_does_not_stop_the_notes(
     saved = json.loads(record.read_text(encoding="utf-8"))
     assert saved["exit_code"] == EXIT_RENDER
     assert saved["write_errors"] == result.write_errors
+
+
+def test_the_lock_on_a_full_disk_is_exit_4_naming_the_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock file opens (it exists), then writing the holder's stamp finds no space:
+    exit 4 naming the lock, not ``internal error: OSError [Errno 28]`` with exit 1."""
+    book_file = tmp_path / "book.yaml"
+    book_file.write_text(BOOK, encoding="utf-8")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / archive.LOCK_NAME).write_text("", encoding="utf-8")
+
+    def pwrite(fd: int, data: bytes, offset: int) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(archive.os, "pwrite", pwrite)
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--all",
+            "--themes",
+            str(book_file),
+            "--source",
+            "demo",
+            "--format",
+            "md",
+            "--out",
+            str(reports),
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+            "--as-of",
+            SECOND.isoformat(),
+            "--quiet",
+        ],
+    )
+
+    assert result.exit_code == EXIT_RENDER, result.stderr
+    lock = reports / archive.LOCK_NAME
+    assert f"cannot write {lock}: No space left on device" in result.stderr
+    assert "internal error" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (reports / "alpha").exists()
+    # The lock was given back: the next run (with space) takes it.
+    monkeypatch.undo()
+    with archive.RunLock(reports):
+        pass
+
+
+def test_a_full_disk_under_the_site_is_exit_4_after_the_notes(
+    tmp_path: Path, book: ThemeBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive site was a warning and exit 0 on a full disk; now it is exit 4
+    naming the page, like the index, and the notes are written."""
+    _disk_full_for(monkeypatch, "alpha/index.html")
+    result = pipeline.run(list(book), options(tmp_path))
+    assert [o.status for o in result.outcomes] == ["ok", "ok"]
+    page = tmp_path / "reports" / "alpha" / "index.html"
+    assert result.write_errors == [f"cannot write {page}: No space left on device"]
+    assert result.exit_code == EXIT_RENDER
+
+
+def test_a_write_no_caller_worded_is_exit_4_naming_the_file_not_internal(
+    tmp_path: Path, book: ThemeBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prune`` rewrites the site after removing notes: a full disk there is exit 4."""
+    reports = tmp_path / "reports"
+    assert pipeline.run(list(book), options(tmp_path, as_of=FIRST)).exit_code == EXIT_OK
+    assert pipeline.run(list(book), options(tmp_path, as_of=SECOND)).exit_code == EXIT_OK
+    _disk_full_for(monkeypatch, "reports/index.html")
+    result = CliRunner().invoke(app, ["prune", "--keep-days", "1", "--out", str(reports)])
+    assert result.exit_code == EXIT_RENDER, result.output
+    assert f"cannot write {reports / 'index.html'}: No space left on device" in result.stderr
+    assert "internal error" not in result.stderr

@@ -319,8 +319,12 @@ class RunLock:
             stamp = f"pid {os.getpid()}\nstarted {_iso_utc(self._now())}\n".encode()
             os.ftruncate(fd, 0)
             os.pwrite(fd, stamp, 0)
-        except BaseException:
+        except BaseException as exc:
             self.release()
+            from concepttrack.fsutil import WRITE_ERRNOS, write_error
+
+            if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:  # disk full: exit 4
+                raise write_error(exc, self.path) from exc
             raise
 
     def release(self) -> None:

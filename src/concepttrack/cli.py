@@ -7,6 +7,7 @@ commands that need them, so ``concepttrack --help`` and ``themes list`` stay fas
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import traceback
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,7 +37,7 @@ from concepttrack.cli_support import (
     parse_date,
     select_themes,
 )
-from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, ConcepttrackError
+from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_RENDER, ConcepttrackError
 from concepttrack.render.writers import format_names
 
 
@@ -67,6 +68,12 @@ class _Group(TyperGroup):
         except Exception as exc:
             if app_state(ctx).debug or _is_cli_control(exc):
                 raise
+            if isinstance(exc, OSError) and exc.errno in _ONLY_FROM_WRITES:
+                # A write no caller worded (disk full, read-only): exit 4 naming the file.
+                from concepttrack.fsutil import write_error
+
+                _show_error(write_error(exc))
+                raise typer.Exit(EXIT_RENDER) from exc
             err_console.print(
                 f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')}"
             )
@@ -75,6 +82,10 @@ class _Group(TyperGroup):
                 "if it persists."
             )
             raise typer.Exit(EXIT_INTERNAL) from exc
+
+
+#: OSErrors only a write raises (not EACCES: a read can raise it too).
+_ONLY_FROM_WRITES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 
 
 def _is_cli_control(exc: Exception) -> bool:

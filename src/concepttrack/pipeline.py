@@ -371,7 +371,7 @@ def _run(
         result.outcomes = [outcomes[theme.id] for theme in themes]
         with _archive_write(result, reporter, log):
             _write_index(options.out_dir, themes)
-        _write_site(options, themes, reporter, log)
+        _write_site(options, themes, reporter, log, result)
         if options.deliver_config is not None:
             result.delivery = _deliver(options, result.outcomes, reporter, log)
         for outcome in result.outcomes:
@@ -774,16 +774,29 @@ def _write_index(out_dir: Path, themes: Sequence[Theme]) -> None:
 
 
 def _write_site(
-    options: RunOptions, themes: Sequence[Theme], reporter: Reporter, log: RunLog | None
+    options: RunOptions,
+    themes: Sequence[Theme],
+    reporter: Reporter,
+    log: RunLog | None,
+    result: RunResult | None = None,
 ) -> None:
     """``reports/index.html`` and each theme's page, in the run's first language; a
-    failure here costs no note."""
+    failure here costs no note. A full disk or no permission is exit 4 naming the page,
+    like the index."""
     from concepttrack import site
+    from concepttrack.fsutil import WRITE_ERRNOS
 
     languages = options.theme_languages(themes[0]) if themes else options.book_languages
     try:
         site.write_site(options.out_dir, templates_dir=options.templates_dir, languages=languages)
-    except (OSError, RenderError) as exc:
+    except OSError as exc:
+        if result is not None and exc.errno in WRITE_ERRNOS:
+            with _archive_write(result, reporter, log):
+                raise
+            return
+        reporter.warn(f"the archive site was not updated: {exc}")
+        _log(log, "warning", f"the archive site was not updated: {exc}")
+    except RenderError as exc:
         reporter.warn(f"the archive site was not updated: {exc}")
         _log(log, "warning", f"the archive site was not updated: {exc}")
 

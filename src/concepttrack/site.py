@@ -295,18 +295,9 @@ def page_environment(templates_dir: Path | None, lang: str) -> jinja2.Environmen
 
 def render_page(env: jinja2.Environment, name: str, **context: Any) -> str:
     """Render one template; a broken ``--templates`` override is a RenderError."""
-    import jinja2
+    from concepttrack.render.templating import render_template
 
-    from concepttrack.errors import RenderError
-
-    try:
-        return env.get_template(name).render(**context)
-    except jinja2.TemplateError as exc:
-        where = f" (line {exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise RenderError(
-            f"template {name}{where}: {exc}",
-            hint="Check the --templates folder against the package's templates.",
-        ) from exc
+    return render_template(env, name, **context)
 
 
 def _language_label(code: str) -> str:

@@ -6,7 +6,9 @@ What arrives:
   ``[concepttrack] <title> · 1 Dec 2026 · basket +1.1% vs HSI −0.3%`` (the session's
   move), an HTML body with the key figures and the "what moved" paragraph, a plain-text
   alternative part, and the note's files named by the destination's ``attach`` (PDF by
-  default) attached byte for byte;
+  default) attached byte for byte — each up to :data:`ATTACHMENT_LIMIT` (20 MB, under
+  the usual mail-server cap): a larger file is left out, the message says which and
+  why in its own language, and the delivery line says so too;
 * **chat and webhooks** (Slack, Teams, Telegram, JSON …): the same subject as title, a
   Markdown body with the headline and "what moved", and the attachments where the service
   takes files.
@@ -91,6 +93,12 @@ def _with_timeouts(url: str) -> str:
     return url + ("&" if "?" in url else "?") + "&".join(extra)
 
 
+#: The largest file attached to a message. Mail servers commonly refuse messages over
+#: 20-25 MB (base64 makes a file a third larger), and the message is built in memory: a
+#: larger note file is left out, and the message and the delivery line say so.
+ATTACHMENT_LIMIT = 20 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Message:
     """What one destination receives for one note."""
@@ -100,6 +108,43 @@ class Message:
     body_format: str  # "html" or "markdown"
     attachments: tuple[Path, ...] = ()
     missing: tuple[str, ...] = ()  # attach formats that were asked for but not written
+    #: (file name, size in bytes) of files over :data:`ATTACHMENT_LIMIT`, not attached.
+    left_out: tuple[tuple[str, int], ...] = ()
+
+    def notes(self) -> str | None:
+        """What the delivery line adds about the attachments (None: nothing to say)."""
+        parts = []
+        if self.missing:
+            parts.append(f"no {', '.join(self.missing)} written for this session")
+        if self.left_out:
+            files = ", ".join(f"{name} ({_megabytes(size)})" for name, size in self.left_out)
+            parts.append(
+                f"not attached: {files}; attachments are limited to {_megabytes(ATTACHMENT_LIMIT)}"
+            )
+        return "; ".join(parts) or None
+
+
+def _megabytes(size: int) -> str:
+    """``150 MB`` (rounded up, so a file just over the limit never reads as the limit)."""
+    return f"{-(-size // (1024 * 1024))} MB"
+
+
+def _attachable(files: Sequence[Path]) -> tuple[tuple[Path, ...], tuple[tuple[str, int], ...]]:
+    """(files to attach, (name, size) of files over :data:`ATTACHMENT_LIMIT`)."""
+    import os
+
+    kept: list[Path] = []
+    left_out: list[tuple[str, int]] = []
+    for path in files:
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            size = 0  # gone since it was listed: Apprise reports it as it would
+        if size > ATTACHMENT_LIMIT:
+            left_out.append((path.name, size))
+        else:
+            kept.append(path)
+    return tuple(kept), tuple(left_out)
 
 
 #: What one send came to: ``sent``; ``failed`` (refused before the message could have
@@ -365,9 +410,15 @@ def compose(
     lang = context["lang"]
     env = site.page_environment(templates_dir, lang)
     title = _subject(env, context)
-    attachments = tuple(item.files[fmt] for fmt in destination.attach if fmt in item.files)
+    attachments, left_out = _attachable(
+        [item.files[fmt] for fmt in destination.attach if fmt in item.files]
+    )
     missing = tuple(fmt for fmt in destination.attach if fmt not in item.files)
     context["moved"] = what_moved(note, item.language)
+    context["left_out"] = formats_for(lang).join(
+        [f"{name} ({_megabytes(size)})" for name, size in left_out]
+    )
+    context["attachment_limit"] = _megabytes(ATTACHMENT_LIMIT)
     scheme = urlsplit(destination.url).scheme.lower()
     if scheme in EMAIL_SCHEMES:
         formats = formats_for(lang)
@@ -386,12 +437,12 @@ def compose(
             attached=formats.join([p.name for p in attachments]),
             missing=formats.join([fmt.upper() for fmt in missing]),
         )
-        return Message(title, body, "html", attachments, missing)
+        return Message(title, body, "html", attachments, missing, left_out)
     from concepttrack.render import make_environment
 
     md_env = make_environment(templates_dir, markdown=True, lang=lang)
     body = site.render_page(md_env, TEMPLATE_NAMES["chat"], **context).strip()
-    return Message(title, body, "markdown", attachments, missing)
+    return Message(title, body, "markdown", attachments, missing, left_out)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -604,8 +655,7 @@ def _deliver_one(
     ok = outcome == "sent"
     entry = ledger.finish(key, ok=ok, error=error, now=now)
     if ok:
-        if message.missing:
-            line.message = f"no {', '.join(message.missing)} written for this session"
+        line.message = message.notes()
         return line
     if entry.status == "gave-up":
         line.status = "gave-up"

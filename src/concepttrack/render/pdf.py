@@ -6,7 +6,11 @@ autoescaped before it reaches the HTML, and :class:`LockedURLFetcher` is the sec
 wall: it serves ``data:`` URIs, files inside the allowed template folders, and font
 files (``.ttf``/``.otf``/``.ttc``) inside the system font folders (weasyprint fetches a
 CSS ``local()`` font by its file URL); paths are resolved, so ``..`` and symlinks cannot
-escape. Everything else is refused without touching the file system or the network.
+escape. A file in a template folder is read through
+:func:`~concepttrack.fsutil.read_limited`: a regular file inside that folder, never a
+symlink (not even one pointing inside), at most :data:`FETCH_LIMIT` bytes; a font file at
+most :data:`FONT_LIMIT`. Everything else is refused without touching the file system or
+the network.
 
 Missing glyphs are logged by weasyprint as ``.notdef glyph rendered`` warnings; they
 are collected and reported (text extraction cannot detect tofu, the log can).
@@ -49,6 +53,10 @@ SYSTEM_FONT_DIRS = (
     Path("/Library/Fonts"),
 )
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc", ".otc"})
+#: The largest file the PDF reads from a template folder (an image, a stylesheet).
+FETCH_LIMIT = 16 << 20
+#: The largest system font file the PDF reads (a CJK collection is about 30 MB).
+FONT_LIMIT = 128 << 20
 
 
 class BlockedURLError(ValueError):
@@ -151,12 +159,27 @@ def make_url_fetcher(allowed_dirs: Sequence[Path] = (PACKAGE_TEMPLATES,)) -> URL
     roots = tuple(Path(d).resolve() for d in allowed_dirs)
     font_roots = tuple(d.resolve() for d in SYSTEM_FONT_DIRS if d.is_dir())
 
-    def allowed(path: Path) -> bool:
-        if any(path.is_relative_to(root) for root in roots):
-            return True
-        return path.suffix.lower() in FONT_SUFFIXES and any(
-            path.is_relative_to(root) for root in font_roots
+    def read(path: Path, url: str) -> tuple[Path, bytes]:
+        """(real path, bytes) of an allowed file, or BlockedURLError."""
+        from concepttrack.fsutil import ReadRefused, read_limited
+
+        real = path.resolve()
+        root = next((r for r in roots if real.is_relative_to(r)), None)
+        font = real.suffix.lower() in FONT_SUFFIXES and any(
+            real.is_relative_to(r) for r in font_roots
         )
+        try:
+            if root is not None:
+                # The unresolved path: a symlink in the folder is refused, even one
+                # pointing inside an allowed folder.
+                return real, read_limited(path, FETCH_LIMIT, inside=root)
+            if font:
+                return real, read_limited(real, FONT_LIMIT)
+        except ReadRefused as exc:
+            raise BlockedURLError(f"blocked file ({exc.reason}): {url}") from None
+        except OSError:
+            raise BlockedURLError(f"blocked file (cannot be read): {url}") from None
+        raise BlockedURLError(f"blocked file outside the templates folder: {url}")
 
     class LockedURLFetcher(URLFetcher):  # type: ignore[misc]
         """Refuses every URL except ``data:`` and files under the allowed folders."""
@@ -186,11 +209,9 @@ def make_url_fetcher(allowed_dirs: Sequence[Path] = (PACKAGE_TEMPLATES,)) -> URL
             parsed = urllib.parse.urlsplit(url)
             if parsed.netloc not in ("", "localhost"):
                 raise BlockedURLError(f"blocked remote file URL: {url}")
-            path = Path(urllib.parse.unquote(parsed.path)).resolve()
-            if not allowed(path) or not path.is_file():
-                raise BlockedURLError(f"blocked file outside the templates folder: {url}")
+            path, body = read(Path(os.path.abspath(urllib.parse.unquote(parsed.path))), url)
             mime = _MIME_BY_SUFFIX.get(path.suffix.lower(), "application/octet-stream")
-            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+            return URLFetcherResponse(path.as_uri(), body, {"Content-Type": mime})
 
         def open(self, url: Any, data: Any = None, timeout: Any = None) -> URLFetcherResponse:
             # urllib-style entry point: route through the same checks, never urllib itself.
