@@ -242,6 +242,7 @@ def test_no_cell_or_header_of_a_file_is_quoted(tmp_path: Path) -> None:
         (4, "inf", "Close is not a finite number"),
         (0, "3000-01-02", "Date is outside 1900-01-01 to 2199-12-31"),
         (4, '"' + "9" * 5_000_000 + '"', "a field is longer than 131,072 characters"),
+        (4, "," * 10_000, "has more than 10,000 columns"),
     ],
     ids=[
         "close-1e300",
@@ -253,6 +254,7 @@ def test_no_cell_or_header_of_a_file_is_quoted(tmp_path: Path) -> None:
         "infinite-close",
         "date-3000",
         "5mb-field",
+        "10000-columns",
     ],
 )
 def test_a_bad_number_fails_only_its_symbol_with_file_and_line(
