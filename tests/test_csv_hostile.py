@@ -378,3 +378,38 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
     result = _report(tmp_path)
     _assert_beta_only_fails(tmp_path, result)
     assert f"0941.HK.csv: is {size} bytes; the limit is {limit}" in result.output
+
+
+def test_an_unexpected_parse_failure_fails_only_its_symbol_without_quoting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the checks let through and pandas refuses (or a bug in the reader) fails its
+    symbol alone, named by the error's kind: the error's words may quote the file."""
+    prices = _folder(tmp_path)
+    (prices / "fundamentals.csv").write_text(FUNDAMENTALS, encoding="utf-8")
+    original = csvdir._Reader._rows
+
+    def rows(self: csvdir._Reader, *args: object, **kwargs: object) -> object:
+        if self.path.name == "0941.HK.csv":
+            raise ValueError(f"could not convert {SECRET!r}")
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def number(*args: object) -> float:
+        raise OverflowError(SECRET)
+
+    monkeypatch.setattr(csvdir._Reader, "_rows", rows)
+    monkeypatch.setattr(csvdir, "_fundamentals_number", number)
+
+    source = CsvDirSource(prices)
+    history = source.fetch(["0941.HK", "0728.HK"], START, END)
+    answers = source.fetch_fundamentals(["0941.HK"], AS_OF)
+
+    assert history["0941.HK"].problem == (
+        f"{prices.resolve() / '0941.HK.csv'}: cannot be read (ValueError)"
+    )
+    assert not history["0728.HK"].failed
+    assert answers["0941.HK"].problem == "fundamentals.csv: cannot be read (OverflowError)"
+    result = _report(tmp_path)
+    _assert_beta_only_fails(tmp_path, result)
+    assert "hunter2" not in result.output
+    assert _written_anywhere(tmp_path, "hunter2") == []

@@ -38,12 +38,14 @@ The files are not trusted (README, "Security"):
   line at most :data:`MAX_COLUMNS` fields;
 * every number is checked where it is read: finite, prices (open, high, low, close,
   adjusted close, dividends) at least 0 and below :data:`MAX_PRICE` (10 million in the
-  price's currency; close and adjusted close above 0), volume at least 0 and below
+  price's currency; close and adjusted close above 0, while open, high and low may be
+  0 as some exports write for a session without trades), volume at least 0 and below
   :data:`MAX_VOLUME`, split ratios at least 0 and below :data:`MAX_SPLIT`, dates from
   :data:`FIRST_DAY` to :data:`LAST_DAY`. In ``fundamentals.csv``: ``market_cap`` at most
   :data:`MAX_MARKET_CAP` (in its currency), ``shares_outstanding`` at most
   :data:`MAX_SHARES`, ``trailing_pe`` and ``price_to_book`` within
-  ``±``:data:`MAX_RATIO`, the dividend yield a fraction from 0 to 1;
+  ``±``:data:`MAX_RATIO`, the dividend yield a fraction from 0 to 1; a bad row fails
+  that symbol's fundamentals alone (a bad header or an unreadable file, every symbol's);
 * a message says what is wrong and where (file name, line, column name), never what
   the file holds: no cell, header or line of a file is ever quoted, so a file that is
   not what it seems cannot leak into a message, a run record or a note.
@@ -617,7 +619,13 @@ class CsvDirSource:
             problem = f"no {FUNDAMENTALS_FILE} in {self.folder}"
             return {s: FundamentalsAnswer(problem=problem) for s in symbols}
         try:
-            rows, bad = read_fundamentals_rows(path)
+            try:
+                rows, bad = read_fundamentals_rows(path)
+            except (ValueError, ArithmeticError, MemoryError) as exc:
+                # As for a price file: named by its kind only, the words may quote the file.
+                raise _Reader(path, FUNDAMENTALS_FILE).fail(
+                    None, f"cannot be read ({type(exc).__name__})"
+                ) from exc
         except PriceFileError as exc:
             # Named by the file's name, not its local path, like a price file's problem.
             problem = exc.message.replace(str(path), path.name)
