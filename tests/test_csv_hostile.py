@@ -19,6 +19,7 @@ from concepttrack.cli import app
 from concepttrack.errors import EXIT_DATA, PriceFileError
 from concepttrack.prices import csvdir
 from concepttrack.prices.csvdir import CsvDirSource, read_fundamentals_csv
+from concepttrack.reasons import from_json, reason
 
 AS_OF = dt.date(2024, 2, 29)
 START, END = dt.date(2022, 11, 1), AS_OF
@@ -149,16 +150,29 @@ def test_a_symlinked_price_file_is_refused_and_never_quoted(tmp_path: Path, targ
         (prices / "notes.txt").write_text(f"{SECRET}\n", encoding="utf-8")
         link.symlink_to(prices / "notes.txt")
 
-    result = _report(tmp_path)
+    history = CsvDirSource(prices).fetch(["0941.HK"], START, END)["0941.HK"]
+    assert history.problem == (
+        f"{prices.resolve() / '0941.HK.csv'}: is a symbolic link; only regular files in the "
+        "folder are read"
+    )
+    assert history.cause == reason("file_is_link", file="0941.HK.csv")
+
+    result = _report(tmp_path, "--lang", "en,zh-hk,zh-cn")
 
     _assert_beta_only_fails(tmp_path, result)
     assert (
-        "beta: no data for 0941.HK (0941.HK.csv: is a symbolic link; only regular files "
-        "in the folder are read)"
+        "beta: no data for 0941.HK (0941.HK.csv is a symbolic link: only regular files "
+        "in the price folder are read)"
     ) in result.output
     assert SECRET not in result.output
     assert "root:x" not in result.output
     assert _written_anywhere(tmp_path, "hunter2") == []
+    # The note says so in its language (not as the source's words).
+    notes = {
+        p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "reports/beta").glob("*.md")
+    }
+    assert any("0941.HK.csv是符號連結" in text for text in notes.values()), notes.keys()
+    assert any("0941.HK.csv是符号链接" in text for text in notes.values()), notes.keys()
 
 
 def test_a_symlinked_fundamentals_file_is_refused_and_never_quoted(tmp_path: Path) -> None:
@@ -167,9 +181,7 @@ def test_a_symlinked_fundamentals_file_is_refused_and_never_quoted(tmp_path: Pat
 
     answers = CsvDirSource(prices).fetch_fundamentals(["0941.HK"], AS_OF)
     problem = answers["0941.HK"].problem or ""
-    assert problem == (
-        "fundamentals.csv: is a symbolic link; only regular files in the folder are read"
-    )
+    assert from_json(problem) == reason("file_is_link", file="fundamentals.csv")
     with pytest.raises(PriceFileError) as caught:
         read_fundamentals_csv(prices / "fundamentals.csv")
     assert SECRET not in caught.value.message
@@ -193,8 +205,9 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     assert history.problem == (
         f"{prices.resolve() / '0941.HK.csv'}: is not a regular file (a device, FIFO or socket)"
     )
-    assert answers["0941.HK"].problem == (
-        "fundamentals.csv: is not a regular file (a device, FIFO or socket)"
+    assert history.cause == reason("file_not_regular", file="0941.HK.csv")
+    assert from_json(answers["0941.HK"].problem or "") == reason(
+        "file_not_regular", file="fundamentals.csv"
     )
     result = _report(tmp_path)
     _assert_beta_only_fails(tmp_path, result)
@@ -374,10 +387,13 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
     limit = f"{csvdir.MAX_FILE_BYTES:,}"
     size = f"{csvdir.MAX_FILE_BYTES + 1:,}"
     assert history.problem == (f"{path.resolve()}: is {size} bytes; the limit is {limit}")
-    assert answers["0941.HK"].problem == f"fundamentals.csv: is {size} bytes; the limit is {limit}"
+    assert history.cause == reason("file_too_large", file="0941.HK.csv", mb=16)
+    assert from_json(answers["0941.HK"].problem or "") == reason(
+        "file_too_large", file="fundamentals.csv", mb=16
+    )
     result = _report(tmp_path)
     _assert_beta_only_fails(tmp_path, result)
-    assert f"0941.HK.csv: is {size} bytes; the limit is {limit}" in result.output
+    assert "0941.HK.csv is larger than the limit of 16 MB" in result.output
 
 
 def test_an_unexpected_parse_failure_fails_only_its_symbol_without_quoting(

@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING
 
 from concepttrack.errors import PriceFileError, UsageError
 from concepttrack.fsutil import ReadRefused, read_limited
-from concepttrack.reasons import reason, said
+from concepttrack.reasons import Reason, reason, said
 from concepttrack.symbols import hkex_code, is_hk, market_of, to_yahoo
 
 if TYPE_CHECKING:
@@ -138,6 +138,30 @@ _REFUSED_HINT = (
 )
 
 
+class RefusedFileError(PriceFileError):
+    """A file of the folder that is not read at all: a link, not a regular file, or too
+    large. ``cause`` says so as a reason the note words in its language."""
+
+    def __init__(self, message: str, *, hint: str | None = None, cause: Reason) -> None:
+        super().__init__(message, hint=hint)
+        self.cause = cause
+
+
+def _refusal(path: Path, message: str) -> Reason:
+    """Why ``path`` was refused, as a reason (by what it is, not by what it holds)."""
+    import stat
+
+    try:
+        info = path.lstat()
+    except OSError:
+        return said(message.replace(str(path), path.name))
+    if stat.S_ISLNK(info.st_mode):
+        return reason("file_is_link", file=path.name)
+    if not stat.S_ISREG(info.st_mode):
+        return reason("file_not_regular", file=path.name)
+    return reason("file_too_large", file=path.name, mb=MAX_FILE_BYTES // 2**20)
+
+
 @dataclass(frozen=True)
 class CsvSeries:
     """One file's rows as parsed, plus how to read its closes."""
@@ -182,7 +206,10 @@ class _Reader:
         try:
             data = read_limited(self.path, MAX_FILE_BYTES, inside=self.path.parent)
         except ReadRefused as exc:
-            raise self.fail(None, exc.reason, hint=_REFUSED_HINT) from None
+            message = self.fail(None, exc.reason).message
+            raise RefusedFileError(
+                message, hint=_REFUSED_HINT, cause=_refusal(self.path, message)
+            ) from None
         except OSError as exc:
             raise self.fail(
                 None,
@@ -567,10 +594,15 @@ class CsvDirSource:
                     ) from exc
             except PriceFileError as exc:
                 # This symbol fails alone; the message names the file and the line (the
-                # note quotes it with the file's name only, not the local path).
-                quoted = said(exc.message.replace(str(path), path.name))
+                # note gives it with the file's name only, not the local path). It is in
+                # our words only: no file content is ever part of it.
+                cause = (
+                    exc.cause
+                    if isinstance(exc, RefusedFileError)
+                    else said(exc.message.replace(str(path), path.name))
+                )
                 out[symbol] = SymbolHistory(
-                    symbol, empty_bars(), None, exc.message, True, cause=quoted
+                    symbol, empty_bars(), None, exc.message, True, cause=cause
                 )
                 continue
             meta = SymbolMeta(
@@ -627,8 +659,13 @@ class CsvDirSource:
                     None, f"cannot be read ({type(exc).__name__})"
                 ) from exc
         except PriceFileError as exc:
-            # Named by the file's name, not its local path, like a price file's problem.
-            problem = exc.message.replace(str(path), path.name)
+            # Named by the file's name, not its local path, like a price file's problem; a
+            # refused file as a reason (the cache keeps it as one).
+            problem = (
+                exc.cause.to_json()
+                if isinstance(exc, RefusedFileError)
+                else exc.message.replace(str(path), path.name)
+            )
             return {s: FundamentalsAnswer(problem=problem) for s in symbols}
         out = {}
         for symbol in dict.fromkeys(symbols):
