@@ -201,7 +201,7 @@ def test_fetch_gets_the_other_symbols_past_a_malformed_file(env: Path) -> None:
     assert isinstance(result.exception, SourceError)
     assert result.exception.message == (
         f"could not fetch 1 of 3 symbols: 0763.HK ({folder.resolve() / '0763.HK.csv'}, "
-        "line 3: close 'abc' is not a number)"
+        "line 3: Close is not a number)"
     )
     assert "9888.HK\t2\t2024-03-27\t2024-03-28\tok" in result.output
     assert "^HSI\t2\t2024-03-27\t2024-03-28\tok" in result.output

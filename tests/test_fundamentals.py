@@ -230,13 +230,13 @@ def test_csv_without_fundamentals_file_is_unavailable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("0941.HK,2024-02-30,1,1,1,1,0.05,HKD", "line 2: date '2024-02-30' is not a date"),
-        ("0941.HK,2024-02-29,lots,1,1,1,0.05,HKD", "line 2: market_cap 'lots' is not a number"),
+        ("0941.HK,2024-02-30,1,1,1,1,0.05,HKD", "line 2: date is not a date"),
+        ("0941.HK,2024-02-29,lots,1,1,1,0.05,HKD", "line 2: market_cap is not a number"),
         (
             "0941.HK,2024-02-29,1,1,1,1,4.5,HKD",
-            "line 2: dividend_yield '4.5' looks like a percentage",
+            "line 2: dividend_yield looks like a percentage",
         ),
-        ("0941.HK,2024-02-29,1,1,1,1,0.05,HK$", "line 2: currency 'HK$' is not a code"),
+        ("0941.HK,2024-02-29,1,1,1,1,0.05,HK$", "line 2: currency is not a code"),
     ],
 )
 def test_csv_fundamentals_bad_line_names_file_and_line(

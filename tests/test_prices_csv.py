@@ -186,18 +186,22 @@ def test_a_missing_file_is_reported_for_that_symbol(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (CLASSIC.replace("5.65,1200", "abc,1200"), "line 3: close 'abc' is not a number"),
+        (CLASSIC.replace("5.65,1200", "abc,1200"), "line 3: Close is not a number"),
         (CLASSIC.replace(",900\n", "\n"), "line 4: expected 6 fields, found 5"),
         (
             CLASSIC.replace("2024-01-03", "03/01/2024"),
-            "line 3: '03/01/2024' is not a date (expected YYYY-MM-DD)",
+            "line 3: Date is not a date (expected YYYY-MM-DD)",
         ),
         (CLASSIC.replace("2024-01-04", "2024-01-03"), "line 4: date 2024-01-03 repeats line 3"),
         (
             CLASSIC.replace("Close", "Last"),
-            "line 1: no Close column in the header (found: Date, Open, High, Low, Last, Volume)",
+            "line 1: no Close column in the header (expected a header like "
+            "Date,Open,High,Low,Close,Adj Close,Volume)",
         ),
-        (CLASSIC.replace("5.65,1200", "-5.65,1200"), "line 3: close '-5.65' is not a valid value"),
+        (
+            CLASSIC.replace("5.65,1200", "-5.65,1200"),
+            "line 3: Close is out of range: it must be above 0 and below 10,000,000",
+        ),
         ("", "file is empty"),
         ("\n \n", "file is empty"),
     ],
@@ -273,11 +277,9 @@ def test_a_malformed_file_fails_only_its_symbol(tmp_path: Path) -> None:
     assert good.problem is None
     assert bad.failed
     assert bad.bars.empty
-    assert bad.problem == (
-        f"{folder.resolve() / '0728.HK.csv'}, line 3: close 'abc' is not a number"
-    )
+    assert bad.problem == (f"{folder.resolve() / '0728.HK.csv'}, line 3: Close is not a number")
     # The note quotes it with the file's name only, never the local path.
-    assert bad.reason == said("0728.HK.csv, line 3: close 'abc' is not a number")
+    assert bad.reason == said("0728.HK.csv, line 3: Close is not a number")
 
 
 def test_no_usable_file_at_all_is_a_source_error(tmp_path: Path) -> None:
@@ -297,7 +299,7 @@ def test_no_usable_file_at_all_is_a_source_error(tmp_path: Path) -> None:
 
     assert caught.value.message == (
         f"CSV folder {folder} gave no prices for 0728.HK: "
-        f"{folder.resolve() / '0728.HK.csv'}, line 3: close 'abc' is not a number"
+        f"{folder.resolve() / '0728.HK.csv'}, line 3: Close is not a number"
     )
     assert caught.value.hint == (
         "Add or fix the CSV files named above (one per symbol, as exported from "

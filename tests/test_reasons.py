@@ -44,13 +44,15 @@ SAMPLES: dict[str, object] = {
     "pair": "CNYHKD=X",
     "currency": "HKD",
     "files": "0700.HK.csv",
+    "file": "0700.HK.csv",
+    "mb": 16,
     "text": "HTTP 503",
     "tries": 3,
 }
 #: Latin words a Chinese reason may keep: the sample names, symbols and source ids above
 #: (the CSV source's label, "CSV 價格檔案（hk-prices）", names the format; fundamentals.csv
 #: is a file name).
-NAMES = {"CNYHKD", "X", "HKD", "HK", "csv", "CSV", "hk", "prices", "HTTP", "fundamentals"}
+NAMES = {"CNYHKD", "X", "HKD", "HK", "csv", "CSV", "hk", "prices", "HTTP", "fundamentals", "MB"}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -45,6 +45,15 @@ MESSAGES: dict[str, str] = {
     "offline_empty": N_("offline: cache holds %(source)s prices with no bars in this window"),
     "no_answer": N_("no answer from %(source)s"),
     "no_csv_file": N_("no CSV file (%(files)s) in %(source)s"),
+    # A file of a price folder that is not read at all (prices/csvdir.py).
+    "file_is_link": N_(
+        "%(file)s is a symbolic link: only regular files in the price folder are read"
+    ),
+    "file_not_regular": N_(
+        "%(file)s is not a regular file (a FIFO, device or socket): only regular files in "
+        "the price folder are read"
+    ),
+    "file_too_large": N_("%(file)s is larger than the limit of %(mb)s MB"),
     "not_found": N_("%(source)s does not know this symbol"),
     "fetch_failed": N_("fetch failed: %(why)s"),
     "fetch_failed_after": N_("fetch failed: %(why)s after %(tries)s tries"),

@@ -20,7 +20,35 @@ A symbol's file is found by its Yahoo symbol or its HKEX code, case-insensitivel
 Every layout produces the same contract columns. A malformed file is a
 :class:`PriceFileError` naming the file and the line; :meth:`CsvDirSource.fetch`
 turns it into a failed :class:`SymbolHistory` of that symbol alone, so one bad
-file never hides the others.
+file never hides the others (a theme that does not use it is written as usual).
+
+The files are not trusted (README, "Security"):
+
+* only a **regular file directly in the folder** is read: a symbolic link (even one
+  pointing inside the folder), a FIFO, a device or a socket named like a price file is
+  refused, never followed or opened for reading
+  (:func:`concepttrack.fsutil.read_limited`);
+* each file is at most :data:`MAX_FILE_BYTES` (**16 MB**), counted while reading. A
+  20-year daily history is about 0.5 MB, so the limit holds centuries of daily bars in
+  every layout. Rows are parsed as they are read (no list of every line or row), so a
+  file at the limit takes about 40 MB of memory to read (measured on a 16 MB file of
+  98,000 rows: 110 MB peak for the process, 71 MB of it Python with pandas loaded; the
+  64 MB limit before took 1.8 GB for a 63 MB file);
+* a field is at most :data:`MAX_FIELD_CHARS` characters (the csv module's limit), a
+  line at most :data:`MAX_COLUMNS` fields;
+* every number is checked where it is read: finite, prices (open, high, low, close,
+  adjusted close, dividends) at least 0 and below :data:`MAX_PRICE` (10 million in the
+  price's currency; close and adjusted close above 0, while open, high and low may be
+  0 as some exports write for a session without trades), volume at least 0 and below
+  :data:`MAX_VOLUME`, split ratios at least 0 and below :data:`MAX_SPLIT`, dates from
+  :data:`FIRST_DAY` to :data:`LAST_DAY`. In ``fundamentals.csv``: ``market_cap`` at most
+  :data:`MAX_MARKET_CAP` (in its currency), ``shares_outstanding`` at most
+  :data:`MAX_SHARES`, ``trailing_pe`` and ``price_to_book`` within
+  ``±``:data:`MAX_RATIO`, the dividend yield a fraction from 0 to 1; a bad row fails
+  that symbol's fundamentals alone (a bad header or an unreadable file, every symbol's);
+* a message says what is wrong and where (file name, line, column name), never what
+  the file holds: no cell, header or line of a file is ever quoted, so a file that is
+  not what it seems cannot leak into a message, a run record or a note.
 """
 
 from __future__ import annotations
@@ -28,13 +56,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-from collections.abc import Sequence
+import os
+import re
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from concepttrack.errors import PriceFileError, UsageError
-from concepttrack.reasons import reason, said
+from concepttrack.fsutil import ReadRefused, read_limited
+from concepttrack.reasons import Reason, reason, said
 from concepttrack.symbols import hkex_code, is_hk, market_of, to_yahoo
 
 if TYPE_CHECKING:
@@ -56,6 +88,10 @@ FUNDAMENTALS_COLUMNS = (
     "currency",
 )
 
+_FUNDAMENTALS_HINT = (
+    f"Columns: {','.join(FUNDAMENTALS_COLUMNS)} (symbol and date required, "
+    "the others may be empty)."
+)
 _HEADER_NAMES = {
     "date": "date",
     "datetime": "date",
@@ -74,7 +110,56 @@ _HEADER_NAMES = {
 _MISSING = {"", "null", "nan", "none", "-"}
 _HINT = "Fix or remove that line, or export the file again from Yahoo Finance."
 _FILE_HINT = "Export the file again from Yahoo Finance, or remove it from the folder."
-MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Largest file read from a price folder (prices or fundamentals), in bytes.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Longest field of a CSV file, in characters (the csv module's default limit).
+MAX_FIELD_CHARS = 131_072
+#: Most fields in one line (a ``yf.download`` file of 1,000 tickers has 6,001).
+MAX_COLUMNS = 10_000
+#: Prices (open, high, low, close, adjusted close, dividends) lie below this, in the
+#: price's currency: the dearest listed shares trade well under it in any currency.
+MAX_PRICE = 1e7
+#: Volume (shares or index units traded in one session) lies below this.
+MAX_VOLUME = 1e15
+#: Largest split ratio of one session.
+MAX_SPLIT = 1e6
+#: Dates a price file may hold (pandas' nanosecond timestamps end in 2262).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+#: Largest ``market_cap`` in ``fundamentals.csv``, in its currency (the largest listed
+#: companies are worth about 1e15 in Indonesian rupiah).
+MAX_MARKET_CAP = 1e16
+#: Largest ``shares_outstanding`` (the most shares any listed company has is about 4e11).
+MAX_SHARES = 1e13
+#: ``trailing_pe`` and ``price_to_book`` lie within plus or minus this.
+MAX_RATIO = 1e6
+_REFUSED_HINT = (
+    "Only regular files directly in the price folder are read (no links, FIFOs or "
+    f"devices), each at most {MAX_FILE_BYTES // 2**20} MB: put the CSV file itself there."
+)
+
+
+class RefusedFileError(PriceFileError):
+    """A file of the folder that is not read at all: a link, not a regular file, or too
+    large. ``cause`` says so as a reason the note words in its language."""
+
+    def __init__(self, message: str, *, hint: str | None = None, cause: Reason) -> None:
+        super().__init__(message, hint=hint)
+        self.cause = cause
+
+
+def _refusal(path: Path, message: str) -> Reason:
+    """Why ``path`` was refused, as a reason (by what it is, not by what it holds)."""
+    import stat
+
+    try:
+        info = path.lstat()
+    except OSError:
+        return said(message.replace(str(path), path.name))
+    if stat.S_ISLNK(info.st_mode):
+        return reason("file_is_link", file=path.name)
+    if not stat.S_ISREG(info.st_mode):
+        return reason("file_not_regular", file=path.name)
+    return reason("file_too_large", file=path.name, mb=MAX_FILE_BYTES // 2**20)
 
 
 @dataclass(frozen=True)
@@ -116,36 +201,61 @@ class _Reader:
             f"{where}: {message}", hint=hint or (_HINT if line is not None else _FILE_HINT)
         )
 
-    def read(self) -> CsvSeries:
+    def text(self, hint: str | None = None) -> str:
+        """The file's text: a regular file in its folder, within the size limit, UTF-8."""
         try:
-            if self.path.stat().st_size > MAX_FILE_BYTES:
-                raise self.fail(
-                    None,
-                    f"file is larger than {MAX_FILE_BYTES // 2**20} MB",
-                    hint="Check that this is the right file: one symbol's daily prices "
-                    "take well under 1 MB.",
-                )
-            text = self.path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise self.fail(
-                None,
-                "is not UTF-8 text",
-                hint="Save the file as UTF-8 CSV, or export it again from Yahoo Finance.",
-            ) from exc
+            data = read_limited(self.path, MAX_FILE_BYTES, inside=self.path.parent)
+        except ReadRefused as exc:
+            message = self.fail(None, exc.reason).message
+            raise RefusedFileError(
+                message, hint=_REFUSED_HINT, cause=_refusal(self.path, message)
+            ) from None
         except OSError as exc:
             raise self.fail(
                 None,
-                f"cannot read: {exc.strerror or exc}",
+                f"cannot read: {exc.strerror or type(exc).__name__}",
                 hint="Check that the file exists and that you may read it.",
-            ) from exc
-        rows = list(csv.reader(text.splitlines()))
-        numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
-        if not numbered:
+            ) from None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise self.fail(
+                None,
+                "is not UTF-8 text",
+                hint=hint or "Save the file as UTF-8 CSV, or export it again from Yahoo Finance.",
+            ) from None
+
+    def rows(self, text: str) -> Iterator[tuple[int, list[str]]]:
+        """The file's non-blank rows with the line each ends on, parsed as they are read."""
+        lines = _Lines(text)
+        reader = csv.reader(lines)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except _TooWide:
+                raise self.fail(lines.number, f"has more than {MAX_COLUMNS:,} columns") from None
+            except csv.Error as exc:
+                too_long = "field limit" in str(exc)
+                raise self.fail(
+                    lines.number,
+                    f"a field is longer than {MAX_FIELD_CHARS:,} characters"
+                    if too_long
+                    else "is not valid CSV (a stray quote or NUL character)",
+                ) from None
+            if any(cell.strip() for cell in row):
+                yield lines.number, row
+
+    def read(self) -> CsvSeries:
+        rows = self.rows(self.text())
+        first = next(rows, None)
+        if first is None:
             raise self.fail(None, "file is empty")
-        first = [c.strip() for c in numbered[0][1]]
-        if first and first[0].lower() == "price":
-            return self._yf_download(numbered)
-        return self._flat(numbered)
+        head = [c.strip() for c in first[1]]
+        if head and head[0].lower() == "price":
+            return self._yf_download(first, rows)
+        return self._flat(first, rows)
 
     def _names(self, line: int, header: list[str]) -> list[str | None]:
         names: list[str | None] = []
@@ -153,18 +263,25 @@ class _Reader:
             names.append(_HEADER_NAMES.get(cell.strip().lower()))
         for required in ("date", "close"):
             if required not in names:
+                # The header is not quoted: a file that is not a price file must not show.
                 raise self.fail(
                     line,
-                    f"no {required.title()} column in the header "
-                    f"(found: {', '.join(c.strip() for c in header)})",
+                    f"no {required.title()} column in the header (expected a header like "
+                    "Date,Open,High,Low,Close,Adj Close,Volume)",
                 )
         return names
 
-    def _yf_download(self, numbered: list[tuple[int, list[str]]]) -> CsvSeries:
+    def _yf_download(
+        self, first: tuple[int, list[str]], rest: Iterator[tuple[int, list[str]]]
+    ) -> CsvSeries:
         """Layout (a): ``Price`` / ``Ticker`` / ``Date`` header rows."""
-        if len(numbered) < 3:
-            raise self.fail(numbered[-1][0], "expected the three header rows Price/Ticker/Date")
-        (price_line, price), (ticker_line, ticker), (date_line, date_row) = numbered[:3]
+        numbered = [first]
+        for _ in range(2):
+            row = next(rest, None)
+            if row is None:
+                raise self.fail(numbered[-1][0], "expected the three header rows Price/Ticker/Date")
+            numbered.append(row)
+        (price_line, price), (ticker_line, ticker), (date_line, date_row) = numbered
         if not ticker or ticker[0].strip().lower() != "ticker":
             raise self.fail(ticker_line, "expected the second header row to start with 'Ticker'")
         if not date_row or date_row[0].strip().lower() not in ("date", "datetime"):
@@ -176,7 +293,7 @@ class _Reader:
             if self.symbol.upper() not in tickers:
                 raise self.fail(
                     ticker_line,
-                    f"holds {', '.join(sorted(tickers))} but not {self.symbol}",
+                    f"holds {len(tickers)} tickers, none of them {self.symbol}",
                 )
             keep = [
                 i == 0 or (i < len(ticker) and ticker[i].strip().upper() == self.symbol.upper())
@@ -184,12 +301,15 @@ class _Reader:
             ]
         header = ["Date", *(c for i, c in enumerate(price) if i > 0 and keep[i])]
         columns = [i for i in range(len(price)) if keep[i]]
-        for line, row in numbered[3:]:
-            if len(row) != len(price):
-                raise self.fail(line, f"expected {len(price)} fields, found {len(row)}")
-        body = [(n, [row[i] for i in columns]) for n, row in numbered[3:]]
         names = self._names(price_line, header)
-        bars = self._rows(names, body, len(header))
+
+        def body() -> Iterator[tuple[int, list[str]]]:
+            for line, row in rest:
+                if len(row) != len(price):
+                    raise self.fail(line, f"expected {len(price)} fields, found {len(row)}")
+                yield line, [row[i] for i in columns]
+
+        bars = self._rows(names, body(), len(header))
         if "adj_close" in names:
             return CsvSeries(bars, "yf.download", False, f"{self.path.name} (yf.download export)")
         return CsvSeries(
@@ -201,11 +321,13 @@ class _Reader:
             close_is_adjusted=True,
         )
 
-    def _flat(self, numbered: list[tuple[int, list[str]]]) -> CsvSeries:
+    def _flat(
+        self, first: tuple[int, list[str]], rest: Iterator[tuple[int, list[str]]]
+    ) -> CsvSeries:
         """Layouts (b) and (c): one header row."""
-        header_line, header = numbered[0]
+        header_line, header = first
         names = self._names(header_line, header)
-        bars = self._rows(names, numbered[1:], len(header))
+        bars = self._rows(names, rest, len(header))
         has_adj = "adj_close" in names
         if "dividends" in names and not has_adj:
             # Layout (b): history() prices are dividend-adjusted; undo it for the traded close.
@@ -226,7 +348,7 @@ class _Reader:
         )
 
     def _rows(
-        self, names: list[str | None], body: list[tuple[int, list[str]]], width: int
+        self, names: list[str | None], body: Iterable[tuple[int, list[str]]], width: int
     ) -> pd.DataFrame:
         import numpy as np
         import pandas as pd
@@ -235,8 +357,10 @@ class _Reader:
 
         fields = [c for c in COLUMNS if c in names]
         positions = {name: i for i, name in enumerate(names) if name is not None}
+        columns = [(field, positions[field], _BOUNDS[field]) for field in fields]
         days: list[dt.date] = []
-        values: list[list[float]] = []
+        # One flat array of doubles: a file at the size limit stays small in memory.
+        values = array("d")
         seen: dict[dt.date, int] = {}
         for line, row in body:
             if len(row) != width:
@@ -246,36 +370,22 @@ class _Reader:
                 # "2024-02-16", "2024-02-16 00:00:00+08:00": the date part is exchange-local.
                 day = dt.date.fromisoformat(raw_date[:10])
             except ValueError:
-                raise self.fail(line, f"{raw_date!r} is not a date (expected YYYY-MM-DD)") from None
+                raise self.fail(line, "Date is not a date (expected YYYY-MM-DD)") from None
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise self.fail(
+                    line,
+                    f"Date is outside {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}",
+                )
             if day in seen:
                 raise self.fail(line, f"date {day.isoformat()} repeats line {seen[day]}")
             seen[day] = line
-            numbers = []
-            for field in fields:
-                cell = row[positions[field]].strip()
-                if cell.lower() in _MISSING:
-                    numbers.append(math.nan)
-                    continue
-                try:
-                    number = float(cell.replace(",", ""))
-                except ValueError:
-                    raise self.fail(
-                        line, f"{field.replace('_', ' ')} {cell!r} is not a number"
-                    ) from None
-                if not math.isfinite(number) or (number < 0):
-                    raise self.fail(
-                        line, f"{field.replace('_', ' ')} {cell!r} is not a valid value"
-                    )
-                numbers.append(number)
-            close = numbers[fields.index("close")]
-            if close == 0:
-                raise self.fail(line, "close is 0")
+            for field, position, (low, high, above) in columns:
+                values.append(self._number(line, field, row[position], low, high, above))
             days.append(day)
-            values.append(numbers)
         if not days:
             return empty_bars()
         frame = pd.DataFrame(
-            np.array(values, dtype="float64"),
+            np.frombuffer(values, dtype="float64").reshape(len(days), len(fields)).copy(),
             index=pd.DatetimeIndex(np.array(days, dtype="datetime64[D]"), name="session"),
             columns=fields,
         )
@@ -285,6 +395,94 @@ class _Reader:
         from concepttrack.prices.frame import conform_bars
 
         return conform_bars(frame)
+
+    def _number(
+        self, line: int, field: str, text: str, low: float, high: float, above: bool
+    ) -> float:
+        """One cell as a number in ``[low, high)`` (``(low, high)`` when ``above``); NaN
+        when missing. The message names the column, never the cell."""
+        cell = text.strip()
+        if cell.lower() in _MISSING:
+            return math.nan
+        label = _LABELS[field]
+        try:
+            number = float(cell.replace(",", ""))
+        except ValueError:
+            raise self.fail(line, f"{label} is not a number") from None
+        if not math.isfinite(number):
+            raise self.fail(line, f"{label} is not a finite number")
+        if field == "close" and number == 0:
+            raise self.fail(line, "close is 0")
+        if number < low or number >= high or (above and number == low):
+            raise self.fail(
+                line,
+                f"{label} is out of range: it must be {'above' if above else 'at least'} "
+                f"{low:g} and below {high:,.0f}",
+            )
+        return number
+
+
+#: Each price column's range: (low, high, low excluded).
+_BOUNDS: dict[str, tuple[float, float, bool]] = {
+    "open": (0.0, MAX_PRICE, False),
+    "high": (0.0, MAX_PRICE, False),
+    "low": (0.0, MAX_PRICE, False),
+    "close": (0.0, MAX_PRICE, True),
+    "adj_close": (0.0, MAX_PRICE, True),
+    "volume": (0.0, MAX_VOLUME, False),
+    "dividends": (0.0, MAX_PRICE, False),
+    "splits": (0.0, MAX_SPLIT, False),
+}
+_LABELS = {
+    "open": "Open",
+    "high": "High",
+    "low": "Low",
+    "close": "Close",
+    "adj_close": "Adj Close",
+    "volume": "Volume",
+    "dividends": "Dividends",
+    "splits": "Stock Splits",
+}
+
+
+_NOT_BLANK = re.compile(r"[^\r\n]+")
+
+
+class _TooWide(Exception):
+    """A line with more than :data:`MAX_COLUMNS` fields (refused before it is split)."""
+
+
+class _Lines:
+    """The non-empty lines of a text one at a time, without their ends, and the number of
+    the last one given (``\r\n``, ``\r`` or ``\n`` end a line). No list of every line is
+    made, and empty lines are skipped in C, so neither a long file nor one of blank lines
+    costs memory."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._matches = _NOT_BLANK.finditer(text)
+        self._end = 0
+        self._breaks = 0
+        #: The line number (from 1) of the line last given.
+        self.number = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        match = next(self._matches)
+        text, start, end = self._text, match.start(), match.end()
+        # Between two runs there are only line ends: count them.
+        self._breaks += (
+            text.count("\n", self._end, start)
+            + text.count("\r", self._end, start)
+            - text.count("\r\n", self._end, start)
+        )
+        self._end = end
+        self.number = self._breaks + 1
+        if text.count(",", start, end) >= MAX_COLUMNS:
+            raise _TooWide
+        return match.group()
 
 
 def _unadjust(bars: pd.DataFrame) -> pd.DataFrame:
@@ -333,9 +531,9 @@ class CsvDirSource:
     def find(self, symbol: str) -> Path | None:
         """The file holding ``symbol``, or None."""
         if self._listing is None:
-            self._listing = {
-                p.name.lower(): p for p in sorted(self.folder.iterdir()) if p.is_file()
-            }
+            # Every entry but a folder: a link or FIFO named like a price file is found,
+            # then refused when read (with a message), never followed.
+            self._listing = {p.name.lower(): p for p in sorted(_entries(self.folder))}
         for name in candidate_names(symbol):
             if name in self._listing:
                 return self._listing[name]
@@ -346,7 +544,7 @@ class CsvDirSource:
         path = self.find(symbol)
         if path is None:
             return "missing"
-        stat = path.stat()
+        stat = path.lstat()
         return f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
 
     def read(self, symbol: str) -> CsvSeries:
@@ -385,13 +583,26 @@ class CsvDirSource:
                 )
                 continue
             try:
-                series = _Reader(path, symbol).read()
+                try:
+                    series = _Reader(path, symbol).read()
+                except (ValueError, ArithmeticError, MemoryError) as exc:
+                    # A file the checks above let through and pandas or numpy refuse:
+                    # still this symbol's problem alone. The exception's words may quote
+                    # the file, so only its kind is named.
+                    raise _Reader(path, symbol).fail(
+                        None, f"cannot be read ({type(exc).__name__})"
+                    ) from exc
             except PriceFileError as exc:
                 # This symbol fails alone; the message names the file and the line (the
-                # note quotes it with the file's name only, not the local path).
-                quoted = said(exc.message.replace(str(path), path.name))
+                # note gives it with the file's name only, not the local path). It is in
+                # our words only: no file content is ever part of it.
+                cause = (
+                    exc.cause
+                    if isinstance(exc, RefusedFileError)
+                    else said(exc.message.replace(str(path), path.name))
+                )
                 out[symbol] = SymbolHistory(
-                    symbol, empty_bars(), None, exc.message, True, cause=quoted
+                    symbol, empty_bars(), None, exc.message, True, cause=cause
                 )
                 continue
             meta = SymbolMeta(
@@ -410,9 +621,10 @@ class CsvDirSource:
     # --- fundamentals ------------------------------------------------------------------
 
     def _fundamentals_path(self) -> Path | None:
-        """``fundamentals.csv`` of the folder (any case), looked up afresh each time."""
-        for path in self.folder.iterdir():
-            if path.name.lower() == FUNDAMENTALS_FILE and path.is_file():
+        """``fundamentals.csv`` of the folder (any case), looked up afresh each time (a link
+        or FIFO of that name too: it is refused when read)."""
+        for path in sorted(_entries(self.folder)):
+            if path.name.lower() == FUNDAMENTALS_FILE:
                 return path
         return None
 
@@ -421,7 +633,7 @@ class CsvDirSource:
         path = self._fundamentals_path()
         if path is None:
             return "missing"
-        stat = path.stat()
+        stat = path.lstat()
         return f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
 
     def fetch_fundamentals(
@@ -439,11 +651,30 @@ class CsvDirSource:
             problem = f"no {FUNDAMENTALS_FILE} in {self.folder}"
             return {s: FundamentalsAnswer(problem=problem) for s in symbols}
         try:
-            rows = read_fundamentals_csv(path)
+            try:
+                rows, bad = read_fundamentals_rows(path)
+            except (ValueError, ArithmeticError, MemoryError) as exc:
+                # As for a price file: named by its kind only, the words may quote the file.
+                raise _Reader(path, FUNDAMENTALS_FILE).fail(
+                    None, f"cannot be read ({type(exc).__name__})"
+                ) from exc
         except PriceFileError as exc:
-            return {s: FundamentalsAnswer(problem=exc.message) for s in symbols}
+            # Named by the file's name, not its local path, like a price file's problem; a
+            # refused file as a reason (the cache keeps it as one).
+            problem = (
+                exc.cause.to_json()
+                if isinstance(exc, RefusedFileError)
+                else exc.message.replace(str(path), path.name)
+            )
+            return {s: FundamentalsAnswer(problem=problem) for s in symbols}
         out = {}
         for symbol in dict.fromkeys(symbols):
+            failure = bad.get(symbol.upper())
+            if failure is not None:
+                # A bad row fails that symbol's figures alone, never the other symbols'.
+                problem = failure.message.replace(str(path), path.name)
+                out[symbol] = FundamentalsAnswer(problem=problem, replace_all=True)
+                continue
             records = rows.get(symbol.upper(), [])
             out[symbol] = FundamentalsAnswer(
                 records=records,
@@ -453,7 +684,28 @@ class CsvDirSource:
         return out
 
 
+def _entries(folder: Path) -> list[Path]:
+    """Every entry of ``folder`` that is not a folder (links are not followed)."""
+    with os.scandir(folder) as scan:
+        return [
+            Path(entry.path)
+            for entry in scan
+            if entry.is_symlink() or not entry.is_dir(follow_symlinks=False)
+        ]
+
+
+#: Each fundamentals figure's range: (low, high), both included.
+_FUNDAMENTALS_BOUNDS: dict[str, tuple[float, float]] = {
+    "market_cap": (0.0, MAX_MARKET_CAP),
+    "shares_outstanding": (0.0, MAX_SHARES),
+    "trailing_pe": (-MAX_RATIO, MAX_RATIO),
+    "price_to_book": (-MAX_RATIO, MAX_RATIO),
+    "dividend_yield": (0.0, 1.0),
+}
+
+
 def _fundamentals_number(fail: _Reader, line: int, column: str, text: str) -> float | None:
+    """One figure, checked: the message names the column and line, never the cell."""
     if text.strip().lower() in _MISSING:
         return None
     try:
@@ -461,18 +713,25 @@ def _fundamentals_number(fail: _Reader, line: int, column: str, text: str) -> fl
     except ValueError:
         raise fail.fail(
             line,
-            f"{column} {text!r} is not a number",
+            f"{column} is not a number",
             hint=f"Write a plain number in {column}, or leave the cell empty when unknown.",
         ) from None
     if not math.isfinite(value):
-        raise fail.fail(line, f"{column} {text!r} is not a finite number")
-    if column in ("market_cap", "shares_outstanding", "dividend_yield") and value < 0:
-        raise fail.fail(line, f"{column} {text!r} is negative")
+        raise fail.fail(line, f"{column} is not a finite number")
+    low, high = _FUNDAMENTALS_BOUNDS[column]
+    if value < 0 and low == 0:
+        raise fail.fail(line, f"{column} is negative")
     if column == "dividend_yield" and value >= 1:
         raise fail.fail(
             line,
-            f"dividend_yield {text!r} looks like a percentage",
+            "dividend_yield looks like a percentage",
             hint="Write the yield as a fraction: 0.045 for 4.5 %.",
+        )
+    if not low <= value <= high:
+        raise fail.fail(
+            line,
+            f"{column} is out of range: it must lie from {low:,.0f} to {high:,.0f}",
+            hint=f"Check {column} on that line, or leave the cell empty when unknown.",
         )
     return value
 
@@ -480,65 +739,102 @@ def _fundamentals_number(fail: _Reader, line: int, column: str, text: str) -> fl
 def read_fundamentals_csv(path: Path) -> dict[str, list[Fundamentals]]:
     """Parse ``fundamentals.csv``: records by Yahoo symbol, oldest first.
 
+    Strict: the first bad row (in file order) is raised. :func:`read_fundamentals_rows`
+    keeps the other symbols' rows.
+    """
+    records, bad = read_fundamentals_rows(path)
+    if bad:
+        raise next(iter(bad.values()))  # the first in file order
+    return records
+
+
+def read_fundamentals_rows(
+    path: Path,
+) -> tuple[dict[str, list[Fundamentals]], dict[str, PriceFileError]]:
+    """Parse ``fundamentals.csv``: records by Yahoo symbol, oldest first, and the first
+    bad row of each symbol whose rows are not all good (that symbol then has no records).
+
     Columns (any order, header required): ``symbol,date,market_cap,shares_outstanding,
     trailing_pe,price_to_book,dividend_yield,currency``; ``symbol`` as Yahoo writes it
     (``0941.HK``; ``00941`` is accepted too); ``date`` ISO; yield a fraction; any figure
-    may be empty. Raises :class:`PriceFileError` naming the file and line.
+    may be empty. The file is read like a price file (a regular file in its folder, at
+    most :data:`MAX_FILE_BYTES`); every figure is checked against its bounds (module
+    docstring). Raises :class:`PriceFileError` naming the file, line and column, never
+    quoting the file, when the file as a whole is bad (unreadable, no header) or a row's
+    symbol cannot be read.
     """
-    from concepttrack.prices.records import Fundamentals
 
     reader = _Reader(path, FUNDAMENTALS_FILE)
-    hint = (
-        f"Columns: {','.join(FUNDAMENTALS_COLUMNS)} (symbol and date required, "
-        "the others may be empty)."
-    )
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise reader.fail(None, "file is too large", hint=hint)
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise reader.fail(None, "not UTF-8 text", hint=hint) from None
-    except OSError as exc:
-        raise reader.fail(None, f"cannot read the file: {exc.strerror or exc}") from exc
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
+    hint = _FUNDAMENTALS_HINT
+    text = reader.text(hint=hint)
+    rows = reader.rows(text)
+    first = next(rows, None)
+    if first is None:
         raise reader.fail(None, "the file is empty", hint=hint)
-    header = [cell.strip().lower() for cell in rows[0]]
-    unknown = [name for name in header if name not in FUNDAMENTALS_COLUMNS]
+    header_line, raw_header = first
+    header = [cell.strip().lower() for cell in raw_header]
+    unknown = [n for n, name in enumerate(header, start=1) if name not in FUNDAMENTALS_COLUMNS]
     if unknown or "symbol" not in header or "date" not in header:
+        # Which columns, by position: the header itself is not quoted.
         raise reader.fail(
-            1,
-            f"unexpected header {','.join(rows[0])!r}"
-            + (f" (unknown column {', '.join(unknown)})" if unknown else ""),
+            header_line,
+            "unexpected header"
+            + (
+                f" (unknown column{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(str, unknown[:5]))}{', ...' if len(unknown) > 5 else ''})"
+                if unknown
+                else " (no symbol or date column)"
+            ),
             hint=hint,
         )
     position = {name: header.index(name) for name in header}
     out: dict[str, dict[dt.date, Fundamentals]] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) > len(header):
-            raise reader.fail(line, f"{len(row)} cells for {len(header)} columns", hint=hint)
+    bad: dict[str, PriceFileError] = {}
+    for line, row in rows:
         cells = {name: (row[i].strip() if i < len(row) else "") for name, i in position.items()}
         try:
             symbol = to_yahoo(cells["symbol"])
-        except UsageError as exc:
-            raise reader.fail(line, f"symbol: {exc.message}", hint=hint) from None
-        try:
-            day = dt.date.fromisoformat(cells["date"])
-        except ValueError:
+        except UsageError:
             raise reader.fail(
-                line, f"date {cells['date']!r} is not a date like 2024-03-01", hint=hint
+                line, "symbol is not a HKEX code or Yahoo symbol like 0941.HK", hint=hint
             ) from None
-        figures = {
-            column: _fundamentals_number(reader, line, column, cells.get(column, ""))
-            for column in FUNDAMENTALS_COLUMNS[2:7]
-        }
-        currency = cells.get("currency", "").upper() or None
-        if currency is not None and not (len(currency) == 3 and currency.isalpha()):
-            raise reader.fail(line, f"currency {currency!r} is not a code like HKD", hint=hint)
-        by_date = out.setdefault(symbol.upper(), {})
-        if day in by_date:
-            raise reader.fail(line, f"a second row for {symbol} on {day.isoformat()}", hint=hint)
-        by_date[day] = Fundamentals(symbol=symbol, date=day, currency=currency, **figures)
-    return {symbol: [by_date[d] for d in sorted(by_date)] for symbol, by_date in out.items()}
+        try:
+            by_date = out.setdefault(symbol.upper(), {})
+            by_date.update(_fundamentals_row(reader, line, row, header, cells, symbol, by_date))
+        except PriceFileError as exc:
+            bad.setdefault(symbol.upper(), exc)
+    for symbol in bad:
+        out.pop(symbol, None)
+    records = {symbol: [by_date[d] for d in sorted(by_date)] for symbol, by_date in out.items()}
+    return records, bad
+
+
+def _fundamentals_row(
+    reader: _Reader,
+    line: int,
+    row: list[str],
+    header: list[str],
+    cells: dict[str, str],
+    symbol: str,
+    by_date: dict[dt.date, Fundamentals],
+) -> dict[dt.date, Fundamentals]:
+    """One row of ``fundamentals.csv`` as ``{date: record}`` (raises PriceFileError)."""
+    from concepttrack.prices.records import Fundamentals
+
+    hint = _FUNDAMENTALS_HINT
+    if len(row) > len(header):
+        raise reader.fail(line, f"{len(row)} cells for {len(header)} columns", hint=hint)
+    try:
+        day = dt.date.fromisoformat(cells["date"])
+    except ValueError:
+        raise reader.fail(line, "date is not a date like 2024-03-01", hint=hint) from None
+    figures = {
+        column: _fundamentals_number(reader, line, column, cells.get(column, ""))
+        for column in FUNDAMENTALS_COLUMNS[2:7]
+    }
+    currency = cells.get("currency", "").upper() or None
+    if currency is not None and not (len(currency) == 3 and currency.isalpha()):
+        raise reader.fail(line, "currency is not a code like HKD", hint=hint)
+    if day in by_date:
+        raise reader.fail(line, f"a second row for {symbol} on {day.isoformat()}", hint=hint)
+    return {day: Fundamentals(symbol=symbol, date=day, currency=currency, **figures)}
