@@ -10,7 +10,8 @@ process, with a fresh price cache and calendar cache in a temporary folder:
    the price and calendar caches, and the ``.pyc`` files);
 2. ``--runs`` fresh-process re-runs of the same command: each must exit 0 and write
    nothing in the reports folder (no note, link, index or site page is created or
-   touched; only the run's own record in ``runs/`` is added); median and best wall time;
+   touched; only the run's own record in ``runs/`` is added, and the run lock notes its
+   holder); median and best wall time;
 3. the floor: ``python -c "import concepttrack.cli"`` (median and best, interleaved
    with the re-runs), and the re-run's ratio to it.
 
@@ -69,11 +70,12 @@ def write_book(path: Path, themes: int, per_theme: int, universe: int = 300) -> 
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every file and link under ``folder`` but the run records: path -> (mtime ns, size)."""
+    """Every file and link under ``folder`` but the run records and the run lock (every
+    run takes it and notes its holder there): path -> (mtime ns, size)."""
     found: dict[str, tuple[int, int]] = {}
     for path in folder.rglob("*"):
         relative = path.relative_to(folder)
-        if relative.parts[0] == "runs":
+        if relative.parts[0] == "runs" or relative.name == ".concepttrack.lock":
             continue
         info = path.lstat()
         found[str(relative)] = (info.st_mtime_ns, info.st_size)
@@ -123,7 +125,7 @@ def main() -> None:
         ]
         floor = [sys.executable, "-c", FLOOR]
         first = timed(command, env)
-        notes = len(list(out.glob("*/*.md")))
+        notes = len(list(out.glob("*/*.json")))  # one JSON twin per note
         timed(floor, env)  # warm-up
 
         reruns: list[float] = []
@@ -143,7 +145,7 @@ def main() -> None:
     met = rerun_median < TARGET_SECONDS and not written
     print(
         f"| `report --all --source demo --format md,json`, {args.themes} themes × "
-        f"{args.stocks} stocks, first run (writes {notes} Markdown notes, cold caches) "
+        f"{args.stocks} stocks, first run (writes {notes} notes, cold caches) "
         f"| {first:.1f} s | – |"
     )
     print(
