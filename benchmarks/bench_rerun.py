@@ -125,7 +125,8 @@ def main() -> None:
         ]
         floor = [sys.executable, "-c", FLOOR]
         first = timed(command, env)
-        notes = len(list(out.glob("*/*.json")))  # one JSON twin per note
+        # One JSON twin per note (runs/ holds the run records).
+        notes = len([twin for twin in out.glob("*/*.json") if twin.parent.name != "runs"])
         timed(floor, env)  # warm-up
 
         reruns: list[float] = []
