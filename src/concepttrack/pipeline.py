@@ -6,7 +6,10 @@
    the last session on or before ``--as-of``);
 2. take the reports-folder lock, so two runs never write over each other;
 3. skip themes whose note for that session already exists and is complete (same theme
-   text, same source, no stale or missing data) unless ``--force``;
+   text, same source, no stale or missing data) unless ``--force``; what a JSON twin
+   says is remembered in ``reports/.rerun-memo.json`` while the twin stays the same
+   file, and ``index.md`` and the site are left alone when nothing they are made from
+   changed, so a re-run with nothing to do reads and writes (almost) nothing;
 4. fetch every symbol of every remaining theme in one batched request round;
 5. per theme (in ``--jobs`` processes): snapshot, "since the last note", render, all
    files written atomically; then ``latest`` links, ``index.md`` and a run record.
