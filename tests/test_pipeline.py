@@ -69,6 +69,7 @@ def note_files(folder: Path) -> dict[str, bytes]:
         and "runs" not in path.parts
         and not path.is_symlink()
         and path.name != ".site-cache.json"  # file times of the notes, by design
+        and path.name != pipeline.RERUN_MEMO  # the same
     }
 
 

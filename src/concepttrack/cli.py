@@ -366,7 +366,7 @@ def report(
     languages = parse_languages(lang) if lang is not None else languages_from_env()
     parse_colours(colours)
     book = load_book(ctx)
-    selected = select_themes(ctx, theme_ids, all_themes)
+    selected = select_themes(ctx, theme_ids, all_themes, book)
     options = pipeline.RunOptions(
         formats=pipeline.parse_formats(formats),
         out_dir=settings.reports_dir(out),

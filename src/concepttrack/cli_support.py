@@ -135,8 +135,14 @@ def load_book(ctx: typer.Context) -> ThemeBook:
     return load_themes(settings.themes_path(app_state(ctx).themes))
 
 
-def select_themes(ctx: typer.Context, theme_ids: list[str] | None, all_themes: bool) -> list[Theme]:
-    """The themes a command was given by id, or every theme with ``--all``."""
+def select_themes(
+    ctx: typer.Context,
+    theme_ids: list[str] | None,
+    all_themes: bool,
+    book: ThemeBook | None = None,
+) -> list[Theme]:
+    """The themes a command was given by id, or every theme with ``--all`` (from
+    ``book`` when the command has loaded it already)."""
     from concepttrack.errors import UsageError
 
     if all_themes and theme_ids:
@@ -145,7 +151,7 @@ def select_themes(ctx: typer.Context, theme_ids: list[str] | None, all_themes: b
         raise UsageError(
             "no theme given", hint="Name a theme (see `concepttrack themes list`) or use --all."
         )
-    book = load_book(ctx)
+    book = book if book is not None else load_book(ctx)
     return list(book) if all_themes else book.select(theme_ids or [])
 
 

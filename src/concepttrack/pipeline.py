@@ -6,7 +6,10 @@
    the last session on or before ``--as-of``);
 2. take the reports-folder lock, so two runs never write over each other;
 3. skip themes whose note for that session already exists and is complete (same theme
-   text, same source, no stale or missing data) unless ``--force``;
+   text, same source, no stale or missing data) unless ``--force``; what a JSON twin
+   says is remembered in ``reports/.rerun-memo.json`` while the twin stays the same
+   file, and ``index.md`` and the site are left alone when nothing they are made from
+   changed, so a re-run with nothing to do reads and writes (almost) nothing;
 4. fetch every symbol of every remaining theme in one batched request round;
 5. per theme (in ``--jobs`` processes): snapshot, "since the last note", render, all
    files written atomically; then ``latest`` links, ``index.md`` and a run record.
@@ -313,9 +316,10 @@ def _run(
             _log(log, "warning", f"removed {leftover} left by an interrupted run")
         outcomes: dict[str, ThemeOutcome] = {}
         todo: list[Theme] = []
+        memo = _Memo(options.out_dir)
         for theme in themes:
             as_of = as_of_by_theme[theme.id]
-            if not options.force and _already_complete(theme, as_of, options):
+            if not options.force and _already_complete(theme, as_of, options, memo):
                 outcomes[theme.id] = ThemeOutcome(
                     theme.id,
                     "skipped",
@@ -359,7 +363,15 @@ def _run(
                         todo, frame, as_of_by_theme, options, reporter, inferred
                     ):
                         outcomes[outcome.theme_id] = outcome
+                        memo.forget(outcome.theme_id)
                         if outcome.files and outcome.as_of is not None:
+                            # What the next run's completeness check would read.
+                            twin = archive.note_path(
+                                options.out_dir, outcome.theme_id, outcome.as_of, "json"
+                            )
+                            facts = _twin_facts(twin)
+                            if facts is not None:
+                                memo.record(outcome.theme_id, outcome.as_of, twin, facts)
                             theme = next(t for t in todo if t.id == outcome.theme_id)
                             with _archive_write(result, reporter, log):
                                 archive.update_latest(
@@ -369,9 +381,17 @@ def _run(
                                     options.theme_languages(theme),
                                 )
         result.outcomes = [outcomes[theme.id] for theme in themes]
-        with _archive_write(result, reporter, log):
-            _write_index(options.out_dir, themes)
-        _write_site(options, themes, reporter, log, result)
+        # Nothing rendered and the archive as the index and site were last made from:
+        # they would come out the same, so they are left alone (a re-run writes nothing).
+        unchanged = not todo and memo.views is not None
+        if not unchanged or memo.views != _views_key(options, themes):
+            errors = len(result.write_errors)
+            with _archive_write(result, reporter, log):
+                _write_index(options.out_dir, themes)
+            site_written = _write_site(options, themes, reporter, log, result)
+            ok = site_written and len(result.write_errors) == errors
+            memo.set_views(_views_key(options, themes) if ok else None)
+        memo.save()
         if options.deliver_config is not None:
             result.delivery = _deliver(options, result.outcomes, reporter, log)
         for outcome in result.outcomes:
@@ -431,9 +451,16 @@ def _log(log: RunLog | None, level: str, message: str) -> None:
         log.write(level, message)
 
 
-def _already_complete(theme: Theme, as_of: dt.date, options: RunOptions) -> bool:
+def _already_complete(
+    theme: Theme, as_of: dt.date, options: RunOptions, memo: _Memo | None = None
+) -> bool:
     """True when this session's note exists in every format, from the same theme text and
-    source, with no stale or missing data (so re-rendering could not change it)."""
+    source, with no stale or missing data (so re-rendering could not change it).
+
+    The facts read from the JSON twin (its theme, languages, source, and whether every
+    status was fresh) come from ``memo`` when the twin is the very file they were read
+    from (same inode, size, modification and change time); otherwise the twin is read.
+    """
     from concepttrack.archive import note_path
 
     languages = options.theme_languages(theme)
@@ -443,24 +470,191 @@ def _already_complete(theme: Theme, as_of: dt.date, options: RunOptions) -> bool
                 options.out_dir, theme.id, as_of, ext, None if ext == "json" else lang
             ).exists():
                 return False
+    twin = note_path(options.out_dir, theme.id, as_of, "json")
+    facts = memo.facts(theme.id, as_of, twin) if memo is not None else None
+    if facts is None:
+        facts = _twin_facts(twin)
+        if facts is None:
+            return False
+        if memo is not None:
+            memo.record(theme.id, as_of, twin, facts)
+    return (
+        facts["theme"] == _theme_digest(theme.model_dump(mode="json"))
+        and facts["languages"] == list(languages)
+        and facts["source"] == options.source
+        and facts["fresh"] is True
+    )
+
+
+def _theme_digest(theme: Any) -> str:
+    """A digest of a theme's JSON form (keys sorted): equal digests, equal themes."""
+    import hashlib
+
+    text = json.dumps(theme, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _twin_facts(twin: Path) -> dict[str, Any] | None:
+    """What :func:`_already_complete` needs from a JSON twin; None if it cannot be read."""
     try:
-        twin = note_path(options.out_dir, theme.id, as_of, "json")
         note = json.loads(twin.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    if note.get("theme") != theme.model_dump(mode="json"):
-        return False
-    if note.get("languages", ["en"]) != list(languages):
-        return False
+        return None
+    if not isinstance(note, dict):
+        return None
     snapshot = note.get("snapshot") or {}
-    if snapshot.get("source") != options.source:
-        return False
     statuses = [s.get("status", {}).get("status") for s in snapshot.get("stocks", [])]
     statuses.append((snapshot.get("benchmark") or {}).get("status", {}).get("status"))
     fx = (snapshot.get("valuation") or {}).get("fx") or []
-    if any(pair.get("status") in ("missing", "stale") for pair in fx):
-        return False
-    return all(status == "fresh" for status in statuses)
+    fresh = not any(pair.get("status") in ("missing", "stale") for pair in fx) and all(
+        status == "fresh" for status in statuses
+    )
+    return {
+        "theme": _theme_digest(note.get("theme")),
+        "languages": note.get("languages", ["en"]),
+        "source": snapshot.get("source"),
+        "fresh": fresh,
+    }
+
+
+#: The reports folder's memo for re-runs (hidden, like the site's ``.site-cache.json``).
+RERUN_MEMO = ".rerun-memo.json"
+#: Bump when the memo's layout or the facts it keeps change.
+RERUN_MEMO_FORMAT = 1
+
+
+def _file_key(path: Path) -> list[int] | None:
+    """Identity of a file's current content: inode, size, modification and change time."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+class _Memo:
+    """What a run learnt that lets the next one skip work, in ``reports/.rerun-memo.json``.
+
+    * ``notes``: per theme, the facts :func:`_already_complete` reads from a JSON twin,
+      with the session and the twin's :func:`_file_key` they were read from; a twin
+      that is not exactly that file is read again.
+    * ``views``: :func:`_views_key` right after ``index.md`` and the site were last
+      written; a run that renders nothing and finds the same key leaves them alone
+      (they would come out the same).
+
+    Only a cache: unreadable, it is ignored; unwritable, the next run reads the twins.
+    Written (under the run lock) only when something in it changed.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / RERUN_MEMO
+        self.changed = False
+        self.notes: dict[str, Any] = {}
+        self.views: str | None = None
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(raw, dict) or raw.get("format") != RERUN_MEMO_FORMAT:
+            return
+        notes, views = raw.get("notes"), raw.get("views")
+        self.notes = notes if isinstance(notes, dict) else {}
+        self.views = views if isinstance(views, str) else None
+
+    def facts(self, theme_id: str, session: dt.date, twin: Path) -> dict[str, Any] | None:
+        entry = self.notes.get(theme_id)
+        if not isinstance(entry, dict) or entry.get("session") != session.isoformat():
+            return None
+        key = _file_key(twin)
+        facts = entry.get("facts")
+        if key is None or entry.get("twin") != key or not isinstance(facts, dict):
+            return None
+        if set(facts) != {"theme", "languages", "source", "fresh"}:
+            return None
+        return facts
+
+    def record(self, theme_id: str, session: dt.date, twin: Path, facts: dict[str, Any]) -> None:
+        key = _file_key(twin)
+        if key is None:
+            return
+        entry = {"session": session.isoformat(), "twin": key, "facts": facts}
+        if self.notes.get(theme_id) != entry:
+            self.notes[theme_id] = entry
+            self.changed = True
+
+    def forget(self, theme_id: str) -> None:
+        if self.notes.pop(theme_id, None) is not None:
+            self.changed = True
+
+    def set_views(self, key: str | None) -> None:
+        if key != self.views:
+            self.views = key
+            self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        from concepttrack.fsutil import atomic_write_text
+
+        text = json.dumps(
+            {"format": RERUN_MEMO_FORMAT, "views": self.views, "notes": self.notes},
+            separators=(",", ":"),
+        )
+        try:
+            atomic_write_text(self.path, text)
+        except OSError as exc:  # a cache: the next run reads the twins instead
+            logging.getLogger("concepttrack.pipeline").debug(
+                "could not write %s: %s", self.path, exc
+            )
+        self.changed = False
+
+
+#: Entries of the reports folder that no view depends on (or that every run changes).
+_NOT_VIEW_INPUTS = frozenset({RERUN_MEMO, "runs", ".concepttrack.lock"})
+
+
+def _views_key(options: RunOptions, themes: Sequence[Theme]) -> str | None:
+    """Everything ``index.md`` and the site are made from, as a digest; None if unknown.
+
+    The run's theme ids and languages, ``--templates`` (each file's identity), this
+    package's version and its templates, catalogs and the code that writes the views,
+    and every entry of the reports folder: files by :func:`_file_key`, theme folders by
+    their modification time (any note, link or page added, replaced or removed in one
+    changes it: every write here is a rename).
+    """
+    import hashlib
+
+    from concepttrack import __version__
+
+    here = Path(__file__).parent
+    code = [here / "archive.py", here / "site.py", here / "pipeline.py"]
+    for folder in (here / "render", *((options.templates_dir,) if options.templates_dir else ())):
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            code += [Path(root) / name for name in sorted(files)]
+    try:
+        entries = sorted(
+            (entry.name, _entry_key(entry))
+            for entry in os.scandir(options.out_dir)
+            if entry.name not in _NOT_VIEW_INPUTS
+        )
+    except OSError:
+        return None
+    site_languages = options.theme_languages(themes[0]) if themes else options.book_languages
+    parts = {
+        "version": __version__,
+        "themes": [theme.id for theme in themes],
+        "languages": list(site_languages),
+        "templates": str(options.templates_dir) if options.templates_dir else None,
+        "code": [[str(path), _file_key(path)] for path in code],
+        "entries": entries,
+    }
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+
+
+def _entry_key(entry: os.DirEntry[str]) -> list[int]:
+    info = entry.stat(follow_symlinks=False)
+    return [info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
 
 
 def _formats(options: RunOptions) -> tuple[str, ...]:
@@ -779,10 +973,10 @@ def _write_site(
     reporter: Reporter,
     log: RunLog | None,
     result: RunResult | None = None,
-) -> None:
+) -> bool:
     """``reports/index.html`` and each theme's page, in the run's first language; a
     failure here costs no note. A full disk or no permission is exit 4 naming the page,
-    like the index."""
+    like the index. False when the site could not be written."""
     from concepttrack import site
     from concepttrack.fsutil import WRITE_ERRNOS
 
@@ -793,12 +987,15 @@ def _write_site(
         if result is not None and exc.errno in WRITE_ERRNOS:
             with _archive_write(result, reporter, log):
                 raise
-            return
+            return False
         reporter.warn(f"the archive site was not updated: {exc}")
         _log(log, "warning", f"the archive site was not updated: {exc}")
+        return False
     except RenderError as exc:
         reporter.warn(f"the archive site was not updated: {exc}")
         _log(log, "warning", f"the archive site was not updated: {exc}")
+        return False
+    return True
 
 
 def _deliver(
