@@ -302,3 +302,13 @@ def test_the_basket_calendar_is_the_benchmarks_or_the_books() -> None:
         "t.yaml:8:15: themes[0].calendar: 'LSE' is not an exchange concepttrack knows; "
         "use one of XHKG, XNYS, XSHG"
     ]
+
+
+def test_a_nul_in_the_book_is_reported_with_line_and_column() -> None:
+    # Issue 17 #11: a NUL was reported as a character "position".
+    text = "themes:\n  - id: a\x00b\n"
+    with pytest.raises(ThemesFileError) as info:
+        parse_themes(text, "t.yaml")
+    assert [p.format() for p in info.value.problems] == [
+        "t.yaml:2:10: a control character (U+0000) is not allowed in YAML; remove it"
+    ]

@@ -677,6 +677,13 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         column = mark.column + 1 if mark else None
         what = " ".join(part for part in (exc.context, exc.problem) if part)
         raise fail([Problem(file, line, column, "", f"not valid YAML: {what}")]) from exc
+    except yaml.reader.ReaderError as exc:
+        # A control character (NUL …): PyYAML gives a character offset; say line:column.
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        what = f"a control character (U+{exc.character:04X}) is not allowed in YAML; remove it"
+        raise fail([Problem(file, line, column, "", what)]) from exc
     except yaml.YAMLError as exc:
         raise fail([Problem(file, None, None, "", f"not valid YAML: {exc}")]) from exc
     if root is None:
