@@ -58,6 +58,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from concepttrack.languages import Language, get_language
+from concepttrack.render.view_base import STALE_MARK as STALE_MARK  # the mark lives once
+from concepttrack.render.view_base import tone as tone  # one rule: up, down, flat, na
 
 if TYPE_CHECKING:
     from babel.core import Locale
@@ -65,7 +67,6 @@ if TYPE_CHECKING:
 
 MISSING = "\N{EN DASH}"
 MINUS = "\N{MINUS SIGN}"
-STALE_MARK = "\N{DAGGER}"
 
 #: Significant figures of a compact amount: English units step by 10^3, Chinese by 10^4.
 AMOUNT_DIGITS = {"en": 3, "zh": 4}
@@ -359,14 +360,3 @@ def _english_date(value: dt.date) -> str:
 def formats_for(code: str) -> Formats:
     """The :class:`Formats` of a language code (one per process)."""
     return Formats(get_language(code))
-
-
-def tone(value: float | None) -> str:
-    """Colour class of a signed figure: up, down, flat or na (missing)."""
-    if value is None:
-        return "na"
-    if round(100 * value, 1) > 0:
-        return "up"
-    if round(100 * value, 1) < 0:
-        return "down"
-    return "flat"
