@@ -521,3 +521,14 @@ def test_run_log_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None
         f"cannot write the log file {tmp_path / 'file' / 'run.log'}: File exists"
     )
     assert caught.value.hint == "Pass --log-file a path in a folder you can write to."
+
+
+def test_run_records_of_one_second_sort_in_the_order_the_runs_started() -> None:
+    from concepttrack.archive import run_record_order
+
+    names = ["2026-12-03T101500Z-1.json", "2026-12-03T101500Z.json", "2026-12-03T101459Z.json"]
+    assert sorted(names, key=run_record_order) == [
+        "2026-12-03T101459Z.json",
+        "2026-12-03T101500Z.json",
+        "2026-12-03T101500Z-1.json",
+    ]

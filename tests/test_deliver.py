@@ -17,11 +17,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from concepttrack import pipeline
+from concepttrack.archive import run_record_order
 from concepttrack.cli import app
 from concepttrack.deliver import ledger as ledger_module
 from concepttrack.deliver.config import load_config
@@ -90,6 +92,13 @@ def expected_subject(note: dict[str, object]) -> str:
         f"[concepttrack] Alpha <compute> & co · {day.day} Mar {day.year} · "
         f"basket {basket} vs HSI {bench}"
     )
+
+
+def newest_record(reports: Path) -> dict[str, Any]:
+    """The newest run record (``<stamp>-1.json`` is after ``<stamp>.json``)."""
+    path = max((reports / "runs").glob("*.json"), key=lambda p: run_record_order(p.name))
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -172,7 +181,11 @@ def test_rerun_and_forced_rerender_send_nothing_more(
     assert (entry.status, entry.attempts) == ("sent", 1)
     assert entry.content_hash is not None
     assert entry.content_hash.startswith("sha256:")
-    record = json.loads(sorted((reports / "runs").glob("*.json"))[-1].read_text("utf-8"))
+    record = json.loads(
+        sorted((reports / "runs").glob("*.json"), key=lambda p: run_record_order(p.name))[
+            -1
+        ].read_text("utf-8")
+    )
     assert record["delivery"]["summary"] == "delivery: 1 already sent"
 
 
@@ -255,7 +268,11 @@ def test_refused_connection_exits_6_keeps_the_note_and_the_next_run_retries(
     assert "delivery failed: alpha 2024-03-01 en → desk-mail: failed" in output
     assert "delivery: 1 failed" in output
     assert PASSWORD not in output
-    record = json.loads(sorted((reports / "runs").glob("*.json"))[-1].read_text("utf-8"))
+    record = json.loads(
+        sorted((reports / "runs").glob("*.json"), key=lambda p: run_record_order(p.name))[
+            -1
+        ].read_text("utf-8")
+    )
     assert record["exit_code"] == EXIT_DELIVERY
     assert record["delivery"]["failed"] is True
     assert record["delivery"]["deliveries"][0]["status"] == "failed"

@@ -188,8 +188,13 @@ def test_a_sequence_of_lang_runs_never_overwrites_another_language(
     assert "-assets/basket-vs-benchmark.zh-hk.png" in (folder / "2025-03-03.zh-hk.md").read_text(
         "utf-8"
     )
+
     # Each run record says which languages that run wrote.
-    records = sorted((tmp_path / "reports" / "runs").glob("*.json"))
+    # Records of runs within one second are <stamp>.json, <stamp>-1.json, … in that order.
+    records = sorted(
+        (tmp_path / "reports" / "runs").glob("*.json"),
+        key=lambda path: archive.run_record_order(path.name),
+    )
     written = [json.loads(r.read_text("utf-8"))["themes"][0]["languages"] for r in records]
     assert written == [["en"], ["zh-hk"], ["en"]]
     # The site lists both languages of the session.

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from concepttrack import pipeline
+from concepttrack.archive import run_record_order
 from concepttrack.cli_support import ConsoleReporter
 from concepttrack.prices import _plan
 from concepttrack.themes import load_themes
@@ -38,7 +39,9 @@ def test_cold_then_warm_run_request_counts_and_the_notes(tmp_path: Path) -> None
     # stock; warm: nothing at all.
     assert (cold.source_requests, cold.fundamentals_requests) == (1, 9)
     assert (warm.source_requests, warm.fundamentals_requests) == (0, 0)
-    records = sorted((tmp_path / "reports" / "runs").glob("*.json"))
+    records = sorted(
+        (tmp_path / "reports" / "runs").glob("*.json"), key=lambda p: run_record_order(p.name)
+    )
     assert json.loads(records[0].read_text(encoding="utf-8"))["fundamentals_requests"] in (9, 0)
 
     capped = json.loads(

@@ -221,6 +221,14 @@ def parse_assets(filename: str) -> dt.date | None:
     return _day(match.group(1)) if match else None
 
 
+def run_record_order(filename: str) -> tuple[str, int]:
+    """Sort key of run-record names in the order the runs started: ``<stamp>.json``, then
+    ``<stamp>-1.json``, ``<stamp>-2.json`` … (a plain name sort puts ``-1`` first)."""
+    stem = filename.removesuffix(".json")
+    stamp, _, counter = stem.partition("Z")
+    return stamp, int(counter.lstrip("-") or 0) if counter.lstrip("-").isdigit() else 0
+
+
 def parse_run_record(filename: str) -> dt.date | None:
     """The UTC start day of a run record name (``2026-12-01T101500Z[-N].json``), else None."""
     match = _RUN_RECORD.match(filename)
@@ -1125,7 +1133,7 @@ def _prune_run_records(reports_dir: Path, cutoff: dt.date) -> list[Path]:
         if day is None or not entry.is_file(follow_symlinks=False):
             continue
         records.append((day, entry.name, Path(entry.path)))
-    records.sort()
+    records.sort(key=lambda record: run_record_order(record[1]))
     removed = []
     for day, _, path in records[:-1]:
         if day < cutoff:
