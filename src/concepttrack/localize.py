@@ -21,6 +21,7 @@ Kong writes it, whatever script the themes book gives them in.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,10 +150,87 @@ def convert(text: str, config: str, *, phrases: bool = True) -> str:
     """Text converted with an OpenCC configuration (``s2hk``, ``hk2s``, ...).
 
     After ``hk2s`` and ``s2hk`` the words are swapped with the phrase table
-    (:data:`PHRASES_FILE`) unless ``phrases`` is false.
+    (:data:`PHRASES_FILE`) unless ``phrases`` is false. Conversions are remembered on disk
+    (:class:`_ConversionMemo`), so a daily note that shows the same names does not load
+    OpenCC at all.
     """
     if not text:
         return text
+    memo = _memo()
+    key = f"{config}\x00{int(phrases)}\x00{text}"
+    known = memo.get(key)
+    if known is not None:
+        return known
+    converted = _convert(text, config, phrases=phrases)
+    memo.put(key, converted)
+    return converted
+
+
+class _ConversionMemo:
+    """OpenCC conversions kept in ``<user cache>/opencc/<key>.json``.
+
+    Loading OpenCC's dictionaries costs about 0.15 s and 45 MiB in every process, for the
+    same few names and titles each day. The file is keyed by the OpenCC version and the
+    phrase file's hash, so a new dictionary or an edited table starts afresh; it holds at
+    most :data:`MEMO_LIMIT` entries and is written atomically after a new conversion. A
+    memo that cannot be read or written only makes the run load OpenCC, never fail.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, str] = {}
+        if path is None:
+            return
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict):
+            self.entries = {
+                k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)
+            }
+
+    def get(self, key: str) -> str | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: str) -> None:
+        if len(self.entries) >= MEMO_LIMIT:
+            return
+        self.entries[key] = value
+        if self.path is None:
+            return
+        from concepttrack.fsutil import atomic_write_text
+
+        try:
+            atomic_write_text(self.path, json.dumps(self.entries, ensure_ascii=False))
+        except OSError:
+            self.path = None  # read-only or full cache folder: remember in memory only
+
+
+#: The most conversions one memo file keeps (a large book has a few hundred texts).
+MEMO_LIMIT = 4096
+
+
+@functools.cache
+def _memo() -> _ConversionMemo:
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    from concepttrack.settings import cache_dir
+
+    try:
+        opencc_version = version("opencc")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        opencc_version = "unknown"
+    try:
+        phrases = hashlib.sha256(PHRASES_FILE.read_bytes()).hexdigest()[:16]
+        folder = cache_dir() / "opencc"
+    except OSError:
+        return _ConversionMemo(None)
+    return _ConversionMemo(folder / f"{opencc_version}-{phrases}.json")
+
+
+def _convert(text: str, config: str, *, phrases: bool) -> str:
     converted = str(_converter(config).convert(text))
     table = _QUOTES.get(config)
     if table:
