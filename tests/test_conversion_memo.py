@@ -73,7 +73,12 @@ def test_a_second_english_note_does_not_load_opencc(tmp_path: Path) -> None:
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "CONCEPTTRACK_CACHE": str(tmp_path / "c.db")},
+            # Its own user cache: other tests of the session converted these names too.
+            env={
+                **os.environ,
+                "CONCEPTTRACK_CACHE": str(tmp_path / "c.db"),
+                "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+            },
         )
         return done.stdout.strip().splitlines()[-1]
 
