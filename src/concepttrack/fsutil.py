@@ -51,6 +51,16 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def line_and_column(data: bytes | str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset`` in ``data`` (a decode error's byte offset, or
+    a parser's character position), for a message that names ``file:line:column``."""
+    if isinstance(data, bytes):
+        head = data[:offset]
+        return head.count(b"\n") + 1, offset - head.rfind(b"\n")
+    text = data[:offset]
+    return text.count("\n") + 1, offset - text.rfind("\n")
+
+
 class ReadRefused(Exception):
     """A file was not read: not a regular file, outside its folder, or too large.
 

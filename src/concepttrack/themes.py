@@ -30,7 +30,7 @@ from pydantic import (
 
 from concepttrack.archive import THEME_ID
 from concepttrack.errors import Problem, ThemesFileError, UsageError
-from concepttrack.fsutil import ReadRefused, read_limited
+from concepttrack.fsutil import ReadRefused, line_and_column, read_limited
 from concepttrack.languages import LANGUAGES
 from concepttrack.symbols import EXCHANGES, currency_of, fx_symbol, hkex_code, market_of, to_yahoo
 
@@ -679,9 +679,7 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         raise fail([Problem(file, line, column, "", f"not valid YAML: {what}")]) from exc
     except yaml.reader.ReaderError as exc:
         # A control character (NUL …): PyYAML gives a character offset; say line:column.
-        before = text[: exc.position]
-        line = before.count("\n") + 1
-        column = exc.position - (before.rfind("\n") + 1) + 1
+        line, column = line_and_column(text, exc.position)
         what = f"a control character (U+{exc.character:04X}) is not allowed in YAML; remove it"
         raise fail([Problem(file, line, column, "", what)]) from exc
     except yaml.YAMLError as exc:
@@ -827,7 +825,7 @@ def load_themes(path: Path) -> ThemeBook:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line, _column = line_and_column(raw, exc.start)
         raise ThemesFileError(
             [Problem(name, line, None, "", "is not UTF-8 text; save it as UTF-8")]
         ) from exc

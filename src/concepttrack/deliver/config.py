@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from concepttrack.archive import THEME_ID
 from concepttrack.errors import DeliveryConfigError, Problem
-from concepttrack.fsutil import ReadRefused, read_limited
+from concepttrack.fsutil import ReadRefused, line_and_column, read_limited
 
 ENV_DELIVER_CONFIG = "CONCEPTTRACK_DELIVER_CONFIG"
 ATTACH_FORMATS: tuple[str, ...] = ("pdf", "md", "html")
@@ -210,9 +210,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
     try:
         text = blob.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = blob[: exc.start]
-        bad_line = before.count(b"\n") + 1
-        bad_column = exc.start - (before.rfind(b"\n") + 1) + 1
+        bad_line, bad_column = line_and_column(blob, exc.start)
         raise DeliveryConfigError(
             [Problem(where, bad_line, bad_column, "", "is not UTF-8 text; save it as UTF-8")]
         ) from None
