@@ -31,6 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# The same generated book as bench_report.py (this folder is on sys.path when run).
+from bench_report import write_book
+
 TARGET_SECONDS = 1.0
 FLOOR = "import concepttrack.cli"
 
@@ -49,24 +52,6 @@ def timed(args: list[str], env: dict[str, str]) -> float:
         message = done.stderr.decode(errors="replace")
         raise SystemExit(f"command failed ({done.returncode}): {' '.join(args)}\n{message}")
     return seconds
-
-
-def write_book(path: Path, themes: int, per_theme: int, universe: int = 300) -> None:
-    """A themes file of ``themes`` themes drawing ``per_theme`` stocks from ``universe``."""
-    codes = [f"{1 + i * 7:05d}" for i in range(universe)]
-    lines = ["version: 1", "themes:"]
-    for t in range(themes):
-        lines += [
-            f"  - id: rerun-{t:03d}",
-            f"    title: Re-run theme {t}",
-            "    thesis: Generated for the re-run benchmark.",
-            f"    event: {{date: 2024-0{1 + t % 2}-1{t % 9}, title: Event {t}}}",
-            "    stocks:",
-        ]
-        for s in range(per_theme):
-            code = codes[(t * 13 + s * 37) % universe]
-            lines.append(f'      - {{code: "{code}", name: Stock {code}, rationale: Generated.}}')
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
