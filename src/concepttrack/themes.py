@@ -19,6 +19,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -49,6 +50,8 @@ RESERVED_IDS: dict[str, str] = {
 #: larger one is a typo that would overflow the sum; a price above this is no HKEX price.
 MAX_WEIGHT = 1e6
 MAX_PRICE = 1e7
+#: The book's top-level keys.
+BOOK_KEYS: tuple[str, ...] = ("themes", "version", "languages", "stale_after_months")
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -159,30 +162,47 @@ class Catalyst(_Model):
     source: LOptText | None = None
 
 
+def _partial_date(value: object) -> str:
+    """A book date as text: ``2024-02-19``, or a month ``2024-02``."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    match = _PARTIAL_DATE.match(text)
+    if not match:
+        raise ValueError("must be a date like 2024-02-19 or a month like 2024-02")
+    year, month, day = match.groups()
+    try:
+        dt.date(int(year), int(month), int(day or 1))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a real date") from exc
+    return text
+
+
+#: A date that may name a month only (``2024-02``): a view's date, a fact's ``as_of``.
+PartialDate = Annotated[str, BeforeValidator(_partial_date)]
+
+
+def partial_date_start(text: str) -> dt.date:
+    """The first day a :data:`PartialDate` names (``2024-02`` -> 1 Feb 2024)."""
+    year, month, *day = text.split("-")
+    return dt.date(int(year), int(month), int(day[0]) if day else 1)
+
+
 class View(_Model):
     """A broker's or analyst's view, attributed and dated (``2024-02`` or ``2024-02-19``)."""
 
     source: LText
-    date: str
+    date: PartialDate
     summary: LText
     rating: LOptText | None = None
     target_price: float | None = Field(default=None, gt=0, le=MAX_PRICE)
+    #: When the view's facts were last true, if not its ``date``.
+    as_of: PartialDate | None = None
 
-    @field_validator("date", mode="before")
-    @classmethod
-    def _partial_date(cls, value: object) -> str:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        text = str(value).strip()
-        match = _PARTIAL_DATE.match(text)
-        if not match:
-            raise ValueError("must be a date like 2024-02-19 or a month like 2024-02")
-        year, month, day = match.groups()
-        try:
-            dt.date(int(year), int(month), int(day or 1))
-        except ValueError as exc:
-            raise ValueError(f"{text!r} is not a real date") from exc
-        return text
+    @property
+    def fact_date(self) -> str:
+        """The date the view speaks for: ``as_of`` when given, else its ``date``."""
+        return self.as_of or self.date
 
     @property
     def date_label(self) -> str:
@@ -197,7 +217,34 @@ class Risk(_Model):
 
     title: LText
     detail: LOptText = LocalText("")
+    #: When the risk was last assessed (``2024-02``).
+    as_of: PartialDate | None = None
 
+
+class Update(_Model):
+    """A dated entry of the theme's news log: what happened, and to which stocks."""
+
+    date: dt.date
+    title: LText
+    detail: LOptText = LocalText("")
+    source: LOptText | None = None
+    #: Codes of the theme's stocks the news concerns (any spelling ``code:`` takes).
+    stocks: list[str] = Field(default_factory=list)
+
+    @field_validator("stocks")
+    @classmethod
+    def _codes_map(cls, value: list[str]) -> list[str]:
+        out = []
+        for code in value:
+            try:
+                out.append(to_yahoo(str(code)))
+            except UsageError as exc:
+                raise ValueError(exc.message) from exc
+        return list(dict.fromkeys(out))
+
+
+#: How old a dated fact may be before a note marks it (``stale_after_months:``).
+DEFAULT_STALE_MONTHS = 12
 
 ExposureKind = Literal["core", "supplier", "infrastructure", "platform", "indirect"]
 #: How the basket is weighted at the event base (see ``analytics/weights.py``).
@@ -223,6 +270,8 @@ class Stock(_Model):
     rationale: LText
     weight: float | None = Field(default=None, gt=0, le=MAX_WEIGHT)
     exposure: ExposureKind | None = None
+    #: When the rationale's facts were true (``2024-02``): a note marks old ones.
+    as_of: PartialDate | None = None
 
     @field_validator("code")
     @classmethod
@@ -263,6 +312,10 @@ class Theme(_Model):
     tags: list[str] = Field(default_factory=list)
     #: Languages of this theme's notes (overrides the book's ``languages:``).
     languages: list[str] | None = None
+    #: The theme's news log, any order in the book (notes show it newest first).
+    updates: list[Update] = Field(default_factory=list)
+    #: Months after which a fact's ``as_of`` is marked old (default: the book's, else 12).
+    stale_after_months: int | None = Field(default=None, ge=1, le=240)
 
     @field_validator("languages")
     @classmethod
@@ -309,6 +362,23 @@ class Theme(_Model):
                 "the weights could not add up to 100 %"
             )
         return self
+
+    @model_validator(mode="after")
+    def _updates_name_own_stocks(self) -> Theme:
+        own = {stock.symbol for stock in self.stocks}
+        for update in self.updates:
+            strangers = [code for code in update.stocks if code not in own]
+            if strangers:
+                raise ValueError(
+                    f"update of {update.date.isoformat()} names {', '.join(strangers)}, "
+                    "which is not among the theme's stocks; add it to stocks: or remove it"
+                )
+        return self
+
+    @property
+    def stale_months(self) -> int:
+        """Months after which a dated fact is old in a note of this theme."""
+        return self.stale_after_months or DEFAULT_STALE_MONTHS
 
     @field_validator("id")
     @classmethod
@@ -720,9 +790,18 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
             book_languages = _language_list(data["languages"])
         except ValueError as exc:
             problems.append(at(("languages",), str(exc)))
+    book_stale: int | None = None
+    if "stale_after_months" in data:
+        value = data["stale_after_months"]
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 240:
+            book_stale = value
+        else:
+            problems.append(
+                at(("stale_after_months",), "must be a whole number of months from 1 to 240")
+            )
     for key in data:
-        if key not in ("themes", "version", "languages"):
-            close = difflib.get_close_matches(key, ["themes", "version", "languages"], n=1)
+        if key not in BOOK_KEYS:
+            close = difflib.get_close_matches(key, list(BOOK_KEYS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(at((key,), f"unknown top-level key {key!r}{hint}", key=True))
     version = data.get("version", 1)
@@ -780,6 +859,8 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
                 )
             else:
                 seen_symbols[stock.symbol] = s_index
+        if book_stale is not None and theme.stale_after_months is None:
+            theme = theme.model_copy(update={"stale_after_months": book_stale})
         themes.append(theme)
 
     if problems:

@@ -80,6 +80,28 @@ class TimelineItem:
 
 
 @dataclass(frozen=True)
+class FactDate:
+    """A fact's date as the note words it ("as of Feb 2024"), and whether it is old."""
+
+    text: str
+    old: bool
+
+
+@dataclass(frozen=True)
+class UpdateItem:
+    """One entry of the theme's news log ("What changed")."""
+
+    date: str
+    title: str
+    detail: str
+    source: str
+    #: The stocks it concerns, as a list in running text ("" when none).
+    stocks: str
+    #: Dated after the previous note.
+    new: bool
+
+
+@dataclass(frozen=True)
 class ViewItem:
     """A broker view, attributed and dated."""
 
@@ -88,6 +110,8 @@ class ViewItem:
     rating: str
     target_price: str
     summary: str
+    #: When its facts were true, if the book says so or the view is old.
+    as_of: FactDate | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +148,8 @@ class StockNote:
     exposure: str
     rationale: str
     figures: str
+    #: When the rationale's facts were true (``as_of:``), None when undated.
+    as_of: FactDate | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +158,7 @@ class RiskItem:
 
     title: str
     detail: str
+    as_of: FactDate | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +207,8 @@ class NoteContext:
     since_last: SinceLastBox | None
     key_figures: KeyFigures
     what_moved: str
+    #: The theme's news log, newest first (render/sections/what_changed.py).
+    what_changed: list[UpdateItem]
     thesis: list[str]
     timeline: list[TimelineItem]
     views: list[ViewItem]

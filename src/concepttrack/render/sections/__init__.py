@@ -29,6 +29,7 @@ from concepttrack.render.sections import (
     stock_notes,
     thesis,
     views,
+    what_changed,
     what_moved,
 )
 from concepttrack.render.sections.base import Appendix, Fields, NoteInput
@@ -47,6 +48,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("since_last", since_last.build),
     Section("key_figures", key_figures.build),
     Section("what_moved", what_moved.build),
+    Section("what_changed", what_changed.build),
     Section("thesis", thesis.build),
     Section("views", views.build),
     Section("constituents", constituents.build),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from concepttrack.errors import RenderError
 from concepttrack.fsutil import atomic_write_text
@@ -51,12 +52,34 @@ def note_json(
         "since_last_note": since_last.to_dict() if since_last is not None else None,
         "languages": list(languages),
         "what_moved": dict(what_moved or {}),
+        **news_fields(theme, snapshot.as_of, since_last),
     }
     try:
         text = json.dumps(document, sort_keys=False, indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError as exc:
         raise RenderError(f"the snapshot holds a value JSON cannot carry: {exc}") from exc
     return text + "\n"
+
+
+def news_fields(
+    theme: Theme, session: dt.date, since_last: SinceLastNote | None
+) -> dict[str, Any]:
+    """The news log as the note showed it and the facts it marked old (issue 19)."""
+    from concepttrack.analytics.news import dated_facts, is_old, known_updates
+
+    previous = since_last.previous_as_of if since_last is not None else None
+    return {
+        "what_changed": [
+            {"index": item.index, "date": item.update.date.isoformat(), "new": item.new}
+            for item in known_updates(theme, session, previous)
+        ],
+        "stale_after_months": theme.stale_months,
+        "old_facts": [
+            {"path": list(fact.path), "as_of": fact.as_of}
+            for fact in dated_facts(theme)
+            if is_old(fact.as_of, session, theme.stale_months)
+        ],
+    }
 
 
 class JsonWriter(Writer):
