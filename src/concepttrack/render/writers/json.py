@@ -61,9 +61,7 @@ def note_json(
     return text + "\n"
 
 
-def news_fields(
-    theme: Theme, session: dt.date, since_last: SinceLastNote | None
-) -> dict[str, Any]:
+def news_fields(theme: Theme, session: dt.date, since_last: SinceLastNote | None) -> dict[str, Any]:
     """The news log as the note showed it and the facts it marked old (issue 19)."""
     from concepttrack.analytics.news import dated_facts, is_old, known_updates
 
