@@ -160,8 +160,8 @@ def test_markdown_and_json_carry_the_log(tmp_path: Path) -> None:
     text = md.read_text(encoding="utf-8")
     section = text.split("## What changed", 1)[1].split("\n## ", 1)[0]
     assert (
-        "- **New** · 25 Mar 2024: **Later entry** — Something happened after the previous note. · ZTE, China Mobile (Example wire)"
-        in section
+        "- **New** · 25 Mar 2024: **Later entry** — Something happened after the previous "
+        "note. · ZTE, China Mobile (Example wire)" in section
     )
     assert "After the note's session" not in text
     assert section.index("Later entry") < section.index("Earlier entry")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -51,7 +52,7 @@ RESERVED_IDS: dict[str, str] = {
 MAX_WEIGHT = 1e6
 MAX_PRICE = 1e7
 #: The book's top-level keys.
-BOOK_KEYS: tuple[str, ...] = ("themes", "version", "languages", "stale_after_months")
+BOOK_KEYS: tuple[str, ...] = ("themes", "version", "languages", "stale_after_months", "house")
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -243,6 +244,67 @@ class Update(_Model):
         return list(dict.fromkeys(out))
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: The largest logo file a house may name (it is embedded in every HTML and PDF note).
+MAX_LOGO_BYTES = 512 * 1024
+#: Logo formats by their first bytes: PNG and JPEG only (an SVG may reference URLs).
+_LOGO_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+class Analyst(_Model):
+    """An analyst who signs the notes."""
+
+    name: LText
+    #: A licence or registration number, as the regulator writes it ("SFC CE No. ABC123").
+    licence: str | None = None
+    email: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("must be an e-mail address like name@example.com")
+        return value
+
+
+class House(_Model):
+    """The publisher that signs the notes: name, logo, analysts, disclosures, disclaimer.
+
+    ``logo`` is a local PNG or JPEG file the operator names (relative to the book); it
+    is read once when the book is loaded and embedded in the notes as a ``data:`` URI.
+    """
+
+    name: LText
+    logo: str | None = None
+    analysts: list[Analyst] = Field(default_factory=list)
+    disclosures: LOptText | None = None
+    disclaimer: LOptText | None = None
+    _logo_uri: str | None = PrivateAttr(default=None)
+
+    @property
+    def logo_uri(self) -> str | None:
+        """The logo as a ``data:`` URI (None without a logo)."""
+        return self._logo_uri
+
+
+def read_logo(path: Path) -> str:
+    """A logo file as a ``data:`` URI; ValueError says what is wrong with it."""
+    import base64
+
+    try:
+        data = read_limited(path, MAX_LOGO_BYTES)
+    except FileNotFoundError:
+        raise ValueError(f"logo file {path} not found") from None
+    except ReadRefused as exc:
+        raise ValueError(f"logo file {path}: {exc.reason}") from None
+    except OSError as exc:
+        raise ValueError(f"logo file {path}: cannot read: {exc.strerror or exc}") from None
+    for magic, mime in _LOGO_MAGIC.items():
+        if data.startswith(magic):
+            return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    raise ValueError(f"logo file {path} is not a PNG or JPEG image")
+
+
 #: How old a dated fact may be before a note marks it (``stale_after_months:``).
 DEFAULT_STALE_MONTHS = 12
 
@@ -316,6 +378,8 @@ class Theme(_Model):
     updates: list[Update] = Field(default_factory=list)
     #: Months after which a fact's ``as_of`` is marked old (default: the book's, else 12).
     stale_after_months: int | None = Field(default=None, ge=1, le=240)
+    #: Who signs the note (default: the book's ``house:``; none: neutral wording).
+    house: House | None = None
 
     @field_validator("languages")
     @classmethod
@@ -717,16 +781,14 @@ def _tab_problems(file: str, text: str) -> list[Problem]:
     return problems
 
 
-def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
-    """Parse and validate themes from YAML text; raises ThemesFileError listing every problem."""
+def _compose(text: str, file: str, empty: str) -> yaml.Node:
+    """The YAML node tree of a book file (budgeted, no aliases); ThemesFileError if not."""
 
     def fail(problems: list[Problem]) -> ThemesFileError:
         return ThemesFileError(problems)
 
     if not text.strip():
-        raise fail(
-            [Problem(file, 1, None, "", "the file is empty; it needs a top-level `themes:` list")]
-        )
+        raise fail([Problem(file, 1, None, "", empty)])
     tabs = _tab_problems(file, text)
     if tabs:
         raise fail(tabs)
@@ -755,10 +817,69 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
     except yaml.YAMLError as exc:
         raise fail([Problem(file, None, None, "", f"not valid YAML: {exc}")]) from exc
     if root is None:
-        raise fail(
-            [Problem(file, 1, None, "", "the file is empty; it needs a top-level `themes:` list")]
-        )
+        raise fail([Problem(file, 1, None, "", empty)])
+    return root
 
+
+def _validated_house(
+    raw: object, file: str, at: Callable[[Path_, str], Problem], base: Path_
+) -> tuple[House | None, list[Problem]]:
+    """A ``house:`` mapping validated, its logo read (relative to ``file``'s folder)."""
+    if not isinstance(raw, dict):
+        return None, [at(base, "must be a mapping (name:, logo:, analysts:, ...) or a file name")]
+    try:
+        house = House.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append(at((*base, *loc), _message(error, ("house", *loc))))
+        return None, problems
+    if house.logo:
+        logo = Path(house.logo).expanduser()
+        if not logo.is_absolute():
+            logo = Path(file).parent / logo
+        try:
+            house._logo_uri = read_logo(logo)
+        except ValueError as exc:
+            return None, [at((*base, "logo"), str(exc))]
+    return house, []
+
+
+def load_house(path: Path) -> House:
+    """A house file (``house: house.yaml`` in a book); ThemesFileError naming its lines."""
+    name = str(path)
+    try:
+        raw = read_limited(path, MAX_FILE_BYTES)
+        text = raw.decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ThemesFileError([Problem(name, None, None, "", "house file not found")]) from None
+    except (ReadRefused, OSError, UnicodeDecodeError) as exc:
+        why = exc.reason if isinstance(exc, ReadRefused) else "cannot be read as UTF-8 text"
+        raise ThemesFileError([Problem(name, None, None, "", why)]) from None
+    root = _compose(text, name, "the house file is empty; it needs at least `name:`")
+    builder = _Builder(name)
+    data = builder.build(root)
+    if builder.problems:
+        raise ThemesFileError(builder.problems)
+
+    def at(where: Path_, message: str) -> Problem:
+        line, column = builder.marks.find(where)
+        return Problem(name, line, column, format_key_path(where), message)
+
+    house, problems = _validated_house(data, name, at, ())
+    if house is None:
+        raise ThemesFileError(problems)
+    return house
+
+
+def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
+    """Parse and validate themes from YAML text; raises ThemesFileError listing every problem."""
+
+    def fail(problems: list[Problem]) -> ThemesFileError:
+        return ThemesFileError(problems)
+
+    root = _compose(text, file, "the file is empty; it needs a top-level `themes:` list")
     builder = _Builder(file)
     data = builder.build(root)
     problems = list(builder.problems)
@@ -799,6 +920,20 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
             problems.append(
                 at(("stale_after_months",), "must be a whole number of months from 1 to 240")
             )
+    book_house: House | None = None
+    if "house" in data:
+        raw_house = data["house"]
+        if isinstance(raw_house, str):
+            house_path = Path(raw_house).expanduser()
+            if not house_path.is_absolute():
+                house_path = Path(file).parent / house_path
+            try:
+                book_house = load_house(house_path)
+            except ThemesFileError as exc:
+                problems.extend(exc.problems)
+        else:
+            book_house, found = _validated_house(raw_house, file, lambda p, m: at(p, m), ("house",))
+            problems.extend(found)
     for key in data:
         if key not in BOOK_KEYS:
             close = difflib.get_close_matches(key, list(BOOK_KEYS), n=1)
@@ -861,6 +996,15 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
                 seen_symbols[stock.symbol] = s_index
         if book_stale is not None and theme.stale_after_months is None:
             theme = theme.model_copy(update={"stale_after_months": book_stale})
+        if theme.house is not None and theme.house.logo:
+            own, found = _validated_house(
+                raw.get("house"), file, lambda p, m: at(p, m), (*base, "house")
+            )
+            problems.extend(found)
+            if own is not None:
+                theme = theme.model_copy(update={"house": own})
+        elif theme.house is None and book_house is not None:
+            theme = theme.model_copy(update={"house": book_house})
         themes.append(theme)
 
     if problems:

@@ -80,6 +80,26 @@ class TimelineItem:
 
 
 @dataclass(frozen=True)
+class AnalystView:
+    """An analyst who signs the note: name, licence number, e-mail (each may be "")."""
+
+    name: str
+    licence: str
+    email: str
+
+
+@dataclass(frozen=True)
+class HouseView:
+    """The house that signs the note (themes book ``house:``)."""
+
+    name: str
+    #: The logo as a ``data:`` URI, "" without one.
+    logo: str
+    analysts: list[AnalystView]
+    disclosures: str
+
+
+@dataclass(frozen=True)
 class FactDate:
     """A fact's date as the note words it ("as of Feb 2024"), and whether it is old."""
 
@@ -245,6 +265,12 @@ class NoteContext:
     #: After a bold methodology term in Markdown: " " in English ("**Prices.** …"), "："
     #: in Chinese, outside the bold (GFM does not close ** between "：" and a letter).
     term_gap: str = " "
+    #: The house that signs the note; None: the tool's neutral wording.
+    house: HouseView | None = None
+    #: The running footer of the printed note.
+    footer: str = ""
+    #: What made the file (the PDF's and HTML's generator).
+    generator: str = "concepttrack"
     #: "How the concept reacted" (the event study); None hides the section.
     reaction: ReactionView | None = None
     #: Valuation, weighting scheme and currency blocks (render/valuation_view.py).
