@@ -13,7 +13,8 @@ The bodies follow EastMoney's shapes as AkShare 1.19 reads them:
   ``fqt`` 0 traded, 1 forward-adjusted, 2 backward-adjusted): ``{"rc": 0, "data":
   {"code", "market", "name", "decimal", "dktotal", "preKPrice", "klines": [...]}}``
   with each kline ``"2024-02-16,open,close,high,low,volume,amount,amplitude,pct,change,
-  turnover"`` (stocks, fields f51-f61) or 14 fields (indices, f51-f64); a code EastMoney
+  turnover"`` (stocks, fields f51-f61) or 14 fields (indices and FX pairs, f51-f64,
+  ``secid=133.CNHHKD`` for ``forex_hist_em``); a code EastMoney
   does not know answers ``"data": null``.
 * the HK index list (``push2.eastmoney.com/api/qt/clist/get``, ``fs=m:124,m:125,m:305``)
   that ``stock_hk_index_daily_em`` reads the index's market number from:
@@ -83,7 +84,10 @@ class Listing:
     bars: list[Bar]
     actions: list[Action] = field(default_factory=list)
     decimals: int = 3
+    #: An index or an FX pair: 14-field klines, no actions.
     index: bool = False
+    #: An FX pair (not in the HK index list).
+    fx: bool = False
 
     def adjusted(self, fqt: str) -> list[Bar]:
         """Traded bars (``0``) or forward-adjusted ones (``1``)."""
@@ -190,6 +194,16 @@ class EastMoneyFake:
         self.listings[f"{market}.{code}"] = listing
         return listing
 
+    def add_fx(self, code: str, bars: Sequence[Bar]) -> Listing:
+        """An FX pair by EastMoney's code (``CNHHKD``, market 133), as ``forex_hist_em``
+        asks for it."""
+        from akshare.forex.cons import symbol_market_map
+
+        market = symbol_market_map[code]
+        listing = Listing(code, market, code, list(bars), [], 4, True, True)
+        self.listings[f"{market}.{code}"] = listing
+        return listing
+
     def route(self, url_part: str, responder: Responder) -> None:
         """Serve requests whose URL contains ``url_part`` with ``responder``."""
         self.routes.append((url_part, responder))
@@ -236,7 +250,7 @@ class EastMoneyFake:
     def _index_list(self) -> dict[str, Any]:
         diff = []
         for listing in self.listings.values():
-            if not listing.index:
+            if not listing.index or listing.fx:
                 continue
             last = listing.bars[-1]
             diff.append(

@@ -65,7 +65,8 @@ def test_yahoo_style_symbols_map_to_eastmoney_codes() -> None:
     assert eastmoney_code("000063.SZ") == ("a", "000063")
     assert eastmoney_code("^HSI") == ("index", "HSI")
     assert eastmoney_code("^HSCE") == ("index", "HSCEI")
-    for other in ("CNYHKD=X", "NVDA", "000001.SS", "^HSNF"):
+    assert eastmoney_code("CNYHKD=X") == ("fx", "CNYHKD")
+    for other in ("NVDA", "000001.SS", "^HSNF"):
         assert eastmoney_code(other) is None
 
 
@@ -214,12 +215,25 @@ def test_unknown_code_is_a_not_found_failure(fake: EastMoneyFake) -> None:
     assert not out["0941.HK"].failed  # the others are still asked
 
 
-def test_fx_and_other_symbols_are_not_offered_without_a_request(fake: EastMoneyFake) -> None:
-    out = source().fetch(["CNYHKD=X", "NVDA"], START, END)
+def test_cny_in_hkd_from_the_offshore_yuan_pair(fake: EastMoneyFake) -> None:
+    """EastMoney lists CNHHKD, not CNYHKD: the offshore yuan stands in, and says so."""
+    fake.add_fx("CNHHKD", zigzag_bars(HK_DAYS, 1.0850, step=0.0005, decimals=4))
+    history = source().fetch(["CNYHKD=X"], START, END)["CNYHKD=X"]
+    assert not history.failed
+    assert [p["secid"] for p in fake.kline_requests()] == ["133.CNHHKD"]
+    closes = {b.day: b.close for b in fake.listings["133.CNHHKD"].bars}
+    assert history.bars.loc[str(END), "close"] == closes[END]
+    assert history.meta is not None
+    assert history.meta.currency == "HKD"
+    assert history.meta.detail == "EastMoney CNHHKD (offshore yuan, CNH, standing in for CNY)"
+
+
+def test_other_symbols_are_not_offered_without_a_request(fake: EastMoneyFake) -> None:
+    out = source().fetch(["CNYXAU=X", "NVDA", "^HSNF"], START, END)
     for history in out.values():
         assert history.failed
         assert history.cause == reason("not_offered", source="akshare")
-        assert history.problem == "akshare does not offer this symbol"
+        assert history.problem == "AkShare does not offer this symbol"
     assert fake.requests == []
 
 
@@ -228,7 +242,7 @@ def test_a_network_failure_is_retried_then_reported_and_the_rest_not_asked(
 ) -> None:
     fake.error = requests.ConnectionError("Failed to resolve 'push2his.eastmoney.com'")
     sleeps: list[float] = []
-    out = source(sleeps).fetch(["0941.HK", "600941.SS", "CNYHKD=X"], START, END)
+    out = source(sleeps).fetch(["0941.HK", "600941.SS", "NVDA"], START, END)
     assert len(fake.requests) == 3
     assert len(sleeps) == 2
     first = out["0941.HK"]
@@ -240,7 +254,7 @@ def test_a_network_failure_is_retried_then_reported_and_the_rest_not_asked(
     )
     assert out["600941.SS"].failed
     assert out["600941.SS"].cause == first.cause
-    assert out["CNYHKD=X"].cause == reason("not_offered", source="akshare")
+    assert out["NVDA"].cause == reason("not_offered", source="akshare")
 
 
 def test_a_rate_limit_is_a_failure_with_its_code(fake: EastMoneyFake) -> None:
@@ -309,7 +323,7 @@ def test_a_failure_hint_names_what_akshare_serves() -> None:
 
     entry = source_entry("akshare")
     assert entry is not None
-    assert "^HSI" in entry.failure_hint(["akshare does not know this symbol"])
+    assert "^HSI" in entry.failure_hint(["AkShare does not know this symbol"])
     assert "wait" in entry.failure_hint(["fetch failed: rate limited (429) after 3 tries"])
     assert "network" in entry.failure_hint(["fetch failed: network error (x)"])
 
@@ -340,6 +354,7 @@ themes:
     stocks:
       - {code: "00941", name: China Mobile, rationale: Network.}
       - {code: "00728", name: China Telecom, rationale: Racks.}
+      - {code: "600941.SS", name: China Mobile A, rationale: The A line.}
 """
 
 
@@ -350,7 +365,14 @@ def test_report_from_akshare_end_to_end(tmp_path: Path, monkeypatch: pytest.Monk
     em = EastMoneyFake()
     em.add_stock("0941.HK", zigzag_bars(days, 65.0), name="中国移动", actions=[Action(EX_HK, 2.53)])
     em.add_stock("0728.HK", zigzag_bars(days, 4.2, step=0.01), name="中国电信")
+    a_days = trading_days("XSHG", dt.date(2023, 6, 1), END)
+    em.add_stock(
+        "600941.SS",
+        zigzag_bars(a_days, 100.0, step=0.1, decimals=2),
+        actions=[Action(EX_A, dividend=2.4, ratio=1.3)],
+    )
     em.add_index("HSI", zigzag_bars(days, 16000.0, step=20, decimals=2))
+    em.add_fx("CNHHKD", zigzag_bars(days, 1.0850, step=0.0005, decimals=4))
     install(monkeypatch, em)
     book = tmp_path / "themes.yaml"
     book.write_text(BOOK, encoding="utf-8")
@@ -382,11 +404,19 @@ def test_report_from_akshare_end_to_end(tmp_path: Path, monkeypatch: pytest.Monk
     twin = json.loads((out / "ak-demo" / "2024-06-28.json").read_text(encoding="utf-8"))
     text = json.dumps(twin, ensure_ascii=False)
     assert "akshare" in text
-    # The last close shown is the traded close EastMoney sent.
+    # The last closes shown are the traded closes EastMoney sent.
     last = {b.day: b for b in em.listings["116.00941"].bars}[END].close
-    assert f"{last:.2f}" in note
+    assert f"HK\\${last:.2f}" in note
+    last_a = {b.day: b for b in em.listings["1.600941"].bars}[END].close
+    assert f"CN¥{last_a:.2f}" in note
     assert not any(math.isnan(v) for v in _numbers(twin) if isinstance(v, float))
-    assert {p["secid"] for p in em.kline_requests()} == {"116.00941", "116.00728", "100.HSI"}
+    assert {p["secid"] for p in em.kline_requests()} == {
+        "116.00941",
+        "116.00728",
+        "1.600941",
+        "100.HSI",
+        "133.CNHHKD",
+    }
 
 
 def _numbers(data: object) -> list[object]:

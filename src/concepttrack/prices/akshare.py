@@ -11,9 +11,15 @@ What is asked, per symbol (AkShare 1.19):
 * **Hong Kong indices** ``^HSI``, ``^HSCE``, ``^HSTECH``: ``ak.stock_hk_index_daily_em``
   (EastMoney's ``HSI``, ``HSCEI``, ``HSTECH``; AkShare first looks the index's market
   number up in EastMoney's index list). Indices have no volume and no actions.
-* Anything else (FX pairs such as ``CNYHKD=X``, US tickers, mainland indices, other HK
-  indices) is answered per symbol as failed with the reason ``not_offered``, so a source
-  chain falls through to its next source.
+* **FX pairs** (``CNYHKD=X``): ``ak.forex_hist_em`` (EastMoney's FX klines, whole
+  history) for a pair in AkShare's list (``akshare.forex.cons.symbol_market_map``);
+  EastMoney lists no onshore CNY/HKD market rate, so a pair with CNY is served by the
+  offshore yuan's (``CNYHKD=X`` <- ``CNHHKD``), and the series' ``detail`` says so
+  ("EastMoney CNHHKD (offshore yuan, CNH, standing in for CNY)"). CNH and CNY usually
+  differ by well under 0.5 %.
+* Anything else (US tickers, mainland indices, other HK indices, FX pairs EastMoney
+  lists neither way) is answered per symbol as failed with the reason ``not_offered``,
+  so a source chain falls through to its next source.
 
 **Bars are traded prices** (``adjust=""``, EastMoney's 不复权). **Corporate actions are
 inferred** from the forward-adjusted series (``adjust="qfq"``, 前复权) fetched over the same
@@ -67,7 +73,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from concepttrack.reasons import Reason, reason, said
-from concepttrack.symbols import is_hk, market_of
+from concepttrack.symbols import is_fx, is_hk, market_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,6 +84,8 @@ __all__ = ["Actions", "AkshareSource", "RetryPolicy", "eastmoney_code", "infer_a
 
 #: Our HK index symbols -> EastMoney's index codes (``stock_hk_index_daily_em``).
 HK_INDEX_CODES = {"^HSI": "HSI", "^HSCE": "HSCEI", "^HSTECH": "HSTECH"}
+#: What the data appendix says when offshore yuan rates stand in for CNY.
+CNH_STAND_IN = " (offshore yuan, CNH, standing in for CNY)"
 #: A-share volume is in lots of 100 shares at EastMoney.
 A_SHARE_LOT = 100.0
 #: More ex-dates than this in any 365 days: the adjusted series does not follow the model.
@@ -104,6 +112,8 @@ def eastmoney_code(symbol: str) -> tuple[str, str] | None:
     """``("hk", "00941")``, ``("a", "600941")``, ``("index", "HSI")``, or None when
     AkShare offers no daily history for the symbol here."""
     upper = symbol.strip().upper()
+    if is_fx(upper):
+        return "fx", upper[:6]
     if upper in HK_INDEX_CODES:
         return "index", HK_INDEX_CODES[upper]
     if is_hk(upper):
@@ -119,6 +129,20 @@ def eastmoney_code(symbol: str) -> tuple[str, str] | None:
         if upper in CN_INDICES:
             return None
         return "a", head
+    return None
+
+
+def _offered(target: tuple[str, str] | None) -> tuple[str, str] | None:
+    """``target`` with an FX pair resolved to the code ``forex_hist_em`` knows (``CNHHKD``
+    standing in for ``CNYHKD``), or None when AkShare has no such pair."""
+    if target is None or target[0] != "fx":
+        return target
+    from akshare.forex.cons import symbol_market_map
+
+    pair = target[1]
+    for code in (pair, pair.replace("CNY", "CNH")):
+        if code in symbol_market_map:
+            return "fx", code
     return None
 
 
@@ -367,12 +391,10 @@ class AkshareSource:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
-        today: Callable[[], dt.date] | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
         #: AkShare calls made (each one HTTP request, the index list aside).
         self.calls = 0
 
@@ -415,6 +437,8 @@ class AkshareSource:
                         adjust=adjust,
                         timeout=15,
                     )
+                elif kind == "fx":
+                    frame = ak.forex_hist_em(symbol=code)
                 else:
                     frame = ak.stock_hk_index_daily_em(symbol=code)
             except Exception as exc:
@@ -463,21 +487,21 @@ class AkshareSource:
             why = reason("fetch_failed", why=said(f"cannot start AkShare: {exc}"))
             for symbol in dict.fromkeys(symbols):
                 results[symbol] = SymbolHistory(
-                    symbol, empty_bars(), self._meta(symbol), str(why), True, cause=why
+                    symbol, empty_bars(), self._meta(symbol), _words(why), True, cause=why
                 )
             return results
         given_up: Reason | None = None
         for symbol in dict.fromkeys(symbols):
-            target = eastmoney_code(symbol)
+            target = _offered(eastmoney_code(symbol))
             if target is None:
                 why = reason("not_offered", source=self.name)
                 results[symbol] = SymbolHistory(
-                    symbol, empty_bars(), self._meta(symbol), str(why), True, cause=why
+                    symbol, empty_bars(), self._meta(symbol), _words(why), True, cause=why
                 )
                 continue
             if given_up is not None:
                 results[symbol] = SymbolHistory(
-                    symbol, empty_bars(), self._meta(symbol), str(given_up), True, cause=given_up
+                    symbol, empty_bars(), self._meta(symbol), _words(given_up), True, cause=given_up
                 )
                 continue
             history, stop = self._one(ak, symbol, target, start, end)
@@ -498,7 +522,7 @@ class AkshareSource:
         def failed(failure: _Failure, tries: int) -> tuple[SymbolHistory, bool]:
             why = failure.cause(tries)
             history = SymbolHistory(
-                symbol, empty_bars(), self._meta(symbol), str(why), True, cause=why
+                symbol, empty_bars(), self._meta(symbol), _words(why), True, cause=why
             )
             return history, failure.retryable
 
@@ -509,6 +533,13 @@ class AkshareSource:
         if kind == "index":
             bars = _index_bars(raw)
             return SymbolHistory(symbol, _trim(bars, start, end), self._meta(symbol)), False
+        if kind == "fx":
+            bars = _index_bars(
+                raw, date="日期", close="最新价", open_="今开", high="最高", low="最低"
+            )
+            named = f"EastMoney {code}" + (CNH_STAND_IN if code != symbol.upper()[:6] else "")
+            meta = self._meta(symbol, detail=named)
+            return SymbolHistory(symbol, _trim(bars, start, end), meta), False
         bars = _stock_bars(raw, lot=A_SHARE_LOT if kind == "a" else 1.0)
         if bars.empty:
             return SymbolHistory(symbol, bars, self._meta(symbol)), False
@@ -517,9 +548,14 @@ class AkshareSource:
             assert failure is not None
             return failed(failure, tries)
         bars, readable = _with_actions(bars, qfq)
-        detail = None if readable else "adjustment events could not be read from EastMoney"
-        meta = self._meta(symbol, detail=detail, flat=not readable)
+        unread = None if readable else "adjustment events could not be read from EastMoney"
+        meta = self._meta(symbol, detail=unread, flat=not readable)
         return SymbolHistory(symbol, _trim(bars, start, end), meta), False
+
+
+def _words(why: Reason) -> str:
+    """The console's words for a failure: the source named "AkShare"."""
+    return why.plain({AkshareSource.name: AkshareSource.label})
 
 
 class _CallFailed(Exception):
@@ -554,23 +590,32 @@ def _stock_bars(frame: pd.DataFrame, *, lot: float) -> pd.DataFrame:
     return bars
 
 
-def _index_bars(frame: pd.DataFrame) -> pd.DataFrame:
-    """``stock_hk_index_daily_em``'s columns (``date open high low latest``) -> contract."""
+def _index_bars(
+    frame: pd.DataFrame,
+    *,
+    date: str = "date",
+    close: str = "latest",
+    open_: str = "open",
+    high: str = "high",
+    low: str = "low",
+) -> pd.DataFrame:
+    """``stock_hk_index_daily_em``'s columns (``date open high low latest``), or
+    ``forex_hist_em``'s (``日期 今开 最高 最低 最新价``) -> contract (no volume)."""
     import pandas as pd
 
     from concepttrack.prices.frame import conform_bars, empty_bars
 
-    if any(column not in frame.columns for column in ("date", "latest")):
+    if any(column not in frame.columns for column in (date, close, open_, high, low)):
         return empty_bars()
-    index = pd.DatetimeIndex(pd.to_datetime(frame["date"], errors="coerce"))
-    close = pd.to_numeric(frame["latest"], errors="coerce").to_numpy()
+    index = pd.DatetimeIndex(pd.to_datetime(frame[date], errors="coerce"))
+    closes = pd.to_numeric(frame[close], errors="coerce").to_numpy()
     out = pd.DataFrame(
         {
-            "open": pd.to_numeric(frame["open"], errors="coerce").to_numpy(),
-            "high": pd.to_numeric(frame["high"], errors="coerce").to_numpy(),
-            "low": pd.to_numeric(frame["low"], errors="coerce").to_numpy(),
-            "close": close,
-            "adj_close": close,
+            "open": pd.to_numeric(frame[open_], errors="coerce").to_numpy(),
+            "high": pd.to_numeric(frame[high], errors="coerce").to_numpy(),
+            "low": pd.to_numeric(frame[low], errors="coerce").to_numpy(),
+            "close": closes,
+            "adj_close": closes,
         },
         index=index,
     )

@@ -142,8 +142,8 @@ SOURCES: tuple[SourceEntry, ...] = (
         hint="Check the network connection, or run with --offline to use cached prices, "
         "or chain another source (--source akshare,yahoo), or use --source csv:DIR.",
         hints_by_problem={
-            "akshare does not": "Check the stock codes in the themes file (AkShare serves "
-            "HK stocks, A-shares and ^HSI, ^HSCE, ^HSTECH; no FX pairs), or chain another "
+            "AkShare does not": "Check the stock codes in the themes file (AkShare serves "
+            "HK stocks, A-shares, ^HSI, ^HSCE, ^HSTECH and EastMoney's FX pairs), or chain another "
             "source (--source akshare,yahoo), or use --source csv:DIR.",
             "fetch failed: rate limited": "EastMoney is limiting requests: wait a few "
             "minutes, run with --offline to use cached prices, or use --source yahoo.",
