@@ -265,6 +265,15 @@ def test_a_rate_limit_is_a_failure_with_its_code(fake: EastMoneyFake) -> None:
     assert history.problem == "fetch failed: rate limited (429) after 3 tries"
 
 
+def test_an_outage_is_named_as_one(fake: EastMoneyFake) -> None:
+    fake.status = 503
+    history = source().fetch(["600941.SS"], START, END)["600941.SS"]
+    assert history.cause == reason(
+        "fetch_failed_after", why=reason("source_down", source="akshare"), tries=3
+    )
+    assert history.problem == "fetch failed: AkShare is down after 3 tries"
+
+
 def test_an_answer_that_is_not_json_is_a_failure(fake: EastMoneyFake) -> None:
     fake.route("/api/qt/stock/kline/get", lambda params: (200, b"<html>maintenance</html>"))
     history = source().fetch(["0941.HK"], START, END)["0941.HK"]

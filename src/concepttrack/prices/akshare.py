@@ -24,9 +24,11 @@ What is asked, per symbol (AkShare 1.19):
 **Bars are traded prices** (``adjust=""``, EastMoney's 不复权). **Corporate actions are
 inferred** from the forward-adjusted series (``adjust="qfq"``, 前复权) fetched over the same
 sessions through the latest one. EastMoney forward-adjusts with the ex-right/ex-dividend
-reference price: across an ex-date with cash dividend ``D`` per share and share ratio
-``r`` (2.0 = one share became two, 1.3 = 10 bonus/transfer shares for every 10... i.e.
-3 per 10), every earlier price ``p`` becomes ``(p - D) / r``. So, session by session,
+reference price (除权除息参考价, the mainland convention; taken as EastMoney's method for
+HK stocks too, which could not be checked against live answers from this machine):
+across an ex-date with cash dividend ``D`` per share and share ratio ``r`` (2.0 = one
+share became two, 1.3 = 3 bonus or transfer shares for every 10), every earlier price
+``p`` becomes ``(p - D) / r``. So, session by session,
 ``qfq = a * close + b`` with ``(a, b)`` constant between ex-dates, ``(1, 0)`` after the
 last one, and across an ex-date ``a_before = a_after / r`` and
 ``b_before = b_after - a_before * D``. :func:`infer_actions` walks the sessions from
@@ -35,8 +37,10 @@ the latest back: a session whose change in ``qfq`` is not ``a`` times its change
 unless the sessions before it move with another slope, whose ratio is then rounded to
 a whole ratio (n, 1/n or tenths); ``b`` of each stretch is the median of
 ``qfq - a * close`` and ``D = (b_after - b_before) / a_before``. A dividend below 1.5
-ticks is not seen. When the series does not follow this model (more than four
-ex-dates in a year, a slope that is no whole ratio), no actions are claimed: the
+ticks is not seen; a rights issue (配股) reads as a negative ``D``, which the factor below
+keeps and the ``dividends`` column does not. When the series does not follow this
+model (more than four ex-dates in a year, a slope that is no whole ratio), no actions
+are claimed: the
 ``dividends`` and ``splits`` columns stay 0, ``adj_close`` is the close and the
 series is marked :attr:`~concepttrack.prices.frame.SymbolMeta.adj_close_is_close`.
 
@@ -45,6 +49,8 @@ series is marked :attr:`~concepttrack.prices.frame.SymbolMeta.adj_close_is_close
 ``f_e = (P - D) / (r * P)``, ``P`` the traded close of the session before ``e`` (the
 ex-reference price over the last close). It is computed over the whole fetched span
 through the latest session, so a later fetch gives the same values until a new ex-date.
+Traded closes are not split-adjusted (Yahoo's ``Close`` is): a split shows as a step in
+``close`` and its ratio in ``splits``.
 
 Failures never raise out of :meth:`AkshareSource.fetch`: a network error, an HTTP 429
 (rate limit), a 5xx, an answer that is not JSON and EastMoney's ``"data": null`` for a
