@@ -188,6 +188,15 @@ def test_a_series_that_does_not_follow_the_model_claims_no_actions() -> None:
     assert not infer_actions(days, close, qfq).readable
 
 
+def test_a_proportional_adjustment_is_not_read_as_a_split_or_dividends() -> None:
+    """One ex-date adjusted by a factor (0.98 on every earlier price) instead of
+    ``p - D``: the earlier prices move with slope 0.98, no whole ratio, nothing claimed."""
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(40)]
+    close = [round(60.0 + 1.7 * ((i * 7) % 11) / 11, 3) for i in range(40)]
+    qfq = [round(c * 0.98, 3) if i < 30 else c for i, c in enumerate(close)]
+    assert not infer_actions(days, close, qfq).readable
+
+
 def test_unreadable_actions_are_marked_on_the_series(
     fake: EastMoneyFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:

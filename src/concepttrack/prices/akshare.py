@@ -235,7 +235,9 @@ def infer_actions(
             dq, dc = qfq[t - 1] - qfq[t - 2], close[t - 1] - close[t - 2]
             if abs(dq - slope * dc) > tol * max(1.0, slope):
                 found = _stretch_ratio(close[:t], qfq[:t], slope, tol)
-                if found is None:
+                if found is None or found == 1.0:
+                    # No whole ratio, or a slope too near the old one to be a split: a
+                    # proportional (not ex-reference) adjustment, or two ex-dates in a row.
                     return Actions(readable=False)
                 ratio = found
         events.append((t, ratio))
