@@ -32,7 +32,9 @@ EX_A = dt.date(2024, 6, 14)
 
 def source(sleeps: list[float] | None = None) -> AkshareSource:
     waits = sleeps if sleeps is not None else []
-    return AkshareSource(sleep=waits.append, retry=RetryPolicy(attempts=3, base_delay=0.01))
+    return AkshareSource(
+        sleep=waits.append, retry=RetryPolicy(attempts=3, base_delay=0.01), pause=0.0
+    )
 
 
 @pytest.fixture
@@ -119,6 +121,12 @@ def test_a_shares_secid_by_exchange_and_volume_in_shares(fake: EastMoneyFake) ->
     assert (zte["adj_close"] == zte["close"]).all()
     assert (zte["dividends"] == 0).all()
     assert (zte["splits"] == 0).all()
+
+
+def test_calls_are_spaced(fake: EastMoneyFake) -> None:
+    sleeps: list[float] = []
+    AkshareSource(sleep=sleeps.append).fetch(["0941.HK", "000063.SZ"], START, END)
+    assert sleeps == [0.3, 0.3, 0.3]  # four calls, a pause before each but the first
 
 
 def test_hk_index_through_the_eastmoney_index_list(fake: EastMoneyFake) -> None:
@@ -378,7 +386,9 @@ themes:
 
 def test_report_from_akshare_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from concepttrack.cli import app
+    from concepttrack.prices import akshare as module
 
+    monkeypatch.setattr(module, "PAUSE", 0.0)
     days = trading_days("XHKG", dt.date(2023, 6, 1), END)
     em = EastMoneyFake()
     em.add_stock("0941.HK", zigzag_bars(days, 65.0), name="中国移动", actions=[Action(EX_HK, 2.53)])

@@ -57,11 +57,11 @@ Failures never raise out of :meth:`AkshareSource.fetch`: a network error, an HTT
 code it does not know become per-symbol ``failed`` histories with a
 :class:`~concepttrack.reasons.Reason`; network errors, rate limits and outages are
 retried with bounded backoff, and when they outlast the retries the symbols not yet
-asked get the same answer without a request. AkShare's progress bars, prints and
-warnings are swallowed (``stdout``/``stderr`` redirected around each call), so a quiet
-run prints nothing. HTTP statuses and bodies are read by watching
-``requests.Session.send`` for the duration of each call (AkShare's kline functions use
-``requests.get`` and do not check the status).
+asked get the same answer without a request. Calls are spaced by :data:`PAUSE` seconds.
+AkShare's progress bars, prints and warnings are swallowed (``stdout``/``stderr``
+redirected around each call), so a quiet run prints nothing. HTTP statuses and bodies
+are read by watching ``requests.Session.send`` for the duration of each call (AkShare's
+kline functions use ``requests.get`` and do not check the status).
 """
 
 from __future__ import annotations
@@ -96,6 +96,8 @@ CNH_STAND_IN = " (offshore yuan, CNH, standing in for CNY)"
 A_SHARE_LOT = 100.0
 #: More ex-dates than this in any 365 days: the adjusted series does not follow the model.
 MAX_EVENTS_PER_YEAR = 4
+#: Seconds between two AkShare calls of one fetch.
+PAUSE = 0.3
 #: Days fetched before the window, so an ex-date on its first session is seen.
 LEAD_DAYS = 14
 
@@ -399,8 +401,11 @@ class AkshareSource:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        pause: float | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
+        #: Seconds between two calls (EastMoney drops clients that ask too fast).
+        self.pause = PAUSE if pause is None else pause
         self._sleep = sleep
         self._rng = rng or random.Random()
         #: AkShare calls made (each one HTTP request, the index list aside).
@@ -425,6 +430,8 @@ class AkshareSource:
 
     def _call(self, ak: Any, kind: str, code: str, start: dt.date, adjust: str) -> pd.DataFrame:
         """One AkShare call; raises :class:`_CallFailed` with what went wrong."""
+        if self.calls and self.pause > 0:
+            self._sleep(self.pause)
         self.calls += 1
         with _watch() as seen:
             try:
