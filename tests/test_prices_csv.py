@@ -358,7 +358,7 @@ def test_get_source_parses_specs(tmp_path: Path) -> None:
         get_source("bloomberg")
     assert caught.value.message == "unknown price source 'bloomberg'"
     assert caught.value.hint == (
-        "Use --source yahoo, --source csv:DIR or --source demo "
+        "Use --source yahoo, --source akshare, --source csv:DIR or --source demo "
         "(also settable as CONCEPTTRACK_SOURCE)."
     )
 
