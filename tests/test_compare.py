@@ -1,0 +1,168 @@
+"""Cross-checks between two sources (prices/compare.py), every figure computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from concepttrack.errors import UsageError
+from concepttrack.prices.compare import (
+    DEFAULT_TOLERANCE,
+    adjusted_close,
+    compare_frames,
+    compare_history,
+    parse_tolerance,
+)
+from concepttrack.prices.frame import SymbolHistory, SymbolMeta, conform_bars
+
+DAYS = [dt.date(2025, 3, 3), dt.date(2025, 3, 4), dt.date(2025, 3, 5), dt.date(2025, 3, 6)]
+START, END = DAYS[0], DAYS[-1]
+
+
+def history(
+    closes: list[float],
+    *,
+    days: list[dt.date] = DAYS,
+    dividends: list[float] | None = None,
+    splits: list[float] | None = None,
+    adjusted_only: bool = False,
+    source: str = "csv:a",
+) -> SymbolHistory:
+    frame = pd.DataFrame(
+        {
+            "close": closes,
+            "adj_close": closes,
+            "dividends": dividends or [0.0] * len(closes),
+            "splits": splits or [0.0] * len(closes),
+        },
+        index=pd.DatetimeIndex([pd.Timestamp(d) for d in days]),
+    )
+    meta = SymbolMeta("0941.HK", source, "HKD", "Asia/Hong_Kong", close_is_adjusted=adjusted_only)
+    return SymbolHistory("0941.HK", conform_bars(frame), meta)
+
+
+def test_a_wrong_close_is_flagged_with_both_values_and_the_difference() -> None:
+    primary = history([10.0, 10.2, 10.4, 10.6])
+    other = history([10.0, 10.2, 10.5, 10.6], source="csv:b")
+    check = compare_history(primary, other, start=START, end=END)
+    assert check.basis == "traded"
+    assert (check.sessions, check.over, check.only_primary, check.only_other) == (4, 1, 0, 0)
+    assert check.differs
+    largest = check.largest
+    assert largest is not None
+    assert largest.session == DAYS[2]
+    assert (largest.primary, largest.other) == (10.4, 10.5)
+    assert largest.change == pytest.approx(0.1 / 10.4)  # 0.96 % > 0.5 %
+    assert [d.session for d in check.flagged] == [DAYS[2]]
+    # A 1 % tolerance lets it pass; the largest difference is still reported.
+    wide = compare_history(primary, other, start=START, end=END, tolerance=0.01)
+    assert not wide.differs
+    assert wide.largest == largest
+
+
+def test_a_split_is_aligned_not_flagged() -> None:
+    # 2-for-1 on the third session: the primary has the closes as traded (100, 102 before
+    # the split), the other has them split-adjusted (50, 51).
+    primary = history([100.0, 102.0, 50.0, 51.0], splits=[0.0, 0.0, 2.0, 0.0])
+    other = history([50.0, 51.0, 50.0, 51.2], source="csv:b")
+    check = compare_history(primary, other, start=START, end=END)
+    assert check.basis == "traded"
+    assert check.splits_aligned == (DAYS[2],)
+    assert check.over == 0  # 51.2 vs 51.0 is 0.39 %
+    assert check.largest is not None
+    assert check.largest.session == DAYS[3]
+    assert check.largest.change == pytest.approx(0.2 / 51.0)
+    # The other way round (the other source quotes as traded) aligns the other side.
+    swapped = compare_history(other, primary, start=START, end=END)
+    assert swapped.splits_aligned == (DAYS[2],)
+    assert swapped.over == 0
+
+
+def test_adjusted_only_against_traded_compares_adjusted_closes_rescaled() -> None:
+    # Traded: 20, 20, 19, 19.5 with a 1.00 dividend going ex on the third session:
+    # earlier closes times 1 - 1/20 = 0.95 -> adjusted 19, 19, 19, 19.5.
+    primary = history([20.0, 20.0, 19.0, 19.5], dividends=[0.0, 0.0, 1.0, 0.0])
+    assert list(adjusted_close(primary.bars)) == pytest.approx([19.0, 19.0, 19.0, 19.5])
+    # The other file was exported after a later dividend: every adjusted close is 0.9
+    # times lower. A constant factor is no difference.
+    other = history([17.1, 17.1, 17.1, 17.55], adjusted_only=True, source="csv:b")
+    check = compare_history(primary, other, start=START, end=END)
+    assert check.basis == "adjusted"
+    assert check.scale == pytest.approx(19.0 / 17.1)
+    assert check.over == 0
+    assert check.largest is not None
+    assert abs(check.largest.change) < 1e-9
+
+
+def test_adjusted_basis_still_flags_a_wrong_print() -> None:
+    days = [*DAYS, dt.date(2025, 3, 7)]
+    primary = history([20.0, 20.0, 19.0, 19.5, 19.6], days=days)
+    # 0.9 times the primary, except the fourth session: 18.0 instead of 17.55.
+    other = history([18.0, 18.0, 17.1, 18.0, 17.64], days=days, adjusted_only=True)
+    check = compare_history(primary, other, start=START, end=days[-1])
+    assert check.basis == "adjusted"
+    assert check.scale == pytest.approx(1 / 0.9)  # median of the five ratios
+    assert check.over == 1
+    assert check.largest is not None
+    assert check.largest.session == DAYS[3]
+    assert check.largest.other == pytest.approx(20.0)  # 18.0 rescaled by 1/0.9
+    assert check.largest.change == pytest.approx(0.5 / 19.5)
+
+
+def test_missing_sessions_on_one_side_are_counted_not_flagged() -> None:
+    days_b = [DAYS[0], DAYS[2], DAYS[3], dt.date(2025, 3, 7)]
+    primary = history([10.0, 10.2, 10.4, 10.6])
+    other = history([10.0, 10.4, 10.6, 10.8], days=days_b, source="csv:b")
+    check = compare_history(primary, other, start=START, end=dt.date(2025, 3, 7))
+    assert (check.sessions, check.only_primary, check.only_other, check.over) == (3, 1, 1, 0)
+    assert not check.differs
+
+
+def test_a_symbol_the_other_source_lacks_is_unchecked() -> None:
+    primary = history([10.0, 10.2, 10.4, 10.6])
+    result = compare_frames(
+        {"0941.HK": primary},
+        {},
+        primary_name="csv:a",
+        other_name="csv:b",
+        start=START,
+        end=END,
+    )
+    (check,) = result.symbols
+    assert check.missing_other
+    assert check.basis is None
+    assert check.only_primary == 4
+    assert result.unchecked == [check]
+    assert result.differing == []
+    assert "no data from csv:b for 0941.HK" in result.summary()
+
+
+def test_the_summary_line_names_symbol_sessions_largest_and_source() -> None:
+    primary = history([10.0, 10.2, 10.4, 10.6])
+    other = history([10.0, 10.2, 10.5, 10.6], source="csv:b")
+    result = compare_frames(
+        {"0941.HK": primary},
+        {"0941.HK": other},
+        primary_name="csv:a",
+        other_name="csv:b",
+        start=START,
+        end=END,
+    )
+    assert result.tolerance == DEFAULT_TOLERANCE
+    line = result.summary()
+    assert "1 differ" in line
+    assert "0941.HK on 1 of 4 sessions (traded basis)" in line
+    assert "2025-03-05: 10.4 (csv:a) vs 10.5 (csv:b), +0.96%" in line
+
+
+@pytest.mark.parametrize(("text", "value"), [("0.5%", 0.005), ("1", 0.01), (" 2 % ", 0.02)])
+def test_tolerance_is_a_percentage(text: str, value: float) -> None:
+    assert parse_tolerance(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["0", "-1%", "abc", "nan", "80%"])
+def test_a_bad_tolerance_is_a_usage_error(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_tolerance(text)
