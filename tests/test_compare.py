@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import typer
+from typer.testing import CliRunner, Result
 
-from concepttrack.errors import UsageError
+from concepttrack.errors import EXIT_DATA, UsageError
 from concepttrack.prices.compare import (
     DEFAULT_TOLERANCE,
     adjusted_close,
@@ -166,3 +169,70 @@ def test_tolerance_is_a_percentage(text: str, value: float) -> None:
 def test_a_bad_tolerance_is_a_usage_error(text: str) -> None:
     with pytest.raises(UsageError):
         parse_tolerance(text)
+
+
+# --- `concepttrack prices compare` on two CSV folders in different layouts -------------
+
+TRADED_WITH_DIVIDENDS = (  # Ticker.history() export: prices adjusted, Dividends column
+    "Date,Open,High,Low,Close,Volume,Dividends,Stock Splits\n"
+    "2025-03-03 00:00:00+08:00,19,19,19,19,100,0.0,0.0\n"
+    "2025-03-04 00:00:00+08:00,19,19,19,19,100,0.0,0.0\n"
+    "2025-03-05 00:00:00+08:00,19,19,19,19,100,1.0,0.0\n"
+    "2025-03-06 00:00:00+08:00,19.5,19.5,19.5,19.5,100,0.0,0.0\n"
+)
+
+
+def _adjusted_only(closes: list[float]) -> str:
+    """A yf.download(auto_adjust=True) export: the one Close is adjusted."""
+    lines = ["Price,Close,High,Low,Open,Volume", "Ticker,0941.HK,0941.HK,0941.HK,0941.HK,0941.HK"]
+    lines.append("Date,,,,,")
+    for day, close in zip(DAYS, closes, strict=True):
+        lines.append(f"{day.isoformat()},{close},{close},{close},{close},100")
+    return "\n".join(lines) + "\n"
+
+
+def _compare(tmp_path: Path, other_closes: list[float], *extra: str) -> Result:
+    from concepttrack.cli_prices import prices_app
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(parents=True)
+    second.mkdir(parents=True)
+    (first / "0941.HK.csv").write_text(TRADED_WITH_DIVIDENDS, encoding="utf-8")
+    (second / "0941.HK.csv").write_text(_adjusted_only(other_closes), encoding="utf-8")
+    app = typer.Typer()
+    app.add_typer(prices_app, name="prices")
+    args = ["prices", "compare", "0941", "--source", f"csv:{first}", "--against"]
+    args += [f"csv:{second}", "--from", "2025-03-03", "--to", "2025-03-06"]
+    args += ["--cache", str(tmp_path / "cache.sqlite"), *extra]
+    return CliRunner().invoke(app, args)
+
+
+def test_prices_compare_adjusted_only_against_traded_agrees(tmp_path: Path) -> None:
+    # Traded 20, 20, 19, 19.5 (recovered from the history() export) against adjusted
+    # closes exported after a later dividend (0.9 times lower): a basis, not a difference.
+    result = _compare(tmp_path, [17.1, 17.1, 17.1, 17.55])
+    assert result.exit_code == 0, result.output
+    assert "0941.HK\t4\tadjusted, x1.1111\t0 / 0\t0\t" in result.output
+    assert "all agree" in result.output
+
+
+def test_prices_compare_finds_a_difference_and_exits_3(tmp_path: Path) -> None:
+    result = _compare(tmp_path, [17.1, 17.1, 17.1, 18.0])
+    assert result.exit_code == EXIT_DATA, result.output
+    # 18.0 rescaled by 19/17.1 is 20.00 against 19.50: +2.56 %.
+    assert "0941.HK\t4\tadjusted, x1.1111\t0 / 0\t1\t2025-03-06 19.50 vs 20.00 +2.56%" in (
+        result.output
+    )
+    assert "0941.HK on 1 of 4 sessions (adjusted basis)" in result.output
+    # A 3 % tolerance lets it pass.
+    wide = _compare(tmp_path / "wide", [17.1, 17.1, 17.1, 18.0], "--tolerance", "3%")
+    assert wide.exit_code == 0, wide.output
+
+
+def test_prices_compare_needs_a_second_source(tmp_path: Path) -> None:
+    from concepttrack.cli_prices import prices_app
+
+    app = typer.Typer()
+    app.add_typer(prices_app, name="prices")
+    result = CliRunner().invoke(app, ["prices", "compare", "0941", "--source", "demo"])
+    assert isinstance(result.exception, UsageError)

@@ -243,6 +243,12 @@ def pd_date(stamp: pd.Timestamp) -> dt.date:
     return dt.date(stamp.year, stamp.month, stamp.day)
 
 
+def pd_timestamp(value: object) -> pd.Timestamp:
+    import pandas as pd
+
+    return pd.Timestamp(value)  # type: ignore[arg-type]
+
+
 def _splits(
     history: SymbolHistory, start: pd.Timestamp, end: pd.Timestamp
 ) -> set[tuple[pd.Timestamp, float]]:
@@ -251,7 +257,7 @@ def _splits(
         return set()
     window = bars.loc[start:end, "splits"]
     return {
-        (stamp, float(ratio))
+        (pd_timestamp(stamp), float(ratio))
         for stamp, ratio in window.items()
         if ratio > 0 and abs(float(ratio) - 1.0) > 1e-9
     }
