@@ -236,3 +236,148 @@ def test_prices_compare_needs_a_second_source(tmp_path: Path) -> None:
     app.add_typer(prices_app, name="prices")
     result = CliRunner().invoke(app, ["prices", "compare", "0941", "--source", "demo"])
     assert isinstance(result.exception, UsageError)
+
+
+# --- `report --check-against`: the note, its JSON twin, the run record, the book ------
+
+BOOK = """\
+check_against: SECOND
+themes:
+  - id: alpha
+    title: Alpha theme
+    thesis: A thesis.
+    event: {date: 2024-02-16, title: The news}
+    stocks:
+      - {code: "09888", name: Baidu, rationale: Cloud.}
+      - {code: "00763", name: ZTE, rationale: Servers.}
+"""
+
+
+def _write_classic(folder: Path, symbol: str, *, bump: dt.date | None = None) -> None:
+    """A classic Yahoo download (traded closes) from Nov 2022 to 1 Mar 2024."""
+    from concepttrack.calendar import sessions
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["Date,Open,High,Low,Close,Adj Close,Volume"]
+    for i, stamp in enumerate(sessions("XHKG", dt.date(2022, 11, 1), dt.date(2024, 3, 1))):
+        close = 50.0 * (1 + 0.001 * (i % 7 - 3))
+        if stamp.date() == bump:
+            close *= 1.02  # a wrong print: 2 % off
+        lines.append(f"{stamp.date()},{close},{close},{close},{close},{close},100000")
+    (folder / f"{symbol}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_report_check_against_names_the_difference_and_keeps_the_primary_prices(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from concepttrack import pipeline
+    from concepttrack.themes import parse_themes
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    wrong = dt.date(2024, 2, 20)
+    for symbol in ("9888.HK", "0763.HK", "^HSI"):
+        _write_classic(first, symbol)
+    _write_classic(second, "9888.HK", bump=wrong)
+    _write_classic(second, "0763.HK")  # no ^HSI in the second folder
+    book = parse_themes(BOOK.replace("SECOND", f"csv:{second}"), "book.yaml")
+    assert book.check_against == f"csv:{second}"
+    options = pipeline.RunOptions(
+        formats=("md", "json"),
+        out_dir=tmp_path / "reports",
+        source=f"csv:{first}",
+        cache_path=tmp_path / "cache.sqlite",
+        as_of=dt.date(2024, 3, 1),
+        check_against=book.check_against,
+    )
+    result = pipeline.run(list(book), options)
+    (outcome,) = result.outcomes
+    assert outcome.status == "ok", outcome.message
+    # The console summary line and the run record.
+    (line,) = result.cross_check_lines()
+    assert line.startswith(f"alpha: cross-check against csv:{second}: 2 symbol(s), tolerance 0.5%")
+    assert "9888.HK on 1 of " in line
+    assert f"largest {wrong.isoformat()}: " in line
+    assert f"no data from csv:{second} for ^HSI" in line
+    record = json.loads(next((tmp_path / "reports" / "runs").glob("*.json")).read_text())
+    assert record["themes"][0]["cross_check"]["differing"] == ["9888.HK"]
+    # The JSON twin: the block, and the primary's prices kept.
+    twin = json.loads((tmp_path / "reports" / "alpha" / "2024-03-01.json").read_text())
+    block = twin["snapshot"]["cross_check"]
+    assert block["differing"] == ["9888.HK"]
+    assert block["tolerance"] == 0.005
+    baidu = next(s for s in block["symbols"] if s["symbol"] == "9888.HK")
+    assert baidu["basis"] == "traded"
+    assert baidu["over"] == 1
+    assert baidu["differs"] is True
+    assert baidu["largest"]["session"] == wrong.isoformat()
+    assert baidu["largest"]["other"] == pytest.approx(baidu["largest"]["primary"] * 1.02)
+    assert baidu["largest"]["change"] == pytest.approx(0.02)
+    assert [f["session"] for f in baidu["flagged"]] == [wrong.isoformat()]
+    hsi = next(s for s in block["symbols"] if s["symbol"] == "^HSI")
+    assert hsi["missing_other"] is True
+    # The data appendix says it, in words.
+    note = (tmp_path / "reports" / "alpha" / "2024-03-01.md").read_text(encoding="utf-8")
+    assert "a session differs when the two closes are more than 0.5% apart" in note
+    assert "Cross-check: Baidu (09888) differs from CSV price files (second) on 1 of " in note
+    assert "(traded closes); largest on 20 Feb 2024:" in note
+    assert "had no prices for ^HSI; not checked" in note
+
+
+def test_without_a_check_the_twin_has_no_cross_check(tmp_path: Path) -> None:
+    import json
+
+    from concepttrack import pipeline
+    from concepttrack.themes import parse_themes
+
+    book = parse_themes(BOOK.replace("check_against: SECOND\n", ""), "book.yaml")
+    assert book.check_against is None
+    options = pipeline.RunOptions(
+        formats=("json",),
+        out_dir=tmp_path / "reports",
+        source="demo",
+        cache_path=tmp_path / "cache.sqlite",
+        as_of=dt.date(2024, 3, 1),
+    )
+    result = pipeline.run(list(book), options)
+    assert result.cross_check_lines() == []
+    twin = json.loads((tmp_path / "reports" / "alpha" / "2024-03-01.json").read_text())
+    assert "cross_check" not in twin["snapshot"]
+    assert "cross_check" not in result.outcomes[0].to_dict()
+
+
+def test_the_book_sets_the_tolerance_and_refuses_a_bad_one() -> None:
+    from concepttrack.errors import ThemesFileError
+    from concepttrack.themes import parse_themes
+
+    book = parse_themes(BOOK.replace("SECOND", "yahoo\ncheck_tolerance: 1%"), "book.yaml")
+    assert book.check_tolerance == pytest.approx(0.01)
+    with pytest.raises(ThemesFileError, match="check_tolerance"):
+        parse_themes(BOOK.replace("SECOND", "yahoo\ncheck_tolerance: lots"), "book.yaml")
+
+
+def test_report_option_overrides_the_book_and_prints_the_summary_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concepttrack.cli import app
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    for symbol in ("9888.HK", "0763.HK", "^HSI"):
+        _write_classic(first, symbol)
+        _write_classic(second, symbol, bump=dt.date(2024, 2, 20) if symbol == "0763.HK" else None)
+    (tmp_path / "themes.yaml").write_text(BOOK.replace("SECOND", "csv:/nowhere"), "utf-8")
+    monkeypatch.setenv("CONCEPTTRACK_THEMES", str(tmp_path / "themes.yaml"))
+    args = ["report", "alpha", "--source", f"csv:{first}", "--as-of", "2024-03-01"]
+    args += ["--format", "md", "--out", str(tmp_path / "reports")]
+    args += ["--cache", str(tmp_path / "c.sqlite"), "--check-against", f"csv:{second}"]
+    result = CliRunner().invoke(app, [*args, "--check-tolerance", "3%"])
+    assert result.exit_code == 0, result.output
+    assert f"alpha: cross-check against csv:{second}: 3 symbol(s), tolerance 3%: all agree" in (
+        result.output
+    )
+    again = CliRunner().invoke(app, [*args, "--force"])
+    assert again.exit_code == 0, again.output
+    assert "0763.HK on 1 of " in again.output
+    bad = CliRunner().invoke(app, [*args, "--check-tolerance", "zero"])
+    assert bad.exit_code == 2

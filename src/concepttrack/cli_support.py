@@ -279,6 +279,8 @@ class ConsoleReporter(Reporter):
         # Not a problem (the notes are right), so not under --quiet.
         for line in result.calendar_lines():
             console.print(line, markup=False)
+        for line in result.cross_check_lines():
+            console.print(line, markup=False)
         for outcome in problems:
             if outcome.message:
                 err_console.print(f"{outcome.theme_id}: {outcome.message}", markup=False)

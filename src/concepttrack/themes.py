@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -421,6 +421,10 @@ class ThemeBook:
     languages: list[str] = field(default_factory=lambda: ["en"])
     #: Line/column of every value, by key path, for messages that point into the file.
     marks: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
+    #: ``check_against:``: the source every note's closes are cross-checked with (issue 18).
+    check_against: str | None = None
+    #: ``check_tolerance:`` as a fraction (None: the default, 0.5 %).
+    check_tolerance: float | None = None
     _by_id: dict[str, Theme] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -720,9 +724,12 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
             book_languages = _language_list(data["languages"])
         except ValueError as exc:
             problems.append(at(("languages",), str(exc)))
+    # crosscheck (issue 18): the book's `check_against:` source and `check_tolerance:`.
+    check_against, check_tolerance = _check_settings(data, problems, at)
+    top_level = ["themes", "version", "languages", "check_against", "check_tolerance"]
     for key in data:
-        if key not in ("themes", "version", "languages"):
-            close = difflib.get_close_matches(key, ["themes", "version", "languages"], n=1)
+        if key not in top_level:
+            close = difflib.get_close_matches(key, top_level, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(at((key,), f"unknown top-level key {key!r}{hint}", key=True))
     version = data.get("version", 1)
@@ -786,8 +793,32 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise fail(problems)
     return ThemeBook(
-        path=Path(file), themes=themes, languages=book_languages, marks=dict(marks.values)
+        path=Path(file),
+        themes=themes,
+        languages=book_languages,
+        marks=dict(marks.values),
+        check_against=check_against,
+        check_tolerance=check_tolerance,
     )
+
+
+def _check_settings(
+    data: dict[str, Any], problems: list[Problem], at: Callable[[Path_, str], Problem]
+) -> tuple[str | None, float | None]:
+    """The book's cross-check settings (``check_against: SOURCE``, ``check_tolerance: 0.5%``)."""
+    from concepttrack.prices.compare import parse_tolerance
+
+    against = data.get("check_against")
+    if against is not None and (not isinstance(against, str) or not against.strip()):
+        problems.append(at(("check_against",), "must be a price source, e.g. csv:DIR or yahoo"))
+        against = None
+    tolerance = None
+    if data.get("check_tolerance") is not None:
+        try:
+            tolerance = parse_tolerance(data["check_tolerance"])
+        except UsageError as exc:
+            problems.append(at(("check_tolerance",), exc.message))
+    return (against.strip() if against else None), tolerance
 
 
 def load_themes(path: Path) -> ThemeBook:

@@ -33,11 +33,12 @@ Nothing here chooses a source: the caller keeps the primary's prices and shows t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from concepttrack.errors import UsageError
 
@@ -129,6 +130,17 @@ class CrossCheck:
         """Symbols the other source had no bar for."""
         return [check for check in self.symbols if check.missing_other]
 
+    def to_dict(self, *, flagged: bool = True) -> dict[str, Any]:
+        """Plain JSON-able data, as in the JSON twin (``flagged=False``: without the list of
+        every session over the tolerance, for the run record)."""
+        plain: dict[str, Any] = _plain(self)
+        plain["differing"] = [check.symbol for check in self.differing]
+        for check in plain["symbols"]:
+            check["differs"] = check["over"] > 0
+            if not flagged:
+                check.pop("flagged")
+        return plain
+
     def summary(self) -> str:
         """One console line: what differs, how often, the largest difference, and where."""
         checked = len(self.symbols) - len(self.unchecked)
@@ -150,6 +162,18 @@ class CrossCheck:
                 + ", ".join(c.symbol for c in self.unchecked)
             )
         return "; ".join(parts)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def describe(check: SymbolCheck, primary: str, against: str) -> str:
