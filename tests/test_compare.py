@@ -138,6 +138,7 @@ def test_a_symbol_the_other_source_lacks_is_unchecked() -> None:
     assert check.basis is None
     assert check.only_primary == 4
     assert result.unchecked == [check]
+    assert result.compared == []
     assert result.differing == []
     assert "no data from csv:b for 0941.HK" in result.summary()
 
@@ -157,7 +158,7 @@ def test_the_summary_line_names_symbol_sessions_largest_and_source() -> None:
     line = result.summary()
     assert "1 differ" in line
     assert "0941.HK on 1 of 4 sessions (traded basis)" in line
-    assert "2025-03-05: 10.4 (csv:a) vs 10.5 (csv:b), +0.96%" in line
+    assert "2025-03-05: 10.40 (csv:a) vs 10.50 (csv:b), +0.96%" in line
 
 
 @pytest.mark.parametrize(("text", "value"), [("0.5%", 0.005), ("1", 0.01), (" 2 % ", 0.02)])
@@ -191,19 +192,26 @@ def _adjusted_only(closes: list[float]) -> str:
     return "\n".join(lines) + "\n"
 
 
+CLASSIC_TENCENT = "Date,Open,High,Low,Close,Volume\n" + "".join(
+    f"{day.isoformat()},300,300,300,300,100\n" for day in DAYS
+)
+
+
 def _compare(tmp_path: Path, other_closes: list[float], *extra: str) -> Result:
     from concepttrack.cli_prices import prices_app
 
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir(parents=True)
-    second.mkdir(parents=True)
+    second.mkdir(parents=True, exist_ok=True)
     (first / "0941.HK.csv").write_text(TRADED_WITH_DIVIDENDS, encoding="utf-8")
     (second / "0941.HK.csv").write_text(_adjusted_only(other_closes), encoding="utf-8")
     app = typer.Typer()
     app.add_typer(prices_app, name="prices")
-    args = ["prices", "compare", "0941", "--source", f"csv:{first}", "--against"]
+    symbols = [e for e in extra if e.isdigit()]
+    options = [e for e in extra if not e.isdigit()]
+    args = ["prices", "compare", "0941", *symbols, "--source", f"csv:{first}", "--against"]
     args += [f"csv:{second}", "--from", "2025-03-03", "--to", "2025-03-06"]
-    args += ["--cache", str(tmp_path / "cache.sqlite"), *extra]
+    args += ["--cache", str(tmp_path / "cache.sqlite"), *options]
     return CliRunner().invoke(app, args)
 
 
@@ -227,6 +235,17 @@ def test_prices_compare_finds_a_difference_and_exits_3(tmp_path: Path) -> None:
     # A 3 % tolerance lets it pass.
     wide = _compare(tmp_path / "wide", [17.1, 17.1, 17.1, 18.0], "--tolerance", "3%")
     assert wide.exit_code == 0, wide.output
+
+
+def test_prices_compare_lists_a_symbol_one_source_lacks_without_failing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "b").mkdir(parents=True)
+    (tmp_path / "b" / "0700.HK.csv").write_text(CLASSIC_TENCENT, encoding="utf-8")
+    result = _compare(tmp_path, [17.1, 17.1, 17.1, 17.55], "0700")
+    assert result.exit_code == 0, result.output
+    assert "0700.HK\t0\t–\t0 / 4\t0\t–" in result.output
+    assert "no data from csv:" in result.output
 
 
 def test_prices_compare_needs_a_second_source(tmp_path: Path) -> None:
@@ -296,10 +315,14 @@ def test_report_check_against_names_the_difference_and_keeps_the_primary_prices(
     assert outcome.status == "ok", outcome.message
     # The console summary line and the run record.
     (line,) = result.cross_check_lines()
-    assert line.startswith(f"alpha: cross-check against csv:{second}: 2 symbol(s), tolerance 0.5%")
+    assert line.startswith(
+        f"alpha: cross-check against csv:{second}: 2 symbol(s) compared, tolerance 0.5%"
+    )
     assert "9888.HK on 1 of " in line
     assert f"largest {wrong.isoformat()}: " in line
     assert f"no data from csv:{second} for ^HSI" in line
+    # --quiet prints it too: the cross-check found a difference.
+    assert result.cross_check_lines(differing_only=True) == [line]
     record = json.loads(next((tmp_path / "reports" / "runs").glob("*.json")).read_text())
     assert record["themes"][0]["cross_check"]["differing"] == ["9888.HK"]
     # The JSON twin: the block, and the primary's prices kept.
@@ -342,6 +365,7 @@ def test_without_a_check_the_twin_has_no_cross_check(tmp_path: Path) -> None:
     )
     result = pipeline.run(list(book), options)
     assert result.cross_check_lines() == []
+    assert result.cross_check_lines(differing_only=True) == []
     twin = json.loads((tmp_path / "reports" / "alpha" / "2024-03-01.json").read_text())
     assert "cross_check" not in twin["snapshot"]
     assert "cross_check" not in result.outcomes[0].to_dict()
@@ -373,8 +397,9 @@ def test_report_option_overrides_the_book_and_prints_the_summary_line(
     args += ["--cache", str(tmp_path / "c.sqlite"), "--check-against", f"csv:{second}"]
     result = CliRunner().invoke(app, [*args, "--check-tolerance", "3%"])
     assert result.exit_code == 0, result.output
-    assert f"alpha: cross-check against csv:{second}: 3 symbol(s), tolerance 3%: all agree" in (
-        result.output
+    assert (
+        f"alpha: cross-check against csv:{second}: 3 symbol(s) compared, tolerance 3%: all agree"
+        in (result.output)
     )
     again = CliRunner().invoke(app, [*args, "--force"])
     assert again.exit_code == 0, again.output

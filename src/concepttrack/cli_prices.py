@@ -394,9 +394,9 @@ def compare(
     Traded closes are compared as they are; when either source has adjusted closes only,
     both are compared as adjusted closes, the second rescaled to the first (each source
     anchors them at the end of its own history); splits are aligned. A session only one
-    source has is counted, not flagged. Exit 0 when every symbol agrees within the
-    tolerance, 3 when a difference is found (or the second source has no data for a
-    symbol), 2 on a usage error.
+    source has is counted, not flagged. Exit 0 when every symbol compared agrees within
+    the tolerance (a symbol one source lacks is listed, not compared), 3 when a
+    difference is found or no symbol could be compared, 2 on a usage error.
     """
     from concepttrack import calendar
     from concepttrack.errors import EXIT_DATA, UsageError
@@ -473,10 +473,9 @@ def compare(
     )
     for check in result.differing:
         console.print(escape(describe(check, primary.name, other.name)), soft_wrap=True)
-    if result.differing or result.unchecked:
-        console.print(escape(result.summary()), soft_wrap=True)
-        raise typer.Exit(EXIT_DATA)
     console.print(escape(result.summary()), soft_wrap=True)
+    if result.differing or not result.compared:
+        raise typer.Exit(EXIT_DATA)
 
 
 @cache_app.command("info")

@@ -252,6 +252,9 @@ class ConsoleReporter(Reporter):
 
         problems = [o for o in result.outcomes if o.status not in ("ok", "skipped")]
         if self.quiet:
+            # A cross-check that found a difference is a problem worth a cron mail.
+            for line in result.cross_check_lines(differing_only=True):
+                err_console.print(line, markup=False)
             for outcome in problems:
                 err_console.print(plain_line(outcome), markup=False)
                 if outcome.message:

@@ -210,12 +210,14 @@ class RunResult:
             for exchange, (edge, days) in self.inferred_calendars.items()
         ]
 
-    def cross_check_lines(self) -> list[str]:
-        """One line per note cross-checked (``--check-against``), for the summary and log."""
+    def cross_check_lines(self, *, differing_only: bool = False) -> list[str]:
+        """One line per note cross-checked (``--check-against``), for the summary and log
+        (``differing_only``: the notes whose cross-check found a difference)."""
         return [
             f"{outcome.theme_id}: {outcome.cross_check_line}"
             for outcome in self.outcomes
             if outcome.cross_check_line
+            and not (differing_only and not (outcome.cross_check or {}).get("differing"))
         ]
 
     @property

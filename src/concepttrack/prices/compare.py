@@ -103,6 +103,8 @@ class SymbolCheck:
     scale: float | None = None
     #: True when the other source had no bar for the symbol in the window.
     missing_other: bool = False
+    #: True when the primary source had no bar for the symbol in the window.
+    missing_primary: bool = False
 
     @property
     def differs(self) -> bool:
@@ -130,6 +132,11 @@ class CrossCheck:
         """Symbols the other source had no bar for."""
         return [check for check in self.symbols if check.missing_other]
 
+    @property
+    def compared(self) -> list[SymbolCheck]:
+        """Symbols with at least one session both sources have."""
+        return [check for check in self.symbols if check.sessions > 0]
+
     def to_dict(self, *, flagged: bool = True) -> dict[str, Any]:
         """Plain JSON-able data, as in the JSON twin (``flagged=False``: without the list of
         every session over the tolerance, for the run record)."""
@@ -143,9 +150,8 @@ class CrossCheck:
 
     def summary(self) -> str:
         """One console line: what differs, how often, the largest difference, and where."""
-        checked = len(self.symbols) - len(self.unchecked)
         head = (
-            f"cross-check against {self.against}: {checked} symbol(s), "
+            f"cross-check against {self.against}: {len(self.compared)} symbol(s) compared, "
             f"tolerance {self.tolerance * 100:g}%"
         )
         if not self.differing:
@@ -155,12 +161,14 @@ class CrossCheck:
             for check in self.differing:
                 parts.append(describe(check, self.primary, self.against))
         if self.unchecked:
-            parts.append(
-                "no data from "
-                + self.against
-                + " for "
-                + ", ".join(c.symbol for c in self.unchecked)
-            )
+            missing = ", ".join(c.symbol for c in self.unchecked)
+            parts.append(f"no data from {self.against} for {missing}")
+        elsewhere = [c.symbol for c in self.symbols if c.missing_primary and not c.missing_other]
+        common = [c.symbol for c in self.symbols if c.sessions == 0 and c.basis is not None]
+        if elsewhere:
+            parts.append(f"no data from {self.primary} for {', '.join(elsewhere)}")
+        if common:
+            parts.append(f"no session in common for {', '.join(common)}")
         return "; ".join(parts)
 
 
@@ -183,10 +191,16 @@ def describe(check: SymbolCheck, primary: str, against: str) -> str:
     text = f"{check.symbol} on {check.over} of {check.sessions} sessions ({check.basis} basis)"
     if largest is not None:
         text += (
-            f", largest {largest.session.isoformat()}: {largest.primary:.4g} ({primary}) vs "
-            f"{largest.other:.4g} ({against}), {largest.change * 100:+.2f}%"
+            f", largest {largest.session.isoformat()}: {console_price(largest.primary)} "
+            f"({primary}) vs {console_price(largest.other)} ({against}), "
+            f"{largest.change * 100:+.2f}%"
         )
     return text
+
+
+def console_price(value: float) -> str:
+    """A close for a console line (not a note): three decimals below 10, else two."""
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}"
 
 
 def parse_tolerance(text: str | float) -> float:
@@ -312,6 +326,7 @@ def compare_history(
             0,
             None,
             missing_other=theirs.empty,
+            missing_primary=own.empty,
         )
     adjusted_only = any(h.meta is not None and h.meta.close_is_adjusted for h in (primary, other))
     basis: Basis = "adjusted" if adjusted_only else "traded"
