@@ -406,3 +406,8 @@ def test_report_option_overrides_the_book_and_prints_the_summary_line(
     assert "0763.HK on 1 of " in again.output
     bad = CliRunner().invoke(app, [*args, "--check-tolerance", "zero"])
     assert bad.exit_code == 2
+
+
+def test_a_dividend_not_below_the_previous_close_is_left_out() -> None:
+    bars = history([10.0, 10.0, 9.0], days=DAYS[:3], dividends=[0.0, 0.0, 12.0]).bars
+    assert list(adjusted_close(bars)) == pytest.approx([10.0, 10.0, 9.0])

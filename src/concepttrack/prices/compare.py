@@ -230,12 +230,16 @@ def adjusted_close(bars: pd.DataFrame) -> pd.Series:
     adjusted close equals its traded close. Splits are left to the split alignment.
 
     The one seam for the basis: the ``adjust`` work of issue 18 adds
-    ``prices/adjust.py`` deriving the adjusted close; swap it in here.
+    ``prices/adjust.py`` with the same method; swap it in here as
+    ``adjust.adjusted_close(bars, split_adjusted=True)`` (dividends only: splits are
+    aligned between the two sources by :func:`_align_splits`).
     """
     close = bars["close"].astype("float64")
     dividends = bars["dividends"].astype("float64").fillna(0.0)
     previous = close.shift(1)
-    step = (1.0 - dividends / previous).where((dividends > 0) & previous.notna(), 1.0)
+    # A "dividend" not below the previous close is a data error, not a cash dividend.
+    paid = (dividends > 0) & previous.notna() & (dividends < previous)
+    step = (1.0 - dividends / previous).where(paid, 1.0)
     # Factor of a session: product of the steps of every later session.
     later = step[::-1].cumprod()[::-1].shift(-1, fill_value=1.0)
     return close * later
