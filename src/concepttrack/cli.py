@@ -320,6 +320,15 @@ def _print_stale(book: ThemeBook, target: Path, day: dt.date) -> None:
     )
 
 
+def _check_tolerance(option: str | None, book: float | None) -> float:
+    """--check-tolerance, else the book's check_tolerance:, else 0.5 %."""
+    from concepttrack.prices.compare import DEFAULT_TOLERANCE, parse_tolerance
+
+    if option is not None:
+        return parse_tolerance(option)
+    return book if book is not None else DEFAULT_TOLERANCE
+
+
 # --- reports ---------------------------------------------------------------------------
 
 
@@ -409,6 +418,25 @@ def report(
             help="red-up | green-up [default: red-up for zh-cn, green-up for en and zh-hk].",
         ),
     ] = None,
+    check_against: Annotated[
+        str | None,
+        typer.Option(
+            "--check-against",
+            help="Cross-check every note's closes with this second source; differences are "
+            "named in the data appendix and the summary, the note keeps --source's prices "
+            "[default: the book's check_against:].",
+            show_default=False,
+        ),
+    ] = None,
+    check_tolerance: Annotated[
+        str | None,
+        typer.Option(
+            "--check-tolerance",
+            help="With --check-against, a close differs when further apart than this "
+            "percentage [default: the book's check_tolerance:, else 0.5%].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write dated concept-stock notes for themes (or --all) into the reports folder."""
     from concepttrack import pipeline, settings
@@ -439,6 +467,8 @@ def report(
         languages=languages,
         book_languages=tuple(book.languages),
         colours=colours.strip().lower() if colours else None,
+        check_against=check_against or book.check_against,
+        check_tolerance=_check_tolerance(check_tolerance, book.check_tolerance),
     )
     result = pipeline.run(selected, options, reporter=ConsoleReporter(quiet=quiet))
     if result.delivery is not None and (result.delivery.failed or not quiet):

@@ -49,6 +49,7 @@ from concepttrack.reporting import NullReporter, Reporter, plain_line
 if TYPE_CHECKING:
     import pandas as pd
 
+    from concepttrack.analytics.model import ThemeSnapshot
     from concepttrack.archive import RunLog
     from concepttrack.deliver.send import DeliveryReport
     from concepttrack.prices.frame import PriceFrame
@@ -117,6 +118,11 @@ class RunOptions:
     book_languages: tuple[str, ...] = ("en",)
     #: ``red-up`` / ``green-up``; None = each language's own convention.
     colours: str | None = None
+    #: ``--check-against`` / the book's ``check_against:``: cross-check every note's
+    #: closes with this source (``prices/compare.py``); None = no cross-check.
+    check_against: str | None = None
+    #: A close differs when further apart than this fraction (``--check-tolerance``).
+    check_tolerance: float = 0.005
 
     def theme_languages(self, theme: Theme) -> tuple[str, ...]:
         """The languages of a theme's note: --lang, else the theme's, else the book's."""
@@ -144,6 +150,9 @@ class ThemeOutcome:
     #: Exchanges whose sessions past exchange-calendars' horizon were inferred from the
     #: bars for this note: exchange -> the horizon (the last date it knows).
     calendar_inferred: dict[str, dt.date] = field(default_factory=dict)
+    #: The note's cross-check (``--check-against``) as in its JSON twin, and its console line.
+    cross_check: dict[str, Any] | None = None
+    cross_check_line: str | None = None
 
     @property
     def label(self) -> str:
@@ -166,6 +175,7 @@ class ThemeOutcome:
             "calendar_inferred_after": {
                 exchange: day.isoformat() for exchange, day in self.calendar_inferred.items()
             },
+            **({"cross_check": self.cross_check} if self.cross_check is not None else {}),
         }
 
 
@@ -198,6 +208,16 @@ class RunResult:
         return [
             inferred_calendar_line(exchange, edge, days)
             for exchange, (edge, days) in self.inferred_calendars.items()
+        ]
+
+    def cross_check_lines(self, *, differing_only: bool = False) -> list[str]:
+        """One line per note cross-checked (``--check-against``), for the summary and log
+        (``differing_only``: the notes whose cross-check found a difference)."""
+        return [
+            f"{outcome.theme_id}: {outcome.cross_check_line}"
+            for outcome in self.outcomes
+            if outcome.cross_check_line
+            and not (differing_only and not (outcome.cross_check or {}).get("differing"))
         ]
 
     @property
@@ -359,8 +379,9 @@ def _run(
                     inferred = {ex: days for ex, (_, days) in result.inferred_calendars.items()}
                     for line in result.calendar_lines():
                         _log(log, "info", line)
+                    check = _fetch_check(todo, as_of_by_theme, options, reporter, log)
                     for outcome in _render_all(
-                        todo, frame, as_of_by_theme, options, reporter, inferred
+                        todo, frame, as_of_by_theme, options, reporter, inferred, check
                     ):
                         outcomes[outcome.theme_id] = outcome
                         memo.forget(outcome.theme_id)
@@ -399,6 +420,8 @@ def _run(
                 outcome.status, "error"
             )
             _log(log, level, plain_line(outcome))
+        for line in result.cross_check_lines():
+            _log(log, "info", line)
         if log is not None and log.write_failure is not None:
             # A log file that stopped taking lines (disk full) is a write failure too.
             with _archive_write(result, reporter, None):
@@ -758,6 +781,64 @@ def _attach_fundamentals(
     frame.fundamentals = found
 
 
+def _fetch_check(
+    themes: Sequence[Theme],
+    as_of_by_theme: dict[str, dt.date],
+    options: RunOptions,
+    reporter: Reporter,
+    log: RunLog | None,
+) -> PriceFrame | None:
+    """``--check-against``: the second source's closes of every stock and benchmark,
+    through the same cache; a failure is a warning (the notes never depend on it)."""
+    if not options.check_against:
+        return None
+    from concepttrack.prices import load_prices
+
+    symbols = list(dict.fromkeys(s for t in themes for s in (*t.symbols, t.benchmark)))
+    start = min(history_start(theme, as_of_by_theme[theme.id]) for theme in themes)
+    end = max(as_of_by_theme.values())
+    try:
+        frame = load_prices(
+            symbols,
+            start=start,
+            end=end,
+            source=options.check_against,
+            store_path=options.cache_path,
+            offline=options.offline,
+            refresh=options.refresh,
+            now=options.now,
+        )
+    except ConcepttrackError as exc:
+        why = f"cross-check against {options.check_against} not done: {exc.message}"
+        reporter.warn(why)
+        _log(log, "warning", why)
+        return None
+    reporter.info(f"cross-check: {len(symbols)} symbols from {frame.source}, {start} to {end}")
+    return frame
+
+
+def _cross_check(job: _Job, snapshot: ThemeSnapshot) -> ThemeSnapshot:
+    """The snapshot with the note's cross-check (``--check-against``), if one was asked."""
+    if job.check is None:
+        return snapshot
+    import dataclasses
+
+    from concepttrack.prices.compare import compare_frames
+
+    theme = job.theme
+    result = compare_frames(
+        job.frame.histories,
+        job.check.histories,
+        primary_name=snapshot.source,
+        other_name=job.check.source,
+        start=history_start(theme, snapshot.as_of),
+        end=snapshot.as_of,
+        tolerance=job.check_tolerance,
+        symbols=list(dict.fromkeys([*theme.symbols, theme.benchmark])),
+    )
+    return dataclasses.replace(snapshot, cross_check=result)
+
+
 @dataclass(frozen=True)
 class _Job:
     theme: Theme
@@ -774,6 +855,9 @@ class _Job:
     colours: str | None = None
     #: Sessions past exchange-calendars' horizon, inferred from the bars (by exchange).
     inferred: dict[str, tuple[dt.date, ...]] = field(default_factory=dict)
+    #: ``--check-against``: the second source's prices of the theme (None: no cross-check).
+    check: PriceFrame | None = None
+    check_tolerance: float = 0.005
 
 
 def _render_all(
@@ -783,6 +867,7 @@ def _render_all(
     options: RunOptions,
     reporter: Reporter,
     inferred: dict[str, tuple[dt.date, ...]] | None = None,
+    check: PriceFrame | None = None,
 ) -> list[ThemeOutcome]:
     from concepttrack.prices.frame import PriceFrame
 
@@ -809,6 +894,8 @@ def _render_all(
                 default_lang=options.book_languages[0],
                 colours=options.colours,
                 inferred=dict(inferred or {}),
+                check=_subset(check, wanted),
+                check_tolerance=options.check_tolerance,
             )
         )
     if options.jobs > 1 and len(jobs) > 1:
@@ -827,6 +914,16 @@ def _render_all(
     else:
         outcomes = [render_one(job) for job in jobs]
     return outcomes
+
+
+def _subset(frame: PriceFrame | None, symbols: Sequence[str]) -> PriceFrame | None:
+    from concepttrack.prices.frame import PriceFrame
+
+    if frame is None:
+        return None
+    return PriceFrame(
+        frame.source, {s: frame.histories[s] for s in symbols if s in frame.histories}
+    )
 
 
 def render_one(job: _Job) -> ThemeOutcome:
@@ -861,6 +958,7 @@ def render_one(job: _Job) -> ThemeOutcome:
         return ThemeOutcome(theme.id, "no-data", as_of, message=exc.message)
     # Past the horizon the provisional as-of (a weekday) may have been a holiday.
     as_of = snapshot.as_of
+    snapshot = _cross_check(job, snapshot)
     inferred_exchanges = _inferred_exchanges(theme, as_of, job.inferred)
     stale = [s.symbol for s in snapshot.statuses if s.status == "stale"]
     missing = [s.symbol for s in snapshot.statuses if s.status == "missing"]
@@ -943,6 +1041,8 @@ def render_one(job: _Job) -> ThemeOutcome:
         seconds=time.perf_counter() - began,
         demo=snapshot.demo,
         calendar_inferred=inferred_exchanges,
+        cross_check=snapshot.cross_check.to_dict(flagged=False) if snapshot.cross_check else None,
+        cross_check_line=snapshot.cross_check.summary() if snapshot.cross_check else None,
     )
 
 

@@ -52,7 +52,15 @@ RESERVED_IDS: dict[str, str] = {
 MAX_WEIGHT = 1e6
 MAX_PRICE = 1e7
 #: The book's top-level keys.
-BOOK_KEYS: tuple[str, ...] = ("themes", "version", "languages", "stale_after_months", "house")
+BOOK_KEYS: tuple[str, ...] = (
+    "themes",
+    "version",
+    "languages",
+    "stale_after_months",
+    "house",
+    "check_against",
+    "check_tolerance",
+)
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -555,6 +563,10 @@ class ThemeBook:
     languages: list[str] = field(default_factory=lambda: ["en"])
     #: Line/column of every value, by key path, for messages that point into the file.
     marks: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
+    #: ``check_against:``: the source every note's closes are cross-checked with (issue 18).
+    check_against: str | None = None
+    #: ``check_tolerance:`` as a fraction (None: the default, 0.5 %).
+    check_tolerance: float | None = None
     _by_id: dict[str, Theme] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -934,6 +946,8 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         else:
             book_house, found = _validated_house(raw_house, file, lambda p, m: at(p, m), ("house",))
             problems.extend(found)
+    # crosscheck (issue 18): the book's `check_against:` source and `check_tolerance:`.
+    check_against, check_tolerance = _check_settings(data, problems, at)
     for key in data:
         if key not in BOOK_KEYS:
             close = difflib.get_close_matches(key, list(BOOK_KEYS), n=1)
@@ -1011,8 +1025,32 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise fail(problems)
     return ThemeBook(
-        path=Path(file), themes=themes, languages=book_languages, marks=dict(marks.values)
+        path=Path(file),
+        themes=themes,
+        languages=book_languages,
+        marks=dict(marks.values),
+        check_against=check_against,
+        check_tolerance=check_tolerance,
     )
+
+
+def _check_settings(
+    data: dict[str, Any], problems: list[Problem], at: Callable[[Path_, str], Problem]
+) -> tuple[str | None, float | None]:
+    """The book's cross-check settings (``check_against: SOURCE``, ``check_tolerance: 0.5%``)."""
+    from concepttrack.prices.compare import parse_tolerance
+
+    against = data.get("check_against")
+    if against is not None and (not isinstance(against, str) or not against.strip()):
+        problems.append(at(("check_against",), "must be a price source, e.g. csv:DIR or yahoo"))
+        against = None
+    tolerance = None
+    if data.get("check_tolerance") is not None:
+        try:
+            tolerance = parse_tolerance(data["check_tolerance"])
+        except UsageError as exc:
+            problems.append(at(("check_tolerance",), exc.message))
+    return (against.strip() if against else None), tolerance
 
 
 def load_themes(path: Path) -> ThemeBook:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from concepttrack.render.sections import (
     charts,
     constituents,
+    crosscheck,
     data,
     key_figures,
     masthead,
@@ -56,6 +57,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("reaction", reaction.build),
     Section("stock_notes", stock_notes.build),
     Section("risks", risks.build),
+    Section("crosscheck", crosscheck.build),
     Section("methodology", methodology.build),
     Section("data", data.build),
 )
