@@ -76,7 +76,7 @@ def adjustment_factors(bars: pd.DataFrame, split_adjusted: bool = True) -> pd.Se
         paid = (dividends > 0) & (dividends < previous)
         step[1:][paid] *= 1.0 - dividends[paid] / previous[paid]
     # factor[t] = product of the steps of every later session (1 on the last row).
-    later = np.concatenate([step[1:], [1.0]])
+    later = np.concatenate([step[1:], [1.0]])[:count]
     factor = np.cumprod(later[::-1])[::-1]
     return pd.Series(factor, index=bars.index, name="factor")
 
