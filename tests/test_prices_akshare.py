@@ -157,7 +157,9 @@ def test_a_cash_dividend_is_inferred_and_adj_close_derived(fake: EastMoneyFake) 
 def test_bonus_shares_and_a_dividend_on_one_ex_date(fake: EastMoneyFake) -> None:
     """10 送 3 派 24 (3 bonus shares and CNY 24 per 10 shares): ratio 1.3, cash 2.4."""
     bars = source().fetch(["600941.SS"], START, END)["600941.SS"].bars
-    assert bars["dividends"][bars["dividends"] > 0].to_dict() == {dt.datetime(2024, 6, 14): 2.4}
+    # Cash per share after the bonus shares, as the price layer (and Yahoo) keeps it.
+    paid = bars["dividends"][bars["dividends"] > 0].to_dict()
+    assert paid == {dt.datetime(2024, 6, 14): pytest.approx(2.4 / 1.3)}
     assert bars["splits"][bars["splits"] > 0].to_dict() == {dt.datetime(2024, 6, 14): 1.3}
     traded = {b.day: b.close for b in fake.listings["1.600941"].bars}
     before = max(d for d in traded if d < EX_A)

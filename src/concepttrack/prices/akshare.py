@@ -415,7 +415,9 @@ class AkshareSource:
         """No cheap version token; the cache compares overlapping bars instead."""
         return None
 
-    def _meta(self, symbol: str, detail: str | None = None, flat: bool = False) -> SymbolMeta:
+    def _meta(
+        self, symbol: str, detail: str | None = None, flat: bool = False, derived: bool = False
+    ) -> SymbolMeta:
         from concepttrack.prices.frame import SymbolMeta
 
         market = market_of(symbol)
@@ -426,6 +428,10 @@ class AkshareSource:
             timezone=market.timezone,
             adj_close_is_close=flat,
             detail=detail,
+            # Unadjusted closes with their actions: the cache derives adj_close
+            # (prices/adjust.py), applying the splits too.
+            adjusted_from_actions=derived,
+            split_adjusted=not derived,
         )
 
     def _call(self, ak: Any, kind: str, code: str, start: dt.date, adjust: str) -> pd.DataFrame:
@@ -564,7 +570,7 @@ class AkshareSource:
             return failed(failure, tries)
         bars, readable = _with_actions(bars, qfq)
         unread = None if readable else "adjustment events could not be read from EastMoney"
-        meta = self._meta(symbol, detail=unread, flat=not readable)
+        meta = self._meta(symbol, detail=unread, flat=not readable, derived=readable)
         return SymbolHistory(symbol, _trim(bars, start, end), meta), False
 
 
@@ -641,6 +647,8 @@ def _with_actions(bars: pd.DataFrame, qfq_frame: pd.DataFrame) -> tuple[pd.DataF
     """Bars with dividends, splits and adj_close from the forward-adjusted series."""
     import pandas as pd
 
+    from concepttrack.prices.adjust import adjusted_close
+
     adjusted = _stock_bars(qfq_frame, lot=1.0)
     common = bars.index.intersection(adjusted.index)
     if len(common) != len(bars.index):
@@ -659,15 +667,13 @@ def _with_actions(bars: pd.DataFrame, qfq_frame: pd.DataFrame) -> tuple[pd.DataF
         dividends[i] = cash
     for i, ratio in actions.splits.items():
         splits[i] = ratio
-    # Cumulative factor of every later ex-date, from the latest back.
-    factors = [1.0] * len(common)
-    running = 1.0
-    for i in range(len(common) - 1, -1, -1):
-        factors[i] = running
-        running *= actions.factors.get(i, 1.0)
+        # EastMoney's cash is per share held before the bonus shares; the price layer's
+        # dividends (as Yahoo's) are per share after it.
+        dividends[i] /= ratio
     out["dividends"] = dividends
     out["splits"] = splits
-    out["adj_close"] = out["close"] * pd.Series(factors, index=out.index)
+    # The one adjustment method of the price layer (closes here are not split-adjusted).
+    out["adj_close"] = adjusted_close(out, split_adjusted=False).to_numpy()
     return out, True
 
 

@@ -223,26 +223,13 @@ def parse_tolerance(text: str | float) -> float:
 
 
 def adjusted_close(bars: pd.DataFrame) -> pd.Series:
-    """The dividend-adjusted close derived from traded closes and cash dividends.
+    """The dividend-adjusted close derived from traded closes and cash dividends, by the
+    price layer's one method (:func:`concepttrack.prices.adjust.adjusted_close`); splits
+    are left to the split alignment (:func:`_align_splits`), so the closes are taken as
+    split-adjusted here."""
+    from concepttrack.prices.adjust import adjusted_close as derive
 
-    Yahoo's (and CRSP's) method: a dividend ``d`` going ex on a session multiplies every
-    earlier close by ``1 - d / (the close of the session before)``; the last session's
-    adjusted close equals its traded close. Splits are left to the split alignment.
-
-    The one seam for the basis: the ``adjust`` work of issue 18 adds
-    ``prices/adjust.py`` with the same method; swap it in here as
-    ``adjust.adjusted_close(bars, split_adjusted=True)`` (dividends only: splits are
-    aligned between the two sources by :func:`_align_splits`).
-    """
-    close = bars["close"].astype("float64")
-    dividends = bars["dividends"].astype("float64").fillna(0.0)
-    previous = close.shift(1)
-    # A "dividend" not below the previous close is a data error, not a cash dividend.
-    paid = (dividends > 0) & previous.notna() & (dividends < previous)
-    step = (1.0 - dividends / previous).where(paid, 1.0)
-    # Factor of a session: product of the steps of every later session.
-    later = step[::-1].cumprod()[::-1].shift(-1, fill_value=1.0)
-    return close * later
+    return derive(bars, split_adjusted=True)
 
 
 def _series(history: SymbolHistory, basis: Basis) -> pd.Series:
