@@ -9,6 +9,7 @@ import datetime as dt
 import email
 import email.policy
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -83,9 +84,12 @@ def test_biggest_movers_across_themes_with_their_theme() -> None:
     board = build_board(shots)
     assert [s.one_day for s in board.gainers] == [0.06, 0.04, 0.03, 0.02, 0.02]
     assert len(board.gainers) == len(board.losers) == 5
-    assert board.gainers[0].symbol == "2004.HK" and board.gainers[0].themes == ["t2"]
-    assert board.losers[0].symbol == "2000.HK" and board.losers[0].one_day == -0.06
-    assert all(a.one_day >= b.one_day for a, b in zip(board.gainers, board.gainers[1:]))  # type: ignore[operator]
+    assert board.gainers[0].symbol == "2004.HK"
+    assert board.gainers[0].themes == ["t2"]
+    assert board.losers[0].symbol == "2000.HK"
+    assert board.losers[0].one_day == -0.06
+    ups = [s.one_day or 0.0 for s in board.gainers]
+    assert ups == sorted(ups, reverse=True)
 
 
 # --- end to end: a two-theme demo book, report --all ------------------------------------
@@ -118,7 +122,8 @@ def test_report_all_writes_the_board_with_note_name_files(demo_archive: Path) ->
         NoteName(SESSION, lang, ext).filename for lang in ("en", "zh-hk") for ext in ("md", "html")
     } | {NoteName.twin(SESSION).filename}
     assert expected <= names
-    assert f"{SESSION.isoformat()}.md" in names and f"{SESSION.isoformat()}.zh-hk.md" in names
+    assert f"{SESSION.isoformat()}.md" in names
+    assert f"{SESSION.isoformat()}.zh-hk.md" in names
     assert (folder / "latest.md").resolve() == folder / f"{SESSION.isoformat()}.md"
     assert (folder / "latest.zh-hk.md").resolve() == folder / f"{SESSION.isoformat()}.zh-hk.md"
     # The board is no theme: the index and the site list only the two themes.
@@ -127,7 +132,8 @@ def test_report_all_writes_the_board_with_note_name_files(demo_archive: Path) ->
 
 def test_board_numbers_equal_each_themes_note_and_twin(demo_archive: Path) -> None:
     board = json.loads((demo_archive / BOARD_DIR / f"{SESSION.isoformat()}.json").read_text())
-    assert board["kind"] == "concepttrack.board" and board["session"] == SESSION.isoformat()
+    assert board["kind"] == "concepttrack.board"
+    assert board["session"] == SESSION.isoformat()
     board_md = (demo_archive / BOARD_DIR / f"{SESSION.isoformat()}.md").read_text("utf-8")
     fmt = formats_for("en")
     moves = []
@@ -151,7 +157,8 @@ def test_board_numbers_equal_each_themes_note_and_twin(demo_archive: Path) -> No
         shown = fmt.pct(row["one_day"])
         assert shown in note_md
         line = next(x for x in board_md.splitlines() if x.startswith(f"| {row['rank']} |"))
-        assert shown in line and fmt.pct(row["since_event"]) in line
+        assert shown in line
+        assert fmt.pct(row["since_event"]) in line
         moves.append(row["one_day"])
     assert moves == sorted(moves, reverse=True)
 
@@ -181,9 +188,11 @@ def test_board_command_writes_the_board_alone_and_quietly(tmp_path: Path) -> Non
     assert names == [f"{stem}.json", f"{stem}.md", f"{stem}.zh-cn.md"]
     assert not list(out.glob("alpha/*.md"))  # no note: the board alone
     text = (out / BOARD_DIR / f"{stem}.zh-cn.md").read_text("utf-8")
-    assert "概念板块看板" in text and "阿尔法" in text
+    assert "概念板块看板" in text
+    assert "阿尔法" in text
     loud = CliRunner().invoke(app, args)
-    assert loud.exit_code == 0 and f"{stem}.md" in loud.output
+    assert loud.exit_code == 0
+    assert f"{stem}.md" in loud.output
 
 
 # --- the PDF: one landscape page for twenty themes ------------------------------------
@@ -253,7 +262,27 @@ def test_board_true_destination_gets_one_message_with_the_board(
         parts = {p.get_content_type(): p for p in boards[0].walk()}
         assert "application/pdf" in parts
         html = parts["text/html"].get_content()
-        assert "Concept board" in html and "Alpha" in html
+        assert "Concept board" in html
+        assert "Alpha" in html
         # A second run sends nothing again.
         again = deliver_after_run(config, reports, [(t.id, SESSION) for t in book])
         assert {line.status for line in again.lines} == {"already-sent"}
+
+
+def test_report_all_quiet_prints_nothing_and_writes_the_board(tmp_path: Path) -> None:
+    book = tmp_path / "themes.yaml"
+    book.write_text(BOOK, encoding="utf-8")
+    out = tmp_path / "reports"
+    args = ["--themes", str(book), "report", "--all", "--source", "demo", "--quiet"]
+    args += ["--as-of", SESSION.isoformat(), "--out", str(out), "--format", "md,json"]
+    result = CliRunner().invoke(app, [*args, "--cache", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert (out / BOARD_DIR / f"{SESSION.isoformat()}.md").is_file()
+    assert os.readlink(out / BOARD_DIR / "latest.md") == f"{SESSION.isoformat()}.md"
+    # One theme only (no --all): no board.
+    alone = tmp_path / "alone"
+    args = ["--themes", str(book), "report", "alpha", "--source", "demo", "--quiet"]
+    args += ["--as-of", SESSION.isoformat(), "--out", str(alone), "--format", "md,json"]
+    assert CliRunner().invoke(app, [*args, "--cache", str(tmp_path / "c.db")]).exit_code == 0
+    assert not (alone / BOARD_DIR).exists()
