@@ -286,3 +286,18 @@ def test_report_all_quiet_prints_nothing_and_writes_the_board(tmp_path: Path) ->
     args += ["--as-of", SESSION.isoformat(), "--out", str(alone), "--format", "md,json"]
     assert CliRunner().invoke(app, [*args, "--cache", str(tmp_path / "c.db")]).exit_code == 0
     assert not (alone / BOARD_DIR).exists()
+
+
+def test_delivery_config_board_option_is_a_boolean(tmp_path: Path) -> None:
+    from concepttrack.deliver.config import load_config
+    from concepttrack.errors import DeliveryConfigError
+
+    path = tmp_path / "deliver.toml"
+    url = "json://127.0.0.1:9/hook"
+    path.write_text(f'[[destination]]\nname = "a"\nurl = "{url}"\nboard = true\n', "utf-8")
+    assert load_config(path).destinations[0].board is True
+    path.write_text(f'[[destination]]\nname = "a"\nurl = "{url}"\n', "utf-8")
+    assert load_config(path).destinations[0].board is False
+    path.write_text(f'[[destination]]\nname = "a"\nurl = "{url}"\nboard = "yes"\n', "utf-8")
+    with pytest.raises(DeliveryConfigError, match="board"):
+        load_config(path)

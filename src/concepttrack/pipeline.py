@@ -385,11 +385,12 @@ def _run(
                                     options.theme_languages(theme),
                                 )
         result.outcomes = [outcomes[theme.id] for theme in themes]
-        if options.board:
-            _board_after_notes(themes, result, options, reporter, log, inferred)
+        board_written = options.board and _board_after_notes(
+            themes, result, options, reporter, log, inferred
+        )
         # Nothing rendered and the archive as the index and site were last made from:
         # they would come out the same, so they are left alone (a re-run writes nothing).
-        unchanged = not todo and memo.views is not None
+        unchanged = not todo and memo.views is not None and not board_written
         if not unchanged or memo.views != _views_key(options, themes):
             errors = len(result.write_errors)
             with _archive_write(result, reporter, log):
@@ -1196,21 +1197,22 @@ def _board_after_notes(
     reporter: Reporter,
     log: RunLog | None,
     inferred: dict[str, tuple[dt.date, ...]],
-) -> None:
+) -> bool:
     """``report --all``: the board of the session from the snapshots the notes were just
     written from; themes whose note was already there are snapshotted again from the
     cache (the same function, the same prices). Left alone when no note was written and
-    the board of the session exists. A failure costs no note (exit 4, said)."""
+    the board of the session exists. A failure costs no note (exit 4, said). True when
+    a board was written."""
     from concepttrack.render.board import board_files
 
     done = [o for o in result.outcomes if o.as_of is not None and o.status != "no-data"]
     if not done:
-        return
+        return False
     session = max(o.as_of for o in done if o.as_of is not None)
     snapshots = {o.theme_id: o.snapshot for o in done if o.snapshot is not None}
     wanted = board_files(options.out_dir, session, _board_languages(options), _formats(options))
     if not snapshots and not options.force and all(p.is_file() for p in wanted):
-        return
+        return False
     try:
         rest = [
             t for t in themes if t.id not in snapshots and any(o.theme_id == t.id for o in done)
@@ -1227,11 +1229,12 @@ def _board_after_notes(
                     except ConcepttrackError as exc:
                         reporter.warn(f"board: {theme.id} left out: {exc.message}")
         if not snapshots:
-            return
+            return False
         shown = [t for t in themes if t.id in snapshots]
         files = _write_board(shown, [snapshots[t.id] for t in shown], options)
         reporter.info(f"board: {len(shown)} theme(s), {', '.join(str(p) for p in files)}")
         _log(log, "info", f"board written for {session.isoformat()}")
+        return True
     except RenderError as exc:
         reporter.error(f"the concept board was not written: {exc.message}", exc.hint)
         _log(log, "error", f"the concept board was not written: {exc.message}")
@@ -1242,6 +1245,7 @@ def _board_after_notes(
                 raise
         reporter.warn(f"the concept board was not written: {exc.message}")
         _log(log, "warning", f"the concept board was not written: {exc.message}")
+    return False
 
 
 @dataclass
@@ -1300,8 +1304,14 @@ def run_board(
                 except ConcepttrackError as exc:
                     result.left_out[theme.id] = exc.message
                     continue
-                if snapshot.basket.base_session is None:
-                    result.left_out[theme.id] = "no constituent has prices at the event base"
+                usable = [
+                    s for s in snapshot.stocks if s.status.status != "missing" and s.in_basket
+                ]
+                if not usable or snapshot.basket.base_session is None:
+                    # No note would be written either (render_one's rule).
+                    result.left_out[theme.id] = (
+                        "no constituent has prices at the event base session"
+                    )
                     continue
                 snapshots[theme.id] = snapshot
         for theme_id, why in result.left_out.items():
