@@ -1205,7 +1205,9 @@ def _board_after_notes(
     a board was written."""
     from concepttrack.render.board import board_files
 
-    done = [o for o in result.outcomes if o.as_of is not None and o.status != "no-data"]
+    # The themes with a note of the session (written now or already there).
+    noted = ("ok", "stale", "incomplete", "skipped")
+    done = [o for o in result.outcomes if o.as_of is not None and o.status in noted]
     if not done:
         return False
     session = max(o.as_of for o in done if o.as_of is not None)
