@@ -18,6 +18,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from concepttrack import __version__
+from concepttrack.cli_board import board_command
 from concepttrack.cli_deliver import DELIVER_CONFIG_HELP, deliver_command
 from concepttrack.cli_prices import cache_app, prices_app
 from concepttrack.cli_support import (
@@ -113,6 +114,7 @@ app.add_typer(themes_app, name="themes")
 app.add_typer(prices_app, name="prices", help="Fetch and inspect prices.")
 app.add_typer(cache_app, name="cache", help="Inspect or clear the SQLite price cache.")
 app.command("deliver", epilog=EXIT_CODES_HELP)(deliver_command)
+app.command("board", epilog=EXIT_CODES_HELP)(board_command)
 
 
 def _version(value: bool) -> None:
@@ -469,6 +471,7 @@ def report(
         colours=colours.strip().lower() if colours else None,
         check_against=check_against or book.check_against,
         check_tolerance=_check_tolerance(check_tolerance, book.check_tolerance),
+        board=all_themes,
     )
     result = pipeline.run(selected, options, reporter=ConsoleReporter(quiet=quiet))
     if result.delivery is not None and (result.delivery.failed or not quiet):

@@ -15,12 +15,14 @@ from concepttrack.render.writers.base import NoteFiles, Writer
 if TYPE_CHECKING:
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.reasons import Reason
+    from concepttrack.render.board.pages import BoardFiles
     from concepttrack.themes import Theme
 
-__all__ = ["JSON_KIND", "JSON_SCHEMA_VERSION", "WRITER", "note_json"]
+__all__ = ["BOARD_KIND", "JSON_KIND", "JSON_SCHEMA_VERSION", "WRITER", "board_json", "note_json"]
 
 JSON_SCHEMA_VERSION = 1
 JSON_KIND = "concepttrack.note"
+BOARD_KIND = "concepttrack.board"
 
 
 def note_json(
@@ -96,6 +98,29 @@ class JsonWriter(Writer):
         )
         atomic_write_text(path, text)
         return path
+
+    def write_board(self, files: BoardFiles) -> Path:
+        path = files.folder / f"{files.stem}.json"
+        atomic_write_text(path, board_json(files))
+        return path
+
+
+def board_json(files: BoardFiles) -> str:
+    """The concept board as JSON (docs/json-schema.md, "Concept board"): the board's
+    figures unrounded, as read from each theme's snapshot, and the themes' titles."""
+    board = files.board.to_dict()
+    document = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "kind": BOARD_KIND,
+        **board,
+        "titles": {k: dict(v) for k, v in files.titles.items()},
+        "languages": list(files.languages),
+    }
+    try:
+        text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise RenderError(f"the board holds a value JSON cannot carry: {exc}") from exc
+    return text + "\n"
 
 
 WRITER = JsonWriter()
