@@ -114,6 +114,13 @@ MESSAGES: dict[str, str] = {
     "fx_missing": N_("FX series missing: %(why)s"),
     "fx_missing_value": N_("FX series %(pair)s missing (%(why)s), so no %(currency)s value"),
     "no_fx_since": N_("no FX close since %(date)s"),
+    # The analysts' consensus (analytics/consensus.py).
+    "no_consensus": N_("%(source)s gives no analyst consensus for it"),
+    "no_close_for_upside": N_("no traded close, so no implied upside"),
+    "upside_adjusted_close": N_("the price shown is an adjusted close, so no implied upside"),
+    "target_currency_differs": N_(
+        "the target is in %(currency)s, not in the price's currency, so no implied upside"
+    ),
 }
 
 #: A parameter: a date, a count, a share (0.4 = 40 %), a text (a source id, a symbol,
