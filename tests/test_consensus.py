@@ -530,3 +530,73 @@ def test_the_json_twin_has_consensus_and_dates_ahead_per_stock() -> None:
     zte = next(s for s in plain["stocks"] if s["symbol"] == "0763.HK")
     assert zte["consensus"]["problem"] == "no analyst consensus from Yahoo Finance daily bars"
     assert zte["dates_ahead"] == []
+
+
+# --- end to end: a CSV folder through the pipeline ------------------------------------------
+
+
+def test_a_csv_folder_note_shows_the_consensus_and_a_date_29_days_ahead(tmp_path: Path) -> None:
+    """The pipeline reads the new columns, the snapshot computes the upside on the traded
+    close (checked by hand here), the JSON and the Markdown show them."""
+    from concepttrack import pipeline
+    from concepttrack.themes import parse_themes
+    from tests import test_valuation_end_to_end as e2e
+
+    rows = e2e.write_folder(tmp_path / "prices")
+    as_of = e2e.AS_OF  # Friday 29 Nov 2024
+    (tmp_path / "prices" / "fundamentals.csv").write_text(
+        f"{NEW_HEADER}\n"
+        # China Mobile: results 29 days ahead (in the line), ex-dividend 31 (not).
+        "00941,2024-11-28,1.7e12,21.4e9,,1.2,0.065,HKD,90,100,75,20,2.1,2024-12-28,"
+        "2024-12-30,1.5\n"
+        # CITIC A: a target in its own currency (CNY), no dates.
+        "600030.SS,2024-11-28,4.1e11,14.8e9,21.0,1.6,,CNY,30,,,8,,,,\n",
+        encoding="utf-8",
+    )
+    result = pipeline.run(
+        list(parse_themes(e2e.BOOK, "book.yaml")),
+        pipeline.RunOptions(
+            formats=("md", "json"),
+            out_dir=tmp_path / "reports",
+            source=f"csv:{tmp_path / 'prices'}",
+            cache_path=tmp_path / "c.sqlite",
+            as_of=as_of,
+        ),
+    )
+    assert result.exit_code == 0, result.outcomes
+    import json
+
+    stem = tmp_path / "reports" / "ah-capped" / as_of.isoformat()
+    snapshot = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))["snapshot"]
+    stocks = {s["symbol"]: s for s in snapshot["stocks"]}
+    mobile_close = e2e.on_or_before(rows["0941.HK"], as_of, 0)
+    citic_close = e2e.on_or_before(rows["600030.SS"], as_of, 0)
+    mobile = stocks["0941.HK"]["consensus"]
+    assert mobile["implied_upside"] == pytest.approx(90 / mobile_close - 1, rel=1e-12)
+    assert (mobile["analysts"], mobile["rating_key"]) == (20, "buy")
+    assert stocks["0941.HK"]["dates_ahead"] == [
+        {
+            "symbol": "0941.HK",
+            "kind": "results",
+            "date": "2024-12-28",
+            "days": 29,
+            "amount": None,
+            "currency": None,
+        }
+    ]
+    citic = stocks["600030.SS"]["consensus"]
+    assert citic["implied_upside"] == pytest.approx(30 / citic_close - 1, rel=1e-12)
+    tencent = stocks["0700.HK"]["consensus"]
+    assert tencent["target_mean"] is None
+    assert tencent["problem_coded"]["code"] in ("no_consensus", "source_said")
+    markdown = stem.with_suffix(".md").read_text(encoding="utf-8")
+    assert "Dates ahead: China Mobile results 28 Dec 2024." in markdown
+    assert "30 Dec 2024" not in markdown.split("## Consensus and dates ahead")[1].split("\n\n")[1]
+
+
+def test_no_date_within_30_days_says_none() -> None:
+    snapshot = _snapshot()
+    stocks = [dataclasses.replace(f, dates_ahead=[]) for f in snapshot.stocks]
+    view = build_context(sora_theme(), dataclasses.replace(snapshot, stocks=stocks)).consensus
+    assert view is not None
+    assert view.dates_ahead == "Dates ahead: none in the next 30 days."
