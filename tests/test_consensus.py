@@ -316,7 +316,7 @@ def test_missing_consensus_says_why() -> None:
     )
     assert found is not None
     assert found.target_mean is None
-    assert found.problem == reason("no_consensus", source="yahoo")
+    assert found.problem == reason("no_consensus")
     failed = _set(**{"0941_HK": said("rate limited (429)")})
     nothing = stock_consensus(failed, "0941.HK", T, last_close=1.0, price_currency="HKD")
     assert nothing is not None
@@ -408,9 +408,7 @@ def _snapshot() -> ThemeSnapshot:
                 stale=True,
             )
         else:
-            c = Consensus(
-                source="yahoo", date=AS_OF, problem=reason("no_consensus", source="yahoo")
-            )
+            c = Consensus(source="yahoo", date=AS_OF, problem=reason("no_consensus"))
         stocks.append(
             dataclasses.replace(
                 figures, consensus=c, dates_ahead=stock_dates_ahead(figures.symbol, c, AS_OF)
@@ -451,7 +449,7 @@ def test_the_consensus_section_in_english() -> None:
     assert telecom.target_mean.endswith("†")
     assert telecom.implied_upside.text == "–"
     text = "\n".join(view.notes)
-    assert "Consensus of ZTE (00763): no analyst consensus from Yahoo Finance daily bars" in text
+    assert "Consensus of ZTE (00763): no analyst consensus in the source's figures" in text
     assert "the target is in CNY, not in the price's currency, so no implied upside" in text
     assert "more than 7 days old" in text
     assert any(d.term == "Consensus and implied upside" for d in note.methodology)
@@ -485,9 +483,7 @@ def test_the_consensus_section_in_chinese(lang: str, line: str, buy: str) -> Non
 def test_no_consensus_anywhere_leaves_the_section_out_and_says_so() -> None:
     snapshot = sora_snapshot()
     stocks = [
-        dataclasses.replace(
-            f, consensus=Consensus(source="yahoo", problem=reason("no_consensus", source="yahoo"))
-        )
+        dataclasses.replace(f, consensus=Consensus(source="yahoo", problem=reason("no_consensus")))
         for f in snapshot.stocks
     ]
     note = build_context(sora_theme(), dataclasses.replace(snapshot, stocks=stocks))
@@ -528,7 +524,7 @@ def test_the_json_twin_has_consensus_and_dates_ahead_per_stock() -> None:
         "params": {"currency": "CNY"},
     }
     zte = next(s for s in plain["stocks"] if s["symbol"] == "0763.HK")
-    assert zte["consensus"]["problem"] == "no analyst consensus from Yahoo Finance daily bars"
+    assert zte["consensus"]["problem"] == "no analyst consensus in the source's figures"
     assert zte["dates_ahead"] == []
 
 

@@ -115,7 +115,7 @@ MESSAGES: dict[str, str] = {
     "fx_missing_value": N_("FX series %(pair)s missing (%(why)s), so no %(currency)s value"),
     "no_fx_since": N_("no FX close since %(date)s"),
     # The analysts' consensus (analytics/consensus.py).
-    "no_consensus": N_("no analyst consensus from %(source)s"),
+    "no_consensus": N_("no analyst consensus in the source's figures"),
     "no_close_for_upside": N_("no traded close, so no implied upside"),
     "upside_adjusted_close": N_("the price shown is an adjusted close, so no implied upside"),
     "target_currency_differs": N_(

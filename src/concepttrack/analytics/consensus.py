@@ -91,12 +91,12 @@ def stock_consensus(
         later = fundamentals.earliest_after(symbol, t)
         if later is not None and problem is None:
             problem = reason("figures_after_session", date=later.date)
-        return Consensus(source=source, problem=problem or reason("no_consensus", source=source))
+        return Consensus(source=source, problem=problem or reason("no_consensus"))
     if not record.has_consensus():
         return Consensus(
             source=source,
             date=record.date,
-            problem=problem or reason("no_consensus", source=source),
+            problem=problem or reason("no_consensus"),
         )
     upside, why = _upside(record, last_close, price_currency, close_is_adjusted)
     return Consensus(
