@@ -641,6 +641,9 @@ def expected_snapshot(
             "in_basket": stock.symbol in weights,
             "adj_close_is_close": False,
             "close_is_adjusted": False,
+            # Issue 18: a folder without fundamentals.csv has no consensus at all.
+            "consensus": None,
+            "dates_ahead": [],
         }
         keys = (
             "volume",

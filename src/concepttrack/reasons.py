@@ -116,6 +116,14 @@ MESSAGES: dict[str, str] = {
     "no_fx_since": N_("no FX close since %(date)s"),
     # akshare: a symbol kind a source has no history for (an FX pair at AkShare).
     "not_offered": N_("%(source)s does not offer this symbol"),
+
+    # The analysts' consensus (analytics/consensus.py).
+    "no_consensus": N_("no analyst consensus in the source's figures"),
+    "no_close_for_upside": N_("no traded close, so no implied upside"),
+    "upside_adjusted_close": N_("the price shown is an adjusted close, so no implied upside"),
+    "target_currency_differs": N_(
+        "the target is in %(currency)s, not in the price's currency, so no implied upside"
+    ),
 }
 
 #: A parameter: a date, a count, a share (0.4 = 40 %), a text (a source id, a symbol,

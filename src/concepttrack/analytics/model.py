@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from concepttrack.reasons import Reason
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.consensus_model import Consensus, DateAhead
     from concepttrack.analytics.valuation_model import ValuationFigures
     from concepttrack.prices.compare import CrossCheck
 
@@ -131,6 +132,11 @@ class StockFigures:
     #: The (latest) sessions of ``high_52w`` and ``low_52w`` in the 52-week window.
     high_52w_session: dt.date | None = None
     low_52w_session: dt.date | None = None
+    #: The analysts' consensus (``analytics/consensus.py``); None when the source has
+    #: no fundamentals at all.
+    consensus: Consensus | None = None
+    #: Results and ex-dividend dates within 30 days after the session, by date.
+    dates_ahead: list[DateAhead] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

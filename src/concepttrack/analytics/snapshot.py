@@ -65,7 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from concepttrack.analytics import metrics, valuation
+from concepttrack.analytics import consensus, metrics, valuation
 from concepttrack.analytics.basket import (
     Basket,
     ConstituentDay,
@@ -509,6 +509,7 @@ def build_snapshot(
         t,
     )
 
+    stocks = consensus.attach(stocks, prices.fundamentals, t)  # issue 18
     return ThemeSnapshot(
         theme_id=theme.id,
         as_of=t,

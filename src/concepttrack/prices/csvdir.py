@@ -53,7 +53,10 @@ The files are not trusted (README, "Security"):
   :data:`FIRST_DAY` to :data:`LAST_DAY`. In ``fundamentals.csv``: ``market_cap`` at most
   :data:`MAX_MARKET_CAP` (in its currency), ``shares_outstanding`` at most
   :data:`MAX_SHARES`, ``trailing_pe`` and ``price_to_book`` within
-  ``±``:data:`MAX_RATIO`, the dividend yield a fraction from 0 to 1; a bad row fails
+  ``±``:data:`MAX_RATIO`, the dividend yield a fraction from 0 to 1, target prices and
+  the dividend amount above 0 and below :data:`MAX_PRICE`, ``analysts`` a whole number
+  from 0 to :data:`MAX_ANALYSTS`, ``rating_mean`` from 1 to 5, the two dates ISO within
+  the price dates' range; a bad row fails
   that symbol's fundamentals alone (a bad header or an unreadable file, every symbol's);
 * a message says what is wrong and where (file name, line, column name), never what
   the file holds: no cell, header or line of a file is ever quoted, so a file that is
@@ -71,7 +74,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from concepttrack.errors import PriceFileError, UsageError
 from concepttrack.fsutil import ReadRefused, read_limited
@@ -95,6 +98,16 @@ FUNDAMENTALS_COLUMNS = (
     "price_to_book",
     "dividend_yield",
     "currency",
+    # Optional (issue 18): the analysts' consensus and the dates ahead; a file without
+    # these columns still loads.
+    "target_mean",
+    "target_high",
+    "target_low",
+    "analysts",
+    "rating_mean",
+    "next_results",
+    "next_ex_dividend",
+    "ex_dividend_amount",
 )
 
 _FUNDAMENTALS_HINT = (
@@ -141,6 +154,8 @@ MAX_MARKET_CAP = 1e16
 MAX_SHARES = 1e13
 #: ``trailing_pe`` and ``price_to_book`` lie within plus or minus this.
 MAX_RATIO = 1e6
+#: Most analysts one consensus counts.
+MAX_ANALYSTS = 1000
 _REFUSED_HINT = (
     "Only regular files directly in the price folder are read (no links, FIFOs or "
     f"devices), each at most {MAX_FILE_BYTES // 2**20} MB: put the CSV file itself there."
@@ -741,6 +756,12 @@ _FUNDAMENTALS_BOUNDS: dict[str, tuple[float, float]] = {
     "trailing_pe": (-MAX_RATIO, MAX_RATIO),
     "price_to_book": (-MAX_RATIO, MAX_RATIO),
     "dividend_yield": (0.0, 1.0),
+    "target_mean": (0.0, MAX_PRICE),
+    "target_high": (0.0, MAX_PRICE),
+    "target_low": (0.0, MAX_PRICE),
+    "analysts": (0.0, MAX_ANALYSTS),
+    "rating_mean": (1.0, 5.0),
+    "ex_dividend_amount": (0.0, MAX_PRICE),
 }
 
 
@@ -761,6 +782,8 @@ def _fundamentals_number(fail: _Reader, line: int, column: str, text: str) -> fl
     low, high = _FUNDAMENTALS_BOUNDS[column]
     if value < 0 and low == 0:
         raise fail.fail(line, f"{column} is negative")
+    if column == "analysts" and not value.is_integer():
+        raise fail.fail(line, "analysts is not a whole number")
     if column == "dividend_yield" and value >= 1:
         raise fail.fail(
             line,
@@ -868,7 +891,7 @@ def _fundamentals_row(
         day = dt.date.fromisoformat(cells["date"])
     except ValueError:
         raise reader.fail(line, "date is not a date like 2024-03-01", hint=hint) from None
-    figures = {
+    figures: dict[str, Any] = {
         column: _fundamentals_number(reader, line, column, cells.get(column, ""))
         for column in FUNDAMENTALS_COLUMNS[2:7]
     }
@@ -877,4 +900,30 @@ def _fundamentals_row(
         raise reader.fail(line, "currency is not a code like HKD", hint=hint)
     if day in by_date:
         raise reader.fail(line, f"a second row for {symbol} on {day.isoformat()}", hint=hint)
-    return {day: Fundamentals(symbol=symbol, date=day, currency=currency, **figures)}
+    consensus: dict[str, Any] = {
+        column: _fundamentals_number(reader, line, column, cells.get(column, ""))
+        for column in ("target_mean", "target_high", "target_low", "rating_mean")
+    }
+    consensus["ex_dividend_amount"] = _fundamentals_number(
+        reader, line, "ex_dividend_amount", cells.get("ex_dividend_amount", "")
+    )
+    analysts = _fundamentals_number(reader, line, "analysts", cells.get("analysts", ""))
+    consensus["analysts"] = int(analysts) if analysts is not None else None
+    for column in ("next_results", "next_ex_dividend"):
+        consensus[column] = _optional_date(reader, line, column, cells.get(column, ""))
+    return {day: Fundamentals(symbol=symbol, date=day, currency=currency, **figures, **consensus)}
+
+
+def _optional_date(reader: _Reader, line: int, column: str, text: str) -> dt.date | None:
+    """An ISO date cell of ``fundamentals.csv``, None when empty."""
+    if text.strip().lower() in _MISSING:
+        return None
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise reader.fail(
+            line, f"{column} is not a date like 2025-08-07", hint=_FUNDAMENTALS_HINT
+        ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise reader.fail(line, f"{column} is out of range", hint=_FUNDAMENTALS_HINT)
+    return day

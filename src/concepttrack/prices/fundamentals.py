@@ -2,9 +2,12 @@
 
 A :class:`Fundamentals` record holds what a source says about one stock on one date:
 market capitalisation and shares outstanding, trailing P/E, price-to-book, dividend
-yield (always a **fraction**: 0.045 = 4.5 %) and the currency the amounts are in. Any
-figure may be unknown (None). A symbol may have several records (a CSV file with
-quarterly rows, demo data); a note uses the latest on or before its as-of session.
+yield (always a **fraction**: 0.045 = 4.5 %) and the currency the amounts are in, and
+(issue 18) the analysts' consensus (target price mean, high and low in that currency,
+the number of analysts, the mean rating 1-5 and its key) and the dates ahead (next
+results date, next ex-dividend date and amount). Any figure may be unknown (None). A
+symbol may have several records (a CSV file with quarterly rows, demo data); a note uses
+the latest on or before its as-of session.
 
 Sources offer fundamentals by having a ``fetch_fundamentals(symbols, as_of)`` method
 (:class:`FundamentalsSource`): Yahoo (``Ticker.get_info`` in :mod:`.yahoo`), a CSV
@@ -93,7 +96,9 @@ def load_fundamentals(
     clock = now or dt.datetime.now(dt.UTC)
     wanted = list(dict.fromkeys(symbols))
     found = fundamentals_of(source)
-    result = FundamentalsSet(source=source.name, demo=is_demo(source.name))
+    result = FundamentalsSet(
+        source=source.name, demo=is_demo(source.name), max_age_days=max_age_days
+    )
     if found is None:
         result.available = False
         result.unavailable_reason = reason("source_offers_no_fundamentals", source=source.name)

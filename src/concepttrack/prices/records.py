@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 from concepttrack.reasons import Reason
 
 __all__ = [
+    "CONSENSUS_FIELDS",
     "FIELDS",
     "Fundamentals",
     "FundamentalsAnswer",
@@ -30,6 +31,20 @@ FIELDS: tuple[str, ...] = (
     "trailing_pe",
     "price_to_book",
     "dividend_yield",
+)
+
+#: The analysts' consensus and the dates ahead of a record (issue 18), in the order of
+#: ``fundamentals.csv``'s optional columns. Target prices are in the record's
+#: ``currency``; ``rating_mean`` is Yahoo's 1 (strong buy) to 5 (sell) scale.
+CONSENSUS_FIELDS: tuple[str, ...] = (
+    "target_mean",
+    "target_high",
+    "target_low",
+    "analysts",
+    "rating_mean",
+    "next_results",
+    "next_ex_dividend",
+    "ex_dividend_amount",
 )
 
 
@@ -48,6 +63,25 @@ class Fundamentals:
     dividend_yield: float | None = None
     #: Currency of ``market_cap`` (``HKD``), None when the source does not say.
     currency: str | None = None
+    #: Analysts' consensus target price (mean, high, low), in ``currency``.
+    target_mean: float | None = None
+    target_high: float | None = None
+    target_low: float | None = None
+    #: How many analysts the consensus counts.
+    analysts: int | None = None
+    #: Mean rating, 1 (strong buy) to 5 (sell), and its key (``buy``, ``hold`` ...).
+    rating_mean: float | None = None
+    rating_key: str | None = None
+    #: The next results (earnings) date the source announced, exchange-local.
+    next_results: dt.date | None = None
+    #: The next (or latest announced) ex-dividend date, and the dividend per share in
+    #: ``currency`` when the source gives it for that date.
+    next_ex_dividend: dt.date | None = None
+    ex_dividend_amount: float | None = None
+
+    def has_consensus(self) -> bool:
+        """True when the record holds any consensus figure or date."""
+        return any(getattr(self, name) is not None for name in CONSENSUS_FIELDS)
 
 
 @dataclass
@@ -114,6 +148,9 @@ class FundamentalsSet:
     #: Why fundamentals are unavailable, for the appendix.
     unavailable_reason: Reason | None = None
     demo: bool = False
+    #: Days fetched figures stay good (``--fundamentals-max-age``): a consensus dated
+    #: more than this before the note's session is marked stale.
+    max_age_days: int = 7
 
     def on_or_before(self, symbol: str, day: dt.date) -> Fundamentals | None:
         """The latest record of ``symbol`` dated on or before ``day``."""

@@ -122,6 +122,21 @@ CREATE TABLE IF NOT EXISTS fundamentals_checks (
 ) WITHOUT ROWID;
 """
 )
+#: Nullable columns of ``fundamentals`` added after schema 3 (issue 18: the consensus
+#: and the dates ahead), with their SQL types, in the order they are written. Added in
+#: place by :meth:`PriceStore._add_consensus_columns` on any file that lacks them; an
+#: older concepttrack ignores them (it names the columns it reads and writes).
+_CONSENSUS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("target_mean", "REAL"),
+    ("target_high", "REAL"),
+    ("target_low", "REAL"),
+    ("analysts", "INTEGER"),
+    ("rating_mean", "REAL"),
+    ("rating_key", "TEXT"),
+    ("next_results", "INTEGER"),  # days since 1970-01-01
+    ("next_ex_dividend", "INTEGER"),  # days since 1970-01-01
+    ("ex_dividend_amount", "REAL"),
+)
 #: Tables added by schema version 3 (the tail of ``_SCHEMA``).
 _SCHEMA_3 = _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS fundamentals (") :]
 
@@ -436,7 +451,23 @@ class PriceStore:
                         self._migrate_3_to_4()
                         version = 4
                 self._db.execute(f"PRAGMA user_version={version}")
+        if version == SCHEMA_VERSION:
+            self._add_consensus_columns()
         return version
+
+    def _add_consensus_columns(self) -> None:
+        """Add the consensus columns to ``fundamentals`` where missing (issue 18)."""
+
+        def missing() -> list[tuple[str, str]]:
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(fundamentals)")}
+            return [(name, kind) for name, kind in _CONSENSUS_COLUMNS if name not in have]
+
+        if not missing():
+            return
+        with self._write():
+            # Re-read under the write lock: another process may have added them.
+            for name, kind in missing():
+                self._db.execute(f"ALTER TABLE fundamentals ADD COLUMN {name} {kind}")
 
     def _refuse_foreign(self) -> None:
         """A database with tables but no schema version was not written by concepttrack."""
@@ -822,9 +853,23 @@ class PriceStore:
                 r.dividend_yield,
                 r.currency,
                 stamp,
+                r.target_mean,
+                r.target_high,
+                r.target_low,
+                r.analysts,
+                r.rating_mean,
+                r.rating_key,
+                day_number(r.next_results) if r.next_results is not None else None,
+                day_number(r.next_ex_dividend) if r.next_ex_dividend is not None else None,
+                r.ex_dividend_amount,
             )
             for r in records
         ]
+        columns = (
+            "source, symbol, date, market_cap, shares_outstanding, trailing_pe, price_to_book,"
+            " dividend_yield, currency, fetched_at, "
+            + ", ".join(name for name, _ in _CONSENSUS_COLUMNS)
+        )
         try:
             with self._write() as db:
                 if replace_all and problem is None:
@@ -832,7 +877,8 @@ class PriceStore:
                         "DELETE FROM fundamentals WHERE source = ? AND symbol = ?", (source, symbol)
                     )
                 db.executemany(
-                    "INSERT OR REPLACE INTO fundamentals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT OR REPLACE INTO fundamentals ({columns})"
+                    f" VALUES ({', '.join('?' * (10 + len(_CONSENSUS_COLUMNS)))})",
                     rows,
                 )
                 db.execute(
@@ -891,7 +937,9 @@ class PriceStore:
             return out
         sql = (
             "SELECT symbol, date, market_cap, shares_outstanding, trailing_pe, price_to_book,"
-            " dividend_yield, currency FROM fundamentals"
+            " dividend_yield, currency, "
+            + ", ".join(name for name, _ in _CONSENSUS_COLUMNS)
+            + " FROM fundamentals"
             f" WHERE source = ? AND symbol IN ({','.join('?' * len(symbols))})"
             " ORDER BY symbol, date"
         )
@@ -899,7 +947,11 @@ class PriceStore:
             rows = self._db.execute(sql, (source, *symbols)).fetchall()
         except sqlite3.Error as exc:
             raise self._error(exc, "reading") from exc
-        for symbol, day, cap, shares, pe, pb, dy, currency in rows:
+        for symbol, day, cap, shares, pe, pb, dy, currency, *more in rows:
+            extra = dict(zip((name for name, _ in _CONSENSUS_COLUMNS), more, strict=True))
+            for name in ("next_results", "next_ex_dividend"):
+                if extra[name] is not None:
+                    extra[name] = from_day_number(extra[name])
             out[symbol].append(
                 Fundamentals(
                     symbol=symbol,
@@ -910,6 +962,7 @@ class PriceStore:
                     price_to_book=pb,
                     dividend_yield=dy,
                     currency=currency,
+                    **extra,
                 )
             )
         return out

@@ -27,6 +27,19 @@ and quote endpoints), one call per symbol. Yahoo now sends ``dividendYield`` in
 100 here; the record is dated the symbol's last closed session at fetch time (the
 figures are current, and a weekend fetch describes Friday). A 429 ends the round:
 the symbols not yet asked are reported as rate limited and asked again next run.
+
+The same ``get_info`` dict carries the analysts' consensus and the dates ahead (issue 18;
+yfinance 1.7 merges the quoteSummary modules ``financialData``, ``summaryDetail``,
+``defaultKeyStatistics`` with the v7 quote's fields, ``formatted=false`` so every value is
+raw): ``targetMeanPrice``, ``targetHighPrice``, ``targetLowPrice`` (in the quote's
+``currency``, the price currency, not ``financialCurrency``), ``numberOfAnalystOpinions``,
+``recommendationMean`` (1 strong buy to 5 sell) and ``recommendationKey``; the results
+date from the quote's ``earningsTimestamp`` / ``earningsTimestampStart`` (epoch seconds,
+read as a date in the exchange's timezone; the earliest on or after the record's date,
+else the latest); ``exDividendDate`` (epoch seconds at midnight UTC: read as a UTC date).
+Yahoo gives no amount for an announced ex-dividend date: ``lastDividendValue`` is taken
+as its amount only when ``lastDividendDate`` is that same day, else the amount is unknown
+(``dividendRate`` is a yearly rate, not one dividend, and is not used).
 """
 
 from __future__ import annotations
@@ -457,6 +470,7 @@ class YahooSource:
             # Yahoo's dividendYield is in percent now (4.5 = 4.5 %); ours is a fraction.
             dividend_yield=None if dividend is None else dividend / 100.0,
             currency=currency.upper() if isinstance(currency, str) and currency else None,
+            **_consensus(info, day, market_of(symbol).timezone),
         )
         figures = (
             record.market_cap,
@@ -465,7 +479,58 @@ class YahooSource:
             record.price_to_book,
             record.dividend_yield,
         )
-        return record if any(v is not None for v in figures) else None
+        found = any(v is not None for v in figures) or record.has_consensus()
+        return record if found else None
+
+
+def _consensus(info: dict[str, Any], day: dt.date, timezone: str) -> dict[str, Any]:
+    """The consensus and dates-ahead fields of a record from a ``get_info`` dict."""
+    analysts = _positive(info.get("numberOfAnalystOpinions"))
+    rating = _positive(info.get("recommendationMean"))
+    key = info.get("recommendationKey")
+    results = [
+        _local_date(info.get(name), timezone)
+        for name in ("earningsTimestamp", "earningsTimestampStart")
+    ]
+    known = sorted({d for d in results if d is not None})
+    ahead = [d for d in known if d >= day]
+    ex_date = _utc_date(info.get("exDividendDate"))
+    amount = None
+    if ex_date is not None and _utc_date(info.get("lastDividendDate")) == ex_date:
+        amount = _positive(info.get("lastDividendValue"))
+    return {
+        "target_mean": _positive(info.get("targetMeanPrice")),
+        "target_high": _positive(info.get("targetHighPrice")),
+        "target_low": _positive(info.get("targetLowPrice")),
+        "analysts": int(analysts) if analysts is not None else None,
+        "rating_mean": rating if rating is not None and 1 <= rating <= 5 else None,
+        "rating_key": key.lower() if isinstance(key, str) and key and key != "none" else None,
+        "next_results": ahead[0] if ahead else (known[-1] if known else None),
+        "next_ex_dividend": ex_date,
+        "ex_dividend_amount": amount,
+    }
+
+
+def _epoch(value: object) -> float | None:
+    """Epoch seconds from 1990 to 2199, else None (0, strings, milliseconds)."""
+    number = _positive(value)
+    if number is None or not 631_152_000 <= number < 7_258_118_400:
+        return None
+    return number
+
+
+def _utc_date(value: object) -> dt.date | None:
+    seconds = _epoch(value)
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).date() if seconds is not None else None
+
+
+def _local_date(value: object, timezone: str) -> dt.date | None:
+    from zoneinfo import ZoneInfo
+
+    seconds = _epoch(value)
+    if seconds is None:
+        return None
+    return dt.datetime.fromtimestamp(seconds, ZoneInfo(timezone)).date()
 
 
 def _positive(value: object, *, allow_zero: bool = False) -> float | None:

@@ -25,6 +25,7 @@ from concepttrack.render.view_base import tone as tone
 
 if TYPE_CHECKING:
     from concepttrack.analytics.model import StockFigures, ThemeSnapshot
+    from concepttrack.render.consensus_view import ConsensusView
     from concepttrack.render.events_view import ReactionView
     from concepttrack.render.valuation_view import ValuationView
     from concepttrack.themes import Theme
@@ -277,6 +278,8 @@ class NoteContext:
     valuation: ValuationView | None = None
     #: Lines under the risk table (back-cast basket figures).
     risk_notes: list[str] = dataclasses.field(default_factory=list)
+    #: "Consensus and dates ahead" (issue 18); None hides the section.
+    consensus: ConsensusView | None = None
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from concepttrack.render.sections import (
     charts,
+    consensus,
     constituents,
     crosscheck,
     data,
@@ -53,6 +54,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("thesis", thesis.build),
     Section("views", views.build),
     Section("constituents", constituents.build),
+    Section("consensus", consensus.build),
     Section("charts", charts.build),
     Section("reaction", reaction.build),
     Section("stock_notes", stock_notes.build),
