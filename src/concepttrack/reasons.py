@@ -114,6 +114,10 @@ MESSAGES: dict[str, str] = {
     "fx_missing": N_("FX series missing: %(why)s"),
     "fx_missing_value": N_("FX series %(pair)s missing (%(why)s), so no %(currency)s value"),
     "no_fx_since": N_("no FX close since %(date)s"),
+    # Southbound holdings (prices/southbound.py, analytics/southbound.py; issue 18).
+    "southbound_no_file": N_("no southbound.csv in the price folder"),
+    "southbound_no_record": N_("the source has no Southbound holding of it"),
+    "southbound_none_by": N_("no Southbound holding on or before %(date)s"),
 }
 
 #: A parameter: a date, a count, a share (0.4 = 40 %), a text (a source id, a symbol,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from concepttrack.reasons import Reason
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.southbound import SouthboundFigures
     from concepttrack.analytics.valuation_model import ValuationFigures
 
 from concepttrack.analytics.event_model import EventStudies
@@ -294,6 +295,9 @@ class ThemeSnapshot:
     #: None for a theme with nothing to add (equal or book weights, one currency, a
     #: source without fundamentals), whose JSON then has no ``valuation`` key.
     valuation: ValuationFigures | None = None
+    #: Southbound (港股通) holdings of the HK stocks (``analytics/southbound.py``); None
+    #: when the run's source offers none, whose JSON then has no ``southbound`` key.
+    southbound: SouthboundFigures | None = None
 
     @property
     def statuses(self) -> list[DataStatus]:
@@ -315,6 +319,8 @@ class ThemeSnapshot:
         plain: dict[str, Any] = _plain(self, word)
         if plain.get("valuation") is None:
             plain.pop("valuation", None)
+        if plain.get("southbound") is None:
+            plain.pop("southbound", None)
         return plain
 
 

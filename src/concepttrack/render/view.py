@@ -26,6 +26,7 @@ from concepttrack.render.view_base import tone as tone
 if TYPE_CHECKING:
     from concepttrack.analytics.model import StockFigures, ThemeSnapshot
     from concepttrack.render.events_view import ReactionView
+    from concepttrack.render.southbound_view import SouthboundView
     from concepttrack.render.valuation_view import ValuationView
     from concepttrack.themes import Theme
 
@@ -222,6 +223,8 @@ class NoteContext:
     valuation: ValuationView | None = None
     #: Lines under the risk table (back-cast basket figures).
     risk_notes: list[str] = dataclasses.field(default_factory=list)
+    #: Southbound holdings (港股通持股) per HK stock; None hides the section (issue 18).
+    southbound: SouthboundView | None = None
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:

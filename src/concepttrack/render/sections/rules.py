@@ -35,7 +35,13 @@ _DEFAULT: dict[str, tuple[str, str]] = dict(zip(RULE_KEYS, METHODOLOGY, strict=T
 #: Valuation definitions ("valuation:<n>") follow the contribution entry; the event
 #: study's ("event:<n>") come last.
 _AT = RULE_KEYS.index("contribution") + 1
-ORDER: tuple[str, ...] = (*RULE_KEYS[:_AT], "valuation", *RULE_KEYS[_AT:], "event")
+ORDER: tuple[str, ...] = (
+    *RULE_KEYS[:_AT],
+    "valuation",
+    *RULE_KEYS[_AT:],
+    "event",
+    "southbound",  # issue 18: render/sections/southbound.py
+)
 
 PRICES_ADJUSTED = N_(
     "Returns use adjusted closes (dividends and splits). The price shown is the traded "
