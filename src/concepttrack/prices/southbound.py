@@ -25,7 +25,7 @@ Which source a run uses follows its ``--source`` spec (:func:`southbound_source`
 spec is split at commas (a chain such as ``yahoo,akshare`` or ``yahoo,csv:DIR``) and
 the first part that offers Southbound data is used: ``akshare`` → AkShare, ``csv:DIR`` →
 ``DIR/southbound.csv``. Yahoo and demo offer none, so ``--source yahoo`` alone shows no
-Southbound section.
+Southbound section, nor does a CSV folder without ``southbound.csv``.
 
 :func:`load_southbound` is a read-through cache (tables ``southbound`` and
 ``southbound_checks`` of the price cache, created when first used, no schema version
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -298,7 +299,10 @@ class AkShareSouthbound:
             return {s: SouthboundAnswer(problem=problem) for s in symbols}
         eligible: set[str] | None
         try:
-            listed = ak.stock_hk_ggt_components_em()
+            with warnings.catch_warnings():
+                # AkShare's own pandas deprecation warnings are not the reader's concern.
+                warnings.simplefilter("ignore")
+                listed = ak.stock_hk_ggt_components_em()
             eligible = {str(code).zfill(5) for code in listed["代码"]}
         except Exception:  # the list is a nicety: holdings still answer
             eligible = None
@@ -307,7 +311,9 @@ class AkShareSouthbound:
             code = hkex_code(symbol)
             flag = None if eligible is None else code in eligible
             try:
-                frame = ak.stock_hsgt_individual_em(symbol=code)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    frame = ak.stock_hsgt_individual_em(symbol=code)
             except Exception as exc:
                 # EastMoney answers ``result: null`` for a stock it has no holdings of;
                 # AkShare then fails subscripting it.
@@ -363,8 +369,9 @@ def load_southbound(
     source: SouthboundSource | None = None,
 ) -> SouthboundSet | None:
     """Southbound holdings of the HK stocks among ``symbols`` through the cache; None
-    when the run's source spec offers none. Never raises for a source failure (a cache
-    failure raises :class:`~concepttrack.errors.CacheError`)."""
+    when the run's source spec offers none (a CSV folder without ``southbound.csv`` too).
+    Never raises for a source failure (a cache failure raises
+    :class:`~concepttrack.errors.CacheError`)."""
     from concepttrack.prices.store import PriceStore
 
     found = source or southbound_source(spec)
@@ -381,6 +388,9 @@ def load_southbound(
     if not wanted:
         return result
     revision = found.revision()
+    if revision == "missing":
+        # A CSV folder without southbound.csv: the note has no Southbound section.
+        return None
     with PriceStore(store_path) as store:
         checks = store.southbound_checks(found.name, wanted)
         due = []
