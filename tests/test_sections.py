@@ -60,6 +60,7 @@ def test_each_section_is_one_registered_builder_in_the_notes_order() -> None:
         "thesis",
         "views",
         "constituents",
+        "southbound",
         "charts",
         "reaction",
         "stock_notes",
