@@ -281,6 +281,19 @@ def test_a_live_source_is_asked_again_after_max_age_and_keeps_the_cache_on_failu
     assert offline.problems["0763.HK"] == reason("not_in_cache")
 
 
+def test_cache_clear_drops_the_holdings(tmp_path: Path) -> None:
+    from concepttrack.prices.store import PriceStore
+
+    (tmp_path / "southbound.csv").write_text(GOOD_CSV, encoding="utf-8")
+    cache = tmp_path / "cache.sqlite"
+    load_southbound(["0728.HK"], spec=f"csv:{tmp_path}", store_path=cache)
+    with PriceStore(cache) as store:
+        assert len(store.read_southbound(f"csv:{tmp_path}", ["0728.HK"])["0728.HK"]) == 2
+        store.clear()
+        assert store.read_southbound(f"csv:{tmp_path}", ["0728.HK"]) == {"0728.HK": []}
+        assert store.southbound_checks(f"csv:{tmp_path}", ["0728.HK"]) == {}
+
+
 # --- AkShare through its real functions, EastMoney's recorded JSON -------------------
 
 

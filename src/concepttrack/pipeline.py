@@ -746,6 +746,11 @@ def _attach_southbound(
         why = f"Southbound holdings unavailable: {exc.message}"
         reporter.warn(why)
         _log(log, "warning", why)
+        return
+    if frame.southbound is not None:
+        found = frame.southbound
+        held = sum(1 for records in found.records.values() if records)
+        reporter.info(f"southbound: {held} HK stock(s) with holdings from {found.source}")
 
 
 def _attach_fundamentals(

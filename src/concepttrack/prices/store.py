@@ -842,6 +842,7 @@ class PriceStore:
     def clear(self, source: str | None = None) -> int:
         """Delete every cached series (or one source's); returns how many series went."""
         where, params = ("WHERE source = ?", (source,)) if source is not None else ("", ())
+        self._southbound_tables()
         try:
             with self._write() as db:
                 count = int(
@@ -851,6 +852,8 @@ class PriceStore:
                 db.execute(f"DELETE FROM series {where}", params)
                 db.execute(f"DELETE FROM fundamentals {where}", params)
                 db.execute(f"DELETE FROM fundamentals_checks {where}", params)
+                db.execute(f"DELETE FROM southbound {where}", params)
+                db.execute(f"DELETE FROM southbound_checks {where}", params)
         except sqlite3.Error as exc:
             raise self._error(exc, "clearing") from exc
         # Give the space back when nobody else is reading; VACUUM needs the file alone.
