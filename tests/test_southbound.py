@@ -508,7 +508,10 @@ def test_the_section_in_three_languages_and_the_json_twin() -> None:
     assert zte.eligible == "–"
     assert rows["00941"].shares_held.text == "–"
     notes = "\n".join(note.southbound.notes)
-    assert "Southbound holdings: southbound.csv in CSV price files (hk-prices)." in notes
+    # The vendor is named once, in the data appendix.
+    vendor = "Southbound holdings: southbound.csv in CSV price files (hk-prices)."
+    assert vendor in note.data_notes
+    assert vendor not in notes
     assert "† Stale: the source's last holding is more than 5 sessions before" in notes
     assert "China Mobile (00941): no Southbound holding (the source has no Southbound" in notes
     assert "Cross-check: the share of H shares of China Telecom (00728) agrees" in notes
@@ -518,7 +521,7 @@ def test_the_section_in_three_languages_and_the_json_twin() -> None:
         "Southbound change (5 and 20 sessions)",
         "Southbound eligibility",
     ]
-    assert notes.splitlines()[0] in note.data_notes
+    assert "(marked † when more than 5 sessions" in note.methodology[-3].text
 
     hk = build_context(theme, snapshot, lang="zh-hk")
     cn = build_context(theme, snapshot, lang="zh-cn")
@@ -589,6 +592,11 @@ def test_a_run_through_a_csv_folder_with_southbound_csv(tmp_path: Path) -> None:
     assert "## Southbound holdings" in note
     # 10m shares a session: +50m over 5 sessions, +200m over 20.
     assert "| +50m | +200m | Yes |" in note
+    # Nothing stale: the rule does not explain a mark the note does not use; the vendor is
+    # named once, in the data appendix.
+    assert "(in this note at most 5 sessions before the note's session)" in note
+    assert "marked † when more than 5 sessions" not in note
+    assert note.count("Southbound holdings: southbound.csv in CSV price files (prices).") == 1
     twin = json.loads((tmp_path / "reports" / theme.id / f"{AS_OF}.json").read_text("utf-8"))
     telecom = twin["snapshot"]["southbound"]["stocks"]["0728.HK"]
     assert telecom["date"] == AS_OF.isoformat()

@@ -30,6 +30,13 @@ HOLDING = N_(
     "session). Share of H shares: those shares as a fraction of the issued H shares, as the "
     "source gives it, or shares held / issued H shares where the source gives only those."
 )
+HOLDING_NO_STALE = N_(
+    "Shares of a Hong Kong stock held by mainland investors through Stock Connect "
+    "(Southbound), at the close of the date shown: the note's session, or the source's last "
+    "date before it (in this note at most %(n)s sessions before the note's session). Share "
+    "of H shares: those shares as a fraction of the issued H shares, as the source gives it, "
+    "or shares held / issued H shares where the source gives only those."
+)
 CHANGE_TERM = N_("Southbound change (5 and 20 sessions)")
 CHANGE = N_(
     "The share of H shares on the holding's date minus that on the session 5 (20) sessions "
@@ -141,11 +148,14 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
     _ = inp._
     rows = [_row(inp, holding) for holding in figures.stocks.values()]
     notes = _notes(inp, figures)
+    stale = any(h.stale and h.date for h in figures.stocks.values())
+    holding = _(HOLDING) if stale else _(HOLDING_NO_STALE)
     appendix.define(
         "southbound:0",
-        Definition(_(HOLDING_TERM), _(HOLDING) % {"mark": STALE_MARK, "n": STALE_AFTER}),
+        Definition(_(HOLDING_TERM), holding % {"mark": STALE_MARK, "n": STALE_AFTER}),
     )
     appendix.define("southbound:1", Definition(_(CHANGE_TERM), _(CHANGE)))
     appendix.define("southbound:2", Definition(_(ELIGIBLE_TERM), _(ELIGIBLE)))
+    # The vendor line belongs to the data appendix (named once, with the other sources).
     appendix.note(notes[0])
-    return {"southbound": SouthboundView(rows=rows, notes=notes)}
+    return {"southbound": SouthboundView(rows=rows, notes=notes[1:])}
