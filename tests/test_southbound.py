@@ -603,3 +603,21 @@ def test_a_run_through_a_csv_folder_with_southbound_csv(tmp_path: Path) -> None:
     assert telecom["change_20_shares"] == 200_000_000
     assert telecom["change_5_pp"] == pytest.approx(50_000_000 / 14_077_000_000, abs=1e-6)
     assert twin["snapshot"]["southbound"]["stocks"]["0941.HK"]["missing"] is not None
+
+
+def test_the_akshare_vendor_is_named_in_the_data_appendix_in_every_language() -> None:
+    from concepttrack.render.context import build_context
+    from tests.render_fixtures import sora_snapshot, sora_theme
+
+    plain = sora_snapshot()
+    figures = dataclasses.replace(
+        _note_figures(plain.as_of), source="akshare", vendor="eastmoney-akshare", file=None
+    )
+    snapshot = dataclasses.replace(plain, southbound=figures)
+    expected = {
+        "en": "Southbound holdings: EastMoney data centre via AkShare.",
+        "zh-hk": "港股通持股：東方財富數據中心（經AkShare）。",
+        "zh-cn": "港股通持股：东方财富数据中心（经AkShare）。",
+    }
+    for lang, line in expected.items():
+        assert line in build_context(sora_theme(), snapshot, lang=lang).data_notes
