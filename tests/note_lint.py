@@ -994,7 +994,13 @@ def check_t_style(note: Note) -> list[Finding]:
 #: (t 值), the CAR abbreviation the event study introduces in brackets, and OpenCC, the
 #: converter a zh-cn note says its text went through (a name with no Chinese form).
 #: Keep it small.
-LATIN_ALLOWED = frozenset({"t", "CAR", "OpenCC"})
+LATIN_ALLOWED = frozenset({"t", "CAR", "OpenCC"}) | {
+    # issue 18, Southbound holdings: H股 (the share class's Chinese name) and the file a
+    # CSV folder's holdings come from, southbound.csv.
+    "H",
+    "southbound",
+    "csv",
+}
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9^][A-Za-z0-9^.=\-_'’·&+/]*")
 _SYMBOL = re.compile(r"^(?:\d{4,6}(?:\.[A-Z]{1,2})?|\^[A-Z]+|[A-Z]{6}=X|\d+[A-Za-z]{1,2})$")
 

@@ -165,6 +165,7 @@ FETCHERS = (
     "concepttrack.prices.demo",
     "concepttrack.prices.store",
     "concepttrack.prices.fundamentals",  # load_fundamentals
+    "concepttrack.prices.southbound",  # load_southbound (issue 18)
 )
 
 

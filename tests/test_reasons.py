@@ -53,6 +53,7 @@ SAMPLES: dict[str, object] = {
 #: (the CSV source's label, "CSV 價格檔案（hk-prices）", names the format; fundamentals.csv
 #: is a file name).
 NAMES = {"CNYHKD", "X", "HKD", "HK", "csv", "CSV", "hk", "prices", "HTTP", "fundamentals", "MB"}
+NAMES |= {"southbound"}  # issue 18: the file name southbound.csv
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -62,6 +62,7 @@ def test_each_section_is_one_registered_builder_in_the_notes_order() -> None:
         "views",
         "constituents",
         "consensus",
+        "southbound",
         "charts",
         "reaction",
         "stock_notes",

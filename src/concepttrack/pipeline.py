@@ -727,6 +727,7 @@ def _fetch(
             f"{frame.fetch_rounds} request round(s)"
         )
         _attach_fundamentals(frame, themes, end, options, options.source, reporter, log)
+        _attach_southbound(frame, themes, options, reporter, log)
         return frame
     except SourceError as exc:
         if not options.fallback_demo or is_demo(options.source):
@@ -750,6 +751,38 @@ def _fetch(
         )
         _attach_fundamentals(frame, themes, end, options, demo, reporter, log)
         return frame
+
+
+def _attach_southbound(
+    frame: PriceFrame,
+    themes: Sequence[Theme],
+    options: RunOptions,
+    reporter: Reporter,
+    log: RunLog | None,
+) -> None:
+    """Southbound holdings of the HK stocks when the source spec offers them (issue 18;
+    ``prices/southbound.py``); never fails the run."""
+    from concepttrack.prices.southbound import load_southbound
+
+    stocks = list(dict.fromkeys(s for theme in themes for s in theme.symbols))
+    try:
+        frame.southbound = load_southbound(
+            stocks,
+            spec=options.source,
+            store_path=options.cache_path,
+            offline=options.offline,
+            refresh=options.refresh,
+            now=options.now,
+        )
+    except ConcepttrackError as exc:
+        why = f"Southbound holdings unavailable: {exc.message}"
+        reporter.warn(why)
+        _log(log, "warning", why)
+        return
+    if frame.southbound is not None:
+        found = frame.southbound
+        held = sum(1 for records in found.records.values() if records)
+        reporter.info(f"southbound: {held} HK stock(s) with holdings from {found.source}")
 
 
 def _attach_fundamentals(
@@ -888,6 +921,7 @@ def _render_all(
             {s: frame.get(s) for s in wanted},
             fundamentals=frame.fundamentals,
             synthetic=frame.synthetic,
+            southbound=frame.southbound,
         )
         jobs.append(
             _Job(

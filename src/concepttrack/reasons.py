@@ -116,7 +116,6 @@ MESSAGES: dict[str, str] = {
     "no_fx_since": N_("no FX close since %(date)s"),
     # akshare: a symbol kind a source has no history for (an FX pair at AkShare).
     "not_offered": N_("%(source)s does not offer this symbol"),
-
     # The analysts' consensus (analytics/consensus.py).
     "no_consensus": N_("no analyst consensus in the source's figures"),
     "no_close_for_upside": N_("no traded close, so no implied upside"),
@@ -124,6 +123,10 @@ MESSAGES: dict[str, str] = {
     "target_currency_differs": N_(
         "the target is in %(currency)s, not in the price's currency, so no implied upside"
     ),
+    # Southbound holdings (prices/southbound.py, analytics/southbound.py; issue 18).
+    "southbound_no_file": N_("no southbound.csv in the price folder"),
+    "southbound_no_record": N_("the source has no Southbound holding of it"),
+    "southbound_none_by": N_("no Southbound holding on or before %(date)s"),
 }
 
 #: A parameter: a date, a count, a share (0.4 = 40 %), a text (a source id, a symbol,

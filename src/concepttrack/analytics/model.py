@@ -23,6 +23,7 @@ from concepttrack.reasons import Reason
 
 if TYPE_CHECKING:
     from concepttrack.analytics.consensus_model import Consensus, DateAhead
+    from concepttrack.analytics.southbound import SouthboundFigures
     from concepttrack.analytics.valuation_model import ValuationFigures
     from concepttrack.prices.compare import CrossCheck
 
@@ -305,6 +306,10 @@ class ThemeSnapshot:
     #: (``prices/compare.py``); None without one, and the JSON has no ``cross_check`` key.
     cross_check: CrossCheck | None = None
 
+    #: Southbound (港股通) holdings of the HK stocks (``analytics/southbound.py``); None
+    #: when the run's source offers none, whose JSON then has no ``southbound`` key.
+    southbound: SouthboundFigures | None = None
+
     @property
     def statuses(self) -> list[DataStatus]:
         """Status of every constituent, then the benchmark."""
@@ -329,6 +334,9 @@ class ThemeSnapshot:
             plain.pop("cross_check", None)
         else:
             plain["cross_check"] = self.cross_check.to_dict()
+
+        if plain.get("southbound") is None:
+            plain.pop("southbound", None)
         return plain
 
 

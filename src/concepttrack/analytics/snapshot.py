@@ -90,6 +90,7 @@ from concepttrack.analytics.model import (
     ThemeSnapshot,
     WindowReturns,
 )
+from concepttrack.analytics.southbound import build_southbound
 from concepttrack.errors import DataError
 from concepttrack.prices.frame import PriceFrame, SymbolHistory
 from concepttrack.reasons import reason
@@ -536,6 +537,11 @@ def build_snapshot(
                 theme_since_event,
             )
             if valuation.wanted(theme, prices, prep)
+            else None
+        ),
+        southbound=(
+            build_southbound(theme.symbols, prices.southbound, [d.date() for d in calendar], t)
+            if prices.southbound is not None
             else None
         ),
     )

@@ -34,6 +34,7 @@ from concepttrack.reasons import Reason, reason, said
 
 if TYPE_CHECKING:
     from concepttrack.prices.records import FundamentalsSet
+    from concepttrack.prices.southbound_records import SouthboundSet
 
 COLUMNS: tuple[str, ...] = (
     "open",
@@ -146,6 +147,9 @@ class PriceFrame:
     fundamentals: FundamentalsSet | None = None
     #: True when the source is synthetic (its registry entry's ``demo`` flag).
     synthetic: bool = False
+    #: Southbound holdings of the HK stocks (None when the run's source offers none; see
+    #: ``prices/southbound.py``).
+    southbound: SouthboundSet | None = None
 
     def get(self, symbol: str) -> SymbolHistory:
         """The symbol's history; a symbol never asked for is an empty, 'not requested' one."""

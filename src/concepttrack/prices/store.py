@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from concepttrack.prices.records import Fundamentals, FundamentalsCheck
+    from concepttrack.prices.southbound_records import SouthboundCheck, SouthboundRecord
 
 #: Bumped when the tables change; an older file is migrated, a newer one refused.
 SCHEMA_VERSION = 4
@@ -970,6 +971,7 @@ class PriceStore:
     def clear(self, source: str | None = None) -> int:
         """Delete every cached series (or one source's); returns how many series went."""
         where, params = ("WHERE source = ?", (source,)) if source is not None else ("", ())
+        self._southbound_tables()
         try:
             with self._write() as db:
                 count = int(
@@ -979,9 +981,166 @@ class PriceStore:
                 db.execute(f"DELETE FROM series {where}", params)
                 db.execute(f"DELETE FROM fundamentals {where}", params)
                 db.execute(f"DELETE FROM fundamentals_checks {where}", params)
+                db.execute(f"DELETE FROM southbound {where}", params)
+                db.execute(f"DELETE FROM southbound_checks {where}", params)
         except sqlite3.Error as exc:
             raise self._error(exc, "clearing") from exc
         # Give the space back when nobody else is reading; VACUUM needs the file alone.
         with contextlib.suppress(sqlite3.OperationalError):
             self._db.execute("VACUUM")
         return count
+
+    # --- Southbound holdings (issue 18; prices/southbound.py) ------------------------
+    # Their own two tables, created when first used (CREATE TABLE IF NOT EXISTS), with no
+    # schema version change: an older concepttrack ignores them, so nothing migrates.
+
+    _SOUTHBOUND_SCHEMA = (
+        """CREATE TABLE IF NOT EXISTS southbound (
+    source          TEXT    NOT NULL,
+    symbol          TEXT    NOT NULL,
+    date            INTEGER NOT NULL,  -- days since 1970-01-01
+    shares_held     REAL,
+    pct_of_h_shares REAL,              -- a fraction (0.72 = 72 %)
+    issued_h_shares REAL,
+    eligible        INTEGER,           -- 1, 0 or NULL (unknown)
+    fetched_at      INTEGER NOT NULL,
+    PRIMARY KEY (source, symbol, date)
+) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS southbound_checks (
+    source       TEXT    NOT NULL,
+    symbol       TEXT    NOT NULL,
+    checked_at   INTEGER NOT NULL,
+    succeeded_at INTEGER,
+    problem      TEXT,
+    revision     TEXT,
+    eligible     INTEGER,              -- the source's eligibility at checked_at
+    PRIMARY KEY (source, symbol)
+) WITHOUT ROWID""",
+    )
+
+    def _southbound_tables(self) -> None:
+        if getattr(self, "_southbound_ready", False):
+            return
+        try:
+            with self._write() as db:
+                for statement in self._SOUTHBOUND_SCHEMA:
+                    db.execute(statement)
+        except sqlite3.Error as exc:
+            raise self._error(exc, "creating the Southbound tables") from exc
+        self._southbound_ready = True
+
+    def save_southbound(
+        self,
+        source: str,
+        symbol: str,
+        records: Sequence[SouthboundRecord],
+        *,
+        problem: str | None,
+        eligible: bool | None = None,
+        revision: str | None = None,
+        replace_all: bool = False,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """Store one symbol's Southbound answer and note the check, in one transaction
+        (a failed answer keeps the cached records; ``replace_all``: a file is the whole truth)."""
+        self._southbound_tables()
+        stamp = int((now or dt.datetime.now(dt.UTC)).timestamp())
+        rows = [
+            (
+                source,
+                symbol,
+                day_number(r.date),
+                r.shares_held,
+                r.pct_of_h_shares,
+                r.issued_h_shares,
+                None if r.eligible is None else int(r.eligible),
+                stamp,
+            )
+            for r in records
+        ]
+        try:
+            with self._write() as db:
+                if replace_all and problem is None:
+                    db.execute(
+                        "DELETE FROM southbound WHERE source = ? AND symbol = ?", (source, symbol)
+                    )
+                db.executemany("INSERT OR REPLACE INTO southbound VALUES (?,?,?,?,?,?,?,?)", rows)
+                db.execute(
+                    "INSERT INTO southbound_checks VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source, symbol) DO UPDATE SET"
+                    " checked_at = excluded.checked_at, problem = excluded.problem,"
+                    " revision = excluded.revision,"
+                    " eligible = COALESCE(excluded.eligible, eligible),"
+                    " succeeded_at = COALESCE(excluded.succeeded_at, succeeded_at)",
+                    (
+                        source,
+                        symbol,
+                        stamp,
+                        stamp if problem is None else None,
+                        problem,
+                        revision,
+                        None if eligible is None else int(eligible),
+                    ),
+                )
+        except sqlite3.Error as exc:
+            raise self._error(exc, "writing") from exc
+
+    def southbound_checks(self, source: str, symbols: Sequence[str]) -> dict[str, SouthboundCheck]:
+        """The last Southbound check of each symbol (absent when never asked)."""
+        from concepttrack.prices.southbound_records import SouthboundCheck
+
+        if not symbols:
+            return {}
+        self._southbound_tables()
+        sql = (
+            "SELECT symbol, checked_at, succeeded_at, problem, revision, eligible"
+            " FROM southbound_checks"
+            f" WHERE source = ? AND symbol IN ({','.join('?' * len(symbols))})"
+        )
+        try:
+            rows = self._db.execute(sql, (source, *symbols)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc, "reading") from exc
+        return {
+            symbol: SouthboundCheck(
+                symbol=symbol,
+                checked_at=dt.datetime.fromtimestamp(checked, dt.UTC),
+                succeeded_at=dt.datetime.fromtimestamp(ok, dt.UTC) if ok is not None else None,
+                problem=problem,
+                revision=revision,
+                eligible=None if eligible is None else bool(eligible),
+            )
+            for symbol, checked, ok, problem, revision, eligible in rows
+        }
+
+    def read_southbound(
+        self, source: str, symbols: Sequence[str]
+    ) -> dict[str, list[SouthboundRecord]]:
+        """Every cached Southbound record of each symbol, oldest first."""
+        from concepttrack.prices.southbound_records import SouthboundRecord
+
+        out: dict[str, list[SouthboundRecord]] = {symbol: [] for symbol in symbols}
+        if not symbols:
+            return out
+        self._southbound_tables()
+        sql = (
+            "SELECT symbol, date, shares_held, pct_of_h_shares, issued_h_shares, eligible"
+            f" FROM southbound WHERE source = ? AND symbol IN ({','.join('?' * len(symbols))})"
+            " ORDER BY symbol, date"
+        )
+        try:
+            rows = self._db.execute(sql, (source, *symbols)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc, "reading") from exc
+        for symbol, day, shares, pct, issued, eligible in rows:
+            out[symbol].append(
+                SouthboundRecord(
+                    symbol=symbol,
+                    date=from_day_number(day),
+                    shares_held=shares,
+                    pct_of_h_shares=pct,
+                    issued_h_shares=issued,
+                    eligible=None if eligible is None else bool(eligible),
+                )
+            )
+        return out

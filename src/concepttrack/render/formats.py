@@ -277,6 +277,14 @@ class Formats:
             text = MINUS + text
         return self.with_currency(text, currency)
 
+    def amount_change(self, value: float | None) -> str:
+        """A signed change of a large count, compact: ``+12.3m`` / ``+1,230萬`` / ``−4.5m``
+        (a change of Southbound's shares held); a change that rounds to zero is ``0``."""
+        if value is None:
+            return MISSING
+        text = self.amount(value)
+        return "+" + text if value > 0 and text.strip("0.,") else text
+
     # --- dates --------------------------------------------------------------------
 
     def date(self, value: dt.date | None) -> str:

@@ -29,6 +29,8 @@ from __future__ import annotations
 #: (0763.HK) are the book's and the data's, not listed here.
 ALLOWED_LATIN: frozenset[str] = frozenset(
     {"concepttrack", "OpenCC", "t", "CAR", "fundamentals", "csv", "CNYHKD", "X", "MB"}
+    # issue 18, Southbound holdings: H股, the vendor AkShare, the file southbound.csv.
+    | {"H", "AkShare", "southbound"}
 )
 
 #: Words an editor of the language would change: {avoided: written instead}.

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from concepttrack.analytics.model import StockFigures, ThemeSnapshot
     from concepttrack.render.consensus_view import ConsensusView
     from concepttrack.render.events_view import ReactionView
+    from concepttrack.render.southbound_view import SouthboundView
     from concepttrack.render.valuation_view import ValuationView
     from concepttrack.themes import Theme
 
@@ -280,6 +281,9 @@ class NoteContext:
     risk_notes: list[str] = dataclasses.field(default_factory=list)
     #: "Consensus and dates ahead" (issue 18); None hides the section.
     consensus: ConsensusView | None = None
+
+    #: Southbound holdings (港股通持股) per HK stock; None hides the section (issue 18).
+    southbound: SouthboundView | None = None
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:

@@ -43,6 +43,7 @@ ORDER: tuple[str, ...] = (
     "event",
     "news",
     "facts",
+    "southbound",  # issue 18: render/sections/southbound.py
 )
 
 PRICES_ADJUSTED = N_(
