@@ -114,6 +114,10 @@ MESSAGES: dict[str, str] = {
     "fx_missing": N_("FX series missing: %(why)s"),
     "fx_missing_value": N_("FX series %(pair)s missing (%(why)s), so no %(currency)s value"),
     "no_fx_since": N_("no FX close since %(date)s"),
+    # The A/H premium (analytics/ah_premium.py).
+    "ah_no_a_price": N_("no price for the A share %(symbol)s: %(why)s"),
+    "ah_no_h_price": N_("no H-share close on or before %(date)s"),
+    "ah_no_fx": N_("no %(pair)s close on or before %(date)s: %(why)s"),
 }
 
 #: A parameter: a date, a count, a share (0.4 = 40 %), a text (a source id, a symbol,

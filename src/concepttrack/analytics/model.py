@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from concepttrack.reasons import Reason
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.ah_premium import AhPremium
     from concepttrack.analytics.valuation_model import ValuationFigures
 
 from concepttrack.analytics.event_model import EventStudies
@@ -130,6 +131,8 @@ class StockFigures:
     #: The (latest) sessions of ``high_52w`` and ``low_52w`` in the 52-week window.
     high_52w_session: dt.date | None = None
     low_52w_session: dt.date | None = None
+    #: The A/H premium of a stock with an A share (``analytics/ah_premium.py``), else None.
+    ah_premium: AhPremium | None = None
 
 
 @dataclass(frozen=True)
