@@ -157,9 +157,12 @@ def load_table() -> PairTable:
 
 def write_user_table(pairs: Iterable[Pair]) -> Path:
     """Write ``pairs`` (atomically) where :func:`load_table` finds them; returns the path."""
-    from concepttrack.fsutil import atomic_write_text
+    from concepttrack.fsutil import atomic_write_text, write_error
 
     path = user_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, format_pairs(pairs))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, format_pairs(pairs))
+    except OSError as exc:
+        raise write_error(exc, path) from exc
     return path

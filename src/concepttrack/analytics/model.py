@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from concepttrack.reasons import Reason
 
 if TYPE_CHECKING:
-    from concepttrack.analytics.ah_premium import AhPremium
+    from concepttrack.analytics.ah_model import AhPremium
     from concepttrack.analytics.valuation_model import ValuationFigures
 
 from concepttrack.analytics.event_model import EventStudies

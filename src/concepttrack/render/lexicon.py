@@ -28,7 +28,8 @@ from __future__ import annotations
 #: FX symbol (CNYHKD=X). Names from the themes book (OpenAI, Sora, GPU ...) and codes
 #: (0763.HK) are the book's and the data's, not listed here.
 ALLOWED_LATIN: frozenset[str] = frozenset(
-    {"concepttrack", "OpenCC", "t", "CAR", "fundamentals", "csv", "CNYHKD", "X", "MB"}
+    # A and H: A股 / H股, how Chinese names a company's mainland and Hong Kong shares.
+    {"concepttrack", "OpenCC", "t", "CAR", "fundamentals", "csv", "CNYHKD", "X", "MB", "A", "H"}
 )
 
 #: Words an editor of the language would change: {avoided: written instead}.

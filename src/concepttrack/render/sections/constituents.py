@@ -207,6 +207,9 @@ def ah_table(inp: NoteInput, appendix: Appendix) -> AhTable | None:
     pair = next((ah.fx_symbol for ah in figures if ah.fx_symbol), "CNYHKD=X")
     appendix.define(
         "valuation:ah_premium",
-        Definition(_(AH_TERM), _(AH_RULE) % {"currency": figures[0].currency, "pair": pair}),
+        Definition(
+            _(AH_TERM),
+            _(AH_RULE) % {"currency": fmt.currency_name(figures[0].currency), "pair": pair},
+        ),
     )
     return AhTable(rows, fmt.currency_name(figures[0].currency), notes)
