@@ -8,6 +8,9 @@ the notes then find it. A stock's ``a_share:`` in the themes book wins over both
 
 from __future__ import annotations
 
+import contextlib
+import io
+import warnings
 from typing import TYPE_CHECKING
 
 import typer
@@ -36,7 +39,10 @@ def fetch_pairs() -> list[Pair]:
     try:
         import akshare
 
-        frame = akshare.stock_zh_ah_spot_em()
+        # AkShare draws a tqdm bar on stderr and trips pandas' warnings: neither is ours.
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            frame = akshare.stock_zh_ah_spot_em()
     except Exception as exc:  # the network, EastMoney's answer, AkShare's parsing
         raise SourceError(
             f"could not download the A+H list from EastMoney through AkShare: {exc}",
@@ -73,7 +79,7 @@ def list_pairs() -> None:
     console.print(escape(f"A+H pairs: {len(table.pairs)}, {origin} ({table.path})"))
     for pair in table.pairs:
         names = " / ".join(n for n in (pair.name, pair.name_zh) if n)
-        console.print(escape(f"{pair.h_symbol}\t{pair.a_symbol}\t{names}"), highlight=False)
+        typer.echo(f"{pair.h_symbol}\t{pair.a_symbol}\t{names}")
 
 
 @pairs_app.command("refresh")
