@@ -993,8 +993,9 @@ def check_t_style(note: Note) -> list[Finding]:
 #: Latin words a Chinese note may print though the book does not: statistics symbols
 #: (t 值), the CAR abbreviation the event study introduces in brackets, and OpenCC, the
 #: converter a zh-cn note says its text went through (a name with no Chinese form).
-#: Keep it small.
-LATIN_ALLOWED = frozenset({"t", "CAR", "OpenCC"})
+#: A and H: A股 / H股 (and A/H股溢價), how Chinese names a company's mainland and Hong
+#: Kong shares. Keep it small.
+LATIN_ALLOWED = frozenset({"t", "CAR", "OpenCC", "A", "H"})
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9^][A-Za-z0-9^.=\-_'’·&+/]*")
 _SYMBOL = re.compile(r"^(?:\d{4,6}(?:\.[A-Z]{1,2})?|\^[A-Z]+|[A-Z]{6}=X|\d+[A-Za-z]{1,2})$")
 
