@@ -138,15 +138,19 @@ def ah_table(inp: NoteInput, appendix: Appendix) -> AhTable | None:
     rows: list[AhRow] = []
     notes: list[str] = []
     lang = inp.language.code
+    adjusted = {f.symbol for f in inp.snapshot.stocks if f.close_is_adjusted}
     for ah in figures:
         name = names.label(ah.h_symbol)
+        h_price = fmt.price(ah.h_close, ah.currency)
+        if ah.h_close is not None and ah.h_symbol in adjusted:
+            h_price += _(" adj.")  # the source has no traded close (see the table above)
         fx_stale = ah.fx_status == "stale"
         stale = ah.a_stale or fx_stale
         rows.append(
             AhRow(
                 name=name,
                 a_code=ah.a_symbol,
-                h_price=fmt.price(ah.h_close, ah.currency),
+                h_price=h_price,
                 a_price=fmt.price(ah.a_close_h, ah.currency),
                 premium=figure(fmt.pct(ah.premium), ah.premium, stale=stale),
                 change_since_event=figure(
@@ -205,11 +209,12 @@ def ah_table(inp: NoteInput, appendix: Appendix) -> AhTable | None:
                 }
             )
     pair = next((ah.fx_symbol for ah in figures if ah.fx_symbol), "CNYHKD=X")
-    appendix.define(
-        "valuation:ah_premium",
-        Definition(
-            _(AH_TERM),
-            _(AH_RULE) % {"currency": fmt.currency_name(figures[0].currency), "pair": pair},
-        ),
-    )
+    if any(ah.premium is not None for ah in figures):  # a rule no figure used is not printed
+        appendix.define(
+            "valuation:ah_premium",
+            Definition(
+                _(AH_TERM),
+                _(AH_RULE) % {"currency": fmt.currency_name(figures[0].currency), "pair": pair},
+            ),
+        )
     return AhTable(rows, fmt.currency_name(figures[0].currency), notes)
