@@ -54,6 +54,8 @@ def _clean_environ(
         "MPLCONFIGDIR", os.environ.get("MPLCONFIGDIR", str(Path.home() / ".cache" / "matplotlib"))
     )
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_root))
+    # A refreshed A+H pairs table of the machine's user never replaces the shipped one.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.getbasetemp() / "xdg-data"))
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TZ", "UTC")

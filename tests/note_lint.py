@@ -1001,6 +1001,9 @@ LATIN_ALLOWED = frozenset({"t", "CAR", "OpenCC"}) | {
     "southbound",
     "csv",
 }
+# A and H: A股 / H股 (and A/H股溢價), how Chinese names a company's mainland and Hong
+# Kong shares.
+LATIN_ALLOWED |= {"A"}
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9^][A-Za-z0-9^.=\-_'’·&+/]*")
 _SYMBOL = re.compile(r"^(?:\d{4,6}(?:\.[A-Z]{1,2})?|\^[A-Z]+|[A-Z]{6}=X|\d+[A-Za-z]{1,2})$")
 

@@ -705,6 +705,7 @@ def expected_snapshot(
                 ("low_52w_session", figures["low_52w"]),
             ):
                 figures[key] = max(sb.dates[i] for i in inside if sb.close[i] == value).isoformat()
+        figures["ah_premium"] = ah_premium(stock.symbol, seen, as_of, base_session)
         stock_out.append(figures)
 
     # --- breadth ----------------------------------------------------------------------
@@ -935,3 +936,67 @@ def _rebased(bars: Bars, event: dt.date) -> dict[dt.date, float]:
     if base is None:
         return {}
     return {d: 100 * p / bars.adj[base] for d, p in zip(bars.dates, bars.adj, strict=True)}
+
+
+# --- the A/H premium (issue 18) ------------------------------------------------------------
+
+#: The A+H pairs shipped with the package, read here with the csv module.
+PAIRS_FILE = Path(__file__).resolve().parent.parent / "src/concepttrack/data/ah_pairs.csv"
+
+
+def ah_premium(
+    symbol: str, seen: dict[str, Bars], as_of: dt.date, base: dt.date
+) -> dict[str, Any] | None:
+    """``ah_premium`` of a stock: A close x CNYHKD close / H close - 1 on the H share's last
+    session, each close the latest on or before it; the same at the base session."""
+    with PAIRS_FILE.open(encoding="utf-8", newline="") as handle:
+        pairs = {row["h_code"]: row["a_code"] for row in csv.DictReader(handle)}
+    a_symbol = pairs.get(symbol)
+    if a_symbol is None:
+        return None
+    empty = Bars([], [], [], [])
+    h, a, fx = seen.get(symbol, empty), seen.get(a_symbol, empty), seen.get("CNYHKD=X", empty)
+
+    def at(bars: Bars, day: dt.date) -> tuple[float | None, dt.date | None]:
+        i = last_on_or_before(bars.dates, day) if bars.dates else None
+        return (None, None) if i is None else (bars.close[i], bars.dates[i])
+
+    def premium(day: dt.date) -> float | None:
+        (hc, _), (ac, _), (rate, _) = at(h, day), at(a, day), at(fx, day)
+        return None if hc is None or ac is None or rate is None else ac * rate / hc - 1
+
+    h_close, session = at(h, as_of)
+    assert session is not None
+    a_close, a_day = at(a, session)
+    rate, fx_day = at(fx, session)
+    friday_or_before = session - dt.timedelta(days=3 if session.weekday() == 0 else 1)
+    fx_status = (
+        "missing"
+        if fx_day is None
+        else "fresh"
+        if fx_day >= session
+        else "carried"
+        if fx_day >= friday_or_before
+        else "stale"
+    )
+    now, then = premium(session), premium(base)
+    return {
+        "h_symbol": symbol,
+        "a_symbol": a_symbol,
+        "fx_symbol": "CNYHKD=X",
+        "currency": "HKD",
+        "a_currency": "CNY",
+        "session": session.isoformat(),
+        "h_close": h_close,
+        "a_close": a_close,
+        "a_session": a_day and a_day.isoformat(),
+        "a_stale": a_day is not None and a_day < session,
+        "fx_rate": rate,
+        "fx_session": fx_day and fx_day.isoformat(),
+        "fx_status": fx_status,
+        "a_close_h": None if a_close is None or rate is None else a_close * rate,
+        "premium": now,
+        "base_session": base.isoformat(),
+        "base_premium": then,
+        "change_since_event": None if now is None or then is None else now - then,
+    }

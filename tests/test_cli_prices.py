@@ -53,7 +53,8 @@ def test_fetch_demo_then_show_without_naming_the_source(env: Path) -> None:
     assert fetched.exit_code == 0, fetched.output
     # Not a terminal: plain progress lines, then the summary.
     # From 400 days before the event (the event study's estimation window) to the as-of.
-    assert "demo: fetching 3 symbols, 2023-01-12 to 2024-03-28" in fetched.output
+    # ZTE's A share (000063.SZ) and CNYHKD=X come too, for the A/H premium (issue 18).
+    assert "demo: fetching 5 symbols, 2023-01-12 to 2024-03-28" in fetched.output
     assert "9888.HK: " in fetched.output
     assert "ok (DEMO)" in fetched.output
 
@@ -183,8 +184,9 @@ def test_fetch_reports_symbols_it_could_not_get(env: Path) -> None:
 
     assert isinstance(result.exception, SourceError)
     assert result.exception.message == (
-        f"could not fetch 1 of 3 symbols: 0763.HK (no CSV file (0763.HK.csv, 00763.HK.csv, "
-        f"00763.csv) in {folder.resolve()})"
+        f"could not fetch 3 of 5 symbols: 0763.HK (no CSV file (0763.HK.csv, 00763.HK.csv, "
+        f"00763.csv) in {folder.resolve()}), 000063.SZ (no CSV file (000063.SZ.csv) in "
+        f"{folder.resolve()}), CNYHKD=X (no CSV file (CNYHKD=X.csv) in {folder.resolve()})"
     )
     assert "9888.HK" in result.output
 
@@ -200,8 +202,9 @@ def test_fetch_gets_the_other_symbols_past_a_malformed_file(env: Path) -> None:
 
     assert isinstance(result.exception, SourceError)
     assert result.exception.message == (
-        f"could not fetch 1 of 3 symbols: 0763.HK ({folder.resolve() / '0763.HK.csv'}, "
-        "line 3: Close is not a number)"
+        f"could not fetch 3 of 5 symbols: 0763.HK ({folder.resolve() / '0763.HK.csv'}, "
+        f"line 3: Close is not a number), 000063.SZ (no CSV file (000063.SZ.csv) in "
+        f"{folder.resolve()}), CNYHKD=X (no CSV file (CNYHKD=X.csv) in {folder.resolve()})"
     )
     assert "9888.HK\t2\t2024-03-27\t2024-03-28\tok" in result.output
     assert "^HSI\t2\t2024-03-27\t2024-03-28\tok" in result.output
@@ -228,7 +231,7 @@ def test_cache_info_and_clear(env: Path) -> None:
         assert expected in info.output
 
     cleared = _run("cache", "clear")
-    assert cleared.output == f"cleared 3 cached series from {env / 'cache.sqlite'}\n"
+    assert cleared.output == f"cleared 5 cached series from {env / 'cache.sqlite'}\n"
     assert "empty: nothing fetched yet" in _run("cache", "info").output
 
 

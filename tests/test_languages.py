@@ -249,7 +249,7 @@ ALLOWED_LATIN = LEXICON_LATIN - {"concepttrack"} | {
 }  # fmt: skip
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 #: Code-like tokens that are not words: symbols (0763.HK, ^HSI), file names, dates.
-_CODE = re.compile(r"\^?[0-9]{4,5}\.HK|\^HSI|\d{4}-\d{2}-\d{2}[\w.-]*|[\w.-]+\.png")
+_CODE = re.compile(r"\^?[0-9]{4,5}\.HK|\d{6}\.S[SZ]|\^HSI|\d{4}-\d{2}-\d{2}[\w.-]*|[\w.-]+\.png")
 
 
 @pytest.fixture(scope="module")

@@ -159,19 +159,34 @@ def write_prices(folder: Path) -> list[dt.date]:
     kept = [d for d in days if d != HSI_GAP]
     close = _walk(5, kept, 17000.0)
     _write(folder / "HSI.csv", kept, close, list(close), 15)
+
+    # 000063.SZ (ZTE's A share, from the package's A+H table) on the Shenzhen sessions,
+    # and CNYHKD=X on weekdays but AS_OF, so the note's FX close is the one carried from
+    # the weekday before (issue 18: the A/H premium).
+    a_days = [d.date() for d in sessions("XSHG", FIRST, LAST)]
+    close = _walk(6, a_days, 30.0)
+    _write(folder / "000063.SZ.csv", a_days, close, list(close), 16)
+    weekdays = [
+        FIRST + dt.timedelta(days=n)
+        for n in range((LAST - FIRST).days + 1)
+        if (FIRST + dt.timedelta(days=n)).weekday() < 5 and FIRST + dt.timedelta(days=n) != AS_OF
+    ]
+    rates = [round(1.08 + 0.01 * ((i % 40) / 40), 5) for i in range(len(weekdays))]
+    _write(folder / "CNYHKD=X.csv", weekdays, rates, list(rates), 17)
     return days
 
 
 def read_prices(folder: Path) -> dict[str, ref.Bars]:
     files = {"0700.HK": "0700.HK", "9888.HK": "9888.HK", "0763.HK": "0763.HK"}
     files |= {"2513.HK": "2513.HK", "^HSI": "HSI"}
+    files |= {"000063.SZ": "000063.SZ", "CNYHKD=X": "CNYHKD=X"}
     return {symbol: ref.read_csv(folder / f"{name}.csv") for symbol, name in files.items()}
 
 
 # --- comparing --------------------------------------------------------------------------
 
 #: Text the price layer or the analytics word freely; checked for presence, not wording.
-FREE_TEXT = {"reason", "excluded_reason"}
+FREE_TEXT = {"reason", "excluded_reason", "base_reason"}
 
 
 def differences(actual: Any, expected: Any, path: str = "snapshot") -> list[str]:
@@ -530,6 +545,12 @@ def test_equal_weights_every_figure_and_markdown(
     assert listed["risk"]["volatility_1y"] is not None  # exactly 20 returns
     assert snap["breadth"]["unchanged"] == 1
     assert snap["stocks"][0]["returns"]["one_day"] != snap["stocks"][0]["excess"]["one_day"]
+    # ZTE's A/H premium (issue 18) is computed, with the FX close carried from the day before.
+    zte = next(s["ah_premium"] for s in snap["stocks"] if s["symbol"] == "0763.HK")
+    assert zte["premium"] is not None
+    assert zte["change_since_event"] is not None
+    assert zte["fx_status"] == "carried"
+    assert [s["symbol"] for s in snap["stocks"] if s["ah_premium"]] == ["0763.HK"]
     # The event study's edge cases (issue 10) are exercised too.
     studies = {c["title"]: c for c in snap["events"]["catalysts"]}
     assert list(studies) == ["Early news", "Mid news", "The news", "Late news"]

@@ -310,7 +310,9 @@ def test_offline_with_an_empty_cache_says_what_to_do(tmp_path: Path) -> None:
     result = _invoke_sora_report(tmp_path, "--offline")
     assert result.exit_code == EXIT_DATA
     assert result.stderr == (
-        "error: no cached Yahoo prices for 9888.HK, 0763.HK, 0941.HK, 0728.HK, ^HSI "
+        "error: no cached Yahoo prices for 9888.HK, 0763.HK, 0941.HK, 0728.HK, ^HSI, "
+        # The A shares of the A+H pairs and the FX pair converting them (issue 18).
+        "000063.SZ, CNYHKD=X, 600941.SS, 601728.SS "
         # 400 days before the earliest catalyst (DALL·E, 5 Jan 2021): the event study.
         "between 2019-12-02 and 2024-03-01\n"
         "hint: Run once without --offline to fetch them, or pass the --source you fetched "

@@ -48,12 +48,16 @@ SAMPLES: dict[str, object] = {
     "mb": 16,
     "text": "HTTP 503",
     "tries": 3,
+    "symbol": "600941.SS",
 }
 #: Latin words a Chinese reason may keep: the sample names, symbols and source ids above
 #: (the CSV source's label, "CSV 價格檔案（hk-prices）", names the format; fundamentals.csv
 #: is a file name).
 NAMES = {"CNYHKD", "X", "HKD", "HK", "csv", "CSV", "hk", "prices", "HTTP", "fundamentals", "MB"}
 NAMES |= {"southbound"}  # issue 18: the file name southbound.csv
+
+# The A/H premium's reasons: an A-share symbol (600941.SS), the A of A股 and the H of H股.
+NAMES |= {"SS", "A", "H"}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

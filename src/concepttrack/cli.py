@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from concepttrack import __version__
 from concepttrack.cli_board import board_command
 from concepttrack.cli_deliver import DELIVER_CONFIG_HELP, deliver_command
+from concepttrack.cli_pairs import pairs_app
 from concepttrack.cli_prices import cache_app, prices_app
 from concepttrack.cli_support import (
     CACHE_HELP,
@@ -113,6 +114,7 @@ themes_app = typer.Typer(help="List, show and check the themes book.", no_args_i
 app.add_typer(themes_app, name="themes")
 app.add_typer(prices_app, name="prices", help="Fetch and inspect prices.")
 app.add_typer(cache_app, name="cache", help="Inspect or clear the SQLite price cache.")
+app.add_typer(pairs_app, name="pairs", help="The table of A+H pairs used for the A/H premium.")
 app.command("deliver", epilog=EXIT_CODES_HELP)(deliver_command)
 app.command("board", epilog=EXIT_CODES_HELP)(board_command)
 

@@ -915,7 +915,7 @@ def _render_all(
 
     jobs = []
     for theme in themes:
-        wanted = [*theme.symbols, theme.benchmark, *theme.fx_symbols]
+        wanted = [*theme.symbols, theme.benchmark, *theme.fx_symbols, *theme.ah_symbols]
         subset = PriceFrame(
             frame.source,
             {s: frame.get(s) for s in wanted},

@@ -127,6 +127,10 @@ MESSAGES: dict[str, str] = {
     "southbound_no_file": N_("no southbound.csv in the price folder"),
     "southbound_no_record": N_("the source has no Southbound holding of it"),
     "southbound_none_by": N_("no Southbound holding on or before %(date)s"),
+    # The A/H premium (analytics/ah_premium.py).
+    "ah_no_a_price": N_("no price for the A share %(symbol)s: %(why)s"),
+    "ah_no_h_price": N_("no H-share close on or before %(date)s"),
+    "ah_no_fx": N_("no %(pair)s close on or before %(date)s: %(why)s"),
 }
 
 #: A parameter: a date, a count, a share (0.4 = 40 %), a text (a source id, a symbol,

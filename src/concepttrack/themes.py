@@ -34,7 +34,15 @@ from concepttrack.archive import THEME_ID
 from concepttrack.errors import Problem, ThemesFileError, UsageError
 from concepttrack.fsutil import ReadRefused, line_and_column, read_limited
 from concepttrack.languages import LANGUAGES
-from concepttrack.symbols import EXCHANGES, currency_of, fx_symbol, hkex_code, market_of, to_yahoo
+from concepttrack.symbols import (
+    EXCHANGES,
+    currency_of,
+    fx_symbol,
+    hkex_code,
+    is_hk,
+    market_of,
+    to_yahoo,
+)
 
 MAX_FILE_BYTES = 1_048_576
 #: A theme id: the archive's rule (its folder name), declared once in archive.py.
@@ -343,6 +351,10 @@ class Stock(_Model):
     #: When the rationale's facts were true (``2024-02``): a note marks old ones.
     as_of: PartialDate | None = None
 
+    #: The same company's mainland A share (``000063.SZ``), for the A/H premium; wins
+    #: over the package's table of A+H pairs (``concepttrack.pairs``).
+    a_share: str | None = None
+
     @field_validator("code")
     @classmethod
     def _code_maps(cls, value: str) -> str:
@@ -351,6 +363,18 @@ class Stock(_Model):
         except UsageError as exc:
             raise ValueError(exc.message) from exc
         return value
+
+    @field_validator("a_share")
+    @classmethod
+    def _a_share_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from concepttrack.pairs import a_share_symbol
+
+        try:
+            return a_share_symbol(value)
+        except UsageError as exc:
+            raise ValueError(exc.message) from exc
 
     @property
     def symbol(self) -> str:
@@ -537,6 +561,31 @@ class Theme(_Model):
         }
         return list(pairs)
 
+    @property
+    def a_shares(self) -> dict[str, str]:
+        """HKEX stock symbol -> its A share's symbol, for the A/H premium: the stock's
+        ``a_share:``, else the A+H pairs table in use (``concepttrack.pairs``)."""
+        from concepttrack.pairs import load_table
+
+        table = load_table()
+        found: dict[str, str] = {}
+        for stock in self.stocks:
+            symbol = stock.symbol
+            a_share = stock.a_share or (table.a_share_of(symbol) if is_hk(symbol) else None)
+            if a_share is not None:
+                found[symbol] = a_share
+        return found
+
+    @property
+    def ah_symbols(self) -> list[str]:
+        """The A shares of :attr:`a_shares` and the FX pairs converting them to the H
+        shares' currency (``CNYHKD=X``), fetched in the same batch as the rest."""
+        found: dict[str, None] = {}
+        for h_symbol, a_symbol in self.a_shares.items():
+            found.setdefault(a_symbol, None)
+            found.setdefault(fx_symbol(currency_of(a_symbol), currency_of(h_symbol)), None)
+        return list(found)
+
 
 def _language_list(value: object) -> list[str]:
     if isinstance(value, str):
@@ -626,7 +675,7 @@ def all_symbols(themes: Iterable[Theme]) -> list[str]:
     """Every stock, benchmark and FX symbol of ``themes``, each once, in first-seen order."""
     seen: dict[str, None] = {}
     for theme in themes:
-        for symbol in [*theme.symbols, theme.benchmark, *theme.fx_symbols]:
+        for symbol in [*theme.symbols, theme.benchmark, *theme.fx_symbols, *theme.ah_symbols]:
             seen.setdefault(symbol, None)
     return list(seen)
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from concepttrack.reasons import Reason
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.ah_model import AhPremium
     from concepttrack.analytics.consensus_model import Consensus, DateAhead
     from concepttrack.analytics.southbound import SouthboundFigures
     from concepttrack.analytics.valuation_model import ValuationFigures
@@ -138,6 +139,9 @@ class StockFigures:
     consensus: Consensus | None = None
     #: Results and ex-dividend dates within 30 days after the session, by date.
     dates_ahead: list[DateAhead] = field(default_factory=list)
+
+    #: The A/H premium of a stock with an A share (``analytics/ah_premium.py``), else None.
+    ah_premium: AhPremium | None = None
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from concepttrack.analytics import consensus, metrics, valuation
+from concepttrack.analytics import ah_premium, consensus, metrics, valuation
 from concepttrack.analytics.basket import (
     Basket,
     ConstituentDay,
@@ -490,6 +490,9 @@ def build_snapshot(
             for figures in stocks
         ]
     )
+    # --- issue 18: the A/H premium of every stock with an A share (analytics/ah_premium.py) ---
+    premiums = ah_premium.for_theme(theme, prices, t, event_base_session(calendar, event_date))
+    stocks = [dataclasses.replace(s, ah_premium=premiums.get(s.symbol)) for s in stocks]
     correlation = correlation_matrix(daily_by_symbol, theme.symbols)
     narrative = _narrative(
         basket,

@@ -31,6 +31,8 @@ ALLOWED_LATIN: frozenset[str] = frozenset(
     {"concepttrack", "OpenCC", "t", "CAR", "fundamentals", "csv", "CNYHKD", "X", "MB"}
     # issue 18, Southbound holdings: H股, the vendor AkShare, the file southbound.csv.
     | {"H", "AkShare", "southbound"}
+    # A and H: A股 / H股, how Chinese names a company's mainland and Hong Kong shares.
+    | {"A"}
 )
 
 #: Words an editor of the language would change: {avoided: written instead}.

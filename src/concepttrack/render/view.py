@@ -161,6 +161,29 @@ class ConstituentRow:
 
 
 @dataclass(frozen=True)
+class AhRow:
+    """One stock's A/H premium under the constituents table (issue 18), preformatted."""
+
+    name: str
+    a_code: str
+    h_price: str
+    #: The A share's close in the H share's currency (at the note's FX close).
+    a_price: str
+    premium: Figure
+    change_since_event: Figure
+
+
+@dataclass(frozen=True)
+class AhTable:
+    """The A/H premium block: one row per stock with an A share, and its notes."""
+
+    rows: list[AhRow]
+    #: The H shares' currency, named for the column head ("Hong Kong dollars" / "港元").
+    currency: str = ""
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class StockNote:
     """Per-stock notes: identity, exposure, the book's rationale and a figures line."""
 
@@ -284,6 +307,9 @@ class NoteContext:
 
     #: Southbound holdings (港股通持股) per HK stock; None hides the section (issue 18).
     southbound: SouthboundView | None = None
+
+    #: The A/H premium block under the constituents (issue 18); None without A shares.
+    ah_premium: AhTable | None = None
 
     @property
     def methodology_columns(self) -> tuple[list[Definition], list[Definition]]:

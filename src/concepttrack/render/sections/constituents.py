@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from concepttrack.analytics.model import StockFigures
 from concepttrack.render.formats import MISSING, STALE_MARK
-from concepttrack.render.messages import reader_reason
+from concepttrack.render.messages import N_, reader_reason
 from concepttrack.render.sections import rules
 from concepttrack.render.sections.base import Appendix, Fields, NoteInput
-from concepttrack.render.view import ConstituentRow, figure
+from concepttrack.render.view import AhRow, AhTable, ConstituentRow, Definition, figure
 from concepttrack.themes import Stock
 
 
@@ -107,4 +107,114 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
         for index, definition in enumerate(valuation.definitions):
             appendix.define(f"valuation:{index}", definition)
         appendix.note(*valuation.data_notes)
-    return {"constituents": rows, "table_notes": notes, "valuation": valuation}
+    return {
+        "constituents": rows,
+        "table_notes": notes,
+        "valuation": valuation,
+        "ah_premium": ah_table(inp, appendix),
+    }
+
+
+# --- issue 18: the A/H premium (analytics/ah_premium.py) ---------------------------------
+
+AH_TERM = N_("A/H premium")
+AH_RULE = N_(
+    "The A share's traded close converted to %(currency)s at the %(pair)s close, divided by "
+    "the H share's traded close, minus 1: (A × %(pair)s ÷ H − 1) × 100, in per cent, on the H "
+    "share's last session, with the A close and the FX close on or before it (an FX close "
+    "from the FX session before is used as it is: the FX day ends in New York, after Hong "
+    "Kong's close). Positive: the A share costs more than the H share. Change since the "
+    "event: the premium now minus the premium at the event base session (the close before "
+    "the news), in percentage points (pp). Closes as traded, not adjusted."
+)
+
+
+def ah_table(inp: NoteInput, appendix: Appendix) -> AhTable | None:
+    """The A/H premium rows of the stocks with an A share; None when no stock has one."""
+    _, fmt, names = inp._, inp.fmt, inp.names
+    figures = [f.ah_premium for f in inp.snapshot.stocks if f.ah_premium is not None]
+    if not figures:
+        return None
+    rows: list[AhRow] = []
+    notes: list[str] = []
+    lang = inp.language.code
+    adjusted = {f.symbol for f in inp.snapshot.stocks if f.close_is_adjusted}
+    for ah in figures:
+        name = names.label(ah.h_symbol)
+        h_price = fmt.price(ah.h_close, ah.currency)
+        if ah.h_close is not None and ah.h_symbol in adjusted:
+            h_price += _(" adj.")  # the source has no traded close (see the table above)
+        fx_stale = ah.fx_status == "stale"
+        stale = ah.a_stale or fx_stale
+        rows.append(
+            AhRow(
+                name=name,
+                a_code=ah.a_symbol,
+                h_price=h_price,
+                a_price=fmt.price(ah.a_close_h, ah.currency),
+                premium=figure(fmt.pct(ah.premium), ah.premium, stale=stale),
+                change_since_event=figure(
+                    fmt.pp(ah.change_since_event), ah.change_since_event, stale=stale
+                ),
+            )
+        )
+        if ah.premium is None and ah.reason is not None:
+            notes.append(
+                _("A/H premium of %(name)s is –: %(reason)s.")
+                % {"name": name, "reason": reader_reason(ah.reason, lang)}
+            )
+            continue
+        if ah.change_since_event is None and ah.base_reason is not None:
+            notes.append(
+                _("A/H premium of %(name)s at the event base session %(base)s is –: %(reason)s.")
+                % {
+                    "name": name,
+                    "base": fmt.date(ah.base_session),
+                    "reason": reader_reason(ah.base_reason, lang),
+                }
+            )
+        if ah.a_stale:
+            notes.append(
+                _(
+                    "%(mark)s A/H premium of %(name)s: the A share's last close is from "
+                    "%(date)s (no A-share bar on %(session)s)."
+                )
+                % {
+                    "mark": STALE_MARK,
+                    "name": name,
+                    "date": fmt.date(ah.a_session),
+                    "session": fmt.date(ah.session),
+                }
+            )
+        if fx_stale:
+            notes.append(
+                _("%(mark)s A/H premium of %(name)s: the last %(pair)s close is from %(date)s.")
+                % {
+                    "mark": STALE_MARK,
+                    "name": name,
+                    "pair": ah.fx_symbol,
+                    "date": fmt.date(ah.fx_session),
+                }
+            )
+        elif ah.fx_status == "carried":
+            appendix.note(
+                _(
+                    "A/H premium: the %(pair)s close of %(date)s (the FX session before "
+                    "%(session)s) converts the A shares' closes."
+                )
+                % {
+                    "pair": ah.fx_symbol,
+                    "date": fmt.date(ah.fx_session),
+                    "session": fmt.date(ah.session),
+                }
+            )
+    pair = next((ah.fx_symbol for ah in figures if ah.fx_symbol), "CNYHKD=X")
+    if any(ah.premium is not None for ah in figures):  # a rule no figure used is not printed
+        appendix.define(
+            "valuation:ah_premium",
+            Definition(
+                _(AH_TERM),
+                _(AH_RULE) % {"currency": fmt.currency_name(figures[0].currency), "pair": pair},
+            ),
+        )
+    return AhTable(rows, fmt.currency_name(figures[0].currency), notes)
