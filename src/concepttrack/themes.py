@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -419,6 +419,9 @@ class ThemeBook:
     #: The book's note languages (``languages:``); the first is the language of plain
     #: text in the book and of the undecorated note file name.
     languages: list[str] = field(default_factory=lambda: ["en"])
+    #: The book's price source (``source:``, a spec or chain like ``yahoo,csv:DIR``);
+    #: ``--source`` and ``$CONCEPTTRACK_SOURCE`` win over it (``settings.source_spec``).
+    source: str | None = None
     #: Line/column of every value, by key path, for messages that point into the file.
     marks: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
     _by_id: dict[str, Theme] = field(init=False, repr=False)
@@ -720,9 +723,12 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
             book_languages = _language_list(data["languages"])
         except ValueError as exc:
             problems.append(at(("languages",), str(exc)))
+    book_source = _book_source(data, problems, at)
     for key in data:
-        if key not in ("themes", "version", "languages"):
-            close = difflib.get_close_matches(key, ["themes", "version", "languages"], n=1)
+        if key not in ("themes", "version", "languages", "source"):
+            close = difflib.get_close_matches(
+                key, ["themes", "version", "languages", "source"], n=1
+            )
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(at((key,), f"unknown top-level key {key!r}{hint}", key=True))
     version = data.get("version", 1)
@@ -786,8 +792,37 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise fail(problems)
     return ThemeBook(
-        path=Path(file), themes=themes, languages=book_languages, marks=dict(marks.values)
+        path=Path(file),
+        themes=themes,
+        languages=book_languages,
+        source=book_source,
+        marks=dict(marks.values),
     )
+
+
+def _book_source(
+    data: dict[str, Any], problems: list[Problem], at: Callable[[Path_, str], Problem]
+) -> str | None:
+    """The book's ``source:`` (checked like ``--source``: a chain's members, no demo in a
+    chain), or None when absent or wrong (the problem is collected)."""
+    from concepttrack.prices.registry import chain_members, source_entry
+
+    if "source" not in data:
+        return None
+    value = data["source"]
+    if not isinstance(value, str) or not value.strip():
+        problems.append(at(("source",), "`source` must be a price source such as yahoo,csv:DIR"))
+        return None
+    try:
+        members = chain_members(value)
+    except UsageError as exc:
+        problems.append(at(("source",), exc.message))
+        return None
+    unknown = [m for m in members if source_entry(m) is None]
+    if unknown:
+        problems.append(at(("source",), f"unknown price source {unknown[0]!r}"))
+        return None
+    return value.strip()
 
 
 def load_themes(path: Path) -> ThemeBook:

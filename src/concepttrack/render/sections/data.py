@@ -114,7 +114,7 @@ def vendor_note(inp: NoteInput) -> list[str]:
     """The appendix line naming the vendor of every price series (stocks, benchmark)."""
     _, w = inp._, inp.w
     groups: dict[str, list[str]] = {}
-    series = [(f.status, inp.names.label(f.symbol)) for f in inp.snapshot.stocks]
+    series = [(f.status, inp.names.short(f.symbol)) for f in inp.snapshot.stocks]
     series.append((inp.snapshot.benchmark.status, inp.bench_name))
     for status, name in series:
         who = vendor(status, w)
