@@ -314,3 +314,24 @@ def test_a_note_through_yahoo_then_csv_names_the_vendor_everywhere(
     assert status["served_by"] == f"csv:{prices}"
     assert status["vendor"] == "CSV file 0941.HK.csv"
     assert status["source_file"] == "0941.HK.csv"
+
+
+def test_offline_a_chain_reads_each_symbol_from_the_member_that_cached_it(
+    tmp_path: Path,
+) -> None:
+    folder = write_csv_folder(tmp_path / "prices")
+    _load(ChainSource([DeadSource(), CountingCsv(folder)]), tmp_path)
+    dead, csv = DeadSource(), CountingCsv(folder)
+    frame = load_prices(
+        SYMBOLS,
+        start=START,
+        end=END,
+        source=ChainSource([dead, csv]),
+        store_path=tmp_path / "cache.sqlite",
+        offline=True,
+        now=NOW,
+    )
+    assert dead.calls == []
+    assert csv.calls == []
+    assert {frame.get(s).meta.source for s in SYMBOLS} == {csv.name}  # type: ignore[union-attr]
+    assert frame.get("0941.HK").last_session == END
