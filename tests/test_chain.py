@@ -269,6 +269,11 @@ def test_a_note_through_yahoo_then_csv_names_the_vendor_everywhere(
     theme = load_themes(repo / "themes.yaml").get("sora-compute")
     prices = tmp_path / "prices"
     write_dataset(prices)
+    (prices / "fundamentals.csv").write_text(
+        "symbol,date,market_cap,shares_outstanding,trailing_pe,price_to_book,dividend_yield,"
+        "currency\n0941.HK,2024-02-29,1.51e12,21.4e9,10.5,1.15,0.067,HKD\n",
+        encoding="utf-8",
+    )
     sleeps = Sleeps()
     with fresh_fake_yahoo() as fake:
         fake.down = dns_error()
@@ -314,6 +319,9 @@ def test_a_note_through_yahoo_then_csv_names_the_vendor_everywhere(
     assert status["served_by"] == f"csv:{prices}"
     assert status["vendor"] == "CSV file 0941.HK.csv"
     assert status["source_file"] == "0941.HK.csv"
+    # Fundamentals come from the member that served prices, not from the dead first one.
+    assert twin["snapshot"]["valuation"]["fundamentals_source"] == f"csv:{prices}"
+    assert "fundamentals.csv of the CSV price files (prices)" in md
 
 
 def test_offline_a_chain_reads_each_symbol_from_the_member_that_cached_it(
