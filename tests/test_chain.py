@@ -343,3 +343,33 @@ def test_offline_a_chain_reads_each_symbol_from_the_member_that_cached_it(
     assert csv.calls == []
     assert {frame.get(s).meta.source for s in SYMBOLS} == {csv.name}  # type: ignore[union-attr]
     assert frame.get("0941.HK").last_session == END
+
+
+def test_prices_fetch_uses_the_books_source_chain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prices fetch`` with no --source and no env: the book's ``source:`` (a chain
+    whose first member cannot stand alone here: a CSV folder without files)."""
+    import typer
+    from typer.testing import CliRunner
+
+    from concepttrack.cli_prices import prices_app
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    folder = write_csv_folder(tmp_path / "prices", ["0941.HK", "^HSI"])
+    (tmp_path / "themes.yaml").write_text(
+        f"source: csv:{empty},csv:{folder}\n"
+        "themes:\n  - id: t\n    title: T\n    thesis: x\n"
+        "    event: {date: 2024-01-10, title: News}\n"
+        "    stocks:\n      - {code: '0941', name: China Mobile, rationale: Cloud.}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CONCEPTTRACK_THEMES", str(tmp_path / "themes.yaml"))
+    monkeypatch.setenv("CONCEPTTRACK_CACHE", str(tmp_path / "cache.sqlite"))
+    app = typer.Typer()
+    app.add_typer(prices_app, name="prices")
+    result = CliRunner().invoke(app, ["prices", "fetch", "t", "--as-of", "2024-01-31"])
+    assert result.exit_code == 0, result.output
+    assert "no CSV file" in result.output  # the first member was asked, and had nothing
+    assert "0941.HK: " in result.output
