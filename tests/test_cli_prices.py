@@ -94,8 +94,8 @@ def test_show_help_states_the_default_source(env: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert (
-        "yahoo | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE if set, else the source that "
-        "last cached SYMBOL, else yahoo]." in " ".join(result.output.split())
+        "yahoo | akshare | csv:DIR | demo [default: $CONCEPTTRACK_SOURCE if set, else the "
+        "source that last cached SYMBOL, else yahoo]." in " ".join(result.output.split())
     )
 
 

@@ -305,4 +305,4 @@ def test_a_version_2_cache_gains_the_fundamentals_tables(tmp_path: Path) -> None
         )
         assert store.read_fundamentals("demo", ["0700.HK"])["0700.HK"][0].market_cap == 1.0
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4

@@ -160,6 +160,7 @@ def _cli(module: str) -> bool:
 FETCHERS = (
     "concepttrack.prices",  # load_prices (the package itself)
     "concepttrack.prices.yahoo",
+    "concepttrack.prices.akshare",
     "concepttrack.prices.csvdir",
     "concepttrack.prices.demo",
     "concepttrack.prices.store",
@@ -305,7 +306,7 @@ def test_every_source_is_one_registry_entry(tmp_path: Path) -> None:
     from concepttrack.prices.base import PriceSource
     from concepttrack.prices.registry import SOURCES, get_source, source_entry
 
-    assert [e.kind for e in SOURCES] == ["yahoo", "csv", "demo"]
+    assert [e.kind for e in SOURCES] == ["yahoo", "akshare", "csv", "demo"]
     for entry in SOURCES:
         spec = f"{entry.kind}:{tmp_path}" if entry.argument else entry.kind
         source = get_source(spec, cache_dir=tmp_path / "yfinance")

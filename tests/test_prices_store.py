@@ -236,7 +236,7 @@ def test_schema_from_another_version_is_refused(tmp_path: Path) -> None:
         PriceStore(path)
 
     assert caught.value.message == (
-        f"price cache {path} has schema version 99; this concepttrack reads version 3"
+        f"price cache {path} has schema version 99; this concepttrack reads version 4"
     )
     assert caught.value.hint == (
         "Use the concepttrack that wrote it, or run `concepttrack cache clear` "
@@ -356,7 +356,7 @@ def test_a_version_1_cache_is_migrated_in_place(tmp_path: Path) -> None:
     assert bars["0700.HK"]["close"].tolist() == [5.5, 5.65]
     assert saved.meta.close_is_adjusted
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
     db.close()
     PriceStore(path).close()  # a second open finds nothing left to migrate
 

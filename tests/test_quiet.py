@@ -84,7 +84,9 @@ def test_quiet_run_prints_nothing_at_all(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert done.stdout == ""
     assert done.stderr == ""
-    assert len(list((tmp_path / "reports").glob("*/2025-03-03.pdf"))) == 3
+    pdfs = list((tmp_path / "reports").glob("*/2025-03-03.pdf"))
+    assert len([p for p in pdfs if p.parent.name != "board"]) == 3
+    assert (tmp_path / "reports" / "board" / "2025-03-03.pdf") in pdfs  # report --all's board
 
 
 @needs_noto

@@ -57,6 +57,7 @@ def test_each_section_is_one_registered_builder_in_the_notes_order() -> None:
         "since_last",
         "key_figures",
         "what_moved",
+        "what_changed",
         "thesis",
         "views",
         "constituents",
@@ -64,6 +65,7 @@ def test_each_section_is_one_registered_builder_in_the_notes_order() -> None:
         "reaction",
         "stock_notes",
         "risks",
+        "crosscheck",
         "methodology",
         "data",
     ]

@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = ".concepttrack.lock"
 INDEX_NAME = "index.md"
 RUNS_DIR = "runs"
+#: The daily concept board's folder (``reports/board/``, named like a theme's, not one).
+BOARD_DIR = "board"
 NOTE_KIND = "concepttrack.note"
 #: Every format a note can be written in, in the order they are listed.
 NOTE_FORMATS: tuple[str, ...] = ("md", "pdf", "html", "json")
@@ -638,7 +640,9 @@ def theme_ids(reports_dir: Path) -> list[str]:
     except (FileNotFoundError, NotADirectoryError):
         return []
     return sorted(
-        e.name for e in entries if is_theme_id(e.name) and e.is_dir(follow_symlinks=False)
+        e.name
+        for e in entries
+        if is_theme_id(e.name) and e.name != BOARD_DIR and e.is_dir(follow_symlinks=False)
     )
 
 
@@ -904,11 +908,30 @@ def _theme_folders(reports_dir: Path) -> list[str]:
     for entry in entries:
         if (
             is_theme_id(entry.name)
+            and entry.name != BOARD_DIR
             and entry.is_dir(follow_symlinks=False)
             and dated_notes(reports_dir, entry.name)
         ):
             ids.append(entry.name)
     return sorted(ids)
+
+
+def board_index_line(reports_dir: Path) -> str | None:
+    """``index.md``'s first line: the newest concept board's files, else None."""
+    sessions = session_files(reports_dir, BOARD_DIR)
+    if not sessions:
+        return None
+    newest = sessions[max(sessions)]
+    links = []
+    for lang in newest.languages():
+        label = "" if len(newest.languages()) <= 1 else f" {lang}"
+        for fmt in ("md", "pdf", "html"):
+            path = newest.notes[lang].get(fmt)
+            if path is not None:
+                links.append(f"[{fmt}{label}]({BOARD_DIR}/{path.name})")
+    if not links:
+        return None
+    return f"**Concept board {newest.session.isoformat()}**: {', '.join(links)}"
 
 
 def write_index(reports_dir: Path, entries: Iterable[IndexEntry | str] = ()) -> Path:
@@ -941,9 +964,11 @@ def write_index(reports_dir: Path, entries: Iterable[IndexEntry | str] = ()) -> 
             rows[theme_id] = IndexEntry.from_note(note)
         except ValueError as exc:
             logger.warning("index: leaving out %s: %s", theme_id, exc)
+    board = board_index_line(reports_dir)
     lines = [
         "# concepttrack notes",
         "",
+        *([board, ""] if board else []),
         "The latest note of every theme in this folder. Returns are since the theme's event "
         "unless marked 1D; the benchmark is the theme's own.",
         "",
@@ -1099,7 +1124,8 @@ def prune(reports_dir: Path, keep_days: int, today: dt.date) -> list[Path]:
     reports_dir = Path(reports_dir)
     cutoff = today - dt.timedelta(days=keep_days)
     removed: list[Path] = []
-    for theme_id in _theme_folders(reports_dir):
+    board = [BOARD_DIR] if dated_notes(reports_dir, BOARD_DIR) else []
+    for theme_id in [*_theme_folders(reports_dir), *board]:
         folder = reports_dir / theme_id
         dated = dated_notes(reports_dir, theme_id)
         keep = _protected_sessions(folder, dated)

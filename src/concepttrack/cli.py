@@ -10,7 +10,7 @@ import datetime as dt
 import errno
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,6 +18,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from concepttrack import __version__
+from concepttrack.cli_board import board_command
 from concepttrack.cli_deliver import DELIVER_CONFIG_HELP, deliver_command
 from concepttrack.cli_prices import cache_app, prices_app
 from concepttrack.cli_support import (
@@ -39,6 +40,9 @@ from concepttrack.cli_support import (
 )
 from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_RENDER, ConcepttrackError
 from concepttrack.render.writers import format_names
+
+if TYPE_CHECKING:
+    from concepttrack.themes import ThemeBook
 
 
 def _show_error(error: ConcepttrackError) -> None:
@@ -110,6 +114,7 @@ app.add_typer(themes_app, name="themes")
 app.add_typer(prices_app, name="prices", help="Fetch and inspect prices.")
 app.add_typer(cache_app, name="cache", help="Inspect or clear the SQLite price cache.")
 app.command("deliver", epilog=EXIT_CODES_HELP)(deliver_command)
+app.command("board", epilog=EXIT_CODES_HELP)(board_command)
 
 
 def _version(value: bool) -> None:
@@ -233,11 +238,24 @@ def themes_check(
             "(en,zh-hk,zh-cn), with file:line.",
         ),
     ] = None,
+    stale: Annotated[
+        bool,
+        typer.Option(
+            "--stale",
+            help="List every dated fact (as_of:, a view's date) a note would mark as old, "
+            "with file:line, so you know what to refresh.",
+        ),
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="With --stale: old as of this date (YYYY-MM-DD) [default: today]."),
+    ] = None,
 ) -> None:
     """Validate a themes file; lists every problem with file:line:column (exit 2).
 
     Warns (on stderr, exit 0) about fields a note language would show in another
-    language; with --lang, lists every untranslated field of those languages.
+    language; with --lang, lists every untranslated field of those languages; with
+    --stale, lists the facts older than the book's stale_after_months (12 by default).
     """
     from concepttrack import settings
     from concepttrack.languages import parse_languages
@@ -267,6 +285,50 @@ def themes_check(
                 err_console.print(f"warning: {line_text}", markup=False)
             else:
                 console.print(f"{code}: {line_text}", markup=False)
+    if stale:
+        _print_stale(book, target, parse_date(as_of, "--as-of") or dt.date.today())
+
+
+def _print_stale(book: ThemeBook, target: Path, day: dt.date) -> None:
+    """``file:line: key (theme): what, as of DATE, more than N months before DAY`` lines."""
+    from concepttrack.analytics.news import dated_facts, is_old
+    from concepttrack.themes import format_key_path
+
+    lines: list[tuple[int, str]] = []
+    for index, theme in enumerate(book):
+        for fact in dated_facts(theme):
+            if not is_old(fact.as_of, day, theme.stale_months):
+                continue
+            path = ("themes", index, *fact.path)
+            line = book.line_of(path)
+            where = f"{target}:{line}" if line else str(target)
+            lines.append(
+                (
+                    line or 0,
+                    f"{where}: {format_key_path(path)} ({theme.id}): {fact.what} as of "
+                    f"{fact.as_of}, more than {theme.stale_months} months before "
+                    f"{day.isoformat()}",
+                )
+            )
+    for _line, text in sorted(lines, key=lambda item: item[0]):
+        console.print(text, markup=False)
+    found = len(lines)
+    undated = sum(1 for theme in book for stock in theme.stocks if stock.as_of is None)
+    undated += sum(1 for theme in book for risk in theme.risks if risk.as_of is None)
+    console.print(
+        f"{found} old fact{'s' if found != 1 else ''} as of {day.isoformat()}"
+        + (f"; {undated} stock rationales and risks carry no as_of date" if undated else ""),
+        markup=False,
+    )
+
+
+def _check_tolerance(option: str | None, book: float | None) -> float:
+    """--check-tolerance, else the book's check_tolerance:, else 0.5 %."""
+    from concepttrack.prices.compare import DEFAULT_TOLERANCE, parse_tolerance
+
+    if option is not None:
+        return parse_tolerance(option)
+    return book if book is not None else DEFAULT_TOLERANCE
 
 
 # --- reports ---------------------------------------------------------------------------
@@ -362,6 +424,25 @@ def report(
             help="red-up | green-up [default: red-up for zh-cn, green-up for en and zh-hk].",
         ),
     ] = None,
+    check_against: Annotated[
+        str | None,
+        typer.Option(
+            "--check-against",
+            help="Cross-check every note's closes with this second source; differences are "
+            "named in the data appendix and the summary, the note keeps --source's prices "
+            "[default: the book's check_against:].",
+            show_default=False,
+        ),
+    ] = None,
+    check_tolerance: Annotated[
+        str | None,
+        typer.Option(
+            "--check-tolerance",
+            help="With --check-against, a close differs when further apart than this "
+            "percentage [default: the book's check_tolerance:, else 0.5%].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write dated concept-stock notes for themes (or --all) into the reports folder."""
     from concepttrack import pipeline, settings
@@ -392,6 +473,9 @@ def report(
         languages=languages,
         book_languages=tuple(book.languages),
         colours=colours.strip().lower() if colours else None,
+        check_against=check_against or book.check_against,
+        check_tolerance=_check_tolerance(check_tolerance, book.check_tolerance),
+        board=all_themes,
     )
     result = pipeline.run(selected, options, reporter=ConsoleReporter(quiet=quiet))
     if result.delivery is not None and (result.delivery.failed or not quiet):

@@ -355,6 +355,132 @@ def show(
         console.print(f"problem: {escape(history.problem)}")
 
 
+@prices_app.command("compare")
+def compare(
+    ctx: typer.Context,
+    symbols: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Stock codes or Yahoo symbols [default: every symbol of the themes book]."
+        ),
+    ] = None,
+    source: SourceOption = None,
+    against: Annotated[
+        str,
+        typer.Option("--against", help=f"The source to check against ({SOURCE_CHOICES})."),
+    ] = "",
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="First date compared (YYYY-MM-DD) [default: one year before --to]."
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Last date compared (YYYY-MM-DD) [default: the latest closed HKEX session].",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        str,
+        typer.Option(
+            "--tolerance", help="A close differs when further apart than this percentage."
+        ),
+    ] = "0.5%",
+    cache: CacheOption = None,
+    offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+) -> None:
+    """Compare two sources' closes, symbol by symbol, without writing a note.
+
+    Traded closes are compared as they are; when either source has adjusted closes only,
+    both are compared as adjusted closes, the second rescaled to the first (each source
+    anchors them at the end of its own history); splits are aligned. A session only one
+    source has is counted, not flagged. Exit 0 when every symbol compared agrees within
+    the tolerance (a symbol one source lacks is listed, not compared), 3 when a
+    difference is found or no symbol could be compared, 2 on a usage error.
+    """
+    from concepttrack import calendar
+    from concepttrack.errors import EXIT_DATA, UsageError
+    from concepttrack.prices import get_source, load_prices
+    from concepttrack.prices.compare import compare_frames, describe, parse_tolerance
+    from concepttrack.symbols import to_yahoo
+    from concepttrack.themes import all_symbols
+
+    if not against:
+        raise UsageError("prices compare needs --against SOURCE", hint=f"{SOURCE_CHOICES}.")
+    limit = parse_tolerance(tolerance)
+    store_path = cache_path(ctx, cache)
+    last = parse_date(end, "--to") or calendar.latest_closed(None, "XHKG")
+    first = parse_date(start, "--from") or last - dt.timedelta(days=365)
+    if first > last:
+        raise UsageError(f"--from {first} is after --to {last}")
+    if symbols:
+        wanted = [to_yahoo(s) for s in symbols]
+    else:
+        wanted = [s for s in all_symbols(select_themes(ctx, None, True)) if not s.endswith("=X")]
+    primary = get_source(settings.source_spec(source), cache_dir=store_path.parent / "yfinance")
+    other = get_source(against, cache_dir=store_path.parent / "yfinance")
+    if primary.name == other.name:
+        raise UsageError(f"--source and --against are the same source ({primary.name})")
+    frames = []
+    for chosen in (primary, other):
+        with _progress(wanted) as progress:
+            frames.append(
+                load_prices(
+                    wanted,
+                    start=first,
+                    end=last,
+                    source=chosen,
+                    store_path=store_path,
+                    offline=offline,
+                    refresh=refresh,
+                    progress=progress,
+                )
+            )
+    result = compare_frames(
+        frames[0].histories,
+        frames[1].histories,
+        primary_name=primary.name,
+        other_name=other.name,
+        start=first,
+        end=last,
+        tolerance=limit,
+        symbols=wanted,
+    )
+    grouped = is_terminal()
+    rows = []
+    for check in result.symbols:
+        largest = check.largest
+        basis: str = check.basis or "–"
+        if check.splits_aligned:
+            basis += ", splits aligned " + ", ".join(d.isoformat() for d in check.splits_aligned)
+        if check.scale is not None:
+            basis += f", x{check.scale:.4f}"
+        gaps = f"{check.only_primary} / {check.only_other}"
+        worst = "–"
+        if largest is not None:
+            worst = (
+                f"{largest.session.isoformat()} {_price(largest.primary, grouped=grouped)} vs "
+                f"{_price(largest.other, grouped=grouped)} {largest.change * 100:+.2f}%"
+            )
+        over = "no data" if check.missing_other else str(check.over)
+        rows.append([check.symbol, str(check.sessions), basis, gaps, over, worst])
+    _emit(
+        f"{primary.name} against {other.name}, {first.isoformat()} to {last.isoformat()}, "
+        f"tolerance {limit * 100:g}%",
+        ("symbol", "sessions", "basis", "only in one", "over", "largest difference"),
+        rows,
+        right={"sessions", "only in one", "over"},
+    )
+    for check in result.differing:
+        console.print(escape(describe(check, primary.name, other.name)), soft_wrap=True)
+    console.print(escape(result.summary()), soft_wrap=True)
+    if result.differing or not result.compared:
+        raise typer.Exit(EXIT_DATA)
+
+
 @cache_app.command("info")
 def cache_info(
     ctx: typer.Context,

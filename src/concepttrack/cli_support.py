@@ -252,6 +252,9 @@ class ConsoleReporter(Reporter):
 
         problems = [o for o in result.outcomes if o.status not in ("ok", "skipped")]
         if self.quiet:
+            # A cross-check that found a difference is a problem worth a cron mail.
+            for line in result.cross_check_lines(differing_only=True):
+                err_console.print(line, markup=False)
             for outcome in problems:
                 err_console.print(plain_line(outcome), markup=False)
                 if outcome.message:
@@ -278,6 +281,8 @@ class ConsoleReporter(Reporter):
                 console.print(plain_line(outcome), markup=False)
         # Not a problem (the notes are right), so not under --quiet.
         for line in result.calendar_lines():
+            console.print(line, markup=False)
+        for line in result.cross_check_lines():
             console.print(line, markup=False)
         for outcome in problems:
             if outcome.message:

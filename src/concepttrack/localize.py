@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from concepttrack.languages import LANGUAGES
-from concepttrack.themes import LocalText, Theme, ThemeBook
+from concepttrack.themes import Analyst, LocalText, Theme, ThemeBook
 
 How = Literal["own", "converted", "original"]
 #: (source language, OpenCC configuration) that makes a language's text from another's.
@@ -306,6 +306,10 @@ def localize_theme(
                     hint = getattr(model, "title_zh", None)
                 found = resolve(value, lang, default, chinese_hint=hint)
                 text = found.text
+                if isinstance(model, Analyst):
+                    # A person's name is not translated: shown as written, unmarked.
+                    update[name] = text
+                    continue
                 if found.how != "own":
                     uses.append(FieldUse(here, found.how, found.source))
                 if found.how == "original" and text:

@@ -49,6 +49,7 @@ from concepttrack.reporting import NullReporter, Reporter, plain_line
 if TYPE_CHECKING:
     import pandas as pd
 
+    from concepttrack.analytics.model import ThemeSnapshot
     from concepttrack.archive import RunLog
     from concepttrack.deliver.send import DeliveryReport
     from concepttrack.prices.chain import ChainSource
@@ -118,6 +119,14 @@ class RunOptions:
     book_languages: tuple[str, ...] = ("en",)
     #: ``red-up`` / ``green-up``; None = each language's own convention.
     colours: str | None = None
+    #: ``--check-against`` / the book's ``check_against:``: cross-check every note's
+    #: closes with this source (``prices/compare.py``); None = no cross-check.
+    check_against: str | None = None
+    #: A close differs when further apart than this fraction (``--check-tolerance``).
+    check_tolerance: float = 0.005
+
+    #: ``report --all``: also write the day's concept board (``reports/board/``).
+    board: bool = False
 
     def theme_languages(self, theme: Theme) -> tuple[str, ...]:
         """The languages of a theme's note: --lang, else the theme's, else the book's."""
@@ -145,6 +154,12 @@ class ThemeOutcome:
     #: Exchanges whose sessions past exchange-calendars' horizon were inferred from the
     #: bars for this note: exchange -> the horizon (the last date it knows).
     calendar_inferred: dict[str, dt.date] = field(default_factory=dict)
+    #: The note's cross-check (``--check-against``) as in its JSON twin, and its console line.
+    cross_check: dict[str, Any] | None = None
+    cross_check_line: str | None = None
+
+    #: The snapshot the note was written from (for the concept board; not recorded).
+    snapshot: Any = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -167,6 +182,7 @@ class ThemeOutcome:
             "calendar_inferred_after": {
                 exchange: day.isoformat() for exchange, day in self.calendar_inferred.items()
             },
+            **({"cross_check": self.cross_check} if self.cross_check is not None else {}),
         }
 
 
@@ -203,6 +219,16 @@ class RunResult:
         return [
             inferred_calendar_line(exchange, edge, days)
             for exchange, (edge, days) in self.inferred_calendars.items()
+        ]
+
+    def cross_check_lines(self, *, differing_only: bool = False) -> list[str]:
+        """One line per note cross-checked (``--check-against``), for the summary and log
+        (``differing_only``: the notes whose cross-check found a difference)."""
+        return [
+            f"{outcome.theme_id}: {outcome.cross_check_line}"
+            for outcome in self.outcomes
+            if outcome.cross_check_line
+            and not (differing_only and not (outcome.cross_check or {}).get("differing"))
         ]
 
     @property
@@ -364,8 +390,9 @@ def _run(
                     inferred = {ex: days for ex, (_, days) in result.inferred_calendars.items()}
                     for line in result.calendar_lines():
                         _log(log, "info", line)
+                    check = _fetch_check(todo, as_of_by_theme, options, reporter, log)
                     for outcome in _render_all(
-                        todo, frame, as_of_by_theme, options, reporter, inferred
+                        todo, frame, as_of_by_theme, options, reporter, inferred, check
                     ):
                         outcomes[outcome.theme_id] = outcome
                         memo.forget(outcome.theme_id)
@@ -386,9 +413,12 @@ def _run(
                                     options.theme_languages(theme),
                                 )
         result.outcomes = [outcomes[theme.id] for theme in themes]
+        board_written = options.board and _board_after_notes(
+            themes, result, options, reporter, log, inferred
+        )
         # Nothing rendered and the archive as the index and site were last made from:
         # they would come out the same, so they are left alone (a re-run writes nothing).
-        unchanged = not todo and memo.views is not None
+        unchanged = not todo and memo.views is not None and not board_written
         if not unchanged or memo.views != _views_key(options, themes):
             errors = len(result.write_errors)
             with _archive_write(result, reporter, log):
@@ -404,6 +434,8 @@ def _run(
                 outcome.status, "error"
             )
             _log(log, level, plain_line(outcome))
+        for line in result.cross_check_lines():
+            _log(log, "info", line)
         if log is not None and log.write_failure is not None:
             # A log file that stopped taking lines (disk full) is a write failure too.
             with _archive_write(result, reporter, None):
@@ -818,6 +850,64 @@ def _attach_fundamentals(
     frame.fundamentals = found
 
 
+def _fetch_check(
+    themes: Sequence[Theme],
+    as_of_by_theme: dict[str, dt.date],
+    options: RunOptions,
+    reporter: Reporter,
+    log: RunLog | None,
+) -> PriceFrame | None:
+    """``--check-against``: the second source's closes of every stock and benchmark,
+    through the same cache; a failure is a warning (the notes never depend on it)."""
+    if not options.check_against:
+        return None
+    from concepttrack.prices import load_prices
+
+    symbols = list(dict.fromkeys(s for t in themes for s in (*t.symbols, t.benchmark)))
+    start = min(history_start(theme, as_of_by_theme[theme.id]) for theme in themes)
+    end = max(as_of_by_theme.values())
+    try:
+        frame = load_prices(
+            symbols,
+            start=start,
+            end=end,
+            source=options.check_against,
+            store_path=options.cache_path,
+            offline=options.offline,
+            refresh=options.refresh,
+            now=options.now,
+        )
+    except ConcepttrackError as exc:
+        why = f"cross-check against {options.check_against} not done: {exc.message}"
+        reporter.warn(why)
+        _log(log, "warning", why)
+        return None
+    reporter.info(f"cross-check: {len(symbols)} symbols from {frame.source}, {start} to {end}")
+    return frame
+
+
+def _cross_check(job: _Job, snapshot: ThemeSnapshot) -> ThemeSnapshot:
+    """The snapshot with the note's cross-check (``--check-against``), if one was asked."""
+    if job.check is None:
+        return snapshot
+    import dataclasses
+
+    from concepttrack.prices.compare import compare_frames
+
+    theme = job.theme
+    result = compare_frames(
+        job.frame.histories,
+        job.check.histories,
+        primary_name=snapshot.source,
+        other_name=job.check.source,
+        start=history_start(theme, snapshot.as_of),
+        end=snapshot.as_of,
+        tolerance=job.check_tolerance,
+        symbols=list(dict.fromkeys([*theme.symbols, theme.benchmark])),
+    )
+    return dataclasses.replace(snapshot, cross_check=result)
+
+
 @dataclass(frozen=True)
 class _Job:
     theme: Theme
@@ -834,6 +924,9 @@ class _Job:
     colours: str | None = None
     #: Sessions past exchange-calendars' horizon, inferred from the bars (by exchange).
     inferred: dict[str, tuple[dt.date, ...]] = field(default_factory=dict)
+    #: ``--check-against``: the second source's prices of the theme (None: no cross-check).
+    check: PriceFrame | None = None
+    check_tolerance: float = 0.005
 
 
 def _render_all(
@@ -843,6 +936,7 @@ def _render_all(
     options: RunOptions,
     reporter: Reporter,
     inferred: dict[str, tuple[dt.date, ...]] | None = None,
+    check: PriceFrame | None = None,
 ) -> list[ThemeOutcome]:
     from concepttrack.prices.frame import PriceFrame
 
@@ -869,6 +963,8 @@ def _render_all(
                 default_lang=options.book_languages[0],
                 colours=options.colours,
                 inferred=dict(inferred or {}),
+                check=_subset(check, wanted),
+                check_tolerance=options.check_tolerance,
             )
         )
     if options.jobs > 1 and len(jobs) > 1:
@@ -887,6 +983,16 @@ def _render_all(
     else:
         outcomes = [render_one(job) for job in jobs]
     return outcomes
+
+
+def _subset(frame: PriceFrame | None, symbols: Sequence[str]) -> PriceFrame | None:
+    from concepttrack.prices.frame import PriceFrame
+
+    if frame is None:
+        return None
+    return PriceFrame(
+        frame.source, {s: frame.histories[s] for s in symbols if s in frame.histories}
+    )
 
 
 def render_one(job: _Job) -> ThemeOutcome:
@@ -921,6 +1027,7 @@ def render_one(job: _Job) -> ThemeOutcome:
         return ThemeOutcome(theme.id, "no-data", as_of, message=exc.message)
     # Past the horizon the provisional as-of (a weekday) may have been a holiday.
     as_of = snapshot.as_of
+    snapshot = _cross_check(job, snapshot)
     inferred_exchanges = _inferred_exchanges(theme, as_of, job.inferred)
     stale = [s.symbol for s in snapshot.statuses if s.status == "stale"]
     missing = [s.symbol for s in snapshot.statuses if s.status == "missing"]
@@ -1003,6 +1110,9 @@ def render_one(job: _Job) -> ThemeOutcome:
         seconds=time.perf_counter() - began,
         demo=snapshot.demo,
         calendar_inferred=inferred_exchanges,
+        cross_check=snapshot.cross_check.to_dict(flagged=False) if snapshot.cross_check else None,
+        cross_check_line=snapshot.cross_check.summary() if snapshot.cross_check else None,
+        snapshot=snapshot,
     )
 
 
@@ -1182,3 +1292,205 @@ def theme_calendars(
         if market in inferred and as_of > calendar.horizon(market):
             inferred_after[symbol] = calendar.horizon(market)
     return theme_sessions, own, inferred_after
+
+
+# --- the concept board (issue 19) --------------------------------------------------------
+
+
+def _board_snapshot(
+    theme: Theme, frame: PriceFrame, as_of: dt.date, inferred: dict[str, tuple[dt.date, ...]]
+) -> Any:
+    """The theme's snapshot exactly as :func:`render_one` builds it for the note."""
+    from concepttrack.analytics.snapshot import build_snapshot
+    from concepttrack.prices.frame import PriceFrame
+
+    wanted = [*theme.symbols, theme.benchmark, *theme.fx_symbols]
+    subset = PriceFrame(
+        frame.source,
+        {s: frame.get(s) for s in wanted},
+        fundamentals=frame.fundamentals,
+        synthetic=frame.synthetic,
+    )
+    calendar, own_sessions, inferred_after = theme_calendars(theme, as_of, inferred)
+    return build_snapshot(
+        theme,
+        subset,
+        as_of,
+        calendar,
+        own_sessions=own_sessions,
+        calendar_inferred_after=inferred_after,
+    )
+
+
+def _board_languages(options: RunOptions) -> tuple[str, ...]:
+    return options.languages or options.book_languages
+
+
+def _write_board(
+    themes: Sequence[Theme], snapshots: Sequence[Any], options: RunOptions
+) -> list[Path]:
+    """Write the board of ``snapshots`` and point ``board/latest.*`` at it (lock held)."""
+    from concepttrack import archive
+    from concepttrack.languages import parse_colours
+    from concepttrack.notewrite import whole_note
+    from concepttrack.render.board import BOARD_DIR, render_board
+
+    session = max(s.as_of for s in snapshots)
+    with whole_note(options.out_dir, BOARD_DIR, session):
+        files = render_board(
+            themes,
+            snapshots,
+            formats=_formats(options),
+            out_dir=options.out_dir,
+            languages=_board_languages(options),
+            default_lang=options.book_languages[0],
+            colours=parse_colours(options.colours),
+            templates_dir=options.templates_dir,
+            session=session,
+        )
+    archive.update_latest(options.out_dir, BOARD_DIR, session, _board_languages(options))
+    return files
+
+
+def _board_after_notes(
+    themes: Sequence[Theme],
+    result: RunResult,
+    options: RunOptions,
+    reporter: Reporter,
+    log: RunLog | None,
+    inferred: dict[str, tuple[dt.date, ...]],
+) -> bool:
+    """``report --all``: the board of the session from the snapshots the notes were just
+    written from; themes whose note was already there are snapshotted again from the
+    cache (the same function, the same prices). Left alone when no note was written and
+    the board of the session exists. A failure costs no note (exit 4, said). True when
+    a board was written."""
+    from concepttrack.render.board import board_files
+
+    # The themes with a note of the session (written now or already there).
+    noted = ("ok", "stale", "incomplete", "skipped")
+    done = [o for o in result.outcomes if o.as_of is not None and o.status in noted]
+    if not done:
+        return False
+    session = max(o.as_of for o in done if o.as_of is not None)
+    snapshots = {o.theme_id: o.snapshot for o in done if o.snapshot is not None}
+    wanted = board_files(options.out_dir, session, _board_languages(options), _formats(options))
+    if not snapshots and not options.force and all(p.is_file() for p in wanted):
+        return False
+    try:
+        rest = [
+            t for t in themes if t.id not in snapshots and any(o.theme_id == t.id for o in done)
+        ]
+        if rest:
+            as_of_by_theme = {o.theme_id: o.as_of for o in done if o.as_of is not None}
+            frame = _fetch(rest, as_of_by_theme, options, NullReporter(), RunResult([], ""), log)
+            if frame is not None:
+                for theme in rest:
+                    try:
+                        snapshots[theme.id] = _board_snapshot(
+                            theme, frame, as_of_by_theme[theme.id], inferred
+                        )
+                    except ConcepttrackError as exc:
+                        reporter.warn(f"board: {theme.id} left out: {exc.message}")
+        if not snapshots:
+            return False
+        shown = [t for t in themes if t.id in snapshots]
+        files = _write_board(shown, [snapshots[t.id] for t in shown], options)
+        reporter.info(f"board: {len(shown)} theme(s), {', '.join(str(p) for p in files)}")
+        _log(log, "info", f"board written for {session.isoformat()}")
+        return True
+    except RenderError as exc:
+        reporter.error(f"the concept board was not written: {exc.message}", exc.hint)
+        _log(log, "error", f"the concept board was not written: {exc.message}")
+        result.write_errors.append(f"board: {exc.message}")
+    except ConcepttrackError as exc:
+        if exc.exit_code == EXIT_RENDER:
+            with _archive_write(result, reporter, log):
+                raise
+        reporter.warn(f"the concept board was not written: {exc.message}")
+        _log(log, "warning", f"the concept board was not written: {exc.message}")
+    return False
+
+
+@dataclass
+class BoardResult:
+    """What ``concepttrack board`` did."""
+
+    session: dt.date | None
+    files: list[Path] = field(default_factory=list)
+    #: Themes left out of the board (no prices, event after the session), with why.
+    left_out: dict[str, str] = field(default_factory=dict)
+    exit_code: int = EXIT_OK
+
+
+def run_board(
+    themes: Sequence[Theme], options: RunOptions, reporter: Reporter | None = None
+) -> BoardResult:
+    """``concepttrack board``: the concept board alone, from the cache or the source.
+
+    The snapshots are built exactly as ``report`` builds them for the notes (one batched
+    fetch, the same calendars, :func:`concepttrack.analytics.snapshot.build_snapshot`);
+    the board is written under the run lock, ``board/latest.*`` moved, and the archive's
+    ``index.md`` and site refreshed so they link it.
+    """
+    from concepttrack import archive
+
+    reporter = reporter or NullReporter()
+    as_of_by_exchange: dict[str, dt.date] = {}
+    as_of_by_theme: dict[str, dt.date] = {}
+    for theme in themes:
+        exchange = theme_exchange(theme)
+        if exchange not in as_of_by_exchange:
+            as_of_by_exchange[exchange] = resolve_as_of(exchange, options.as_of, options.now)
+        as_of_by_theme[theme.id] = as_of_by_exchange[exchange]
+    result = BoardResult(None)
+    try:
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the reports folder {options.out_dir}: {exc.strerror or exc}",
+            hint="Pass --out with a folder you can write to.",
+        ) from None
+    with archive.RunLock(options.out_dir, wait_seconds=options.wait_seconds):
+        todo = [t for t in themes if t.event_date <= as_of_by_theme[t.id]]
+        for theme in themes:
+            if theme not in todo:
+                reporter.info(f"board: {theme.id} left out: its event is after the session")
+        run = RunResult([], options.source)
+        frame = _fetch(todo, as_of_by_theme, options, reporter, run, None) if todo else None
+        snapshots = {}
+        if frame is not None:
+            calendars = infer_calendars(todo, frame, max(as_of_by_theme.values()))
+            inferred = {ex: days for ex, (_, days) in calendars.items()}
+            for theme in todo:
+                try:
+                    snapshot = _board_snapshot(theme, frame, as_of_by_theme[theme.id], inferred)
+                except ConcepttrackError as exc:
+                    result.left_out[theme.id] = exc.message
+                    continue
+                usable = [
+                    s for s in snapshot.stocks if s.status.status != "missing" and s.in_basket
+                ]
+                if not usable or snapshot.basket.base_session is None:
+                    # No note would be written either (render_one's rule).
+                    result.left_out[theme.id] = (
+                        "no constituent has prices at the event base session"
+                    )
+                    continue
+                snapshots[theme.id] = snapshot
+        for theme_id, why in result.left_out.items():
+            reporter.warn(f"board: {theme_id} left out: {why}")
+        if not snapshots:
+            reporter.error("no theme has prices for the board; nothing written")
+            result.exit_code = EXIT_DATA
+            return result
+        shown = [t for t in themes if t.id in snapshots]
+        result.files = _write_board(shown, [snapshots[t.id] for t in shown], options)
+        result.session = max(s.as_of for s in snapshots.values())
+        _write_index(options.out_dir, [])
+        _write_site(options, themes, reporter, None)
+    for path in result.files:
+        reporter.info(str(path))
+    if result.left_out:
+        result.exit_code = EXIT_DATA
+    return result

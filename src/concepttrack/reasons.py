@@ -115,6 +115,8 @@ MESSAGES: dict[str, str] = {
     "fx_missing": N_("FX series missing: %(why)s"),
     "fx_missing_value": N_("FX series %(pair)s missing (%(why)s), so no %(currency)s value"),
     "no_fx_since": N_("no FX close since %(date)s"),
+    # akshare: a symbol kind a source has no history for (an FX pair at AkShare).
+    "not_offered": N_("%(source)s does not offer this symbol"),
 }
 
 #: A parameter: a date, a count, a share (0.4 = 40 %), a text (a source id, a symbol,

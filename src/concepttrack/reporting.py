@@ -62,6 +62,8 @@ class RunSummary(Protocol):
 
     def calendar_lines(self) -> list[str]: ...
 
+    def cross_check_lines(self, *, differing_only: bool = False) -> list[str]: ...
+
 
 class Reporter:
     """Where a run tells the user what it is doing; this base says nothing.

@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 from concepttrack.archive import (
     BARE_LANGUAGE,
+    BOARD_DIR,
     SessionNotes,
     dig,
     number,
@@ -318,6 +319,19 @@ def _links(
     return out
 
 
+def _board(reports_dir: Path, lang: str) -> dict[str, Any] | None:
+    """The newest concept board (``reports/board/``): its session and links, else None.
+    The index lists it first."""
+    from concepttrack.render.formats import formats_for
+
+    sessions = session_files(reports_dir, BOARD_DIR)
+    if not sessions:
+        return None
+    day = max(sessions)
+    links = _links(sessions[day], f"{BOARD_DIR}/", lang)
+    return {"session": formats_for(lang).date(day), "links": links} if links else None
+
+
 def _read(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
@@ -505,7 +519,9 @@ def write_site(
             }
         )
     index = reports_dir / SITE_INDEX
-    html = render_page(env, TEMPLATE_NAMES["index"], **frame, themes=rows)
+    html = render_page(
+        env, TEMPLATE_NAMES["index"], **frame, themes=rows, board=_board(reports_dir, lang)
+    )
     _write_if_changed(index, html)
     written.insert(0, index)
     fresh = {"version": _CACHE_VERSION, "lang": lang, "notes": fresh_cache}

@@ -19,10 +19,12 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -49,6 +51,17 @@ RESERVED_IDS: dict[str, str] = {
 #: larger one is a typo that would overflow the sum; a price above this is no HKEX price.
 MAX_WEIGHT = 1e6
 MAX_PRICE = 1e7
+#: The book's top-level keys.
+BOOK_KEYS: tuple[str, ...] = (
+    "themes",
+    "version",
+    "languages",
+    "stale_after_months",
+    "house",
+    "check_against",
+    "check_tolerance",
+    "source",
+)
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -159,30 +172,47 @@ class Catalyst(_Model):
     source: LOptText | None = None
 
 
+def _partial_date(value: object) -> str:
+    """A book date as text: ``2024-02-19``, or a month ``2024-02``."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    match = _PARTIAL_DATE.match(text)
+    if not match:
+        raise ValueError("must be a date like 2024-02-19 or a month like 2024-02")
+    year, month, day = match.groups()
+    try:
+        dt.date(int(year), int(month), int(day or 1))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a real date") from exc
+    return text
+
+
+#: A date that may name a month only (``2024-02``): a view's date, a fact's ``as_of``.
+PartialDate = Annotated[str, BeforeValidator(_partial_date)]
+
+
+def partial_date_start(text: str) -> dt.date:
+    """The first day a :data:`PartialDate` names (``2024-02`` -> 1 Feb 2024)."""
+    year, month, *day = text.split("-")
+    return dt.date(int(year), int(month), int(day[0]) if day else 1)
+
+
 class View(_Model):
     """A broker's or analyst's view, attributed and dated (``2024-02`` or ``2024-02-19``)."""
 
     source: LText
-    date: str
+    date: PartialDate
     summary: LText
     rating: LOptText | None = None
     target_price: float | None = Field(default=None, gt=0, le=MAX_PRICE)
+    #: When the view's facts were last true, if not its ``date``.
+    as_of: PartialDate | None = None
 
-    @field_validator("date", mode="before")
-    @classmethod
-    def _partial_date(cls, value: object) -> str:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        text = str(value).strip()
-        match = _PARTIAL_DATE.match(text)
-        if not match:
-            raise ValueError("must be a date like 2024-02-19 or a month like 2024-02")
-        year, month, day = match.groups()
-        try:
-            dt.date(int(year), int(month), int(day or 1))
-        except ValueError as exc:
-            raise ValueError(f"{text!r} is not a real date") from exc
-        return text
+    @property
+    def fact_date(self) -> str:
+        """The date the view speaks for: ``as_of`` when given, else its ``date``."""
+        return self.as_of or self.date
 
     @property
     def date_label(self) -> str:
@@ -197,7 +227,95 @@ class Risk(_Model):
 
     title: LText
     detail: LOptText = LocalText("")
+    #: When the risk was last assessed (``2024-02``).
+    as_of: PartialDate | None = None
 
+
+class Update(_Model):
+    """A dated entry of the theme's news log: what happened, and to which stocks."""
+
+    date: dt.date
+    title: LText
+    detail: LOptText = LocalText("")
+    source: LOptText | None = None
+    #: Codes of the theme's stocks the news concerns (any spelling ``code:`` takes).
+    stocks: list[str] = Field(default_factory=list)
+
+    @field_validator("stocks")
+    @classmethod
+    def _codes_map(cls, value: list[str]) -> list[str]:
+        out = []
+        for code in value:
+            try:
+                out.append(to_yahoo(str(code)))
+            except UsageError as exc:
+                raise ValueError(exc.message) from exc
+        return list(dict.fromkeys(out))
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: The largest logo file a house may name (it is embedded in every HTML and PDF note).
+MAX_LOGO_BYTES = 512 * 1024
+#: Logo formats by their first bytes: PNG and JPEG only (an SVG may reference URLs).
+_LOGO_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+class Analyst(_Model):
+    """An analyst who signs the notes."""
+
+    name: LText
+    #: A licence or registration number, as the regulator writes it ("SFC CE No. ABC123").
+    licence: str | None = None
+    email: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("must be an e-mail address like name@example.com")
+        return value
+
+
+class House(_Model):
+    """The publisher that signs the notes: name, logo, analysts, disclosures, disclaimer.
+
+    ``logo`` is a local PNG or JPEG file the operator names (relative to the book); it
+    is read once when the book is loaded and embedded in the notes as a ``data:`` URI.
+    """
+
+    name: LText
+    logo: str | None = None
+    analysts: list[Analyst] = Field(default_factory=list)
+    disclosures: LOptText | None = None
+    disclaimer: LOptText | None = None
+    _logo_uri: str | None = PrivateAttr(default=None)
+
+    @property
+    def logo_uri(self) -> str | None:
+        """The logo as a ``data:`` URI (None without a logo)."""
+        return self._logo_uri
+
+
+def read_logo(path: Path) -> str:
+    """A logo file as a ``data:`` URI; ValueError says what is wrong with it."""
+    import base64
+
+    try:
+        data = read_limited(path, MAX_LOGO_BYTES)
+    except FileNotFoundError:
+        raise ValueError(f"logo file {path} not found") from None
+    except ReadRefused as exc:
+        raise ValueError(f"logo file {path}: {exc.reason}") from None
+    except OSError as exc:
+        raise ValueError(f"logo file {path}: cannot read: {exc.strerror or exc}") from None
+    for magic, mime in _LOGO_MAGIC.items():
+        if data.startswith(magic):
+            return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    raise ValueError(f"logo file {path} is not a PNG or JPEG image")
+
+
+#: How old a dated fact may be before a note marks it (``stale_after_months:``).
+DEFAULT_STALE_MONTHS = 12
 
 ExposureKind = Literal["core", "supplier", "infrastructure", "platform", "indirect"]
 #: How the basket is weighted at the event base (see ``analytics/weights.py``).
@@ -223,6 +341,8 @@ class Stock(_Model):
     rationale: LText
     weight: float | None = Field(default=None, gt=0, le=MAX_WEIGHT)
     exposure: ExposureKind | None = None
+    #: When the rationale's facts were true (``2024-02``): a note marks old ones.
+    as_of: PartialDate | None = None
 
     @field_validator("code")
     @classmethod
@@ -263,6 +383,12 @@ class Theme(_Model):
     tags: list[str] = Field(default_factory=list)
     #: Languages of this theme's notes (overrides the book's ``languages:``).
     languages: list[str] | None = None
+    #: The theme's news log, any order in the book (notes show it newest first).
+    updates: list[Update] = Field(default_factory=list)
+    #: Months after which a fact's ``as_of`` is marked old (default: the book's, else 12).
+    stale_after_months: int | None = Field(default=None, ge=1, le=240)
+    #: Who signs the note (default: the book's ``house:``; none: neutral wording).
+    house: House | None = None
 
     @field_validator("languages")
     @classmethod
@@ -309,6 +435,23 @@ class Theme(_Model):
                 "the weights could not add up to 100 %"
             )
         return self
+
+    @model_validator(mode="after")
+    def _updates_name_own_stocks(self) -> Theme:
+        own = {stock.symbol for stock in self.stocks}
+        for update in self.updates:
+            strangers = [code for code in update.stocks if code not in own]
+            if strangers:
+                raise ValueError(
+                    f"update of {update.date.isoformat()} names {', '.join(strangers)}, "
+                    "which is not among the theme's stocks; add it to stocks: or remove it"
+                )
+        return self
+
+    @property
+    def stale_months(self) -> int:
+        """Months after which a dated fact is old in a note of this theme."""
+        return self.stale_after_months or DEFAULT_STALE_MONTHS
 
     @field_validator("id")
     @classmethod
@@ -424,6 +567,10 @@ class ThemeBook:
     source: str | None = None
     #: Line/column of every value, by key path, for messages that point into the file.
     marks: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
+    #: ``check_against:``: the source every note's closes are cross-checked with (issue 18).
+    check_against: str | None = None
+    #: ``check_tolerance:`` as a fraction (None: the default, 0.5 %).
+    check_tolerance: float | None = None
     _by_id: dict[str, Theme] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -650,16 +797,14 @@ def _tab_problems(file: str, text: str) -> list[Problem]:
     return problems
 
 
-def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
-    """Parse and validate themes from YAML text; raises ThemesFileError listing every problem."""
+def _compose(text: str, file: str, empty: str) -> yaml.Node:
+    """The YAML node tree of a book file (budgeted, no aliases); ThemesFileError if not."""
 
     def fail(problems: list[Problem]) -> ThemesFileError:
         return ThemesFileError(problems)
 
     if not text.strip():
-        raise fail(
-            [Problem(file, 1, None, "", "the file is empty; it needs a top-level `themes:` list")]
-        )
+        raise fail([Problem(file, 1, None, "", empty)])
     tabs = _tab_problems(file, text)
     if tabs:
         raise fail(tabs)
@@ -688,10 +833,69 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
     except yaml.YAMLError as exc:
         raise fail([Problem(file, None, None, "", f"not valid YAML: {exc}")]) from exc
     if root is None:
-        raise fail(
-            [Problem(file, 1, None, "", "the file is empty; it needs a top-level `themes:` list")]
-        )
+        raise fail([Problem(file, 1, None, "", empty)])
+    return root
 
+
+def _validated_house(
+    raw: object, file: str, at: Callable[[Path_, str], Problem], base: Path_
+) -> tuple[House | None, list[Problem]]:
+    """A ``house:`` mapping validated, its logo read (relative to ``file``'s folder)."""
+    if not isinstance(raw, dict):
+        return None, [at(base, "must be a mapping (name:, logo:, analysts:, ...) or a file name")]
+    try:
+        house = House.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append(at((*base, *loc), _message(error, ("house", *loc))))
+        return None, problems
+    if house.logo:
+        logo = Path(house.logo).expanduser()
+        if not logo.is_absolute():
+            logo = Path(file).parent / logo
+        try:
+            house._logo_uri = read_logo(logo)
+        except ValueError as exc:
+            return None, [at((*base, "logo"), str(exc))]
+    return house, []
+
+
+def load_house(path: Path) -> House:
+    """A house file (``house: house.yaml`` in a book); ThemesFileError naming its lines."""
+    name = str(path)
+    try:
+        raw = read_limited(path, MAX_FILE_BYTES)
+        text = raw.decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ThemesFileError([Problem(name, None, None, "", "house file not found")]) from None
+    except (ReadRefused, OSError, UnicodeDecodeError) as exc:
+        why = exc.reason if isinstance(exc, ReadRefused) else "cannot be read as UTF-8 text"
+        raise ThemesFileError([Problem(name, None, None, "", why)]) from None
+    root = _compose(text, name, "the house file is empty; it needs at least `name:`")
+    builder = _Builder(name)
+    data = builder.build(root)
+    if builder.problems:
+        raise ThemesFileError(builder.problems)
+
+    def at(where: Path_, message: str) -> Problem:
+        line, column = builder.marks.find(where)
+        return Problem(name, line, column, format_key_path(where), message)
+
+    house, problems = _validated_house(data, name, at, ())
+    if house is None:
+        raise ThemesFileError(problems)
+    return house
+
+
+def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
+    """Parse and validate themes from YAML text; raises ThemesFileError listing every problem."""
+
+    def fail(problems: list[Problem]) -> ThemesFileError:
+        return ThemesFileError(problems)
+
+    root = _compose(text, file, "the file is empty; it needs a top-level `themes:` list")
     builder = _Builder(file)
     data = builder.build(root)
     problems = list(builder.problems)
@@ -723,12 +927,35 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
             book_languages = _language_list(data["languages"])
         except ValueError as exc:
             problems.append(at(("languages",), str(exc)))
+    book_stale: int | None = None
+    if "stale_after_months" in data:
+        value = data["stale_after_months"]
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 240:
+            book_stale = value
+        else:
+            problems.append(
+                at(("stale_after_months",), "must be a whole number of months from 1 to 240")
+            )
+    book_house: House | None = None
+    if "house" in data:
+        raw_house = data["house"]
+        if isinstance(raw_house, str):
+            house_path = Path(raw_house).expanduser()
+            if not house_path.is_absolute():
+                house_path = Path(file).parent / house_path
+            try:
+                book_house = load_house(house_path)
+            except ThemesFileError as exc:
+                problems.extend(exc.problems)
+        else:
+            book_house, found = _validated_house(raw_house, file, lambda p, m: at(p, m), ("house",))
+            problems.extend(found)
+    # crosscheck (issue 18): the book's `check_against:` source and `check_tolerance:`.
+    check_against, check_tolerance = _check_settings(data, problems, at)
     book_source = _book_source(data, problems, at)
     for key in data:
-        if key not in ("themes", "version", "languages", "source"):
-            close = difflib.get_close_matches(
-                key, ["themes", "version", "languages", "source"], n=1
-            )
+        if key not in BOOK_KEYS:
+            close = difflib.get_close_matches(key, list(BOOK_KEYS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(at((key,), f"unknown top-level key {key!r}{hint}", key=True))
     version = data.get("version", 1)
@@ -786,6 +1013,17 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
                 )
             else:
                 seen_symbols[stock.symbol] = s_index
+        if book_stale is not None and theme.stale_after_months is None:
+            theme = theme.model_copy(update={"stale_after_months": book_stale})
+        if theme.house is not None and theme.house.logo:
+            own, found = _validated_house(
+                raw.get("house"), file, lambda p, m: at(p, m), (*base, "house")
+            )
+            problems.extend(found)
+            if own is not None:
+                theme = theme.model_copy(update={"house": own})
+        elif theme.house is None and book_house is not None:
+            theme = theme.model_copy(update={"house": book_house})
         themes.append(theme)
 
     if problems:
@@ -795,9 +1033,30 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         path=Path(file),
         themes=themes,
         languages=book_languages,
-        source=book_source,
         marks=dict(marks.values),
+        source=book_source,
+        check_against=check_against,
+        check_tolerance=check_tolerance,
     )
+
+
+def _check_settings(
+    data: dict[str, Any], problems: list[Problem], at: Callable[[Path_, str], Problem]
+) -> tuple[str | None, float | None]:
+    """The book's cross-check settings (``check_against: SOURCE``, ``check_tolerance: 0.5%``)."""
+    from concepttrack.prices.compare import parse_tolerance
+
+    against = data.get("check_against")
+    if against is not None and (not isinstance(against, str) or not against.strip()):
+        problems.append(at(("check_against",), "must be a price source, e.g. csv:DIR or yahoo"))
+        against = None
+    tolerance = None
+    if data.get("check_tolerance") is not None:
+        try:
+            tolerance = parse_tolerance(data["check_tolerance"])
+        except UsageError as exc:
+            problems.append(at(("check_tolerance",), exc.message))
+    return (against.strip() if against else None), tolerance
 
 
 def _book_source(

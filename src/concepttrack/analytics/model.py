@@ -23,6 +23,7 @@ from concepttrack.reasons import Reason
 
 if TYPE_CHECKING:
     from concepttrack.analytics.valuation_model import ValuationFigures
+    from concepttrack.prices.compare import CrossCheck
 
 from concepttrack.analytics.event_model import EventStudies
 
@@ -301,6 +302,9 @@ class ThemeSnapshot:
     #: None for a theme with nothing to add (equal or book weights, one currency, a
     #: source without fundamentals), whose JSON then has no ``valuation`` key.
     valuation: ValuationFigures | None = None
+    #: ``--check-against``: each symbol's closes compared with a second source
+    #: (``prices/compare.py``); None without one, and the JSON has no ``cross_check`` key.
+    cross_check: CrossCheck | None = None
 
     @property
     def statuses(self) -> list[DataStatus]:
@@ -322,6 +326,10 @@ class ThemeSnapshot:
         plain: dict[str, Any] = _plain(self, word)
         if plain.get("valuation") is None:
             plain.pop("valuation", None)
+        if self.cross_check is None:
+            plain.pop("cross_check", None)
+        else:
+            plain["cross_check"] = self.cross_check.to_dict()
         return plain
 
 

@@ -8,6 +8,8 @@
     themes = ["sora-compute"]          # optional; default every theme
     languages = ["en"]                 # optional; default every language written
     attach = ["pdf"]                   # optional; pdf, md, html (default pdf)
+    board = false                      # optional; true: one message with the day's
+                                       # concept board instead of one per theme
 
 ``url`` is an Apprise URL. ``${VAR}`` is replaced by the environment variable ``VAR``;
 the value is percent-encoded (a password with ``@`` or ``/`` stays one field), unless the
@@ -43,7 +45,7 @@ REDACTED = "****"
 #: A delivery config is a few destinations; anything larger is not one.
 MAX_CONFIG_BYTES = 262_144
 
-_KEYS = ("name", "url", "themes", "languages", "attach")
+_KEYS = ("name", "url", "themes", "languages", "attach", "board")
 _TOP_KEYS = ("destination", "timeout")
 #: The whole delivery step's deadline in seconds: default and bounds of ``timeout``.
 DEFAULT_TIMEOUT = 120.0
@@ -82,6 +84,9 @@ class Destination:
     languages: tuple[str, ...] | None = None
     attach: tuple[str, ...] = DEFAULT_ATTACH
     line: int | None = None
+    #: ``board = true``: one message per run with the daily concept board (its body, its
+    #: files attached) instead of one per theme.
+    board: bool = False
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def wants(self, theme_id: str, language: str) -> bool:
@@ -310,6 +315,10 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
                     f"unknown format {', '.join(map(repr, wrong))}; choose from "
                     + ", ".join(ATTACH_FORMATS),
                 )
+        board = entry.get("board", False)
+        if not isinstance(board, bool):
+            problem(at("board"), f"{label}.board", "must be true or false")
+            continue
         url_template = entry.get("url")
         if not isinstance(url_template, str) or not url_template.strip():
             problem(at("url"), f"{label}.url", "missing (an Apprise URL)")
@@ -344,6 +353,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Deliver
                 attach=attach if attach is not None else DEFAULT_ATTACH,
                 line=start,
                 secrets=more_secrets,
+                board=board,
             )
         )
     if problems:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from concepttrack import site
-from concepttrack.archive import dig, number, read_note, session_files
+from concepttrack.archive import BOARD_DIR, dig, number, read_note, session_files
 from concepttrack.deliver.apprise_env import apprise_asset, apprise_module
 from concepttrack.deliver.config import DeliverConfig, Destination
 from concepttrack.deliver.ledger import Ledger, iso, parse_iso
@@ -293,6 +293,8 @@ class NoteItem:
 
     @property
     def demo(self) -> bool:
+        if self.theme_id == BOARD_DIR:  # the board's JSON: ``demo`` at the top
+            return self.note.get("demo") is True
         snapshot = self.note.get("snapshot")
         return isinstance(snapshot, Mapping) and snapshot.get("demo") is True
 
@@ -323,6 +325,73 @@ def collect(reports_dir: Path, theme_id: str, session: dt.date | None = None) ->
             NoteItem(theme_id, day, language, files.files(language), note, f"sha256:{digest}")
         )
     return items
+
+
+def collect_board(reports_dir: Path, session: dt.date | None = None) -> list[NoteItem]:
+    """The concept board of ``session`` (default the newest), one item per language
+    (``theme_id`` is ``board``); its figures are the board's JSON."""
+    import json
+
+    from concepttrack.render.writers.json import BOARD_KIND
+
+    sessions = session_files(reports_dir, BOARD_DIR)
+    if not sessions:
+        return []
+    day = session if session is not None else max(sessions)
+    files = sessions.get(day)
+    if files is None or files.twin is None:
+        return []
+    try:
+        blob = files.twin.read_bytes()
+        board = json.loads(blob)
+    except (OSError, ValueError) as exc:
+        logger.warning("skipping the board %s: %s", files.twin, exc)
+        return []
+    if not isinstance(board, dict) or board.get("kind") != BOARD_KIND:
+        return []
+    digest = hashlib.sha256(blob).hexdigest()
+    return [
+        NoteItem(BOARD_DIR, day, language, files.files(language), board, f"sha256:{digest}")
+        for language in files.languages()
+        if files.files(language)
+    ]
+
+
+def _board_item(destination: Destination, boards: Sequence[NoteItem]) -> NoteItem | None:
+    """The one board a ``board = true`` destination gets: in its first language that was
+    written, else English, else the first written."""
+    by_language = {item.language: item for item in boards}
+    for language in [*(destination.languages or ()), "en", *by_language]:
+        if language in by_language:
+            return by_language[language]
+    return None
+
+
+def compose_board(
+    item: NoteItem, destination: Destination, *, templates_dir: Path | None = None
+) -> Message:
+    """The board's message: its HTML page as the e-mail body (its Markdown for chat, or
+    when no HTML was written), its files named by ``attach`` attached."""
+    from urllib.parse import urlsplit
+
+    from concepttrack.render.formats import formats_for
+    from concepttrack.render.i18n import translator
+
+    lang = site.known_language(item.language)
+    _ = translator(lang).gettext
+    title = _("Concept board · %(date)s") % {"date": formats_for(lang).date(item.session)}
+    title = "[concepttrack] " + (_("DEMO") + " · " if item.demo else "") + title
+    attachments, left_out = _attachable(
+        [item.files[fmt] for fmt in destination.attach if fmt in item.files]
+    )
+    missing = tuple(fmt for fmt in destination.attach if fmt not in item.files)
+    email = urlsplit(destination.url).scheme.lower() in EMAIL_SCHEMES
+    if email and "html" in item.files:
+        body = item.files["html"].read_text(encoding="utf-8")
+        return Message(title, body, "html", attachments, missing, left_out)
+    markdown = item.files.get("md")
+    body = markdown.read_text(encoding="utf-8").strip() if markdown is not None else title
+    return Message(title, body, "markdown", attachments, missing, left_out)
 
 
 #: The package templates of a message; a ``--templates`` folder may override any of them.
@@ -546,7 +615,11 @@ def deliver(
     def clock() -> dt.datetime:
         return now if now is not None else dt.datetime.now(dt.UTC)
 
-    wanted = {(i.theme_id, i.session, i.language): i for i in items}
+    wanted = {(i.theme_id, i.session, i.language): i for i in items if i.theme_id != BOARD_DIR}
+    # The concept board of the newest session, for destinations with ``board = true``.
+    boards = [i for i in items if i.theme_id == BOARD_DIR]
+    if not boards and items and any(d.board for d in config.destinations):
+        boards = collect_board(reports_dir, max(i.session for i in items))
     # Earlier failures of other sessions come back for their retry.
     retry = None if retry_themes is None else set(retry_themes)
     for entry in ledger.pending():
@@ -555,35 +628,48 @@ def deliver(
         session = dt.date.fromisoformat(entry.session)
         if (entry.theme, session, entry.language) in wanted:
             continue
+        if entry.theme == BOARD_DIR:
+            if all(b.session != session for b in boards):
+                boards.extend(collect_board(reports_dir, session))
+            continue
         for extra in collect(reports_dir, entry.theme, session):
             if extra.language == entry.language:
                 wanted[(extra.theme_id, extra.session, extra.language)] = extra
-    for item in sorted(wanted.values(), key=lambda i: (i.theme_id, i.session, i.language)):
-        for destination in config.destinations:
-            if not destination.wants(item.theme_id, item.language):
-                continue
-            left = deadline - time.monotonic()
-            line = _deliver_one(
-                ledger,
-                item,
-                destination,
-                resend,
-                deliver_demo,
-                clock(),
-                templates_dir,
-                timeout=min(SEND_TIMEOUT, left),
-            )
-            report.lines.append(line)
-            text = line.text()
-            if line.status in FAILED:
-                reporter.error(f"delivery failed: {text}")
-                _log(log, "error", f"delivery: {text}")
-            elif line.status == "sent":
-                reporter.info(f"delivered {text.replace(': sent', '')}")
-                _log(log, "info", f"delivery: {text}")
-            else:
-                reporter.info(f"delivery: {text}")
-                _log(log, "info", f"delivery: {text}")
+    jobs: list[tuple[NoteItem, Destination]] = [
+        (item, destination)
+        for item in sorted(wanted.values(), key=lambda i: (i.theme_id, i.session, i.language))
+        for destination in config.destinations
+        if not destination.board and destination.wants(item.theme_id, item.language)
+    ]
+    for destination in config.destinations:
+        if destination.board:
+            for day in sorted({b.session for b in boards}):
+                board = _board_item(destination, [b for b in boards if b.session == day])
+                if board is not None:
+                    jobs.append((board, destination))
+    for item, destination in jobs:
+        left = deadline - time.monotonic()
+        line = _deliver_one(
+            ledger,
+            item,
+            destination,
+            resend,
+            deliver_demo,
+            clock(),
+            templates_dir,
+            timeout=min(SEND_TIMEOUT, left),
+        )
+        report.lines.append(line)
+        text = line.text()
+        if line.status in FAILED:
+            reporter.error(f"delivery failed: {text}")
+            _log(log, "error", f"delivery: {text}")
+        elif line.status == "sent":
+            reporter.info(f"delivered {text.replace(': sent', '')}")
+            _log(log, "info", f"delivery: {text}")
+        else:
+            reporter.info(f"delivery: {text}")
+            _log(log, "info", f"delivery: {text}")
     return report
 
 
@@ -644,7 +730,10 @@ def _deliver_one(
         line.status = "deadline"
         line.message = "not attempted: the delivery step's deadline passed; the next run sends it"
         return line
-    message = compose(item, destination, templates_dir=templates_dir)
+    if item.theme_id == BOARD_DIR:
+        message = compose_board(item, destination, templates_dir=templates_dir)
+    else:
+        message = compose(item, destination, templates_dir=templates_dir)
     ledger.start(key, item.content_hash, now)
     outcome, error = send_message(destination, message, timeout=timeout)
     if outcome == "unknown":
@@ -708,7 +797,7 @@ def deliver_after_run(
             reports_dir,
             items,
             deliver_demo=deliver_demo,
-            retry_themes={theme for theme, _ in notes},
+            retry_themes={theme for theme, _ in notes} | {BOARD_DIR},
             now=now,
             reporter=reporter,
             log=log,
@@ -729,7 +818,9 @@ __all__ = [
     "Message",
     "NoteItem",
     "collect",
+    "collect_board",
     "compose",
+    "compose_board",
     "deliver",
     "deliver_after_run",
     "iso",

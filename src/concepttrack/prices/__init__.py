@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 
 __all__ = ["OVERLAP_SESSIONS", "PriceSource", "get_source", "load_prices"]
 
-#: Sessions re-fetched before the last cached one, to notice revised adjusted prices.
+#: Sessions re-fetched before the last cached one, to notice revised prices or actions.
 OVERLAP_SESSIONS = 5
-#: Relative change in an overlapping adj_close that counts as a revision. Yahoo's
-#: values wobble around 1e-7 (float32); the smallest real dividend moves it ~1e-4.
+#: Relative change in an overlapping close (or kept adj_close) that counts as a
+#: revision. Yahoo's values wobble around 1e-7 (float32); the smallest real dividend
+#: moves an adjusted close ~1e-4.
 REVISION_TOLERANCE = 1e-6
 
 
@@ -133,8 +134,11 @@ def _plan(
     return _Plan(_overlap_start(symbol, cached.last_session), end, replace=False)
 
 
-def _revised(fresh: pd.DataFrame, cached: pd.DataFrame) -> bool:
-    """True when overlapping sessions disagree on adj_close, dividends or splits."""
+def _revised(fresh: pd.DataFrame, cached: pd.DataFrame, *, derived: bool = False) -> bool:
+    """True when overlapping sessions disagree on close, dividends or splits, or on
+    adj_close when the source's own is kept (not ``derived`` from the actions: a derived
+    one follows from the other three, and a new dividend after the overlap leaves the
+    stored truth as it was)."""
     import numpy as np
 
     # Both indexes are sorted and unique; plain numpy keeps this cheap for 300 symbols.
@@ -146,14 +150,15 @@ def _revised(fresh: pd.DataFrame, cached: pd.DataFrame) -> bool:
     )
     if len(new_rows) == 0:
         return False
-    columns = ["adj_close", "dividends", "splits"]
+    columns = ["close", "adj_close", "dividends", "splits"]
     new = fresh[columns].to_numpy()[new_rows]
     old = cached[columns].to_numpy()[old_rows]
-    adj_new, adj_old = new[:, 0], old[:, 0]
-    both = ~(np.isnan(adj_new) | np.isnan(adj_old))
-    if not np.allclose(adj_new[both], adj_old[both], rtol=REVISION_TOLERANCE, atol=0.0):
-        return True
-    return not np.allclose(new[:, 1:], old[:, 1:], rtol=1e-9, atol=1e-12)
+    for column in (0,) if derived else (0, 1):
+        price_new, price_old = new[:, column], old[:, column]
+        both = ~(np.isnan(price_new) | np.isnan(price_old))
+        if not np.allclose(price_new[both], price_old[both], rtol=REVISION_TOLERANCE, atol=0.0):
+            return True
+    return not np.allclose(new[:, 2:], old[:, 2:], rtol=1e-9, atol=1e-12)
 
 
 class _Loader:
@@ -216,7 +221,11 @@ class _Loader:
                     bars.index[0].date(),
                     bars.index[-1].date(),
                 )[symbol]
-                if _revised(bars, old):
+                # A series whose adjusted close changes kind (kept or derived) is revised too.
+                derived = history.meta.adjusted_from_actions
+                if derived != previous.meta.adjusted_from_actions or _revised(
+                    bars, old, derived=derived
+                ):
                     if start <= previous.requested_from:
                         replace = True  # the round already fetched the whole range
                     else:

@@ -17,6 +17,15 @@ A symbol's file is found by its Yahoo symbol or its HKEX code, case-insensitivel
 (c) the classic Yahoo download ``Date,Open,High,Low,Close,Adj Close,Volume``, with
     or without ``Adj Close``; without it, Close serves as both.
 
+Adjusted closes (:mod:`concepttrack.prices.adjust`): a file with a ``Dividends``
+column gives traded closes and actions, and the cache derives the adjusted close from
+them (the file's ``Adj Close``, if any, is not kept: one method for every source);
+a file with ``Close`` and ``Adj Close`` but no ``Dividends`` column keeps its own
+adjusted close, as it names no action to derive one from; a file with one adjusted
+close only stays ``close_is_adjusted``. Every layout is a Yahoo export, whose closes
+are already split-adjusted (``SymbolMeta.split_adjusted``), so ``Stock Splits`` are not
+applied again.
+
 Every layout produces the same contract columns. A malformed file is a
 :class:`PriceFileError` naming the file and the line; :meth:`CsvDirSource.fetch`
 turns it into a failed :class:`SymbolHistory` of that symbol alone, so one bad
@@ -172,6 +181,9 @@ class CsvSeries:
     detail: str
     #: The file's only close is dividend-adjusted (``yf.download(auto_adjust=True)``).
     close_is_adjusted: bool = False
+    #: The file names its dividends: the cache keeps traded closes and actions and
+    #: derives the adjusted close (:mod:`concepttrack.prices.adjust`).
+    adjusted_from_actions: bool = False
 
 
 def candidate_names(symbol: str) -> list[str]:
@@ -311,7 +323,23 @@ class _Reader:
 
         bars = self._rows(names, body(), len(header))
         if "adj_close" in names:
-            return CsvSeries(bars, "yf.download", False, f"{self.path.name} (yf.download export)")
+            return CsvSeries(
+                bars,
+                "yf.download",
+                False,
+                f"{self.path.name} (yf.download export)",
+                adjusted_from_actions="dividends" in names,
+            )
+        if "dividends" in names:
+            # download(auto_adjust=True, actions=True): adjusted like history(); undo it.
+            return CsvSeries(
+                _unadjust(bars),
+                "yf.download",
+                False,
+                f"{self.path.name} (yf.download export; traded close recovered "
+                "from its dividend-adjusted prices)",
+                adjusted_from_actions=True,
+            )
         return CsvSeries(
             bars,
             "yf.download",
@@ -337,9 +365,18 @@ class _Reader:
                 False,
                 f"{self.path.name} (Ticker.history export; traded close recovered "
                 "from its dividend-adjusted prices)",
+                adjusted_from_actions=True,
             )
         if has_adj:
-            return CsvSeries(bars, "yahoo-csv", False, f"{self.path.name} (Yahoo CSV)")
+            # With a Dividends column the adjusted close is derived from it (the file's
+            # Adj Close is not kept); without one the file's Adj Close is kept as given.
+            return CsvSeries(
+                bars,
+                "yahoo-csv",
+                False,
+                f"{self.path.name} (Yahoo CSV)",
+                adjusted_from_actions="dividends" in names,
+            )
         return CsvSeries(
             bars,
             "yahoo-csv",
@@ -612,6 +649,9 @@ class CsvDirSource:
                 timezone=market.timezone,
                 adj_close_is_close=series.adj_close_is_close,
                 close_is_adjusted=series.close_is_adjusted,
+                adjusted_from_actions=series.adjusted_from_actions,
+                # Every layout read here is a Yahoo export: closes are split-adjusted.
+                split_adjusted=True,
                 detail=series.detail,
             )
             bars = series.bars.loc[pd.Timestamp(start) : pd.Timestamp(end)]

@@ -223,6 +223,7 @@ class DemoSource:
                 currency=market.currency,
                 timezone=market.timezone,
                 demo=True,
+                adjusted_from_actions=True,
                 detail=DEMO_DETAIL,
             )
             out[symbol] = SymbolHistory(symbol, demo_bars(symbol, start, end), meta)

@@ -4,11 +4,19 @@ A symbol's history is a pandas DataFrame indexed by **session date** (exchange-l
 tz-naive midnight ``DatetimeIndex`` named ``session``, sorted, unique) with exactly
 the float64 columns of :data:`COLUMNS`:
 
-``open high low close``  prices as traded (the price a note displays)
-``adj_close``            dividend- and split-adjusted close (what returns use)
+``open high low close``  prices as traded (the price a note displays); Yahoo's and
+                         its exports' are split-adjusted (``SymbolMeta.split_adjusted``)
+``adj_close``            dividend- and split-adjusted close (what returns use):
+                         derived from close, dividends and splits by
+                         :func:`concepttrack.prices.adjust.adjusted_close` for a series
+                         marked ``SymbolMeta.adjusted_from_actions``, else the source's own
 ``volume``               shares traded
 ``dividends``            cash dividend going ex on that session, 0.0 when none or unknown
 ``splits``               split ratio on that session (2.0 = 2-for-1), 0.0 when none
+
+The cache stores a derived series' traded closes and actions only and derives
+``adj_close`` on every read (:mod:`concepttrack.prices.adjust`), so a source may leave
+that column NaN or fill it with its own figure: for a derived series it is not kept.
 
 Rows with no close are dropped at the source boundary; a session a symbol did not
 trade (holiday, suspension) simply has no row.
@@ -82,6 +90,15 @@ class SymbolMeta:
     #: ``yf.download(auto_adjust=True)`` export): the traded close is unknown, so the
     #: price a note shows is the adjusted close and must be labelled as such.
     close_is_adjusted: bool = False
+    #: True when adj_close is derived from close, dividends and splits
+    #: (:mod:`concepttrack.prices.adjust`): the cache keeps the traded closes and the
+    #: actions only. False: the source's adjusted close is kept as given (a CSV file
+    #: with ``Adj Close`` but no action columns), or there is one close only.
+    adjusted_from_actions: bool = False
+    #: True when the closes already reflect later splits (Yahoo's ``Close`` and its
+    #: exports); False when they are the prices as printed that day (AkShare's
+    #: unadjusted history), so the derivation applies the splits too.
+    split_adjusted: bool = True
     #: Free text for the methodology appendix, e.g. the CSV file a series was read from.
     detail: str | None = None
 

@@ -1,7 +1,7 @@
 """The price sources ``--source`` can name, each with its label, failure hint and demo flag.
 
 One :class:`SourceEntry` per source. :func:`get_source` builds the source a spec names
-(``yahoo``, ``csv:DIR``, ``demo``); :func:`source_entry` says what a note, a message or
+(``yahoo``, ``akshare``, ``csv:DIR``, ``demo``); :func:`source_entry` says what a note, a message or
 the pipeline needs to know about it without building it (the label a note prints, the
 hint after a failure, whether it is synthetic). Nothing else in the project compares
 source names.
@@ -59,7 +59,7 @@ FUNDAMENTALS_FILE = N_("fundamentals.csv of the %(source)s")
 CHAIN_LABEL = N_("%(sources)s (per stock, the first that answers)")
 
 #: Vendors of entries that do not set ``vendor`` themselves, by kind.
-VENDORS: dict[str, str] = {"akshare": N_("EastMoney via AkShare")}
+VENDORS: dict[str, str] = {}
 
 #: ``factory(argument, cache_dir)``: the source for the text after ``kind:``.
 Factory = Callable[[str, "Path | None"], "PriceSource"]
@@ -127,6 +127,12 @@ def _yahoo(argument: str, cache_dir: Path | None) -> PriceSource:
     return YahooSource(cache_dir=cache_dir)
 
 
+def _akshare(argument: str, cache_dir: Path | None) -> PriceSource:
+    from concepttrack.prices.akshare import AkshareSource
+
+    return AkshareSource()
+
+
 def _csv(argument: str, cache_dir: Path | None) -> PriceSource:
     from concepttrack.prices.csvdir import CsvDirSource
 
@@ -153,6 +159,21 @@ SOURCES: tuple[SourceEntry, ...] = (
             "or --source csv:DIR."
         },
         vendor=N_("Yahoo Finance"),
+    ),
+    SourceEntry(
+        "akshare",
+        _akshare,
+        label=N_("EastMoney daily bars via AkShare"),
+        vendor=N_("EastMoney via AkShare"),
+        hint="Check the network connection, or run with --offline to use cached prices, "
+        "or chain another source (--source akshare,yahoo), or use --source csv:DIR.",
+        hints_by_problem={
+            "AkShare does not": "Check the stock codes in the themes file (AkShare serves "
+            "HK stocks, A-shares, ^HSI, ^HSCE, ^HSTECH and EastMoney's FX pairs), or chain another "
+            "source (--source akshare,yahoo), or use --source csv:DIR.",
+            "fetch failed: rate limited": "EastMoney is limiting requests: wait a few "
+            "minutes, run with --offline to use cached prices, or use --source yahoo.",
+        },
     ),
     SourceEntry(
         "csv",
@@ -277,7 +298,8 @@ def _choices() -> str:
 
 
 def get_source(spec: str, *, cache_dir: Path | None = None) -> PriceSource:
-    """The source named by ``spec``: ``yahoo``, ``csv:DIR`` or ``demo``, or a chain of
+    """The source named by ``spec``: ``yahoo``, ``akshare``, ``csv:DIR`` or ``demo``, or a
+    chain of
     them separated by commas (``yahoo,csv:DIR``, not demo)."""
     if "," in spec:
         from concepttrack.prices.chain import ChainSource

@@ -17,7 +17,15 @@ Schema versions (``PRAGMA user_version``): 1 had no ``series.close_is_adjusted``
 opening a version-1 file adds the column (``ALTER TABLE``, default 0) and forgets the
 revision of CSV series, so the next run re-reads those files and sets the flag. Version 3
 adds the ``fundamentals`` and ``fundamentals_checks`` tables (created empty on opening a
-version-2 file; see :mod:`concepttrack.prices.fundamentals`). A file
+version-2 file; see :mod:`concepttrack.prices.fundamentals`). Version 4 stores traded
+closes and corporate actions as the truth: a series marked ``adjusted_from_actions`` has
+``bars.adj_close`` NULL and its adjusted close is derived on every read by the one method
+of :mod:`concepttrack.prices.adjust` (``split_adjusted`` says whether its closes already
+include splits); other series (a CSV file's own ``Adj Close`` without actions, a single
+close) keep the adjusted close as given. Opening a version-3 file adds the two columns,
+marks the ``yahoo`` and ``demo`` series derived (their closes, dividends and splits were
+always stored; their stored adjusted closes are dropped) and makes CSV series be read
+again. A file
 of a newer version, one SQLite cannot read (damaged, truncated) or another program's
 database (tables but no schema version, or our version without our columns) is an
 :class:`UnreadableCacheError`; it is recognised before anything is written to the file.
@@ -53,7 +61,7 @@ if TYPE_CHECKING:
     from concepttrack.prices.records import Fundamentals, FundamentalsCheck
 
 #: Bumped when the tables change; an older file is migrated, a newer one refused.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _EPOCH = dt.date(1970, 1, 1)
 
 _SCHEMA = (
@@ -84,6 +92,8 @@ CREATE TABLE IF NOT EXISTS series (
     revision           TEXT,              -- source's version token (CSV file stamp)
     problem            TEXT,              -- what went wrong on the last fetch
     close_is_adjusted  INTEGER NOT NULL DEFAULT 0,  -- schema 2: the only close is adjusted
+    adjusted_from_actions INTEGER NOT NULL DEFAULT 0,  -- schema 4: adj_close derived on read
+    split_adjusted     INTEGER NOT NULL DEFAULT 1,  -- schema 4: closes include later splits
     PRIMARY KEY (source, symbol)
 ) WITHOUT ROWID;
 """
@@ -124,6 +134,8 @@ _SERIES_COLUMNS = (
     "demo",
     "adj_close_is_close",
     "close_is_adjusted",
+    "adjusted_from_actions",
+    "split_adjusted",
     "detail",
     "requested_from",
     "checked_through",
@@ -152,6 +164,11 @@ _TABLE_COLUMNS = {
     "bars": {"source", "symbol", "session", "close", "adj_close", "fetched_at"},
     "series": set(_SERIES_COLUMNS),
 }
+#: Columns of ``series`` added by schema version 4 (absent from a version 2 or 3 file).
+_SERIES_COLUMNS_4 = {"adjusted_from_actions", "split_adjusted"}
+#: Sources whose version-3 rows hold traded closes with every dividend and split:
+#: version 4 derives their adjusted closes (Yahoo's ``Close`` is split-adjusted).
+_DERIVED_SOURCES_3 = ("yahoo", "demo")
 LOG = logging.getLogger(__name__)
 
 
@@ -392,8 +409,8 @@ class PriceStore:
         if version == 0:
             self._refuse_foreign()
         elif 2 <= version <= SCHEMA_VERSION:
-            # Versions 2 and 3 share the bars and series tables (3 only adds tables).
-            self._check_tables()
+            # Versions 2 to 4 share the bars and series tables (3 adds tables, 4 columns).
+            self._check_tables(version)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -415,6 +432,9 @@ class PriceStore:
                     if version == 2:
                         self._migrate_2_to_3()
                         version = 3
+                    if version == 3:
+                        self._migrate_3_to_4()
+                        version = 4
                 self._db.execute(f"PRAGMA user_version={version}")
         return version
 
@@ -433,9 +453,10 @@ class PriceStore:
                 return
             raise self._foreign(f"tables {', '.join(tables[:5])}")
 
-    def _check_tables(self) -> None:
-        """The current schema's tables with their columns; another layout is foreign."""
-        for table, wanted in _TABLE_COLUMNS.items():
+    def _check_tables(self, version: int = SCHEMA_VERSION) -> None:
+        """The schema's tables with their columns; another layout is foreign."""
+        for table, columns in _TABLE_COLUMNS.items():
+            wanted = columns - _SERIES_COLUMNS_4 if version < 4 else columns
             have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             if not wanted <= have:
                 missing = ", ".join(sorted(wanted - have))
@@ -463,6 +484,35 @@ class PriceStore:
         for statement in _SCHEMA_3.split(";"):
             if statement.strip():
                 self._db.execute(statement)
+
+    def _migrate_3_to_4(self) -> None:
+        """Traded closes and actions become the truth: add the two flags of ``series``.
+
+        Yahoo and demo series always stored closes, dividends and splits: they are marked
+        derived and their stored adjusted closes dropped (derived on read from now on).
+        CSV series are read again (a changed revision), so each file's layout decides.
+        """
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(series)")}
+        if "adjusted_from_actions" not in columns:
+            self._db.execute(
+                "ALTER TABLE series ADD COLUMN adjusted_from_actions INTEGER NOT NULL DEFAULT 0"
+            )
+        if "split_adjusted" not in columns:
+            self._db.execute(
+                "ALTER TABLE series ADD COLUMN split_adjusted INTEGER NOT NULL DEFAULT 1"
+            )
+        derived = f"source IN ({', '.join('?' * len(_DERIVED_SOURCES_3))})"
+        self._db.execute(
+            "UPDATE series SET adjusted_from_actions = 1, split_adjusted = 1"
+            f" WHERE {derived} AND close_is_adjusted = 0 AND adj_close_is_close = 0",
+            _DERIVED_SOURCES_3,
+        )
+        self._db.execute(
+            "UPDATE bars SET adj_close = NULL WHERE EXISTS (SELECT 1 FROM series s"
+            " WHERE s.source = bars.source AND s.symbol = bars.symbol"
+            " AND s.adjusted_from_actions = 1)"
+        )
+        self._db.execute("UPDATE series SET revision = NULL WHERE source LIKE 'csv:%'")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -500,7 +550,8 @@ class PriceStore:
     def _coverages(self, source: str | None, symbols: list[str] | None) -> list[Coverage]:
         sql = (
             "SELECT s.source, s.symbol, s.currency, s.timezone, s.demo, s.adj_close_is_close,"
-            " s.close_is_adjusted, s.detail, s.requested_from, s.checked_through,"
+            " s.close_is_adjusted, s.adjusted_from_actions, s.split_adjusted, s.detail,"
+            " s.requested_from, s.checked_through,"
             " s.fetched_at, s.revision, s.problem, (SELECT MIN(session) FROM bars b"
             " WHERE b.source = s.source AND b.symbol = s.symbol), (SELECT MAX(session) FROM bars b"
             " WHERE b.source = s.source AND b.symbol = s.symbol), (SELECT COUNT(*)"
@@ -527,8 +578,9 @@ class PriceStore:
         out = []
         for row in rows:
             (src, symbol, currency, tz, demo, adj_is_close, close_adjusted) = row[:7]
-            detail, req_from, checked, fetched_at, revision, problem = row[7:13]
-            first, last, count = row[13:]
+            from_actions, split_adjusted = row[7:9]
+            detail, req_from, checked, fetched_at, revision, problem = row[9:15]
+            first, last, count = row[15:]
             meta = SymbolMeta(
                 symbol=symbol,
                 source=src,
@@ -537,6 +589,8 @@ class PriceStore:
                 demo=bool(demo),
                 adj_close_is_close=bool(adj_is_close),
                 close_is_adjusted=bool(close_adjusted),
+                adjusted_from_actions=bool(from_actions),
+                split_adjusted=bool(split_adjusted),
                 detail=detail,
             )
             out.append(
@@ -559,19 +613,30 @@ class PriceStore:
     def read(
         self, source: str, symbols: Sequence[str], start: dt.date, end: dt.date
     ) -> dict[str, pd.DataFrame]:
-        """Cached bars of each symbol within ``[start, end]`` (an empty frame when none)."""
+        """Cached bars of each symbol within ``[start, end]`` (an empty frame when none).
+
+        A series stored as traded closes and actions (``adjusted_from_actions``) gets its
+        ``adj_close`` derived here, over the rows read (:mod:`concepttrack.prices.adjust`).
+        """
         import numpy as np
         import pandas as pd
+
+        from concepttrack.prices.adjust import adjusted_close
 
         sql = (
             "SELECT session, open, high, low, close, adj_close, volume, dividends, splits"
             " FROM bars WHERE source = ? AND symbol = ? AND session BETWEEN ? AND ?"
             " ORDER BY session"
         )
+        flags_sql = (
+            "SELECT adjusted_from_actions, split_adjusted FROM series"
+            " WHERE source = ? AND symbol = ?"
+        )
         lo, hi = day_number(start), day_number(end)
         out: dict[str, pd.DataFrame] = {}
         try:
             for symbol in symbols:
+                flags = self._db.execute(flags_sql, (source, symbol)).fetchone()
                 rows = self._db.execute(sql, (source, symbol, lo, hi)).fetchall()
                 if not rows:
                     out[symbol] = empty_bars()
@@ -582,7 +647,10 @@ class PriceStore:
                     values[:, 0].astype("int64").astype("datetime64[D]").astype("datetime64[ns]"),
                     name="session",
                 )
-                out[symbol] = pd.DataFrame(values[:, 1:], index=index, columns=list(COLUMNS))
+                frame = pd.DataFrame(values[:, 1:], index=index, columns=list(COLUMNS))
+                if flags is not None and flags[0]:
+                    frame["adj_close"] = adjusted_close(frame, bool(flags[1])).to_numpy()
+                out[symbol] = frame
         except sqlite3.Error as exc:
             raise self._error(exc, "reading") from exc
         return out
@@ -642,7 +710,8 @@ class PriceStore:
         """Store a fetched history; ``replace`` drops the symbol's older rows first.
 
         Without ``replace`` rows are upserted (a tail fetch) and the asked-for range
-        only grows. All of it happens in one transaction.
+        only grows. All of it happens in one transaction. A series marked
+        ``adjusted_from_actions`` is stored without its adjusted close (see :meth:`read`).
         """
         import numpy as np
 
@@ -652,7 +721,10 @@ class PriceStore:
         stamp = int((now or dt.datetime.now(dt.UTC)).timestamp())
         bars = history.bars
         days = bars.index.values.astype("datetime64[D]").astype("int64")
-        values = bars[list(COLUMNS)].to_numpy(dtype="float64")
+        values = bars[list(COLUMNS)].to_numpy(dtype="float64", copy=True)
+        if meta.adjusted_from_actions:
+            # Traded closes and actions are the truth; the adjusted close is derived on read.
+            values[:, COLUMNS.index("adj_close")] = np.nan
         # NaN -> NULL explicitly, so "unknown" reads back as NaN whatever SQLite does.
         cells = values.astype(object)
         cells[np.isnan(values)] = None
@@ -677,6 +749,8 @@ class PriceStore:
                     " currency = excluded.currency, timezone = excluded.timezone,"
                     " demo = excluded.demo, adj_close_is_close = excluded.adj_close_is_close,"
                     " close_is_adjusted = excluded.close_is_adjusted,"
+                    " adjusted_from_actions = excluded.adjusted_from_actions,"
+                    " split_adjusted = excluded.split_adjusted,"
                     " detail = excluded.detail, fetched_at = excluded.fetched_at,"
                     " revision = excluded.revision, problem = excluded.problem,"
                     " requested_from = CASE WHEN ? THEN excluded.requested_from"
@@ -691,6 +765,8 @@ class PriceStore:
                         int(meta.demo),
                         int(meta.adj_close_is_close),
                         int(meta.close_is_adjusted),
+                        int(meta.adjusted_from_actions),
+                        int(meta.split_adjusted),
                         meta.detail,
                         req,
                         checked,

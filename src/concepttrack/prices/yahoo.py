@@ -245,8 +245,15 @@ class YahooSource:
         from concepttrack.prices.frame import SymbolMeta
 
         market = market_of(symbol)
+        # Yahoo's Close (auto_adjust=False) is split-adjusted and dividend-unadjusted: the
+        # cache keeps it with the dividends and splits and derives the adjusted close.
         return SymbolMeta(
-            symbol=symbol, source=self.name, currency=market.currency, timezone=market.timezone
+            symbol=symbol,
+            source=self.name,
+            currency=market.currency,
+            timezone=market.timezone,
+            adjusted_from_actions=True,
+            split_adjusted=True,
         )
 
     def _download(

@@ -115,7 +115,6 @@ def language_css(code: str, colours: Colours) -> str:
         return "\n".join(parts)
     _ = translator(code).gettext
     kicker = css_string(_("Concept tracking") + " · ")
-    footer = css_string(_("concepttrack · not investment advice · see disclaimer"))
     # "Page %(page)s of %(pages)s" around CSS counters: the text between them, quoted.
     page = _("Page %(page)s of %(pages)s")
     before, _sep, rest = page.partition("%(page)s")
@@ -128,7 +127,6 @@ def language_css(code: str, colours: Colours) -> str:
         f"""html {{ line-break: strict; hyphens: none; }}
 @page {{
   @top-right {{ content: {kicker} string(note-date); }}
-  @bottom-left {{ content: {footer}; }}
   @bottom-right {{ content: {counters}; }}
 }}
 @page :first {{ @top-left {{ content: none; }} @top-right {{ content: none; }} }}"""

@@ -80,6 +80,48 @@ class TimelineItem:
 
 
 @dataclass(frozen=True)
+class AnalystView:
+    """An analyst who signs the note: name, licence number, e-mail (each may be "")."""
+
+    name: str
+    licence: str
+    email: str
+
+
+@dataclass(frozen=True)
+class HouseView:
+    """The house that signs the note (themes book ``house:``)."""
+
+    name: str
+    #: The logo as a ``data:`` URI, "" without one.
+    logo: str
+    analysts: list[AnalystView]
+    disclosures: str
+
+
+@dataclass(frozen=True)
+class FactDate:
+    """A fact's date as the note words it ("as of Feb 2024"), and whether it is old."""
+
+    text: str
+    old: bool
+
+
+@dataclass(frozen=True)
+class UpdateItem:
+    """One entry of the theme's news log ("What changed")."""
+
+    date: str
+    title: str
+    detail: str
+    source: str
+    #: The stocks it concerns, as a list in running text ("" when none).
+    stocks: str
+    #: Dated after the previous note.
+    new: bool
+
+
+@dataclass(frozen=True)
 class ViewItem:
     """A broker view, attributed and dated."""
 
@@ -88,6 +130,8 @@ class ViewItem:
     rating: str
     target_price: str
     summary: str
+    #: When its facts were true, if the book says so or the view is old.
+    as_of: FactDate | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +168,8 @@ class StockNote:
     exposure: str
     rationale: str
     figures: str
+    #: When the rationale's facts were true (``as_of:``), None when undated.
+    as_of: FactDate | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +178,7 @@ class RiskItem:
 
     title: str
     detail: str
+    as_of: FactDate | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +227,8 @@ class NoteContext:
     since_last: SinceLastBox | None
     key_figures: KeyFigures
     what_moved: str
+    #: The theme's news log, newest first (render/sections/what_changed.py).
+    what_changed: list[UpdateItem]
     thesis: list[str]
     timeline: list[TimelineItem]
     views: list[ViewItem]
@@ -216,6 +265,12 @@ class NoteContext:
     #: After a bold methodology term in Markdown: " " in English ("**Prices.** …"), "："
     #: in Chinese, outside the bold (GFM does not close ** between "：" and a letter).
     term_gap: str = " "
+    #: The house that signs the note; None: the tool's neutral wording.
+    house: HouseView | None = None
+    #: The running footer of the printed note.
+    footer: str = ""
+    #: What made the file (the PDF's and HTML's generator).
+    generator: str = "concepttrack"
     #: "How the concept reacted" (the event study); None hides the section.
     reaction: ReactionView | None = None
     #: Valuation, weighting scheme and currency blocks (render/valuation_view.py).

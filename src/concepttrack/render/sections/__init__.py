@@ -19,6 +19,7 @@ from typing import NamedTuple
 from concepttrack.render.sections import (
     charts,
     constituents,
+    crosscheck,
     data,
     key_figures,
     masthead,
@@ -29,6 +30,7 @@ from concepttrack.render.sections import (
     stock_notes,
     thesis,
     views,
+    what_changed,
     what_moved,
 )
 from concepttrack.render.sections.base import Appendix, Fields, NoteInput
@@ -47,6 +49,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("since_last", since_last.build),
     Section("key_figures", key_figures.build),
     Section("what_moved", what_moved.build),
+    Section("what_changed", what_changed.build),
     Section("thesis", thesis.build),
     Section("views", views.build),
     Section("constituents", constituents.build),
@@ -54,6 +57,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("reaction", reaction.build),
     Section("stock_notes", stock_notes.build),
     Section("risks", risks.build),
+    Section("crosscheck", crosscheck.build),
     Section("methodology", methodology.build),
     Section("data", data.build),
 )

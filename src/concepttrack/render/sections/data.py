@@ -27,6 +27,12 @@ ADJUSTMENT_ADJUSTED = N_(
     "closes; prices, 52-week range, moving averages and turnover use traded closes, except "
     "for the series with adjusted prices only (below)."
 )
+ADJUSTMENT_METHOD = N_(
+    "Adjusted closes are derived from traded closes, cash dividends and splits, one method "
+    "for every source: each close before an ex-dividend date is multiplied by 1 − dividend ÷ "
+    "the previous close, and by 1 ÷ the split ratio before a split the closes do not already "
+    "include (a price file giving its own adjusted close and no dividends keeps it)."
+)
 CALENDAR_HK = N_(
     "Calendar: Hong Kong Exchanges trading sessions (XHKG); the as-of session is the last "
     "session on or before the requested date. Each symbol is measured on its own bars."
@@ -234,6 +240,7 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
         % {"source": source_label(snapshot.source, inp.language.code)},
         *vendor_note(inp),
         _(ADJUSTMENT_ADJUSTED if adjusted_only else ADJUSTMENT),
+        _(ADJUSTMENT_METHOD),
         calendar,
         *calendar_data_note(snapshot, inp.w),
     ]

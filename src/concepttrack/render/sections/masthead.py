@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 from concepttrack.render.formats import MISSING, STALE_MARK
-from concepttrack.render.messages import DISCLAIMER, KICKER, KICKER_ZH, source_label
+from concepttrack.render.messages import DISCLAIMER, KICKER, KICKER_ZH, N_, source_label
 from concepttrack.render.sections.base import Appendix, Fields, NoteInput, marked
+from concepttrack.render.view import AnalystView, HouseView
 
 AUTHOR = "concepttrack"
+FOOTER = N_("concepttrack · not investment advice · see disclaimer")
+HOUSE_FOOTER = N_("%(house)s · not investment advice · see disclaimer")
+
+
+def house_view(inp: NoteInput) -> HouseView | None:
+    """The house that signs the note, in the note's language (None without one)."""
+    house = inp.theme.house
+    if house is None:
+        return None
+    return HouseView(
+        name=house.name,
+        logo=house.logo_uri or "",
+        analysts=[
+            AnalystView(analyst.name, analyst.licence or "", analyst.email or "")
+            for analyst in house.analysts
+        ],
+        disclosures=house.disclosures or "",
+    )
 
 
 def build(inp: NoteInput, appendix: Appendix) -> Fields:
@@ -49,7 +68,14 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
             _("concept stocks"),
         ]
     )
+    house = house_view(inp)
+    signed = theme.house
+    author = AUTHOR
+    if house is not None:
+        author = fmt.join([*(a.name for a in house.analysts), house.name])
     return {
+        "house": house,
+        "footer": _(HOUSE_FOOTER) % {"house": house.name} if house else _(FOOTER),
         "theme_id": theme.id,
         "title": theme.title,
         "title_zh": title_zh,
@@ -65,7 +91,7 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
         "demo": snapshot.demo,
         "benchmark_name": inp.bench_name,
         "benchmark_short": inp.bench_short,
-        "disclaimer": _(DISCLAIMER),
+        "disclaimer": (signed.disclaimer if signed and signed.disclaimer else _(DISCLAIMER)),
         "pdf_title": _("%(title)s — %(kicker)s, %(date)s")
         % {"title": theme.title, "kicker": kicker, "date": as_of},
         "pdf_subject": (
@@ -80,7 +106,7 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
             }
         ),
         "pdf_keywords": keywords,
-        "author": AUTHOR,
+        "author": author,
         "tags": list(theme.tags),
         "lang": language.code,
         "html_lang": language.html_lang,

@@ -84,7 +84,10 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
     notes = [line for line in (backcast_note(inp, list(RISK_FIGURES)),) if line]
     rules.define(inp, appendix, "volatility", "drawdown", "beta")
     return {
-        "risks": [RiskItem(r.title, r.detail) for r in inp.theme.risks],
+        "risks": [
+            RiskItem(r.title, r.detail, rules.fact_date(inp, appendix, r.as_of))
+            for r in inp.theme.risks
+        ],
         "risk_rows": rows,
         "concentration": concentration,
         "risk_notes": notes,

@@ -9,10 +9,11 @@ one, the stale mark's legend only when something is marked.
 
 from __future__ import annotations
 
+from concepttrack.analytics.news import is_old
 from concepttrack.render.formats import STALE_MARK
 from concepttrack.render.messages import METHODOLOGY, N_
 from concepttrack.render.sections.base import Appendix, NoteInput
-from concepttrack.render.view import Definition
+from concepttrack.render.view import Definition, FactDate
 
 #: The keys of :data:`concepttrack.render.messages.METHODOLOGY`, in its order.
 RULE_KEYS: tuple[str, ...] = (
@@ -35,7 +36,14 @@ _DEFAULT: dict[str, tuple[str, str]] = dict(zip(RULE_KEYS, METHODOLOGY, strict=T
 #: Valuation definitions ("valuation:<n>") follow the contribution entry; the event
 #: study's ("event:<n>") come last.
 _AT = RULE_KEYS.index("contribution") + 1
-ORDER: tuple[str, ...] = (*RULE_KEYS[:_AT], "valuation", *RULE_KEYS[_AT:], "event")
+ORDER: tuple[str, ...] = (
+    *RULE_KEYS[:_AT],
+    "valuation",
+    *RULE_KEYS[_AT:],
+    "event",
+    "news",
+    "facts",
+)
 
 PRICES_ADJUSTED = N_(
     "Returns use adjusted closes (dividends and splits). The price shown is the traded "
@@ -120,3 +128,39 @@ def ordered(appendix: Appendix) -> list[Definition]:
 
     keys = sorted(appendix.definitions, key=rank)  # stable: contribution order within a kind
     return [appendix.definitions[key] for key in keys]
+
+
+# --- dated facts: "as of Feb 2024", marked when old ------------------------------
+
+AS_OF = N_("as of %(date)s")
+AS_OF_OLD = N_("as of %(date)s, more than %(months)s months before this note")
+#: For a fact whose date the note prints already (a view's date).
+OLD = N_("more than %(months)s months before this note")
+FACTS_TERM = N_("Dated facts")
+FACTS_RULE = N_(
+    "A company's rationale, a broker view or a risk carries the date its facts were true "
+    '("as of"); a fact more than %(months)s months older than the note\'s session is marked '
+    "as old: check it before relying on it."
+)
+
+
+def fact_date(
+    inp: NoteInput, appendix: Appendix, as_of: str | None, *, shown: bool = False
+) -> FactDate | None:
+    """The fact's date worded for this note, or None when the book gives none.
+
+    ``shown``: the note prints this date next to the fact already (a view's own date),
+    so only an old fact gets words ("more than 12 months before this note").
+    """
+    if not as_of:
+        return None
+    months = inp.raw_theme.stale_months
+    old = is_old(as_of, inp.snapshot.as_of, months)
+    values = {"date": inp.fmt.partial_date(as_of), "months": inp.fmt.number(months, 0)}
+    if "facts" not in appendix.definitions:
+        appendix.define(
+            "facts", Definition(inp._(FACTS_TERM), inp._(FACTS_RULE) % {"months": values["months"]})
+        )
+    if shown:
+        return FactDate(text=inp._(OLD) % values, old=True) if old else None
+    return FactDate(text=inp._(AS_OF_OLD if old else AS_OF) % values, old=old)

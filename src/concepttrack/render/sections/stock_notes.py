@@ -10,7 +10,9 @@ from concepttrack.render.view import StockNote
 from concepttrack.themes import Stock
 
 
-def stock_note(inp: NoteInput, figures: StockFigures | None, stock: Stock) -> StockNote:
+def stock_note(
+    inp: NoteInput, figures: StockFigures | None, stock: Stock, appendix: Appendix
+) -> StockNote:
     reason = None
     if figures is not None and figures.status.reason:
         reason = reader_reason(figures.status.reason, inp.language.code)
@@ -22,11 +24,14 @@ def stock_note(inp: NoteInput, figures: StockFigures | None, stock: Stock) -> St
         exposure=inp._(exposure) if exposure else "",
         rationale=stock.rationale,
         figures=inp.w.prose.stock_figures(figures, reason, inp.fmt),
+        as_of=rules.fact_date(inp, appendix, stock.as_of),
     )
 
 
 def build(inp: NoteInput, appendix: Appendix) -> Fields:
-    notes = [stock_note(inp, inp.stock_figures.get(s.symbol), s) for s in inp.theme.stocks]
+    notes = [
+        stock_note(inp, inp.stock_figures.get(s.symbol), s, appendix) for s in inp.theme.stocks
+    ]
     rules.define(inp, appendix, "prices", "range_52w", "volatility", "beta")
     if any(f.avg_turnover_20d is not None for f in inp.snapshot.stocks):
         rules.define(inp, appendix, "volume_turnover")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
+    from concepttrack.render.board.pages import BoardFiles, BoardPage
     from concepttrack.render.chart_base import Chart
     from concepttrack.render.templating import ChartView
     from concepttrack.render.view import NoteContext
@@ -108,4 +109,12 @@ class Writer:
 
     def write_note(self, files: NoteFiles) -> Path:
         """Write this format once for the note; returns the file."""
+        raise NotImplementedError(self.name)
+
+    def write_board_page(self, page: BoardPage) -> Path:
+        """Write this format of the concept board in one language (page writers)."""
+        raise NotImplementedError(self.name)
+
+    def write_board(self, files: BoardFiles) -> Path:
+        """Write this format once for the concept board (note writers)."""
         raise NotImplementedError(self.name)

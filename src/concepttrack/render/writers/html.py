@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from concepttrack.fsutil import atomic_write_text
 from concepttrack.render.writers.base import Page, Writer
+
+if TYPE_CHECKING:
+    from concepttrack.render.board.pages import BoardPage
 
 
 class HtmlWriter(Writer):
@@ -26,6 +30,22 @@ class HtmlWriter(Writer):
             inline_css=Markup(page.stylesheet),
         )
         path = page.note_dir / f"{page.stem}.html"
+        atomic_write_text(path, html)
+        return path
+
+    def write_board_page(self, page: BoardPage) -> Path:
+        from markupsafe import Markup
+
+        from concepttrack.render.board.pages import BOARD_TEMPLATES
+        from concepttrack.render.templating import render_template
+
+        html = render_template(
+            page.html_environment,
+            BOARD_TEMPLATES["html"],
+            board=page.view,
+            inline_css=Markup(page.stylesheet),
+        )
+        path = page.folder / f"{page.stem}.html"
         atomic_write_text(path, html)
         return path
 

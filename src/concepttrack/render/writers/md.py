@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from concepttrack.fsutil import atomic_write_bytes, atomic_write_text
 from concepttrack.render.writers.base import Page, Writer
+
+if TYPE_CHECKING:
+    from concepttrack.render.board.pages import BoardPage
 
 
 class MarkdownWriter(Writer):
@@ -34,6 +38,16 @@ class MarkdownWriter(Writer):
             views.append(ChartView(chart.title, chart.caption, chart.alt, src, image, chart.name))
         text = render_template(env, TEMPLATE_NAMES["md"], note=page.note, charts=views)
         path = page.note_dir / f"{page.stem}.md"
+        atomic_write_text(path, text)
+        return path
+
+    def write_board_page(self, page: BoardPage) -> Path:
+        from concepttrack.render.board.pages import BOARD_TEMPLATES
+        from concepttrack.render.templating import render_template
+
+        env = page.markdown_environment
+        text = render_template(env, BOARD_TEMPLATES["md"], board=page.view)
+        path = page.folder / f"{page.stem}.md"
         atomic_write_text(path, text)
         return path
 

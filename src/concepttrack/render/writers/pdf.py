@@ -9,6 +9,7 @@ from concepttrack.fsutil import atomic_write_bytes
 from concepttrack.render.writers.base import Page, Writer
 
 if TYPE_CHECKING:
+    from concepttrack.render.board.pages import BoardPage
     from concepttrack.render.view import NoteContext
 
 
@@ -45,6 +46,24 @@ class PdfWriter(Writer):
             allowed_dirs=allowed_dirs(page.templates_dir),
         )
         path = page.note_dir / f"{page.stem}.pdf"
+        atomic_write_bytes(path, output.data)
+        return path
+
+    def write_board_page(self, page: BoardPage) -> Path:
+        from concepttrack.render.board.pages import BOARD_TEMPLATES
+        from concepttrack.render.pdf import html_to_pdf
+        from concepttrack.render.templating import allowed_dirs, render_template
+
+        printable = render_template(
+            page.html_environment, BOARD_TEMPLATES["html"], board=page.view, inline_css=""
+        )
+        output = html_to_pdf(
+            printable,
+            stylesheet=page.stylesheet,
+            created=page.created,
+            allowed_dirs=allowed_dirs(page.templates_dir),
+        )
+        path = page.folder / f"{page.stem}.pdf"
         atomic_write_bytes(path, output.data)
         return path
 
