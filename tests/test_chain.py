@@ -373,3 +373,59 @@ def test_prices_fetch_uses_the_books_source_chain(
     assert result.exit_code == 0, result.output
     assert "no CSV file" in result.output  # the first member was asked, and had nothing
     assert "0941.HK: " in result.output
+
+
+# --- AkShare in a chain (EastMoney's answers through the real AkShare) --------------------
+
+
+def _akshare() -> Any:
+    from concepttrack.prices.akshare import AkshareSource, RetryPolicy
+
+    return AkshareSource(
+        sleep=lambda _s: None, retry=RetryPolicy(attempts=2, base_delay=0.0), pause=0.0
+    )
+
+
+def test_akshare_then_csv_each_symbol_names_its_vendor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AkShare serves what EastMoney lists; a symbol it does not know falls through to
+    the CSV folder without opening the breaker."""
+    from tests.akshare_fake import EastMoneyFake, install, trading_days, zigzag_bars
+
+    em = EastMoneyFake()
+    em.add_stock("0941.HK", zigzag_bars(trading_days("XHKG", dt.date(2023, 12, 1), END), 65.0))
+    install(monkeypatch, em)
+    folder = write_csv_folder(tmp_path / "prices")
+    csv = CountingCsv(folder)
+    chain = ChainSource([_akshare(), csv])
+    frame = _load(chain, tmp_path, ["0941.HK", "0728.HK"])
+    mobile, telecom = frame.get("0941.HK").meta, frame.get("0728.HK").meta
+    assert mobile is not None
+    assert telecom is not None
+    assert mobile.source == "akshare"
+    assert telecom.source == csv.name
+    assert csv.calls == [("0728.HK",)]
+    assert chain.breaker.trips == []
+    assert vendor_text(mobile.source, file_of(mobile.detail)) == "EastMoney via AkShare"
+    assert vendor_text(telecom.source, file_of(telecom.detail)) == "CSV file 0728.HK.csv"
+
+
+def test_an_eastmoney_outage_opens_the_breaker_after_three_symbols(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.akshare_fake import EastMoneyFake, install
+
+    em = EastMoneyFake()
+    em.status = 503
+    install(monkeypatch, em)
+    chain = ChainSource([_akshare(), CountingCsv(write_csv_folder(tmp_path / "prices"))])
+    frame = _load(chain, tmp_path)
+    asked = {params.get("secid") for _url, params in em.requests if params.get("secid")}
+    # Only the probe's symbols (0941, 0728, 0763) may reach EastMoney, never 9888 or HSI
+    # (AkShare itself stops asking after an outage within a batch).
+    assert asked
+    assert asked <= {"116.00941", "116.00728", "116.00763"}
+    assert [trip.source for trip in chain.breaker.trips] == ["akshare"]
+    assert "AkShare is down" in chain.breaker.trips[0].problem
+    assert all(not frame.get(s).failed for s in SYMBOLS)
