@@ -557,6 +557,13 @@ def expected_snapshot(
     # Beta and correlation are against the benchmark: not shown for the benchmark itself.
     bench_risk["beta_1y"] = bench_risk["correlation_1y"] = None
 
+    def served(symbol: str) -> dict[str, Any]:
+        # Who served it (issue 18): the CSV folder, from the file named after the symbol.
+        if symbol not in bars:
+            return {"served_by": None, "vendor": None, "source_file": None}
+        name = f"{symbol.lstrip('^')}.csv"
+        return {"served_by": source, "vendor": f"CSV file {name}", "source_file": name}
+
     def status(symbol: str) -> dict[str, Any]:
         dates = seen[symbol].dates
         # Every session here is known to exchange-calendars: none was inferred.
@@ -566,6 +573,7 @@ def expected_snapshot(
                 "status": "missing",
                 "last_session": None,
                 "calendar_inferred_after": None,
+                **served(symbol),
             }
         state = "fresh" if dates[-1] == as_of else "stale"
         return {
@@ -573,6 +581,7 @@ def expected_snapshot(
             "status": state,
             "last_session": dates[-1].isoformat(),
             "calendar_inferred_after": None,
+            **served(symbol),
         }
 
     # --- basket membership and weights --------------------------------------------

@@ -358,8 +358,9 @@ def test_get_source_parses_specs(tmp_path: Path) -> None:
         get_source("bloomberg")
     assert caught.value.message == "unknown price source 'bloomberg'"
     assert caught.value.hint == (
-        "Use --source yahoo, --source akshare, --source csv:DIR or --source demo "
-        "(also settable as CONCEPTTRACK_SOURCE)."
+        "Use --source yahoo, --source akshare, --source csv:DIR or --source demo, or several "
+        "in order separated by commas (yahoo,csv:DIR); also settable as CONCEPTTRACK_SOURCE "
+        "or `source:` in the themes book."
     )
 
 

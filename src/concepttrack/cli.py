@@ -357,7 +357,11 @@ def report(
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option(help=f"{SOURCE_CHOICES} [default: $CONCEPTTRACK_SOURCE or yahoo]."),
+        typer.Option(
+            help=f"{SOURCE_CHOICES}, or several in order separated by commas "
+            "(yahoo,csv:DIR: per symbol the first that answers) [default: "
+            "$CONCEPTTRACK_SOURCE, else the themes book's source:, else yahoo]."
+        ),
     ] = None,
     cache: Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,
@@ -453,7 +457,7 @@ def report(
     options = pipeline.RunOptions(
         formats=pipeline.parse_formats(formats),
         out_dir=settings.reports_dir(out),
-        source=settings.source_spec(source),
+        source=settings.source_spec(source, book.source),
         cache_path=cache_path(ctx, cache),
         as_of=parse_date(as_of, "--as-of"),
         offline=offline,

@@ -30,6 +30,7 @@ from concepttrack.cli_support import (
     cache_path,
     console,
     is_terminal,
+    load_book,
     parse_date,
     select_themes,
 )
@@ -45,7 +46,8 @@ SourceOption = Annotated[
     str | None,
     typer.Option(
         "--source",
-        help=f"{SOURCE_CHOICES} [default: $CONCEPTTRACK_SOURCE or yahoo].",
+        help=f"{SOURCE_CHOICES}, or several in order separated by commas (yahoo,csv:DIR) "
+        "[default: $CONCEPTTRACK_SOURCE, else the themes book's source:, else yahoo].",
         show_default=False,
     ),
 ]
@@ -176,7 +178,8 @@ def fetch(
     from concepttrack.prices import load_prices
     from concepttrack.themes import all_symbols
 
-    themes = select_themes(ctx, theme_ids, all_themes)
+    book = load_book(ctx)
+    themes = select_themes(ctx, theme_ids, all_themes, book)
     requested = parse_date(as_of, "--as-of")
     as_of_by_theme = {
         t.id: pipeline.resolve_as_of(pipeline.theme_exchange(t), requested, None) for t in themes
@@ -189,7 +192,7 @@ def fetch(
             symbols,
             start=start,
             end=end,
-            source=settings.source_spec(source),
+            source=settings.source_spec(source, book.source),
             store_path=cache_path(ctx, cache),
             refresh=refresh,
             progress=progress,

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from concepttrack.analytics.model import ThemeSnapshot
     from concepttrack.archive import RunLog
     from concepttrack.deliver.send import DeliveryReport
+    from concepttrack.prices.chain import ChainSource
     from concepttrack.prices.frame import PriceFrame
     from concepttrack.themes import Theme
 
@@ -208,6 +209,10 @@ class RunResult:
     delivery: DeliveryReport | None = None
     #: Exchanges past exchange-calendars' horizon: exchange -> (horizon, inferred sessions).
     inferred_calendars: dict[str, tuple[dt.date, tuple[dt.date, ...]]] = field(default_factory=dict)
+    #: A source chain's run: symbol -> the member that served it (None: one source).
+    served_by: dict[str, str] | None = None
+    #: A source chain's members skipped for the rest of the run (the circuit breaker).
+    breaker: list[dict[str, str | int]] = field(default_factory=list)
 
     def calendar_lines(self) -> list[str]:
         """One line per exchange whose sessions were inferred (for the summary and log)."""
@@ -452,6 +457,9 @@ def _run(
             },
             "themes": [outcome.to_dict() for outcome in result.outcomes],
         }
+        if result.served_by is not None:
+            record["served_by"] = result.served_by
+            record["breaker"] = result.breaker
         if result.write_errors:
             record["write_errors"] = result.write_errors
         if result.delivery is not None:
@@ -710,12 +718,13 @@ def _fetch(
     symbols = all_symbols(themes)
     start = min(history_start(theme, as_of_by_theme[theme.id]) for theme in themes)
     end = max(as_of_by_theme.values())
+    chain = _chain(options)
     try:
         frame = load_prices(
             symbols,
             start=start,
             end=end,
-            source=options.source,
+            source=chain or options.source,
             store_path=options.cache_path,
             offline=options.offline,
             refresh=options.refresh,
@@ -726,10 +735,16 @@ def _fetch(
             f"prices: {len(symbols)} symbols from {origin}, {start} to {end}, "
             f"{frame.fetch_rounds} request round(s)"
         )
-        _attach_fundamentals(frame, themes, end, options, options.source, reporter, log)
+        fundamentals = options.source
+        if chain is not None:
+            fundamentals = _chain_outcome(chain, frame, result, reporter, log)
+        _attach_fundamentals(frame, themes, end, options, fundamentals, reporter, log)
         _attach_southbound(frame, themes, options, reporter, log)
         return frame
     except SourceError as exc:
+        if chain is not None:
+            result.served_by = {}
+            _breaker(chain, result, reporter, log)
         if not options.fallback_demo or is_demo(options.source):
             reporter.error(exc.message, exc.hint)
             result.fallback_reason = exc.message
@@ -783,6 +798,51 @@ def _attach_southbound(
         found = frame.southbound
         held = sum(1 for records in found.records.values() if records)
         reporter.info(f"southbound: {held} HK stock(s) with holdings from {found.source}")
+
+
+def _chain(options: RunOptions) -> ChainSource | None:
+    """The run's one source chain (its breaker lasts the run), or None for one source."""
+    if "," not in options.source:
+        return None
+    from concepttrack.prices.chain import ChainSource
+    from concepttrack.prices.registry import get_source
+
+    source = get_source(options.source, cache_dir=options.cache_path.parent / "yfinance")
+    return source if isinstance(source, ChainSource) else None
+
+
+def _chain_outcome(
+    chain: ChainSource,
+    frame: PriceFrame,
+    result: RunResult,
+    reporter: Reporter,
+    log: RunLog | None,
+) -> str:
+    """Records who served each symbol and each breaker trip (said once); returns the
+    member fundamentals come from: the first that served a price, else the first."""
+    served = {
+        symbol: history.meta.source
+        for symbol, history in frame.histories.items()
+        if history.meta is not None
+    }
+    result.served_by = served
+    _breaker(chain, result, reporter, log)
+    later = sorted({name for name in served.values() if name != chain.members[0].name})
+    for name in later:
+        count = sum(1 for member in served.values() if member == name)
+        line = f"prices: {count} symbol(s) served by {name}, a later source of the chain"
+        reporter.info(line)
+        _log(log, "info", line)
+    used = set(served.values())
+    return next((m.name for m in chain.members if m.name in used), chain.members[0].name)
+
+
+def _breaker(chain: ChainSource, result: RunResult, reporter: Reporter, log: RunLog | None) -> None:
+    """Each member the breaker skipped, said once (console, log) and kept for the record."""
+    for trip in chain.breaker.trips:
+        reporter.warn(trip.line())
+        _log(log, "warning", trip.line())
+    result.breaker = [trip.to_dict() for trip in chain.breaker.trips]
 
 
 def _attach_fundamentals(

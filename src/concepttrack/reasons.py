@@ -59,6 +59,7 @@ MESSAGES: dict[str, str] = {
     "fetch_failed_after": N_("fetch failed: %(why)s after %(tries)s tries"),
     "rate_limited": N_("rate limited (429)"),
     "source_down": N_("%(source)s is down"),
+    "source_skipped": N_("%(source)s skipped after %(n)s failures in a row this run"),
     #: The source's own words (a network error, a file's line): quoted as they are.
     "source_said": N_("%(text)s"),
     # The concept basket (analytics/basket.py).

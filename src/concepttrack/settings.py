@@ -25,9 +25,10 @@ def themes_path(cli_value: Path | None = None) -> Path:
     return Path(env) if env else Path("themes.yaml")
 
 
-def source_spec(cli_value: str | None = None) -> str:
-    """``--source``, else ``$CONCEPTTRACK_SOURCE``, else ``yahoo``."""
-    return cli_value or os.environ.get(ENV_SOURCE) or DEFAULT_SOURCE
+def source_spec(cli_value: str | None = None, book_value: str | None = None) -> str:
+    """``--source``, else ``$CONCEPTTRACK_SOURCE``, else the themes book's ``source:``,
+    else ``yahoo``. Any of them may be a chain (``yahoo,csv:DIR``)."""
+    return cli_value or os.environ.get(ENV_SOURCE) or book_value or DEFAULT_SOURCE
 
 
 def cache_dir() -> Path:

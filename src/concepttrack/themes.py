@@ -68,6 +68,7 @@ BOOK_KEYS: tuple[str, ...] = (
     "house",
     "check_against",
     "check_tolerance",
+    "source",
 )
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -610,6 +611,9 @@ class ThemeBook:
     #: The book's note languages (``languages:``); the first is the language of plain
     #: text in the book and of the undecorated note file name.
     languages: list[str] = field(default_factory=lambda: ["en"])
+    #: The book's price source (``source:``, a spec or chain like ``yahoo,csv:DIR``);
+    #: ``--source`` and ``$CONCEPTTRACK_SOURCE`` win over it (``settings.source_spec``).
+    source: str | None = None
     #: Line/column of every value, by key path, for messages that point into the file.
     marks: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
     #: ``check_against:``: the source every note's closes are cross-checked with (issue 18).
@@ -997,6 +1001,7 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
             problems.extend(found)
     # crosscheck (issue 18): the book's `check_against:` source and `check_tolerance:`.
     check_against, check_tolerance = _check_settings(data, problems, at)
+    book_source = _book_source(data, problems, at)
     for key in data:
         if key not in BOOK_KEYS:
             close = difflib.get_close_matches(key, list(BOOK_KEYS), n=1)
@@ -1078,6 +1083,7 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
         themes=themes,
         languages=book_languages,
         marks=dict(marks.values),
+        source=book_source,
         check_against=check_against,
         check_tolerance=check_tolerance,
     )
@@ -1100,6 +1106,31 @@ def _check_settings(
         except UsageError as exc:
             problems.append(at(("check_tolerance",), exc.message))
     return (against.strip() if against else None), tolerance
+
+
+def _book_source(
+    data: dict[str, Any], problems: list[Problem], at: Callable[[Path_, str], Problem]
+) -> str | None:
+    """The book's ``source:`` (checked like ``--source``: a chain's members, no demo in a
+    chain), or None when absent or wrong (the problem is collected)."""
+    from concepttrack.prices.registry import chain_members, source_entry
+
+    if "source" not in data:
+        return None
+    value = data["source"]
+    if not isinstance(value, str) or not value.strip():
+        problems.append(at(("source",), "`source` must be a price source such as yahoo,csv:DIR"))
+        return None
+    try:
+        members = chain_members(value)
+    except UsageError as exc:
+        problems.append(at(("source",), exc.message))
+        return None
+    unknown = [m for m in members if source_entry(m) is None]
+    if unknown:
+        problems.append(at(("source",), f"unknown price source {unknown[0]!r}"))
+        return None
+    return value.strip()
 
 
 def load_themes(path: Path) -> ThemeBook:

@@ -64,6 +64,13 @@ class DataStatus:
     #: Set when the sessions of the symbol's market after this date (exchange-calendars'
     #: horizon) were inferred from the bars the source returned, not known in advance.
     calendar_inferred_after: dt.date | None = None
+    #: The source id that served the symbol's prices (a chain's member: ``yahoo``,
+    #: ``csv:DIR``); None when nothing did.
+    served_by: str | None = None
+    #: Who the prices came from, in English ("Yahoo Finance", "CSV file 0941.HK.csv").
+    vendor: str | None = None
+    #: The file the prices were read from (a CSV source), its name only.
+    source_file: str | None = None
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,19 @@ def _expected_last(own: pd.DatetimeIndex | None, t: dt.date) -> dt.date:
     return t if position is None else pd.Timestamp(days[position]).date()
 
 
+def _served(status: DataStatus, history: SymbolHistory) -> DataStatus:
+    """``status`` with the source that served the symbol and its vendor (English)."""
+    from concepttrack.prices.registry import file_of, vendor_text
+
+    meta = history.meta
+    if meta is None:
+        return status
+    file = file_of(meta.detail)
+    return dataclasses.replace(
+        status, served_by=meta.source, vendor=vendor_text(meta.source, file), source_file=file
+    )
+
+
 def _status(
     bars: _Bars,
     t: dt.date,
@@ -394,7 +407,10 @@ def build_snapshot(
         bench_bars = dataclasses.replace(
             bench_bars, adj=valuation.to_theme_currency(bench_bars.adj, bench_fx)
         )
-    bench_status = _status(bench_bars, t, own.get(theme.benchmark), inferred.get(theme.benchmark))
+    bench_status = _served(
+        _status(bench_bars, t, own.get(theme.benchmark), inferred.get(theme.benchmark)),
+        bench_bars.history,
+    )
     bench_returns = metrics.window_returns(bench_bars.adj, event_date)
     bench_daily = bench_bars.returns
     benchmark = BenchmarkFigures(
@@ -409,7 +425,8 @@ def build_snapshot(
 
     stock_bars = [_bars_through(prices.get(stock.symbol), t) for stock in theme.stocks]
     statuses = [
-        _status(bars, t, own.get(bars.symbol), inferred.get(bars.symbol)) for bars in stock_bars
+        _served(_status(bars, t, own.get(bars.symbol), inferred.get(bars.symbol)), bars.history)
+        for bars in stock_bars
     ]
     # --- issue 11: weighting scheme and theme currency (analytics/valuation.py) ---
     prep = valuation.prepare(

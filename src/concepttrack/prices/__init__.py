@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from concepttrack.errors import SourceError, UsageError
 from concepttrack.prices.base import PriceSource
+from concepttrack.prices.chain import NETWORK_CODES, ChainSource
 from concepttrack.prices.registry import get_source, is_demo, source_entry
 from concepttrack.reasons import Reason, reason, said
 
@@ -296,6 +297,18 @@ def load_prices(
         source = get_source(source, cache_dir=store_path.parent / "yfinance")
     say = progress or (lambda _message: None)
     clock = now or dt.datetime.now(dt.UTC)
+    if isinstance(source, ChainSource):
+        return _load_chain(
+            source,
+            wanted,
+            start=start,
+            end=end,
+            store_path=store_path,
+            offline=offline,
+            refresh=refresh,
+            say=say,
+            clock=clock,
+        )
 
     chosen: PriceSource = source
 
@@ -371,6 +384,176 @@ def load_prices(
         histories=histories,
         fetch_rounds=loader.rounds,
         synthetic=is_demo(source.name),
+    )
+
+
+def _load_chain(
+    chain: ChainSource,
+    wanted: list[str],
+    *,
+    start: dt.date,
+    end: dt.date,
+    store_path: Path,
+    offline: bool,
+    refresh: bool,
+    say: Callable[[str], None],
+    clock: dt.datetime,
+) -> PriceFrame:
+    """:func:`load_prices` through a source chain (see :mod:`concepttrack.prices.chain`).
+
+    Bars are cached under each member's own name. A symbol whose cached bars from some
+    member are up to date is read from the first such member, asking nobody; the others
+    are asked member by member (a probe batch, then the rest), each for the symbols the
+    earlier ones could not give, skipping members the breaker opened. A symbol no member
+    gave keeps the first member's cached bars (if any) with every member's failure.
+    """
+    from concepttrack.prices.frame import PriceFrame, SymbolHistory
+    from concepttrack.prices.store import PriceStore, UnreadableCacheError, file_identity, heal
+
+    members = chain.members
+
+    def through_cache() -> tuple[
+        dict[str, PriceSource],
+        dict[str, dict[str, Coverage]],
+        dict[str, pd.DataFrame],
+        dict[str, _Loader],
+        dict[str, list[tuple[PriceSource, str, Reason]]],
+    ]:
+        with PriceStore(store_path) as store:
+            covs = {m.name: store.coverage(m.name, wanted) for m in members}
+            loaders = {m.name: _Loader(m, store, clock, say) for m in members}
+            for loader in loaders.values():
+                loader.labels = chain.labels
+            served: dict[str, PriceSource] = {}
+            ok: set[str] = set()
+            failed: dict[str, list[tuple[PriceSource, str, Reason]]] = {}
+            pending: list[str] = []
+            settled = {symbol: _settled(symbol, clock) for symbol in wanted}
+            for symbol in wanted:
+                for m in members:
+                    cov = covs[m.name].get(symbol)
+                    if cov is None or refresh:
+                        continue
+                    if offline:
+                        if cov.rows:
+                            served[symbol] = m
+                            break
+                        continue
+                    plan = _plan(
+                        symbol,
+                        cov,
+                        start=start,
+                        end=end,
+                        refresh=False,
+                        revision=m.revision(symbol),
+                        settled=settled[symbol],
+                    )
+                    if plan is None:
+                        say(f"{symbol}: up to date in the cache ({m.label})")
+                        served[symbol] = m
+                        ok.add(symbol)
+                        break
+                if symbol not in served and not offline:
+                    pending.append(symbol)
+            for m in members:
+                if not pending:
+                    break
+                loader = loaders[m.name]
+                plans: dict[str, _Plan] = {}
+                for symbol in pending:
+                    plan = _plan(
+                        symbol,
+                        covs[m.name].get(symbol),
+                        start=start,
+                        end=end,
+                        refresh=refresh,
+                        revision=m.revision(symbol),
+                        settled=settled[symbol],
+                    )
+                    if plan is None:
+                        served[symbol] = m  # nothing to fetch (no session in the window)
+                        ok.add(symbol)
+                    else:
+                        plans[symbol] = plan
+                again: dict[str, _Plan] = {}
+                for batch in chain.batches(m, list(plans)):
+                    if chain.breaker.is_open(m.name):
+                        break
+                    again.update(loader.run_round({s: plans[s] for s in batch}, covs[m.name]))
+                    for symbol in batch:
+                        problem = loader.failures.get(symbol)
+                        if problem is None:
+                            served[symbol] = m
+                            ok.add(symbol)
+                            chain.breaker.record(m.name, m.label, network=False)
+                            continue
+                        why = loader.failure_reasons[symbol]
+                        failed.setdefault(symbol, []).append((m, problem, why))
+                        trip = chain.breaker.record(
+                            m.name, m.label, network=why.code in NETWORK_CODES, problem=problem
+                        )
+                        if trip is not None:
+                            say(trip.line())
+                loader.run_round(again, covs[m.name])
+                if loader.asked:
+                    covs[m.name] = store.coverage(m.name, wanted)
+                pending = [s for s in pending if s not in served]
+            for symbol in wanted:
+                if symbol in served:
+                    continue
+                # Nobody gave it: the first member whose cache holds bars, else the first.
+                holder = next((m for m in members if symbol in covs[m.name]), members[0])
+                served[symbol] = holder
+            bars: dict[str, pd.DataFrame] = {}
+            for m in members:
+                mine = [s for s in wanted if served[s] is m]
+                if mine:
+                    bars.update(store.read(m.name, mine, start, end))
+        return served, covs, bars, loaders, {s: failed[s] for s in failed if s not in ok}
+
+    seen = file_identity(store_path)
+    try:
+        served, covs, bars, loaders, failed = through_cache()
+    except UnreadableCacheError as exc:
+        heal(store_path, exc, seen)
+        served, covs, bars, loaders, failed = through_cache()
+
+    histories: dict[str, SymbolHistory] = {}
+    failures: dict[str, str] = {}
+    for symbol in wanted:
+        member = served[symbol]
+        coverage = covs[member.name].get(symbol)
+        frame = bars[symbol]
+        tried = failed.get(symbol, [])
+        why: Reason | None
+        if tried:
+            failures[symbol] = "; ".join(f"{m.label}: {problem}" for m, problem, _why in tried)
+            why = tried[0][2]
+        else:
+            why = _staleness(
+                symbol, frame, coverage, start, end, member, offline, loaders[member.name]
+            )
+        histories[symbol] = SymbolHistory(
+            symbol,
+            frame,
+            coverage.meta if coverage is not None else None,
+            problem=failures.get(symbol) or (why.plain(chain.labels) if why is not None else None),
+            failed=symbol in failures,
+            cause=why,
+        )
+    if wanted and all(s in failures for s in wanted) and all(bars[s].empty for s in wanted):
+        raise _all_failed(chain, wanted, failures)
+    if offline and wanted and all(histories[s].bars.empty for s in wanted):
+        raise SourceError(
+            f"no cached prices from {chain.label} for {', '.join(wanted)} "
+            f"between {start.isoformat()} and {end.isoformat()}",
+            hint=f"Run once without --offline to fetch them (cache: {store_path}).",
+        )
+    return PriceFrame(
+        source=chain.name,
+        histories=histories,
+        fetch_rounds=sum(loader.rounds for loader in loaders.values()),
+        synthetic=False,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from concepttrack.prices.registry import source_entry
+from concepttrack.prices.registry import CHAIN_LABEL, source_entry
 from concepttrack.reasons import MESSAGES
 from concepttrack.reasons import N_ as N_
 from concepttrack.reasons import Reason as Reason
@@ -217,6 +217,10 @@ def benchmark_names(symbol: str, lang: str = "en") -> tuple[str, str]:
 def source_label(source: str, lang: str = "en") -> str:
     """A reader-facing name of the price source (``yahoo`` -> ``Yahoo Finance``)."""
     _ = translator(lang).gettext
+    members = [part.strip() for part in source.split(",") if part.strip()]
+    if len(members) > 1:
+        names = " → ".join(source_label(member, lang) for member in members)
+        return _(CHAIN_LABEL) % {"sources": names}
     entry = source_entry(source)
     if entry is None:
         return source

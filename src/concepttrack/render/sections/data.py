@@ -7,6 +7,7 @@ import datetime as dt
 
 from concepttrack.analytics.model import DataStatus, ThemeSnapshot
 from concepttrack.localize import FieldUse
+from concepttrack.prices.registry import vendor_for
 from concepttrack.render.messages import LANGUAGE_NAMES, N_, SECTIONS, reader_reason, source_label
 from concepttrack.render.sections.base import Appendix, Fields, NoteInput, Writer
 from concepttrack.render.view import DataRow
@@ -97,6 +98,44 @@ def calendar_data_note(snapshot: ThemeSnapshot, w: Writer) -> list[str]:
     ]
 
 
+def vendor(status: DataStatus, w: Writer) -> str | None:
+    """Who served a symbol's prices, in the note's language ("CSV file 0941.HK.csv")."""
+    if status.served_by is None:
+        return None
+    message, values = vendor_for(status.served_by, status.source_file)
+    return w._(message) % values
+
+
+def fallback_notes(status: DataStatus, source: str, w: Writer) -> list[str]:
+    """A symbol a later source of the chain ``source`` served: named in its row."""
+    first = source.split(",", 1)[0].strip()
+    if "," not in source or status.served_by in (None, first):
+        return []
+    return [
+        w._("served by %(vendor)s, a later source of the chain") % {"vendor": vendor(status, w)}
+    ]
+
+
+def vendor_note(inp: NoteInput) -> list[str]:
+    """The appendix line naming the vendor of every price series (stocks, benchmark)."""
+    _, w = inp._, inp.w
+    groups: dict[str, list[str]] = {}
+    series = [(f.status, inp.names.short(f.symbol)) for f in inp.snapshot.stocks]
+    series.append((inp.snapshot.benchmark.status, inp.bench_name))
+    for status, name in series:
+        who = vendor(status, w)
+        if who is not None:
+            groups.setdefault(who, []).append(name)
+    if not groups:
+        return []
+    items = [
+        _("%(vendor)s (%(names)s)") % {"vendor": who, "names": inp.fmt.join(names)}
+        for who, names in groups.items()
+    ]
+    separator = "；" if inp.fmt.chinese else "; "
+    return [_("Prices by vendor: %(list)s.") % {"list": separator.join(items)}]
+
+
 def field_notes(uses: list[FieldUse], w: Writer) -> list[str]:
     """Appendix lines: which themes-book fields were converted or shown untranslated."""
     _ = w._
@@ -145,6 +184,7 @@ def data_rows(inp: NoteInput) -> list[DataRow]:
                 _("not in basket: %(reason)s") % {"reason": reader_reason(f.excluded_reason, code)}
             )
         notes.extend(calendar_notes(f.status, w))
+        notes.extend(fallback_notes(f.status, inp.snapshot.source, w))
         stock = inp.by_symbol.get(f.symbol)
         rows.append(
             DataRow(
@@ -169,6 +209,7 @@ def data_rows(inp: NoteInput) -> list[DataRow]:
                 [
                     *([reader_reason(b.status.reason, code)] if b.status.reason else []),
                     *calendar_notes(b.status, w),
+                    *fallback_notes(b.status, inp.snapshot.source, w),
                 ]
             ),
         )
@@ -197,6 +238,7 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
     notes += [
         _("Price source: %(source)s.")
         % {"source": source_label(snapshot.source, inp.language.code)},
+        *vendor_note(inp),
         _(ADJUSTMENT_ADJUSTED if adjusted_only else ADJUSTMENT),
         _(ADJUSTMENT_METHOD),
         calendar,
