@@ -60,12 +60,15 @@ def test_header(snap: ThemeSnapshot) -> None:
 
 
 def test_data_status_fresh_stale_missing(snap: ThemeSnapshot) -> None:
+    served = {"served_by": "test", "vendor": "test"}  # the test source serves them all
     assert snap.statuses == [
-        DataStatus(A, "fresh", AS_OF),
-        DataStatus(B, "stale", day("2024-03-19"), reason("no_bar_since", date=day("2024-03-19"))),
-        DataStatus(C, "fresh", AS_OF),
-        DataStatus(D, "missing", None, said("not found")),
-        DataStatus("^HSI", "fresh", AS_OF),
+        DataStatus(A, "fresh", AS_OF, **served),
+        DataStatus(
+            B, "stale", day("2024-03-19"), reason("no_bar_since", date=day("2024-03-19")), **served
+        ),
+        DataStatus(C, "fresh", AS_OF, **served),
+        DataStatus(D, "missing", None, said("not found"), **served),
+        DataStatus("^HSI", "fresh", AS_OF, **served),
     ]
 
 

@@ -145,6 +145,9 @@ def test_lunar_new_year_2027_past_the_xshg_horizon(tmp_path: Path, book: ThemeBo
             "reason": "its market did not trade on 10 Feb 2027",
             "reason_coded": {"code": "market_closed", "params": {"date": "2027-02-10"}},
             "calendar_inferred_after": "2026-12-31",
+            "served_by": f"csv:{tmp_path / 'prices'}",
+            "vendor": f"CSV file {symbol}.csv",
+            "source_file": f"{symbol}.csv",
         }
     assert hk_status["0700.HK"]["status"] == "fresh"
     assert hk_status["0700.HK"]["calendar_inferred_after"] is None

@@ -194,13 +194,14 @@ def test_the_readme_example_is_valid(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
     monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
     monkeypatch.setenv("SLACK_WEBHOOK", SLACK)
-    mail, slack = load_config(write(tmp_path, block)).destinations
+    mail, slack, board = load_config(write(tmp_path, block)).destinations
     assert (mail.name, mail.attach, slack.name, slack.attach) == (
         "desk-mail",
         ("pdf",),
         "desk-slack",
         (),
     )
+    assert (mail.board, board.name, board.board) == (False, "morning-board", True)
 
 
 def test_a_sub_table_is_reported_on_its_own_line(tmp_path: Path) -> None:

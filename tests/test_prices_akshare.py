@@ -444,6 +444,7 @@ def test_report_from_akshare_end_to_end(tmp_path: Path, monkeypatch: pytest.Monk
         "116.00941",
         "116.00728",
         "1.600941",
+        "1.601728",  # China Telecom's A share, from the A+H pairs table (A/H premium)
         "100.HSI",
         "133.CNHHKD",
     }

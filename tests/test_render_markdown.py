@@ -178,6 +178,10 @@ def test_json_layout_is_the_documented_one(tmp_path: Path) -> None:
         "since_last_note",
         "languages",
         "what_moved",
+        # issue 19: the news log as shown, the threshold and the facts marked old.
+        "what_changed",
+        "stale_after_months",
+        "old_facts",
     ]
     assert document["languages"] == ["en"]
     assert set(document["what_moved"]) == {"en"}

@@ -198,7 +198,10 @@ def fetch(
             progress=progress,
         )
     _print_summary(frame)
-    failed = {s: h.problem for s, h in frame.histories.items() if h.failed}
+    # The A shares (and their FX pair) of the A/H premium are extras: a note without them
+    # shows the premium as "–" with the reason, so they never fail the fetch.
+    core = {s for t in themes for s in [*t.symbols, t.benchmark, *t.fx_symbols]}
+    failed = {s: h.problem for s, h in frame.histories.items() if h.failed and s in core}
     if failed:
         listed = ", ".join(f"{s} ({p})" for s, p in failed.items())
         raise SourceError(
