@@ -53,6 +53,7 @@ __all__ = [
     "Lead",
     "Move",
     "build_lead",
+    "event_age",
     "reaction_in_appendix",
     "usual_daily_move",
 ]
@@ -270,12 +271,25 @@ def build_lead(
     )
 
 
+def event_age(snapshot: ThemeSnapshot) -> int | None:
+    """Sessions after the event session to the as-of session ("N sessions ago").
+
+    A snapshot without ``sessions_after_event`` (an older JSON twin) gives it as
+    ``sessions_since_event - 1``: the event session directly follows the base session.
+    """
+    narrative = snapshot.narrative
+    after = narrative.sessions_after_event
+    if after is None and narrative.sessions_since_event:
+        after = narrative.sessions_since_event - 1
+    return after
+
+
 def reaction_in_appendix(theme: Theme, snapshot: ThemeSnapshot) -> bool:
     """True once the main event's longest window is complete and the event is older than
     the theme's ``reaction_to_appendix_after`` sessions (sessions after the event session,
     the note's "N sessions ago")."""
     main = snapshot.events.main
-    after = snapshot.narrative.sessions_after_event
+    after = event_age(snapshot)
     if main is None or after is None:
         return False
     if after <= theme.reaction_appendix_sessions:

@@ -7,6 +7,7 @@ default), an appendix after the risks (``analytics/lead.py``, ``reaction_in_appe
 
 from __future__ import annotations
 
+from concepttrack.analytics.lead import event_age
 from concepttrack.render.messages import N_
 from concepttrack.render.sections.base import Appendix, Fields, NoteInput
 from concepttrack.render.view import Definition
@@ -39,7 +40,7 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
     placed = ""
     if inp.lead.reaction_in_appendix:
         placed = _(IN_APPENDIX) % {
-            "sessions": inp.fmt.number(inp.snapshot.narrative.sessions_after_event, 0),
+            "sessions": inp.fmt.number(event_age(inp.snapshot), 0),
             "threshold": inp.fmt.number(inp.raw_theme.reaction_appendix_sessions, 0),
         }
     return {"reaction": reaction, "reaction_appendix": placed}
