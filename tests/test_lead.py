@@ -114,7 +114,7 @@ def test_usual_daily_move_and_multiple_are_the_hand_computed_ones() -> None:
     assert lead.largest.multiple == pytest.approx(0.061 / 0.025197631533948483)
     assert lead.largest.multiple == pytest.approx(2.4209, abs=1e-4)
     text = build_context(sora_theme(), _busy()).what_moved
-    assert "ZTE's fall of 6.1% was the day's largest move, 2.4 times its usual daily move." in text
+    assert "ZTE's move was the day's largest, 2.4 times its usual daily move." in text
     no_vol = make_stock("0763.HK")
     assert usual_daily_move(no_vol) is None
     assert (
@@ -130,8 +130,9 @@ def test_facts_come_in_order_of_weight() -> None:
     note = build_context(theme, snapshot, since, dates_ahead=ahead)
     text = note.what_moved
     marks = [
-        "China Mobile (00941) closed at a new 52-week high; ZTE (00763) at a new 52-week low.",
-        "ZTE's fall of 6.1% was the day's largest move",
+        "China Mobile (00941) rose 0.4% to a new 52-week high; ZTE (00763) fell 6.1% to a new "
+        "52-week low.",
+        "ZTE's move was the day's largest, 2.4 times its usual daily move.",
         "On the day the concept basket rose 2.0% while the HSI rose 0.5%.",
         "Over the last five sessions it rose 5.6%, 0.4 pp ahead of the HSI (+5.3%).",
         "2 of 4 constituents with a bar today rose and 2 fell; Baidu Group-SW led (+1.2%).",
@@ -255,15 +256,15 @@ def test_chinese_leads_are_written_natively() -> None:
     snapshot = _busy()
     hk = build_context(sora_theme(), snapshot, lang="zh-hk").what_moved
     assert hk.startswith(
-        "中國移動（00941）收市創52周新高，中興通訊（00763）則創52周新低。"
-        "中興通訊下跌6.1%，為今日成份股中變動幅度最大者，幅度相當於其日常波幅的2.4倍。"
+        "中國移動（00941）上升0.4%，收市創52周新高；中興通訊（00763）下跌6.1%，創52周新低。"
+        "中興通訊的變動幅度為今日成份股中最大，相當於其日常波幅的2.4倍。"
         "概念股組合當日上升2.0%，恒指則上升0.5%。"
         "過去五個交易日，組合上升5.6%，跑贏恒指0.4個百分點（恒指同期+5.3%）。"
     )
     cn = build_context(sora_theme(), snapshot, lang="zh-cn").what_moved
     assert cn.startswith(
-        "中国移动（00941）收盘创52周新高，中兴通讯（00763）则创52周新低。"
-        "中兴通讯下跌6.1%，为今日成分股中涨跌幅最大者，约为其日常波动幅度的2.4倍。"
+        "中国移动（00941）上涨0.4%，收盘创52周新高；中兴通讯（00763）下跌6.1%，创52周新低。"
+        "中兴通讯的涨跌幅为今日成分股中最大，约为其日常波动幅度的2.4倍。"
         "概念股组合当日上涨2.0%，恒指上涨0.5%。"
         "近五个交易日，组合上涨5.6%，跑赢恒指0.4个百分点（恒指同期+5.3%）。"
     )
@@ -383,6 +384,7 @@ def test_json_lead_block(tmp_path: Path) -> None:
         "symbol": "0941.HK",
         "values": {
             "close": snapshot.stock("0941.HK").last_close,
+            "return_1d": 0.004,
             "session": "2024-03-28",
         },
     }
@@ -420,3 +422,22 @@ def test_returns_window_fixture_is_untouched() -> None:
             before.returns
         )
     assert isinstance(snapshot.stocks[0].returns, WindowReturns)
+
+
+def test_largest_mover_not_at_an_extreme_is_named_with_its_move() -> None:
+    snapshot = _moved(sora_snapshot(), BUSY, vols=BUSY_VOLS, highs=("0941.HK",))
+    text = build_context(sora_theme(), snapshot).what_moved
+    assert text.startswith(
+        "China Mobile (00941) rose 0.4% to a new 52-week high. The day's largest move: "
+        "ZTE (00763), down 6.1%, 2.4 times its usual daily move."
+    )
+    # Breadth names neither again: ZTE is the laggard, Baidu the leader.
+    assert "2 of 4 constituents with a bar today rose and 2 fell; Baidu Group-SW led (+1.2%)." in (
+        text
+    )
+    assert text.count("6.1%") == 1
+    hk = build_context(sora_theme(), snapshot, lang="zh-hk").what_moved
+    assert hk.startswith(
+        "中國移動（00941）上升0.4%，收市創52周新高。"
+        "中興通訊（00763）下跌6.1%，為今日成份股中變動幅度最大者，幅度相當於其日常波幅的2.4倍。"
+    )

@@ -87,6 +87,8 @@ class Extreme:
     high: bool
     close: float | None
     currency: str | None
+    #: The stock's 1-day return (a new high is never a fall, nor a new low a rise).
+    return_1d: float | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Lead:
                 "new_high_52w" if extreme.high else "new_low_52w",
                 extreme.symbol,
                 close=_finite(extreme.close),
+                return_1d=_finite(extreme.return_1d),
                 session=snapshot.as_of.isoformat(),
             )
         if self.largest is not None:
@@ -243,7 +246,7 @@ def build_lead(
 ) -> Lead:
     """The lead's facts for ``snapshot`` (see the module's notes for each rule)."""
     extremes = [
-        Extreme(s.symbol, high, s.last_close, s.currency)
+        Extreme(s.symbol, high, s.last_close, s.currency, s.returns.one_day)
         for high in (True, False)
         for s in snapshot.stocks
         if latest_new_extreme(s, high=high) == snapshot.as_of

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from concepttrack.render.formats import STALE_MARK, tone
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from concepttrack.analytics.event_model import CarWindow
     from concepttrack.analytics.lead import Lead
@@ -80,27 +80,39 @@ class ChineseProse:
 
     def _extremes(self, lead: Lead, names: Names, fmt: Formats) -> list[str]:
         w = self.w
-        highs = [names.label(e.symbol) for e in lead.extremes if e.high]
-        lows = [names.label(e.symbol) for e in lead.extremes if not e.high]
-        if not highs and not lows:
-            return []
         clauses = []
-        if highs:
-            clauses.append(w["ld_high"].format(names=fmt.join(highs)))
-        if lows:
-            key = "ld_low_also" if highs else "ld_low"
-            clauses.append(w[key].format(names=fmt.join(lows)))
-        return ["，".join(clauses) + "。"]
+        for high in (True, False):
+            found = [e for e in lead.extremes if e.high == high]
+            if not found:
+                continue
+            moved = []
+            for extreme in found:
+                move = ""
+                if extreme.return_1d is not None and tone(extreme.return_1d) != "flat":
+                    move = self._move(extreme.return_1d, fmt, "")
+                moved.append(names.label(extreme.symbol) + move)
+            joined = fmt.join(moved)
+            if any(e.return_1d is not None and tone(e.return_1d) != "flat" for e in found):
+                joined += "，"
+            clauses.append(w["ld_high" if high else "ld_low"].format(names=joined))
+        return ["；".join(clauses) + "。"] if clauses else []
 
     def _largest(self, lead: Lead, names: Names, fmt: Formats) -> list[str]:
         move = lead.largest
         if move is None:
             return []
-        said = any(e.symbol == move.symbol for e in lead.extremes)
-        name = names.short(move.symbol) if said else names.label(move.symbol)
+        if any(e.symbol == move.symbol for e in lead.extremes):
+            return [
+                self.w["ld_largest_said"].format(
+                    name=names.short(move.symbol),
+                    times=""
+                    if move.multiple is None
+                    else self.w["ld_times_said"].format(x=fmt.ratio(move.multiple, 1)),
+                )
+            ]
         return [
             self.w["ld_largest"].format(
-                name=name,
+                name=names.label(move.symbol),
                 move=self._move(move.return_1d, fmt, ""),
                 times=self._times(move.multiple, fmt),
             )
@@ -153,7 +165,9 @@ class ChineseProse:
             sentences = [*m.stale_basket(), *m.five_day(), *m.since_event()]
             sentences += self._news(lead, names, fmt, titles) + m.caveats()
             return "".join(sentences) if sentences else self.w["nothing"]
-        named = lead.largest.symbol if lead.largest is not None else None
+        named = {e.symbol for e in lead.extremes if e.return_1d is not None}
+        if lead.largest is not None:
+            named.add(lead.largest.symbol)
         if lead.quiet:
             sentences = self._quiet(lead, names, fmt)
             sentences += m.one_day(self.w["ld_day"]) + m.five_day("ld_basket_in")
@@ -331,7 +345,7 @@ class _Moved:
             )
         return [sentence + "。"]
 
-    def breadth(self, named: str | None = None) -> list[str]:
+    def breadth(self, named: Collection[str] = ()) -> list[str]:
         w, facts, names, fmt = self.w, self.facts, self.names, self.fmt
         if not facts.with_bar:
             return []
@@ -348,7 +362,7 @@ class _Moved:
             counts = [w[key].format(n=n) for n, key, _every in moved]
             sentence = w["breadth"].format(n=facts.with_bar) + w["among"] + "、".join(counts)
         leaders = []
-        if facts.leader_1d is not None and facts.leader_1d != named:
+        if facts.leader_1d is not None and facts.leader_1d not in named:
             leaders.append(
                 w["led"].format(
                     name=names.short(facts.leader_1d), pct=fmt.pct(facts.leader_1d_return)
@@ -357,7 +371,7 @@ class _Moved:
         if (
             facts.laggard_1d is not None
             and facts.laggard_1d != facts.leader_1d
-            and facts.laggard_1d != named
+            and facts.laggard_1d not in named
         ):
             leaders.append(
                 w["lagged"].format(

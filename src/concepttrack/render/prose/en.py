@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from concepttrack.render.formats import STALE_MARK, tone
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from concepttrack.analytics.event_model import CarWindow
     from concepttrack.analytics.lead import Lead
@@ -97,7 +97,7 @@ class _Moved:
             sentence += f" while the {self.bench} {self.move(facts.benchmark_return_1d)}"
         return [sentence + "."]
 
-    def breadth(self, named: str | None = None) -> list[str]:
+    def breadth(self, named: Collection[str] = ()) -> list[str]:
         """Risers and fallers, with the leader and laggard (but ``named``, said already)."""
         facts, names, fmt = self.facts, self.names, self.fmt
         if not facts.with_bar:
@@ -111,14 +111,14 @@ class _Moved:
         if len(parts) == 1:
             sentence = parts[0]
         leaders = []
-        if facts.leader_1d is not None and facts.leader_1d != named:
+        if facts.leader_1d is not None and facts.leader_1d not in named:
             leaders.append(
                 f"{names.short(facts.leader_1d)} led ({fmt.pct(facts.leader_1d_return)})"
             )
         if (
             facts.laggard_1d is not None
             and facts.laggard_1d != facts.leader_1d
-            and facts.laggard_1d != named
+            and facts.laggard_1d not in named
         ):
             leaders.append(
                 f"{names.short(facts.laggard_1d)} lagged ({fmt.pct(facts.laggard_1d_return)})"
@@ -215,21 +215,24 @@ def _times(multiple: float | None, fmt: Formats) -> str:
     return "" if multiple is None else f", {fmt.ratio(multiple, 1)} times its usual daily move"
 
 
-def _extremes(lead: Lead, names: Names) -> list[str]:
-    highs = [names.label(e.symbol) for e in lead.extremes if e.high]
-    lows = [names.label(e.symbol) for e in lead.extremes if not e.high]
-    if not highs and not lows:
-        return []
+def _extremes(lead: Lead, names: Names, fmt: Formats) -> list[str]:
+    """``A (code) rose 2.7% to a new 52-week high; B (code) fell 1.0% to a new 52-week low.``"""
     clauses = []
-    if highs:
-        clauses.append(
-            f"{_and(highs)} closed at "
-            + ("a new 52-week high" if len(highs) == 1 else "new 52-week highs")
-        )
-    if lows:
-        which = "a new 52-week low" if len(lows) == 1 else "new 52-week lows"
-        clauses.append(f"{_and(lows)} {'at' if highs else 'closed at'} {which}")
-    return ["; ".join(clauses) + "."]
+    for high in (True, False):
+        found = [e for e in lead.extremes if e.high == high]
+        if not found:
+            continue
+        moved = []
+        for extreme in found:
+            move = ""
+            if extreme.return_1d is not None and tone(extreme.return_1d) != "flat":
+                verb = "rose" if extreme.return_1d > 0 else "fell"
+                move = f" {verb} {fmt.pct_abs(extreme.return_1d)}"
+            moved.append(f"{names.label(extreme.symbol)}{move}")
+        kind = "high" if high else "low"
+        which = f"a new 52-week {kind}" if len(found) == 1 else f"new 52-week {kind}s"
+        clauses.append(f"{_and(moved)} to {which}")
+    return ["; ".join(clauses) + "."] if clauses else []
 
 
 def _largest(lead: Lead, names: Names, fmt: Formats) -> list[str]:
@@ -237,10 +240,9 @@ def _largest(lead: Lead, names: Names, fmt: Formats) -> list[str]:
     if move is None:
         return []
     if any(e.symbol == move.symbol for e in lead.extremes):
-        kind = "rise" if move.return_1d > 0 else "fall"
+        # Its move is given already: only its rank and size against its usual move.
         return [
-            f"{names.short(move.symbol)}'s {kind} of {fmt.pct_abs(move.return_1d)} was the "
-            f"day's largest move{_times(move.multiple, fmt)}."
+            f"{names.short(move.symbol)}'s move was the day's largest{_times(move.multiple, fmt)}."
         ]
     direction = {"up": "up", "down": "down"}.get(tone(move.return_1d), "flat at")
     return [
@@ -281,6 +283,14 @@ def _news(lead: Lead, names: Names, fmt: Formats, titles: Sequence[str]) -> list
     return sentences
 
 
+def _named(lead: Lead) -> set[str]:
+    """Stocks whose move the lead has given already (breadth does not repeat them)."""
+    named = {e.symbol for e in lead.extremes if e.return_1d is not None}
+    if lead.largest is not None:
+        named.add(lead.largest.symbol)
+    return named
+
+
 def lead(
     facts: NarrativeFacts,
     lead: Lead,
@@ -300,14 +310,13 @@ def lead(
         sentences = [*m.stale_basket(), *m.five_day(), *m.since_event()]
         sentences += _news(lead, names, fmt, titles) + m.caveats()
         return " ".join(sentences) if sentences else NOTHING
-    named = lead.largest.symbol if lead.largest is not None else None
     if lead.quiet:
         sentences = _quiet(lead, names, fmt)
         sentences += m.one_day("the concept basket") + m.five_day("it")
     else:
-        sentences = _extremes(lead, names) + _largest(lead, names, fmt)
+        sentences = _extremes(lead, names, fmt) + _largest(lead, names, fmt)
         sentences += m.one_day("the concept basket") + m.five_day("it")
-        sentences += m.breadth(named)
+        sentences += m.breadth(_named(lead))
     sentences += _news(lead, names, fmt, titles)
     sentences += m.since_event() + m.caveats()
     return " ".join(sentences) if sentences else NOTHING

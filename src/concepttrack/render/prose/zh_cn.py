@@ -84,10 +84,11 @@ WORDS: dict[str, str] = {
     "ev_wm_not_significant": "不显著",
     # the lead (analytics/lead.py)
     "ld_high": "{names}收盘创52周新高",
-    "ld_low": "{names}收盘创52周新低",
-    "ld_low_also": "{names}则创52周新低",
+    "ld_low": "{names}创52周新低",
     "ld_largest": "{name}{move}，为今日成分股中涨跌幅最大者{times}。",
     "ld_times": "，约为其日常波动幅度的{x}倍",
+    "ld_largest_said": "{name}的涨跌幅为今日成分股中最大{times}。",
+    "ld_times_said": "，约为其日常波动幅度的{x}倍",
     "ld_quiet": "今日概念股走势平静：没有成分股的涨跌幅达到其日常波动幅度{largest}。",
     "ld_quiet_largest": "（涨跌幅最大的是{name}，{pct}）",
     "ld_day": "概念股组合当日",

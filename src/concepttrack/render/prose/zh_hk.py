@@ -85,10 +85,11 @@ WORDS: dict[str, str] = {
     "ev_wm_not_significant": "並不顯著",
     # the lead (analytics/lead.py)
     "ld_high": "{names}收市創52周新高",
-    "ld_low": "{names}收市創52周新低",
-    "ld_low_also": "{names}則創52周新低",
+    "ld_low": "{names}創52周新低",
     "ld_largest": "{name}{move}，為今日成份股中變動幅度最大者{times}。",
     "ld_times": "，幅度相當於其日常波幅的{x}倍",
+    "ld_largest_said": "{name}的變動幅度為今日成份股中最大{times}。",
+    "ld_times_said": "，相當於其日常波幅的{x}倍",
     "ld_quiet": "今日概念股表現平靜：並無成份股的變動達到其日常波幅{largest}。",
     "ld_quiet_largest": "（變動最大為{name}，{pct}）",
     "ld_day": "概念股組合當日",
