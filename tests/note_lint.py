@@ -437,6 +437,10 @@ def _signed_percent(sentence: str, match: re.Match[str], chinese: bool) -> float
     return value * sign if sign else value
 
 
+#: A move written as a word, not a figure ("was flat", "持平"): 0.0 in the table.
+_FLAT = re.compile(r"\b(?:was|is) flat\b|持平")
+
+
 def _what_moved(note: Note) -> list[tuple[str, int]]:
     """Sentences of the paragraph after "What moved" (the first prose after the key
     figures), with their line numbers."""
@@ -594,11 +598,18 @@ def check_figures(note: Note) -> list[Finding]:
                 continue
             sentence, number_line = found[0]
             percents = list(_PERCENT.finditer(sentence))
-            if len(percents) < 2:
+            # "… rose 1.2% while the HSI was flat": the flat side is 0.0 (as the table shows).
+            flat = _FLAT.search(sentence)
+            if len(percents) == 1 and flat is not None:
+                value = _signed_percent(sentence, percents[0], zh)
+                before = flat.start() < percents[0].start()
+                basket_value, bench_value = (0.0, value) if before else (value, 0.0)
+            elif len(percents) < 2:
                 fig.missing(number_line, f"two percentages in the {label} sentence", sentence)
                 continue
-            basket_value = _signed_percent(sentence, percents[0], zh)
-            bench_value = _signed_percent(sentence, percents[-1], zh)
+            else:
+                basket_value = _signed_percent(sentence, percents[0], zh)
+                bench_value = _signed_percent(sentence, percents[-1], zh)
             fig.compare(
                 f"basket {label} return (key figures vs What moved)",
                 ("key figures", percent(cells[1]), line),

@@ -550,22 +550,32 @@ def test_chinese_what_moved_from_the_same_facts_as_the_english() -> None:
         fallers=1,
         with_bar=4,
     )
-    snapshot = dataclasses.replace(sora_snapshot(), narrative=facts)
+    # 1-day moves that agree with the facts above (the lead reads the stocks' figures).
+    moves = {"0728.HK": 0.024, "0763.HK": -0.018, "9888.HK": 0.011, "0941.HK": 0.003}
+    base = sora_snapshot()
+    stocks = [
+        dataclasses.replace(s, returns=dataclasses.replace(s.returns, one_day=moves[s.symbol]))
+        for s in base.stocks
+    ]
+    snapshot = dataclasses.replace(base, stocks=stocks, narrative=facts)
     hk = build_context(sora_theme(), snapshot, lang="zh-hk")
     cn = build_context(sora_theme(), snapshot, lang="zh-cn")
     assert hk.what_moved == (
-        "過去五個交易日，概念股組合上升3.2%，跑贏恒指1.1個百分點（恒指同期+2.1%）。"
-        "當日組合下跌0.4%，恒指則上升0.2%。今日有成交的4隻成份股中，3隻上升、1隻下跌；"
-        "中國電信表現最佳（+2.4%），中興通訊表現最差（−1.8%）。"
+        # The lead (issue 19): the day's largest move first, against its usual daily move.
+        "中國電信（00728）上升2.4%，為今日成份股中變動幅度最大者，幅度相當於其日常波幅的1.6倍。"
+        "概念股組合當日下跌0.4%，恒指則上升0.2%。"
+        "過去五個交易日，組合上升3.2%，跑贏恒指1.1個百分點（恒指同期+2.1%）。"
+        "今日有成交的4隻成份股中，3隻上升、1隻下跌；中興通訊表現最差（−1.8%）。"
         "自2024年2月16日事件（28個交易日前）以來，組合累升18.3%，同期恒指+4.1%。"
         # The event study's sentence, written in Chinese and joined without a space.
         "剔除大市因素後，組合對事件的反應在5%顯著性水平下並不顯著："
         "由事件交易日至其後20個交易日的累計異常回報為−1.2%（t值−0.34）。"
     )
     assert cn.what_moved == (
-        "近五个交易日，概念股组合上涨3.2%，跑赢恒指1.1个百分点（恒指同期+2.1%）。"
-        "当日组合下跌0.4%，恒指上涨0.2%。今日有交易的4只成分股中，3只上涨、1只下跌；"
-        "中国电信表现最好（+2.4%），中兴通讯表现最差（−1.8%）。"
+        "中国电信（00728）上涨2.4%，为今日成分股中涨跌幅最大者，约为其日常波动幅度的1.6倍。"
+        "概念股组合当日下跌0.4%，恒指上涨0.2%。"
+        "近五个交易日，组合上涨3.2%，跑赢恒指1.1个百分点（恒指同期+2.1%）。"
+        "今日有交易的4只成分股中，3只上涨、1只下跌；中兴通讯表现最差（−1.8%）。"
         "自2024年2月16日事件（28个交易日前）以来，组合累计上涨18.3%，同期恒指+4.1%。"
         "剔除大盘因素后，组合对事件的反应在5%显著性水平下不显著："
         "从事件交易日至其后20个交易日的累计异常收益为−1.2%（t值−0.34）。"

@@ -353,6 +353,8 @@ def test_the_clean_snippet_passes_every_check() -> None:
         ("behind the HSI (−0.7%)", "behind the HSI (−0.8%)", "benchmark 5-day return"),
         ("1.9 pp behind", "1.8 pp behind", "basket 5-day excess"),
         ("while the HSI fell 0.3%", "while the HSI fell 0.4%", "benchmark 1-day return"),
+        # A flat side is read as 0.0 (issue 19's lead writes "was flat"), not skipped.
+        ("while the HSI fell 0.3%", "while the HSI was flat", "benchmark 1-day return"),
         ("(00728) −1.0% /", "(00728) −1.1% /", "00728 since-event return (leader/laggard"),
         ("(00728) −0.3% /", "(00728) −0.2% /", "00728 1-day return (leader/laggard today"),
         ("| 7.8% | −4.5% | 0.73 |", "| 7.8% | −4.5% | 0.74 |", "09888 1Y beta"),

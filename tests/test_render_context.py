@@ -7,7 +7,13 @@ import datetime as dt
 
 import pytest
 
-from concepttrack.analytics.model import DataStatus, NarrativeFacts, SinceLastNote, WindowReturns
+from concepttrack.analytics.model import (
+    DataStatus,
+    NarrativeFacts,
+    SinceLastNote,
+    ThemeSnapshot,
+    WindowReturns,
+)
 from concepttrack.reasons import reason
 from concepttrack.render.context import (
     MISSING,
@@ -72,14 +78,29 @@ def test_what_moved_is_written_from_the_narrative_facts() -> None:
         fallers=1,
         with_bar=4,
     )
-    note = build_context(theme, dataclasses.replace(snapshot, narrative=facts))
+    note = build_context(theme, _with_moves(snapshot, facts))
+    # The lead (issue 19): the largest move against its usual daily move (China Telecom
+    # +2.4% with a 1-year volatility of 23.4%: 0.024 / (0.234 / sqrt(252)) = 1.6), the
+    # basket on the day and over five sessions, breadth (the leader is named already).
     assert note.what_moved == (
-        "Over the last five sessions the concept basket rose 3.2%, 1.1 pp ahead of the HSI "
-        "(+2.1%). On the day the basket fell 0.4% while the HSI rose 0.2%. 3 of 4 "
-        "constituents with a bar today rose and 1 fell; China Telecom led (+2.4%) and ZTE "
-        "lagged (−1.8%). Since the event on 16 Feb 2024 (28 sessions ago) the basket is up "
-        "18.3%, against +4.1% for the HSI."
+        "The day's largest move: China Telecom (00728), up 2.4%, 1.6 times its usual daily "
+        "move. On the day the concept basket fell 0.4% while the HSI rose 0.2%. Over the "
+        "last five sessions it rose 3.2%, 1.1 pp ahead of the HSI (+2.1%). 3 of 4 "
+        "constituents with a bar today rose and 1 fell; ZTE lagged (−1.8%). Since the event "
+        "on 16 Feb 2024 (28 sessions ago) the basket is up 18.3%, against +4.1% for the HSI."
     )
+
+
+#: 1-day moves that agree with the hand-made narrative facts of the tests above.
+MOVES = {"0728.HK": 0.024, "0763.HK": -0.018, "9888.HK": 0.011, "0941.HK": 0.003}
+
+
+def _with_moves(snapshot: ThemeSnapshot, facts: NarrativeFacts) -> ThemeSnapshot:
+    stocks = [
+        dataclasses.replace(s, returns=dataclasses.replace(s.returns, one_day=MOVES[s.symbol]))
+        for s in snapshot.stocks
+    ]
+    return dataclasses.replace(snapshot, stocks=stocks, narrative=facts)
 
 
 def test_stale_figures_are_flagged_never_shown_as_todays() -> None:

@@ -178,14 +178,15 @@ def test_json_layout_is_the_documented_one(tmp_path: Path) -> None:
         "since_last_note",
         "languages",
         "what_moved",
-        # issue 19: the news log as shown, the threshold and the facts marked old.
         "what_changed",
         "stale_after_months",
         "old_facts",
+        "lead",
     ]
     assert document["languages"] == ["en"]
     assert set(document["what_moved"]) == {"en"}
-    assert document["what_moved"]["en"].startswith("Over the last")
+    assert document["what_moved"]["en"].startswith("The day's largest move")
+    assert document["lead"]["facts"][0]["kind"] == "largest_move"
     assert document["schema_version"] == 1
     assert document["kind"] == "concepttrack.note"
     assert document["theme"] == theme.model_dump(mode="json")

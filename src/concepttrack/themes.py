@@ -65,6 +65,7 @@ BOOK_KEYS: tuple[str, ...] = (
     "version",
     "languages",
     "stale_after_months",
+    "reaction_to_appendix_after",
     "house",
     "check_against",
     "check_tolerance",
@@ -324,6 +325,9 @@ def read_logo(path: Path) -> str:
 
 #: How old a dated fact may be before a note marks it (``stale_after_months:``).
 DEFAULT_STALE_MONTHS = 12
+#: Sessions after the event after which "How the concept reacted" moves to an appendix
+#: (``reaction_to_appendix_after:``; see analytics/lead.py).
+DEFAULT_REACTION_APPENDIX_SESSIONS = 60
 
 ExposureKind = Literal["core", "supplier", "infrastructure", "platform", "indirect"]
 #: How the basket is weighted at the event base (see ``analytics/weights.py``).
@@ -411,6 +415,9 @@ class Theme(_Model):
     updates: list[Update] = Field(default_factory=list)
     #: Months after which a fact's ``as_of`` is marked old (default: the book's, else 12).
     stale_after_months: int | None = Field(default=None, ge=1, le=240)
+    #: Sessions after the event after which the event study moves to an appendix
+    #: (default: the book's, else 60).
+    reaction_to_appendix_after: int | None = Field(default=None, ge=1, le=5000)
     #: Who signs the note (default: the book's ``house:``; none: neutral wording).
     house: House | None = None
 
@@ -476,6 +483,11 @@ class Theme(_Model):
     def stale_months(self) -> int:
         """Months after which a dated fact is old in a note of this theme."""
         return self.stale_after_months or DEFAULT_STALE_MONTHS
+
+    @property
+    def reaction_appendix_sessions(self) -> int:
+        """Sessions after the event after which the event study is an appendix."""
+        return self.reaction_to_appendix_after or DEFAULT_REACTION_APPENDIX_SESSIONS
 
     @field_validator("id")
     @classmethod
@@ -985,6 +997,18 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
             problems.append(
                 at(("stale_after_months",), "must be a whole number of months from 1 to 240")
             )
+    book_reaction: int | None = None
+    if "reaction_to_appendix_after" in data:
+        value = data["reaction_to_appendix_after"]
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5000:
+            book_reaction = value
+        else:
+            problems.append(
+                at(
+                    ("reaction_to_appendix_after",),
+                    "must be a whole number of sessions from 1 to 5000",
+                )
+            )
     book_house: House | None = None
     if "house" in data:
         raw_house = data["house"]
@@ -1064,6 +1088,8 @@ def parse_themes(text: str, file: str = "themes.yaml") -> ThemeBook:
                 seen_symbols[stock.symbol] = s_index
         if book_stale is not None and theme.stale_after_months is None:
             theme = theme.model_copy(update={"stale_after_months": book_stale})
+        if book_reaction is not None and theme.reaction_to_appendix_after is None:
+            theme = theme.model_copy(update={"reaction_to_appendix_after": book_reaction})
         if theme.house is not None and theme.house.logo:
             own, found = _validated_house(
                 raw.get("house"), file, lambda p, m: at(p, m), (*base, "house")

@@ -240,6 +240,16 @@ def _benchmark_change(prev_snapshot: Mapping[str, Any], snapshot: ThemeSnapshot)
     return close / prev_close - 1.0
 
 
+def latest_new_extreme(stock: StockFigures, *, high: bool) -> dt.date | None:
+    """The latest session the stock's close was a new 52-week high (``high``) or low.
+
+    The one rule of a new 52-week extreme, shared by "since the last note" and the
+    note's lead: the close at or above (at or below) every close of the 365 calendar
+    days to that session, judged only with a full year of closes before it.
+    """
+    return stock.last_new_high_52w if high else stock.last_new_low_52w
+
+
 def _after(session: dt.date | None, prev_as_of: dt.date) -> bool:
     """True when a new 52-week extreme was set on a session after the previous note."""
     return session is not None and session > prev_as_of
@@ -261,7 +271,7 @@ def _new_extreme(
     at most 365 days apart). Both highs must be of traded closes: adjusted-only series
     may be re-based between the notes.
     """
-    if _after(stock.last_new_high_52w if high else stock.last_new_low_52w, prev_as_of):
+    if _after(latest_new_extreme(stock, high=high), prev_as_of):
         return True
     session = stock.high_52w_session if high else stock.low_52w_session
     value = stock.high_52w if high else stock.low_52w

@@ -28,6 +28,7 @@ from concepttrack.render.writers import NoteFiles, Page, format_names, writer_re
 from concepttrack.render.writers.json import JSON_KIND, JSON_SCHEMA_VERSION, note_json
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.lead import DateAhead
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.languages import Colours
     from concepttrack.render.chart_base import Chart
@@ -71,6 +72,7 @@ def render_note(
     languages: Sequence[str] = ("en",),
     default_lang: str = "en",
     colours: Colours | None = None,
+    dates_ahead: Sequence[DateAhead] = (),
 ) -> list[Path]:
     """Write the note in each of ``formats`` and ``languages``; returns the note files.
 
@@ -82,8 +84,10 @@ def render_note(
     adds its text, its charts (drawn again only when their words or colours differ)
     and its layout. ``parallel_charts`` draws the first language's charts in a forked
     process while this one loads WeasyPrint (the bytes are the same either way).
+    ``dates_ahead``: results and ex-dividend dates the lead may announce.
     Raises UsageError for an unknown format and RenderError when a file cannot be made.
     """
+    from concepttrack.analytics.lead import build_lead
     from concepttrack.languages import get_language
     from concepttrack.render.view import note_facts
 
@@ -121,6 +125,7 @@ def render_note(
             colours=colours,
             facts=facts,
             jobs=jobs,
+            dates_ahead=dates_ahead,
         )
         for code in codes
     ]
@@ -154,6 +159,7 @@ def render_note(
             stem=NoteName.twin(snapshot.as_of).stem,
             languages=codes,
             what_moved={code: note.what_moved for code, note, _key in plans},
+            lead=build_lead(theme, snapshot, since_last, dates_ahead).to_dict(theme, snapshot),
         )
         paths.extend(writer.write_note(files) for writer in once)
     return paths
@@ -171,6 +177,7 @@ def _plan_language(
     colours: Colours | None,
     facts: NoteFacts,
     jobs: dict[Any, ChartJob | ChartWorker],
+    dates_ahead: Sequence[DateAhead] = (),
 ) -> tuple[str, NoteContext, Any]:
     """One language's context, and its charts started (or shared with an earlier language).
 
@@ -186,6 +193,7 @@ def _plan_language(
         default_lang=default_lang,
         colours=colours,
         facts=facts,
+        dates_ahead=dates_ahead,
     )
     if not with_charts:
         return lang, note, None

@@ -25,6 +25,9 @@ one English figure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from concepttrack.analytics.lead import DateAhead
 from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
 from concepttrack.languages import Colours, get_language
 from concepttrack.localize import FieldUse, localize_theme
@@ -104,12 +107,14 @@ def build_context(
     default_lang: str = "en",
     colours: Colours | None = None,
     facts: NoteFacts | None = None,
+    dates_ahead: Sequence[DateAhead] = (),
 ) -> NoteContext:
     """Format every figure of ``snapshot`` for ``theme`` in ``lang`` into a NoteContext.
 
     ``theme`` is the themes book's (any language); ``default_lang`` is the language of
     its plain text. ``facts`` (from :func:`~concepttrack.render.view.note_facts`) may be
-    passed when several languages are written from one snapshot. Each section of the
+    passed when several languages are written from one snapshot. ``dates_ahead``:
+    results and ex-dividend dates the lead may announce (``analytics/lead.py``). Each section of the
     note is built by its own builder (:data:`concepttrack.render.sections.SECTIONS`).
     """
     local, uses = localized_theme(theme, lang, default_lang)
@@ -123,6 +128,7 @@ def build_context(
         facts=facts or note_facts(local, snapshot),
         w=writer,
         colours=colours or writer.lang.default_colours,
+        dates_ahead=dates_ahead,
     )
     return NoteContext(**build_fields(inp))
 

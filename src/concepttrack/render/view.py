@@ -298,6 +298,8 @@ class NoteContext:
     generator: str = "concepttrack"
     #: "How the concept reacted" (the event study); None hides the section.
     reaction: ReactionView | None = None
+    #: Non-empty when the event study is an appendix (after the risks): why it is there.
+    reaction_appendix: str = ""
     #: Valuation, weighting scheme and currency blocks (render/valuation_view.py).
     valuation: ValuationView | None = None
     #: Lines under the risk table (back-cast basket figures).

@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 from concepttrack.languages import get_language
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from concepttrack.analytics.event_model import CarWindow
+    from concepttrack.analytics.lead import Lead
     from concepttrack.analytics.model import NarrativeFacts, SinceLastNote, StockFigures
     from concepttrack.render.formats import Formats
 
@@ -43,6 +46,17 @@ class Prose(Protocol):
         benchmark_short: str,
         event: dt.date,
         fmt: Formats,
+    ) -> str: ...
+
+    def lead(
+        self,
+        facts: NarrativeFacts,
+        lead: Lead,
+        names: Names,
+        benchmark_short: str,
+        event: dt.date,
+        fmt: Formats,
+        titles: Sequence[str] = (),
     ) -> str: ...
 
     def since_last(

@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING
 from concepttrack.render.formats import STALE_MARK, tone
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
     from concepttrack.analytics.event_model import CarWindow
+    from concepttrack.analytics.lead import Lead
     from concepttrack.analytics.model import NarrativeFacts, SinceLastNote, StockFigures
     from concepttrack.render.formats import Formats
     from concepttrack.render.prose import Names
@@ -57,122 +60,124 @@ class ChineseProse:
         event: dt.date,
         fmt: Formats,
     ) -> str:
-        w, bench = self.w, benchmark_short
-        sentences: list[str] = []
-        stale = facts.basket_stale
-        mark = STALE_MARK if stale else ""
-        last = fmt.date(facts.basket_last_session)
+        m = _Moved(self, facts, names, benchmark_short, event, fmt)
+        sentences = [
+            *m.stale_basket(),
+            *m.five_day(),
+            *m.one_day(),
+            *m.breadth(),
+            *m.since_event(),
+            *m.caveats(),
+        ]
+        return "".join(sentences) if sentences else self.w["nothing"]
 
-        if stale:
-            sentences.append(w["stale_basket"].format(last=last, mark=STALE_MARK))
+    # --- the lead (analytics/lead.py) ---------------------------------------------
 
-        if facts.basket_return_5d is not None:
-            window = w["five_to"].format(last=last) if stale else w["five"]
-            sentence = w["basket_in"].format(window=window) + self._move(
-                facts.basket_return_5d, fmt, mark
-            )
-            if facts.excess_5d is not None:
-                sentence += "，" + (w["same_sessions"] if stale else "")
-                sentence += self._relation(facts.excess_5d, bench, fmt, mark)
-                if not stale and facts.benchmark_return_5d is not None:
-                    sentence += w["bench_paren"].format(
-                        bench=bench, pct=fmt.pct(facts.benchmark_return_5d)
-                    )
-            elif facts.benchmark_behind_basket:
-                sentence += w["no_excess_window"].format(bench=bench, last=last)
-            elif facts.benchmark_return_5d is not None:
-                sentence += w["bench_same"].format(
-                    bench=bench, pct=fmt.pct(facts.benchmark_return_5d)
+    def _times(self, multiple: float | None, fmt: Formats) -> str:
+        if multiple is None:
+            return ""
+        return self.w["ld_times"].format(x=fmt.ratio(multiple, 1))
+
+    def _extremes(self, lead: Lead, names: Names, fmt: Formats) -> list[str]:
+        w = self.w
+        clauses = []
+        for high in (True, False):
+            found = [e for e in lead.extremes if e.high == high]
+            if not found:
+                continue
+            moved = []
+            for extreme in found:
+                move = ""
+                if extreme.return_1d is not None and tone(extreme.return_1d) != "flat":
+                    move = self._move(extreme.return_1d, fmt, "")
+                moved.append(names.label(extreme.symbol) + move)
+            joined = fmt.join(moved)
+            if any(e.return_1d is not None and tone(e.return_1d) != "flat" for e in found):
+                joined += "，"
+            clauses.append(w["ld_high" if high else "ld_low"].format(names=joined))
+        return ["；".join(clauses) + "。"] if clauses else []
+
+    def _largest(self, lead: Lead, names: Names, fmt: Formats) -> list[str]:
+        move = lead.largest
+        if move is None:
+            return []
+        if any(e.symbol == move.symbol for e in lead.extremes):
+            return [
+                self.w["ld_largest_said"].format(
+                    name=names.short(move.symbol),
+                    times=""
+                    if move.multiple is None
+                    else self.w["ld_times_said"].format(x=fmt.ratio(move.multiple, 1)),
                 )
-            sentences.append(sentence + "。")
-
-        if facts.basket_return_1d is not None and not stale:
-            sentence = w["day"] + self._move(facts.basket_return_1d, fmt, mark)
-            if facts.benchmark_return_1d is not None and not facts.benchmark_stale:
-                sentence += w["while_bench"].format(bench=bench) + self._move(
-                    facts.benchmark_return_1d, fmt, mark
-                )
-            sentences.append(sentence + "。")
-
-        if facts.with_bar:
-            moves = [
-                (facts.risers, "risers", "all_rose"),
-                (facts.fallers, "fallers", "all_fell"),
-                (facts.unchanged, "unchanged", "all_unchanged"),
             ]
-            moved = [(n, key, every) for n, key, every in moves if n]
-            if len(moved) == 1 and moved[0][0] == facts.with_bar:
-                # "4隻全部下跌", not "0隻上升、4隻下跌".
-                sentence = w["breadth"].format(n=facts.with_bar) + w[moved[0][2]]
-            else:
-                counts = [w[key].format(n=n) for n, key, _every in moved]
-                sentence = w["breadth"].format(n=facts.with_bar) + w["among"] + "、".join(counts)
-            leaders = []
-            if facts.leader_1d is not None:
-                leaders.append(
-                    w["led"].format(
-                        name=names.short(facts.leader_1d), pct=fmt.pct(facts.leader_1d_return)
-                    )
-                )
-            if facts.laggard_1d is not None and facts.laggard_1d != facts.leader_1d:
-                leaders.append(
-                    w["lagged"].format(
-                        name=names.short(facts.laggard_1d), pct=fmt.pct(facts.laggard_1d_return)
-                    )
-                )
-            if leaders:
-                sentence += "；" + "，".join(leaders)
-            sentences.append(sentence + "。")
-
-        if facts.basket_since_event is not None:
-            ago = (
-                w["sessions_ago"].format(n=facts.sessions_since_event)
-                if facts.sessions_since_event is not None
-                else ""
+        return [
+            self.w["ld_largest"].format(
+                name=names.label(move.symbol),
+                move=self._move(move.return_1d, fmt, ""),
+                times=self._times(move.multiple, fmt),
             )
-            if stale:
-                sentence = w["event_to"].format(
-                    event=fmt.date(event), ago=ago, last=last
-                ) + self._move(facts.basket_since_event, fmt, mark)
-                if facts.excess_since_event is not None:
-                    sentence += "，" + w["same_period"]
-                    sentence += self._relation(facts.excess_since_event, bench, fmt, mark)
-            else:
-                sentence = w["since_event"].format(event=fmt.date(event), ago=ago) + self._move(
-                    facts.basket_since_event, fmt, mark, cumulative=True
-                )
-                if facts.benchmark_since_event is not None and not facts.benchmark_behind_basket:
-                    sentence += w["bench_same"].format(
-                        bench=bench, pct=fmt.pct(facts.benchmark_since_event)
-                    )
-            sentences.append(sentence + "。")
+        ]
 
-        stale_stocks = [s for s in facts.stale_symbols if names.is_constituent(s)]
-        if stale_stocks:
-            who = fmt.join([names.label(s) for s in stale_stocks])
-            sentence = w["stale_stocks"].format(who=who, mark=STALE_MARK)
-            if facts.basket_carried:
-                carried = fmt.join([names.short(s) for s in facts.basket_carried])
-                sentence += w["carried"].format(names=carried)
-                if stale:
-                    sentence += w["carried_to"].format(last=last)
-            sentences.append(sentence + "。")
-        if facts.benchmark_stale and facts.benchmark_last_session is not None:
-            sentence = w["bench_stale"].format(
-                bench=bench, date=fmt.date(facts.benchmark_last_session), mark=STALE_MARK
+    def _quiet(self, lead: Lead, names: Names, fmt: Formats) -> list[str]:
+        move = lead.largest
+        largest = (
+            self.w["ld_quiet_largest"].format(
+                name=names.short(move.symbol), pct=fmt.pct(move.return_1d)
             )
-            if facts.benchmark_behind_basket:
-                sentence += w["bench_stale_excess"]
+            if move is not None
+            else ""
+        )
+        return [self.w["ld_quiet"].format(largest=largest)]
+
+    def _news(self, lead: Lead, names: Names, fmt: Formats, titles: Sequence[str]) -> list[str]:
+        w = self.w
+        sentences = []
+        if lead.updates and titles:
+            sentence = w["ld_update"].format(
+                title=titles[0], date=fmt.date(lead.updates[0].update.date)
+            )
+            more = len(lead.updates) - 1
+            if more:
+                sentence += w["ld_update_more"].format(n=more)
             sentences.append(sentence + "。")
-        missing = [s for s in facts.missing_symbols if names.is_constituent(s)]
-        if missing:
-            who = fmt.join([names.label(s) for s in missing])
-            sentences.append(w["no_prices"].format(who=who))
-        if len(missing) < len(facts.missing_symbols):
-            sentences.append(w["no_prices"].format(who=bench))
-        if not sentences:
-            return w["nothing"]
-        return "".join(sentences)
+        if lead.ahead:
+            items = [
+                w["ld_results" if d.kind == "results" else "ld_ex_dividend"].format(
+                    name=names.label(d.symbol), date=fmt.date_with_weekday(d.date)
+                )
+                for d in lead.ahead
+            ]
+            sentences.append(w["ld_ahead"] + "；".join(items) + "。")
+        return sentences
+
+    def lead(
+        self,
+        facts: NarrativeFacts,
+        lead: Lead,
+        names: Names,
+        benchmark_short: str,
+        event: dt.date,
+        fmt: Formats,
+        titles: Sequence[str] = (),
+    ) -> str:
+        m = _Moved(self, facts, names, benchmark_short, event, fmt)
+        if facts.basket_stale:
+            sentences = [*m.stale_basket(), *m.five_day(), *m.since_event()]
+            sentences += self._news(lead, names, fmt, titles) + m.caveats()
+            return "".join(sentences) if sentences else self.w["nothing"]
+        named = {e.symbol for e in lead.extremes if e.return_1d is not None}
+        if lead.largest is not None:
+            named.add(lead.largest.symbol)
+        if lead.quiet:
+            sentences = self._quiet(lead, names, fmt)
+            sentences += m.one_day(self.w["ld_day"]) + m.five_day("ld_basket_in")
+        else:
+            sentences = self._extremes(lead, names, fmt) + self._largest(lead, names, fmt)
+            sentences += m.one_day(self.w["ld_day"]) + m.five_day("ld_basket_in")
+            sentences += m.breadth(named)
+        sentences += self._news(lead, names, fmt, titles)
+        sentences += m.since_event() + m.caveats()
+        return "".join(sentences) if sentences else self.w["nothing"]
 
     def since_last(self, since: SinceLastNote, names: Names, bench: str, fmt: Formats) -> list[str]:
         w = self.w
@@ -276,3 +281,157 @@ class ChineseProse:
             t=fmt.t(window.t),
             level=fmt.significance(),
         )
+
+
+class _Moved:
+    """The "what moved" sentences of one note in Chinese (shared by the lead)."""
+
+    def __init__(
+        self,
+        prose: ChineseProse,
+        facts: NarrativeFacts,
+        names: Names,
+        bench: str,
+        event: dt.date,
+        fmt: Formats,
+    ) -> None:
+        self.p, self.w = prose, prose.w
+        self.facts, self.names, self.bench, self.event, self.fmt = facts, names, bench, event, fmt
+        self.stale = facts.basket_stale
+        self.mark = STALE_MARK if self.stale else ""
+        self.last = fmt.date(facts.basket_last_session)
+
+    def stale_basket(self) -> list[str]:
+        if not self.stale:
+            return []
+        return [self.w["stale_basket"].format(last=self.last, mark=STALE_MARK)]
+
+    def five_day(self, subject: str = "basket_in") -> list[str]:
+        w, facts, fmt, bench, mark, stale = (
+            self.w,
+            self.facts,
+            self.fmt,
+            self.bench,
+            self.mark,
+            self.stale,
+        )
+        if facts.basket_return_5d is None:
+            return []
+        window = w["five_to"].format(last=self.last) if stale else w["five"]
+        sentence = w[subject].format(window=window) + self.p._move(
+            facts.basket_return_5d, fmt, mark
+        )
+        if facts.excess_5d is not None:
+            sentence += "，" + (w["same_sessions"] if stale else "")
+            sentence += self.p._relation(facts.excess_5d, bench, fmt, mark)
+            if not stale and facts.benchmark_return_5d is not None:
+                sentence += w["bench_paren"].format(
+                    bench=bench, pct=fmt.pct(facts.benchmark_return_5d)
+                )
+        elif facts.benchmark_behind_basket:
+            sentence += w["no_excess_window"].format(bench=bench, last=self.last)
+        elif facts.benchmark_return_5d is not None:
+            sentence += w["bench_same"].format(bench=bench, pct=fmt.pct(facts.benchmark_return_5d))
+        return [sentence + "。"]
+
+    def one_day(self, subject: str | None = None) -> list[str]:
+        w, facts, fmt = self.w, self.facts, self.fmt
+        if facts.basket_return_1d is None or self.stale:
+            return []
+        sentence = (subject or w["day"]) + self.p._move(facts.basket_return_1d, fmt, self.mark)
+        if facts.benchmark_return_1d is not None and not facts.benchmark_stale:
+            sentence += w["while_bench"].format(bench=self.bench) + self.p._move(
+                facts.benchmark_return_1d, fmt, self.mark
+            )
+        return [sentence + "。"]
+
+    def breadth(self, named: Collection[str] = ()) -> list[str]:
+        w, facts, names, fmt = self.w, self.facts, self.names, self.fmt
+        if not facts.with_bar:
+            return []
+        moves = [
+            (facts.risers, "risers", "all_rose"),
+            (facts.fallers, "fallers", "all_fell"),
+            (facts.unchanged, "unchanged", "all_unchanged"),
+        ]
+        moved = [(n, key, every) for n, key, every in moves if n]
+        if len(moved) == 1 and moved[0][0] == facts.with_bar:
+            # "4隻全部下跌", not "0隻上升、4隻下跌".
+            sentence = w["breadth"].format(n=facts.with_bar) + w[moved[0][2]]
+        else:
+            counts = [w[key].format(n=n) for n, key, _every in moved]
+            sentence = w["breadth"].format(n=facts.with_bar) + w["among"] + "、".join(counts)
+        leaders = []
+        if facts.leader_1d is not None and facts.leader_1d not in named:
+            leaders.append(
+                w["led"].format(
+                    name=names.short(facts.leader_1d), pct=fmt.pct(facts.leader_1d_return)
+                )
+            )
+        if (
+            facts.laggard_1d is not None
+            and facts.laggard_1d != facts.leader_1d
+            and facts.laggard_1d not in named
+        ):
+            leaders.append(
+                w["lagged"].format(
+                    name=names.short(facts.laggard_1d), pct=fmt.pct(facts.laggard_1d_return)
+                )
+            )
+        if leaders:
+            sentence += "；" + "，".join(leaders)
+        return [sentence + "。"]
+
+    def since_event(self) -> list[str]:
+        w, facts, fmt, bench, mark = self.w, self.facts, self.fmt, self.bench, self.mark
+        if facts.basket_since_event is None:
+            return []
+        ago = (
+            w["sessions_ago"].format(n=facts.sessions_since_event)
+            if facts.sessions_since_event is not None
+            else ""
+        )
+        if self.stale:
+            sentence = w["event_to"].format(
+                event=fmt.date(self.event), ago=ago, last=self.last
+            ) + self.p._move(facts.basket_since_event, fmt, mark)
+            if facts.excess_since_event is not None:
+                sentence += "，" + w["same_period"]
+                sentence += self.p._relation(facts.excess_since_event, bench, fmt, mark)
+        else:
+            sentence = w["since_event"].format(event=fmt.date(self.event), ago=ago) + self.p._move(
+                facts.basket_since_event, fmt, mark, cumulative=True
+            )
+            if facts.benchmark_since_event is not None and not facts.benchmark_behind_basket:
+                sentence += w["bench_same"].format(
+                    bench=bench, pct=fmt.pct(facts.benchmark_since_event)
+                )
+        return [sentence + "。"]
+
+    def caveats(self) -> list[str]:
+        w, facts, names, fmt, bench = self.w, self.facts, self.names, self.fmt, self.bench
+        sentences: list[str] = []
+        stale_stocks = [s for s in facts.stale_symbols if names.is_constituent(s)]
+        if stale_stocks:
+            who = fmt.join([names.label(s) for s in stale_stocks])
+            sentence = w["stale_stocks"].format(who=who, mark=STALE_MARK)
+            if facts.basket_carried:
+                carried = fmt.join([names.short(s) for s in facts.basket_carried])
+                sentence += w["carried"].format(names=carried)
+                if self.stale:
+                    sentence += w["carried_to"].format(last=self.last)
+            sentences.append(sentence + "。")
+        if facts.benchmark_stale and facts.benchmark_last_session is not None:
+            sentence = w["bench_stale"].format(
+                bench=bench, date=fmt.date(facts.benchmark_last_session), mark=STALE_MARK
+            )
+            if facts.benchmark_behind_basket:
+                sentence += w["bench_stale_excess"]
+            sentences.append(sentence + "。")
+        missing = [s for s in facts.missing_symbols if names.is_constituent(s)]
+        if missing:
+            who = fmt.join([names.label(s) for s in missing])
+            sentences.append(w["no_prices"].format(who=who))
+        if len(missing) < len(facts.missing_symbols):
+            sentences.append(w["no_prices"].format(who=bench))
+        return sentences

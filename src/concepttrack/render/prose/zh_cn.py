@@ -82,6 +82,22 @@ WORDS: dict[str, str] = {
     "{span}的累计异常收益为{car}（{t}）。",
     "ev_wm_significant": "显著",
     "ev_wm_not_significant": "不显著",
+    # the lead (analytics/lead.py)
+    "ld_high": "{names}收盘创52周新高",
+    "ld_low": "{names}创52周新低",
+    "ld_largest": "{name}{move}，为今日成分股中涨跌幅最大者{times}。",
+    "ld_times": "，约为其日常波动幅度的{x}倍",
+    "ld_largest_said": "{name}的涨跌幅为今日成分股中最大{times}。",
+    "ld_times_said": "，约为其日常波动幅度的{x}倍",
+    "ld_quiet": "今日概念股走势平静：没有成分股的涨跌幅达到其日常波动幅度{largest}。",
+    "ld_quiet_largest": "（涨跌幅最大的是{name}，{pct}）",
+    "ld_day": "概念股组合当日",
+    "ld_update": "上一期报告之后的新消息：{title}（{date}）",
+    "ld_update_more": "，另有{n}条更新见下文",
+    "ld_basket_in": "{window}，组合",
+    "ld_ahead": "未来一周：",
+    "ld_results": "{name}将于{date}公布业绩",
+    "ld_ex_dividend": "{name}将于{date}除息",
 }
 
 _PROSE = ChineseProse(WORDS)
@@ -91,3 +107,4 @@ since_last = _PROSE.since_last
 stock_figures = _PROSE.stock_figures
 event_stock_line = _PROSE.event_stock_line
 event_what_moved = _PROSE.event_what_moved
+lead = _PROSE.lead

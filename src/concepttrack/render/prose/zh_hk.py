@@ -83,6 +83,22 @@ WORDS: dict[str, str] = {
     "{span}的累計異常回報為{car}（{t}）。",
     "ev_wm_significant": "顯著",
     "ev_wm_not_significant": "並不顯著",
+    # the lead (analytics/lead.py)
+    "ld_high": "{names}收市創52周新高",
+    "ld_low": "{names}創52周新低",
+    "ld_largest": "{name}{move}，為今日成份股中變動幅度最大者{times}。",
+    "ld_times": "，幅度相當於其日常波幅的{x}倍",
+    "ld_largest_said": "{name}的變動幅度為今日成份股中最大{times}。",
+    "ld_times_said": "，相當於其日常波幅的{x}倍",
+    "ld_quiet": "今日概念股表現平靜：並無成份股的變動達到其日常波幅{largest}。",
+    "ld_quiet_largest": "（變動最大為{name}，{pct}）",
+    "ld_day": "概念股組合當日",
+    "ld_update": "上一期報告後的新消息：{title}（{date}）",
+    "ld_update_more": "，另有{n}則更新見下文",
+    "ld_basket_in": "{window}，組合",
+    "ld_ahead": "未來一周：",
+    "ld_results": "{name}將於{date}公布業績",
+    "ld_ex_dividend": "{name}將於{date}除息",
 }
 
 _PROSE = ChineseProse(WORDS)
@@ -92,3 +108,4 @@ since_last = _PROSE.since_last
 stock_figures = _PROSE.stock_figures
 event_stock_line = _PROSE.event_stock_line
 event_what_moved = _PROSE.event_what_moved
+lead = _PROSE.lead

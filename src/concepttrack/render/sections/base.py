@@ -11,7 +11,7 @@ used by three sections is printed once, and a rule no section used is not printe
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from concepttrack.render.view import Definition, NoteFacts
 from concepttrack.themes import Stock, Theme
 
 if TYPE_CHECKING:
+    from concepttrack.analytics.lead import DateAhead, Lead
     from concepttrack.render.events_view import ReactionView
     from concepttrack.render.valuation_view import ValuationView
 
@@ -136,6 +137,8 @@ class NoteInput:
     facts: NoteFacts
     w: Writer
     colours: Colours
+    #: Results and ex-dividend dates the lead may announce (analytics/lead.py).
+    dates_ahead: Sequence[DateAhead] = ()
 
     @property
     def _(self) -> Callable[[str], str]:
@@ -177,6 +180,13 @@ class NoteInput:
         return reaction_view(
             self.theme, self.snapshot.events, self.bench_short, lang=self.language.code
         )
+
+    @functools.cached_property
+    def lead(self) -> Lead:
+        """The session's biggest facts, in order of weight (read by what-moved, reaction)."""
+        from concepttrack.analytics.lead import build_lead
+
+        return build_lead(self.raw_theme, self.snapshot, self.since_last, self.dates_ahead)
 
     @functools.cached_property
     def valuation(self) -> ValuationView | None:

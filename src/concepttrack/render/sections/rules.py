@@ -9,11 +9,16 @@ one, the stale mark's legend only when something is marked.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from concepttrack.analytics.news import is_old
 from concepttrack.render.formats import STALE_MARK
 from concepttrack.render.messages import METHODOLOGY, N_
 from concepttrack.render.sections.base import Appendix, NoteInput
 from concepttrack.render.view import Definition, FactDate
+
+if TYPE_CHECKING:
+    from concepttrack.analytics.lead import Lead
 
 #: The keys of :data:`concepttrack.render.messages.METHODOLOGY`, in its order.
 RULE_KEYS: tuple[str, ...] = (
@@ -44,6 +49,7 @@ ORDER: tuple[str, ...] = (
     "news",
     "facts",
     "southbound",  # issue 18: render/sections/southbound.py
+    "lead",
 )
 
 PRICES_ADJUSTED = N_(
@@ -165,3 +171,41 @@ def fact_date(
     if shown:
         return FactDate(text=inp._(OLD) % values, old=True) if old else None
     return FactDate(text=inp._(AS_OF_OLD if old else AS_OF) % values, old=old)
+
+
+# --- the lead (analytics/lead.py) ---------------------------------------------------
+
+LEAD_TERM = N_("What moved")
+LEAD_RULE = N_(
+    "The first paragraph gives the session's facts in order of weight: constituents at a "
+    "new 52-week high or low, the day's largest move against the stock's usual daily move, "
+    "the basket against the %(bench)s on the day and over five sessions, breadth, news "
+    "since the last note, and results or ex-dividend dates in the next %(days)s days. A "
+    "quiet session is said in one sentence: no new 52-week high or low, no news since the "
+    "last note, no such date ahead, and every constituent moved less than its usual daily "
+    "move."
+)
+USUAL_MOVE_TERM = N_("Usual daily move")
+USUAL_MOVE_RULE = N_(
+    "A stock's 1-year volatility divided by √252, that is the standard deviation of its "
+    "last 252 daily returns; “N times its usual daily move” is the day's return, in "
+    "absolute value, divided by it."
+)
+EXTREME_TERM = N_("New 52-week high (low) on the session")
+EXTREME_RULE = N_(
+    "The close on the as-of session was at or above (at or below) every close of the 365 "
+    "days to that session, the rule of the “since the last note” box; a session is judged "
+    "only with a full year of closes before it."
+)
+
+
+def define_lead(inp: NoteInput, appendix: Appendix, lead: Lead, days: int) -> None:
+    """The lead's rules: its order of facts, and the rules of the facts it quoted."""
+    _, fmt = inp._, inp.fmt
+    values = {"bench": inp.bench_short, "days": fmt.number(days, 0)}
+    appendix.define("lead:0", Definition(_(LEAD_TERM), _(LEAD_RULE) % values))
+    if lead.extremes:
+        appendix.define("lead:1", Definition(_(EXTREME_TERM), _(EXTREME_RULE)))
+    quoted = lead.largest is not None and lead.largest.multiple is not None
+    if quoted or lead.quiet:
+        appendix.define("lead:2", Definition(_(USUAL_MOVE_TERM), _(USUAL_MOVE_RULE)))

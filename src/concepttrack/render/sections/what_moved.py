@@ -1,9 +1,15 @@
-"""What moved: the paragraph on the day, the week and the event, ending with the reaction."""
+"""What moved: the lead, the session's biggest facts in order of weight (analytics/lead.py).
+
+While "How the concept reacted" is in the body, the paragraph ends with the event
+study's sentence; once the study has moved to the appendix, the lead no longer quotes it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
+from concepttrack.analytics.lead import AHEAD_DAYS
+from concepttrack.render.sections import rules
 from concepttrack.render.sections.base import Appendix, Fields, NoteInput
 
 
@@ -18,8 +24,11 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
     if after is None and narrative.sessions_since_event:
         after = narrative.sessions_since_event - 1
     facts = dataclasses.replace(narrative, sessions_since_event=after)
-    parts = (
-        inp.w.prose.what_moved(facts, inp.names, inp.bench_short, snapshot.event_date, fmt),
-        inp.reaction.what_moved,
+    lead = inp.lead
+    titles = [inp.theme.updates[item.index].title for item in lead.updates]
+    text = inp.w.prose.lead(
+        facts, lead, inp.names, inp.bench_short, snapshot.event_date, fmt, titles
     )
+    parts = (text, "" if lead.reaction_in_appendix else inp.reaction.what_moved)
+    rules.define_lead(inp, appendix, lead, AHEAD_DAYS)
     return {"what_moved": ("" if fmt.chinese else " ").join(part for part in parts if part)}

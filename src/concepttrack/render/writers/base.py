@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import jinja2
@@ -82,6 +82,8 @@ class NoteFiles:
     languages: Sequence[str]
     #: Each language's "what moved" paragraph as rendered.
     what_moved: Mapping[str, str] = field(default_factory=dict)
+    #: The lead's facts (``analytics.lead.Lead.to_dict``); None: computed by the writer.
+    lead: Mapping[str, Any] | None = None
 
 
 class Writer:

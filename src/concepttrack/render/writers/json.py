@@ -32,13 +32,16 @@ def note_json(
     *,
     languages: Sequence[str] = ("en",),
     what_moved: Mapping[str, str] | None = None,
+    lead: Mapping[str, Any] | None = None,
 ) -> str:
     """The JSON twin of the note: theme, snapshot (unrounded) and since-last changes.
 
     One file whatever the languages: numbers have no language. ``languages`` lists the
     languages the note was written in, the first being the undecorated file name's.
     ``what_moved`` is the note's "what moved" paragraph as rendered, keyed by language:
-    delivery quotes it word for word instead of writing the prose again.
+    delivery quotes it word for word instead of writing the prose again. ``lead``: the
+    facts the paragraph was built from (``Lead.to_dict``; computed here without dates
+    ahead when not given).
     """
     from concepttrack.render.messages import reason_text
 
@@ -55,6 +58,7 @@ def note_json(
         "languages": list(languages),
         "what_moved": dict(what_moved or {}),
         **news_fields(theme, snapshot.as_of, since_last),
+        "lead": dict(lead) if lead is not None else _lead(theme, snapshot, since_last),
     }
     try:
         text = json.dumps(document, sort_keys=False, indent=2, ensure_ascii=False, allow_nan=False)
@@ -82,6 +86,14 @@ def news_fields(theme: Theme, session: dt.date, since_last: SinceLastNote | None
     }
 
 
+def _lead(
+    theme: Theme, snapshot: ThemeSnapshot, since_last: SinceLastNote | None
+) -> dict[str, Any]:
+    from concepttrack.analytics.lead import build_lead
+
+    return build_lead(theme, snapshot, since_last).to_dict(theme, snapshot)
+
+
 class JsonWriter(Writer):
     name = "json"
     order = 40
@@ -95,6 +107,7 @@ class JsonWriter(Writer):
             files.since_last,
             languages=files.languages,
             what_moved=files.what_moved,
+            lead=files.lead,
         )
         atomic_write_text(path, text)
         return path
