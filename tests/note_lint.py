@@ -1016,7 +1016,10 @@ LATIN_ALLOWED = frozenset({"t", "CAR", "OpenCC"}) | {
 # Kong shares.
 LATIN_ALLOWED |= {"A"}
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9^][A-Za-z0-9^.=\-_'’·&+/]*")
-_SYMBOL = re.compile(r"^(?:\d{4,6}(?:\.[A-Z]{1,2})?|\^[A-Z]+|[A-Z]{6}=X|\d+[A-Za-z]{1,2})$")
+# A symbol, or the price file named after one (the vendor line: 價格檔案 0941.HK.csv).
+_SYMBOL = re.compile(
+    r"^(?:\d{4,6}(?:\.[A-Z]{1,2})?|\^[A-Z]+|[A-Z]{6}=X|\d+[A-Za-z]{1,2})(?:\.csv)?$"
+)
 
 
 def _latin_tokens(text: str) -> Iterator[str]:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from concepttrack.analytics.changes import latest_new_extreme, since_last_note
+from concepttrack.analytics.consensus_model import DateAhead
 from concepttrack.analytics.lead import (
     AHEAD_DAYS,
     ANNUALISATION,
-    DateAhead,
     build_lead,
     reaction_in_appendix,
     usual_daily_move,
@@ -102,6 +102,11 @@ def _busy(snapshot: ThemeSnapshot | None = None) -> ThemeSnapshot:
     )
 
 
+def date_ahead(day: dt.date, symbol: str, kind: str) -> DateAhead:
+    """A date ahead as the consensus figures give it (``analytics/consensus_model.py``)."""
+    return DateAhead(symbol=symbol, kind=kind, date=day, days=(day - AS_OF).days)  # type: ignore[arg-type]
+
+
 def test_usual_daily_move_and_multiple_are_the_hand_computed_ones() -> None:
     assert ANNUALISATION == 252
     from concepttrack.analytics.metrics import ANNUALISATION as METRICS_ANNUALISATION
@@ -126,7 +131,7 @@ def test_facts_come_in_order_of_weight() -> None:
     theme = _theme(UPDATES_YAML)
     snapshot = _busy()
     since = SinceLastNote(previous_as_of=dt.date(2024, 3, 21))
-    ahead = [DateAhead(dt.date(2024, 4, 2), "0941.HK", "results")]
+    ahead = [date_ahead(dt.date(2024, 4, 2), "0941.HK", "results")]
     note = build_context(theme, snapshot, since, dates_ahead=ahead)
     text = note.what_moved
     marks = [
@@ -199,7 +204,7 @@ def test_a_quiet_session_says_so_briefly() -> None:
     unknown = _moved(sora_snapshot(), quiet, vols={"0728.HK": None})
     assert not build_lead(sora_theme(), unknown).quiet
     # A date ahead is a fact: the session is not quiet.
-    ahead = [DateAhead(AS_OF + dt.timedelta(days=1), "0763.HK", "ex_dividend")]
+    ahead = [date_ahead(AS_OF + dt.timedelta(days=1), "0763.HK", "ex_dividend")]
     assert not build_lead(sora_theme(), snapshot, None, ahead).quiet
 
 
@@ -223,12 +228,12 @@ def test_update_since_the_last_note() -> None:
 def test_dates_ahead_within_a_week() -> None:
     theme, snapshot = sora_theme(), sora_snapshot()
     dates = [
-        DateAhead(dt.date(2024, 4, 4), "0763.HK", "ex_dividend"),
-        DateAhead(dt.date(2024, 4, 2), "0941.HK", "results"),
-        DateAhead(AS_OF + dt.timedelta(days=AHEAD_DAYS + 1), "9888.HK", "results"),  # too far
-        DateAhead(AS_OF, "9888.HK", "results"),  # today is not ahead
-        DateAhead(dt.date(2024, 4, 2), "0700.HK", "results"),  # not a constituent
-        DateAhead(dt.date(2024, 4, 2), "0728.HK", "agm"),  # a kind the lead does not word
+        date_ahead(dt.date(2024, 4, 4), "0763.HK", "ex_dividend"),
+        date_ahead(dt.date(2024, 4, 2), "0941.HK", "results"),
+        date_ahead(AS_OF + dt.timedelta(days=AHEAD_DAYS + 1), "9888.HK", "results"),  # too far
+        date_ahead(AS_OF, "9888.HK", "results"),  # today is not ahead
+        date_ahead(dt.date(2024, 4, 2), "0700.HK", "results"),  # not a constituent
+        date_ahead(dt.date(2024, 4, 2), "0728.HK", "agm"),  # a kind the lead does not word
     ]
     lead = build_lead(theme, snapshot, None, dates)
     assert [(d.symbol, d.kind) for d in lead.ahead] == [
@@ -373,7 +378,7 @@ def test_incomplete_longest_window_keeps_the_study_in_the_body() -> None:
 
 def test_json_lead_block(tmp_path: Path) -> None:
     theme, snapshot = sora_theme(), _busy()
-    dates = [DateAhead(dt.date(2024, 4, 2), "0941.HK", "results")]
+    dates = [date_ahead(dt.date(2024, 4, 2), "0941.HK", "results")]
     (path,) = render_note(theme, snapshot, formats=["json"], out_dir=tmp_path, dates_ahead=dates)
     lead = json.loads(path.read_text("utf-8"))["lead"]
     assert lead["quiet"] is False
@@ -441,3 +446,21 @@ def test_largest_mover_not_at_an_extreme_is_named_with_its_move() -> None:
         "中國移動（00941）上升0.4%，收市創52周新高。"
         "中興通訊（00763）下跌6.1%，為今日成份股中變動幅度最大者，幅度相當於其日常波幅的2.4倍。"
     )
+
+
+def test_the_lead_takes_the_constituents_own_dates_ahead_by_default() -> None:
+    """Without an explicit list, the lead reads ``StockFigures.dates_ahead`` (the
+    consensus figures' dates, ``analytics/consensus.py``): one source for both."""
+    import dataclasses
+
+    theme, snapshot = sora_theme(), sora_snapshot()
+    soon = date_ahead(AS_OF + dt.timedelta(days=3), "0941.HK", "results")
+    later = date_ahead(AS_OF + dt.timedelta(days=20), "0763.HK", "results")  # not this week
+    stocks = [
+        dataclasses.replace(s, dates_ahead=[soon] if s.symbol == "0941.HK" else [later])
+        for s in snapshot.stocks
+    ]
+    snapshot = dataclasses.replace(snapshot, stocks=stocks)
+    lead = build_lead(theme, snapshot, None)
+    assert [(d.symbol, d.date) for d in lead.ahead] == [("0941.HK", soon.date)]
+    assert "China Mobile (00941) reports results" in build_context(theme, snapshot).what_moved

@@ -195,3 +195,30 @@ def test_themes_check_stale_lists_old_facts_with_file_and_line(tmp_path: Path) -
         app, ["--themes", str(book), "themes", "check", "--stale", "--as-of", "2024-06-28"]
     )
     assert "0 old facts as of 2024-06-28" in early.output
+
+
+def test_a_date_every_item_of_a_section_shares_is_said_once_under_its_heading() -> None:
+    import dataclasses
+
+    text = SORA_YAML
+    for kind in ("platform", "supplier", "infrastructure"):
+        text = text.replace(f"exposure: {kind}\n", f"exposure: {kind}\n        as_of: 2024-02\n")
+    theme = sora_theme(text)
+    assert all(stock.as_of == "2024-02" for stock in theme.stocks)
+    note = build_context(theme, sora_snapshot(), None)
+    assert note.stock_notes_as_of is not None
+    assert note.stock_notes_as_of.text == "Company facts as of Feb 2024."
+    assert all(stock.as_of is None for stock in note.stock_notes)
+    # A year on, every view is old: one line for the section, none after each view.
+    later = dataclasses.replace(sora_snapshot(), as_of=dt.date(2025, 6, 30))
+    aged = build_context(theme, later, None)
+    assert aged.views_as_of is not None
+    assert aged.views_as_of.old
+    assert aged.views_as_of.text == (
+        "All these views are more than 12 months older than this note."
+    )
+    assert all(view.as_of is None for view in aged.views)
+    assert aged.stock_notes_as_of is not None
+    assert aged.stock_notes_as_of.text == (
+        "Company facts as of Feb 2024, more than 12 months before this note."
+    )

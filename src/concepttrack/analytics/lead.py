@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from concepttrack.analytics.changes import latest_new_extreme
+from concepttrack.analytics.consensus_model import DateAhead
 from concepttrack.analytics.model import SinceLastNote, StockFigures, ThemeSnapshot
 from concepttrack.analytics.news import KnownUpdate, known_updates
 from concepttrack.themes import Theme
@@ -68,15 +69,6 @@ QUIET_MULTIPLE = 1.0
 
 DateKind = Literal["results", "ex_dividend"]
 DATE_KINDS: tuple[str, ...] = ("results", "ex_dividend")
-
-
-@dataclass(frozen=True)
-class DateAhead:
-    """A dated corporate event of a constituent: results or an ex-dividend date."""
-
-    date: dt.date
-    symbol: str
-    kind: str
 
 
 @dataclass(frozen=True)
@@ -242,9 +234,15 @@ def build_lead(
     theme: Theme,
     snapshot: ThemeSnapshot,
     since_last: SinceLastNote | None = None,
-    dates_ahead: Sequence[DateAhead] = (),
+    dates_ahead: Sequence[DateAhead] | None = None,
 ) -> Lead:
-    """The lead's facts for ``snapshot`` (see the module's notes for each rule)."""
+    """The lead's facts for ``snapshot`` (see the module's notes for each rule).
+
+    ``dates_ahead``: by default the constituents' own (``StockFigures.dates_ahead``,
+    from the consensus figures, ``analytics/consensus.py``).
+    """
+    if dates_ahead is None:
+        dates_ahead = [d for s in snapshot.stocks for d in s.dates_ahead]
     extremes = [
         Extreme(s.symbol, high, s.last_close, s.currency, s.returns.one_day)
         for high in (True, False)

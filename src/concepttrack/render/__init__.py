@@ -28,7 +28,7 @@ from concepttrack.render.writers import NoteFiles, Page, format_names, writer_re
 from concepttrack.render.writers.json import JSON_KIND, JSON_SCHEMA_VERSION, note_json
 
 if TYPE_CHECKING:
-    from concepttrack.analytics.lead import DateAhead
+    from concepttrack.analytics.consensus_model import DateAhead
     from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
     from concepttrack.languages import Colours
     from concepttrack.render.chart_base import Chart
@@ -72,7 +72,7 @@ def render_note(
     languages: Sequence[str] = ("en",),
     default_lang: str = "en",
     colours: Colours | None = None,
-    dates_ahead: Sequence[DateAhead] = (),
+    dates_ahead: Sequence[DateAhead] | None = None,
 ) -> list[Path]:
     """Write the note in each of ``formats`` and ``languages``; returns the note files.
 
@@ -177,7 +177,7 @@ def _plan_language(
     colours: Colours | None,
     facts: NoteFacts,
     jobs: dict[Any, ChartJob | ChartWorker],
-    dates_ahead: Sequence[DateAhead] = (),
+    dates_ahead: Sequence[DateAhead] | None = None,
 ) -> tuple[str, NoteContext, Any]:
     """One language's context, and its charts started (or shared with an earlier language).
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from concepttrack.analytics.lead import DateAhead
+from concepttrack.analytics.consensus_model import DateAhead
 from concepttrack.analytics.model import SinceLastNote, ThemeSnapshot
 from concepttrack.languages import Colours, get_language
 from concepttrack.localize import FieldUse, localize_theme
@@ -107,7 +107,7 @@ def build_context(
     default_lang: str = "en",
     colours: Colours | None = None,
     facts: NoteFacts | None = None,
-    dates_ahead: Sequence[DateAhead] = (),
+    dates_ahead: Sequence[DateAhead] | None = None,
 ) -> NoteContext:
     """Format every figure of ``snapshot`` for ``theme`` in ``lang`` into a NoteContext.
 

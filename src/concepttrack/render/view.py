@@ -290,6 +290,11 @@ class NoteContext:
     #: After a bold methodology term in Markdown: " " in English ("**Prices.** …"), "："
     #: in Chinese, outside the bold (GFM does not close ** between "：" and a letter).
     term_gap: str = " "
+    #: The date every item of a section carries, said once under its heading (None:
+    #: each item says its own, or none).
+    views_as_of: FactDate | None = None
+    stock_notes_as_of: FactDate | None = None
+    risks_as_of: FactDate | None = None
     #: The house that signs the note; None: the tool's neutral wording.
     house: HouseView | None = None
     #: The running footer of the printed note.

@@ -31,7 +31,8 @@ from concepttrack.render.view import Definition, NoteFacts
 from concepttrack.themes import Stock, Theme
 
 if TYPE_CHECKING:
-    from concepttrack.analytics.lead import DateAhead, Lead
+    from concepttrack.analytics.consensus_model import DateAhead
+    from concepttrack.analytics.lead import Lead
     from concepttrack.render.events_view import ReactionView
     from concepttrack.render.valuation_view import ValuationView
 
@@ -138,7 +139,7 @@ class NoteInput:
     w: Writer
     colours: Colours
     #: Results and ex-dividend dates the lead may announce (analytics/lead.py).
-    dates_ahead: Sequence[DateAhead] = ()
+    dates_ahead: Sequence[DateAhead] | None = None
 
     @property
     def _(self) -> Callable[[str], str]:

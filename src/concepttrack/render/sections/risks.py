@@ -83,11 +83,17 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
         }
     notes = [line for line in (backcast_note(inp, list(RISK_FIGURES)),) if line]
     rules.define(inp, appendix, "volatility", "drawdown", "beta")
+    risks = [
+        RiskItem(r.title, r.detail, rules.fact_date(inp, appendix, r.as_of))
+        for r in inp.theme.risks
+    ]
+    # Every risk of the same date: said once under the heading.
+    common = rules.section_fact_date(inp, [r.as_of for r in risks], rules.RISKS_ALL)
+    if common is not None:
+        risks = [RiskItem(r.title, r.detail) for r in risks]
     return {
-        "risks": [
-            RiskItem(r.title, r.detail, rules.fact_date(inp, appendix, r.as_of))
-            for r in inp.theme.risks
-        ],
+        "risks": risks,
+        "risks_as_of": common,
         "risk_rows": rows,
         "concentration": concentration,
         "risk_notes": notes,

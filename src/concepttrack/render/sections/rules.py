@@ -151,6 +151,32 @@ FACTS_RULE = N_(
 )
 
 
+#: Said once under a section whose every item carries the same date.
+STOCK_FACTS_ALL = N_("Company facts %(when)s.")
+RISKS_ALL = N_("Risks assessed %(when)s.")
+VIEWS_ALL_OLD = N_("All these views are more than %(months)s months older than this note.")
+
+
+def shared_fact_date(dates: list[FactDate | None]) -> FactDate | None:
+    """The date every item of a section carries (two items or more), else None: said
+    once under the heading rather than after each item."""
+    if len(dates) < 2 or any(d is None for d in dates):
+        return None
+    first = dates[0]
+    return first if all(d == first for d in dates) else None
+
+
+def section_fact_date(
+    inp: NoteInput, dates: list[FactDate | None], sentence: str
+) -> FactDate | None:
+    """The line under a section heading (``sentence``, a msgid with ``%(when)s``) when
+    :func:`shared_fact_date` finds one."""
+    common = shared_fact_date(dates)
+    if common is None:
+        return None
+    return FactDate(text=inp._(sentence) % {"when": common.text}, old=common.old)
+
+
 def fact_date(
     inp: NoteInput, appendix: Appendix, as_of: str | None, *, shown: bool = False
 ) -> FactDate | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from concepttrack.analytics.model import StockFigures
 from concepttrack.render.messages import EXPOSURE, reader_reason
 from concepttrack.render.sections import rules
@@ -35,4 +37,8 @@ def build(inp: NoteInput, appendix: Appendix) -> Fields:
     rules.define(inp, appendix, "prices", "range_52w", "volatility", "beta")
     if any(f.avg_turnover_20d is not None for f in inp.snapshot.stocks):
         rules.define(inp, appendix, "volume_turnover")
-    return {"stock_notes": notes}
+    # Every rationale of the same date: said once under the heading.
+    common = rules.section_fact_date(inp, [n.as_of for n in notes], rules.STOCK_FACTS_ALL)
+    if common is not None:
+        notes = [dataclasses.replace(n, as_of=None) for n in notes]
+    return {"stock_notes": notes, "stock_notes_as_of": common}
