@@ -215,7 +215,7 @@ def test_a_date_every_item_of_a_section_shares_is_said_once_under_its_heading() 
     assert aged.views_as_of is not None
     assert aged.views_as_of.old
     assert aged.views_as_of.text == (
-        "All these views are more than 12 months older than this note."
+        "The views below are all more than 12 months older than this note."
     )
     assert all(view.as_of is None for view in aged.views)
     assert aged.stock_notes_as_of is not None

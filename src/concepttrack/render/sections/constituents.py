@@ -135,6 +135,27 @@ def ah_table(inp: NoteInput, appendix: Appendix) -> AhTable | None:
     figures = [f.ah_premium for f in inp.snapshot.stocks if f.ah_premium is not None]
     if not figures:
         return None
+    if all(ah.premium is None for ah in figures):
+        # Not one premium to show: one line, not a table of dashes; the data appendix
+        # says why for each A share.
+        for ah in figures:
+            if ah.reason is not None:
+                appendix.note(
+                    _("A/H premium of %(name)s is –: %(reason)s.")
+                    % {
+                        "name": names.label(ah.h_symbol),
+                        "reason": reader_reason(ah.reason, inp.language.code),
+                    }
+                )
+        codes = fmt.join([ah.a_symbol for ah in figures])
+        line = _(
+            "No A/H premium: no usable price for the A shares %(codes)s (see the data appendix)."
+        )
+        return AhTable(
+            rows=[],
+            currency=fmt.currency_name(figures[0].currency),
+            notes=[line % {"codes": codes}],
+        )
     rows: list[AhRow] = []
     notes: list[str] = []
     lang = inp.language.code

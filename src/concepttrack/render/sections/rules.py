@@ -154,7 +154,7 @@ FACTS_RULE = N_(
 #: Said once under a section whose every item carries the same date.
 STOCK_FACTS_ALL = N_("Company facts %(when)s.")
 RISKS_ALL = N_("Risks assessed %(when)s.")
-VIEWS_ALL_OLD = N_("All these views are more than %(months)s months older than this note.")
+VIEWS_ALL_OLD = N_("The views below are all more than %(months)s months older than this note.")
 
 
 def shared_fact_date(dates: list[FactDate | None]) -> FactDate | None:
