@@ -383,3 +383,24 @@ def test_an_edited_file_is_read_again_through_the_cache(tmp_path: Path) -> None:
     os.utime(folder / "0728.HK.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
 
     assert load()["close"].iloc[-1] == 5.25
+
+
+def test_a_history_export_without_dividends_keeps_every_decimal(tmp_path: Path) -> None:
+    """An FX pair in the ``history()`` layout (a Dividends column, all zero) is read as
+    written: CNYHKD=X's 1.08145 must not become 1.0814 (the A/H premium uses it)."""
+    import datetime as dt
+
+    from concepttrack.prices.csvdir import CsvDirSource
+
+    (tmp_path / "CNYHKD=X.csv").write_text(
+        "Date,Open,High,Low,Close,Volume,Dividends,Stock Splits\n"
+        "2025-06-27 00:00:00+01:00,1.08093,1.08201,1.07985,1.08093,0,0.0,0.0\n"
+        "2025-06-30 00:00:00+01:00,1.08145,1.08253,1.08037,1.08145,0,0.0,0.0\n",
+        encoding="utf-8",
+    )
+    bars = (
+        CsvDirSource(tmp_path)
+        .fetch(["CNYHKD=X"], dt.date(2025, 6, 1), dt.date(2025, 6, 30))["CNYHKD=X"]
+        .bars
+    )
+    assert bars["close"].tolist() == [1.08093, 1.08145]

@@ -556,6 +556,11 @@ def _unadjust(bars: pd.DataFrame) -> pd.DataFrame:
             traded_before = adjusted[i - 1] / factor[i] + dividends[i]
             factor[i - 1] = adjusted[i - 1] / traded_before
     out = bars.copy()
+    if not (dividends > 0).any():
+        # Nothing to undo (an FX pair, an index, a stock without dividends): the file's
+        # prices are the traded ones, every decimal kept (CNYHKD=X's 1.08145 included).
+        out["adj_close"] = adjusted
+        return out
     for column in ("open", "high", "low", "close"):
         # Traded prices have at most 3 decimals; rounding drops float32 noise of the export.
         out[column] = np.round(bars[column].to_numpy() / factor, 4)
