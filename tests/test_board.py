@@ -195,6 +195,21 @@ def test_board_command_writes_the_board_alone_and_quietly(tmp_path: Path) -> Non
     assert f"{stem}.md" in loud.output
 
 
+def test_board_takes_the_books_source_like_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --source and no $CONCEPTTRACK_SOURCE: the book's ``source:`` (as ``report``)."""
+    monkeypatch.delenv("CONCEPTTRACK_SOURCE", raising=False)
+    book = tmp_path / "themes.yaml"
+    book.write_text("source: demo\n" + BOOK, encoding="utf-8")
+    out = tmp_path / "reports"
+    args = ["--themes", str(book), "board", "--as-of", SESSION.isoformat(), "--quiet"]
+    args += ["--out", str(out), "--cache", str(tmp_path / "c.db"), "--format", "md"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "DEMO DATA" in (out / BOARD_DIR / f"{SESSION.isoformat()}.md").read_text("utf-8")
+
+
 # --- the PDF: one landscape page for twenty themes ------------------------------------
 
 

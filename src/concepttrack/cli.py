@@ -25,10 +25,12 @@ from concepttrack.cli_prices import cache_app, prices_app
 from concepttrack.cli_support import (
     CACHE_HELP,
     DEBUG_HELP,
-    SOURCE_CHOICES,
     THEMES_HELP,
     AppState,
     ConsoleReporter,
+    FormatOption,
+    OutOption,
+    SourceOption,
     add_global_options,
     app_state,
     cache_path,
@@ -40,7 +42,6 @@ from concepttrack.cli_support import (
     select_themes,
 )
 from concepttrack.errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_RENDER, ConcepttrackError
-from concepttrack.render.writers import format_names
 
 if TYPE_CHECKING:
     from concepttrack.themes import ThemeBook
@@ -348,21 +349,9 @@ def report(
             "[default: the latest session whose close has passed]."
         ),
     ] = None,
-    formats: Annotated[
-        str, typer.Option("--format", help=f"Comma-separated: {','.join(format_names())}.")
-    ] = "md,pdf",
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Reports folder [default: ./reports or $CONCEPTTRACK_REPORTS]."),
-    ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            help=f"{SOURCE_CHOICES}, or several in order separated by commas "
-            "(yahoo,csv:DIR: per symbol the first that answers) [default: "
-            "$CONCEPTTRACK_SOURCE, else the themes book's source:, else yahoo]."
-        ),
-    ] = None,
+    formats: FormatOption = "md,pdf",
+    out: OutOption = None,
+    source: SourceOption = None,
     cache: Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,
     refresh: Annotated[

@@ -9,13 +9,14 @@ import typer
 
 from concepttrack.cli_support import (
     CACHE_HELP,
-    SOURCE_CHOICES,
     ConsoleReporter,
+    FormatOption,
+    OutOption,
+    SourceOption,
     cache_path,
     load_book,
     parse_date,
 )
-from concepttrack.render.writers import format_names
 
 
 def board_command(
@@ -33,17 +34,9 @@ def board_command(
             "[default: the latest session whose close has passed]."
         ),
     ] = None,
-    formats: Annotated[
-        str, typer.Option("--format", help=f"Comma-separated: {','.join(format_names())}.")
-    ] = "md,pdf",
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Reports folder [default: ./reports or $CONCEPTTRACK_REPORTS]."),
-    ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option(help=f"{SOURCE_CHOICES} [default: $CONCEPTTRACK_SOURCE or yahoo]."),
-    ] = None,
+    formats: FormatOption = "md,pdf",
+    out: OutOption = None,
+    source: SourceOption = None,
     cache: Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,
     templates: Annotated[
@@ -81,7 +74,7 @@ def board_command(
     options = pipeline.RunOptions(
         formats=pipeline.parse_formats(formats),
         out_dir=settings.reports_dir(out),
-        source=settings.source_spec(source),
+        source=settings.source_spec(source, book.source),
         cache_path=cache_path(ctx, cache),
         as_of=parse_date(as_of, "--as-of"),
         offline=offline,

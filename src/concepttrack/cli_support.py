@@ -19,6 +19,7 @@ from rich.console import Console
 
 from concepttrack import settings
 from concepttrack.prices.registry import SOURCES
+from concepttrack.render.writers import format_names
 from concepttrack.reporting import Reporter, RunSummary, plain_line
 
 if TYPE_CHECKING:
@@ -58,6 +59,23 @@ THEMES_HELP = "Themes file [default: ./themes.yaml, or $CONCEPTTRACK_THEMES]."
 CACHE_HELP = "SQLite price cache [default: $CONCEPTTRACK_CACHE or the user cache folder]."
 #: ``--source`` choices as help text, from the source registry.
 SOURCE_CHOICES = " | ".join(entry.usage() for entry in SOURCES)
+
+# The options `report` and `board` share, declared once.
+FormatOption = Annotated[
+    str, typer.Option("--format", help=f"Comma-separated: {','.join(format_names())}.")
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(help="Reports folder [default: ./reports or $CONCEPTTRACK_REPORTS]."),
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        help=f"{SOURCE_CHOICES}, or several in order separated by commas "
+        "(yahoo,csv:DIR: per symbol the first that answers) [default: "
+        "$CONCEPTTRACK_SOURCE, else the themes book's source:, else yahoo]."
+    ),
+]
 DEBUG_HELP = "Show tracebacks for errors, and other libraries' log messages."
 
 
