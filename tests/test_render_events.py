@@ -240,3 +240,23 @@ def test_catalyst_titles_are_data_in_both_formats(tmp_path: Path) -> None:
     for table in re.findall(r"(?m)^(\|.*\|\n\|[:\-| ]+\|\n(?:\|.*\|\n)+)", _section(md) + "\n"):
         widths = {len(re.findall(r"(?<!\\)\|", row)) for row in table.splitlines()}
         assert len(widths) == 1, table
+
+
+def test_the_legend_explains_the_mark_only_when_a_car_carries_it() -> None:
+    """No CAR of the fixture is significant: the legend explains no mark. Flag one window
+    significant and the legend says what the mark means."""
+    theme, snapshot = sora_theme(), sora_snapshot()
+    view = reaction_view(theme, snapshot.events, "HSI")
+    cells = [cell for row in [*view.catalysts, *view.main_rows] for cell in row.cars]
+    assert not any(cell.significant for cell in cells)
+    assert view.legend.endswith("each with its t-statistic.")
+    assert SIGNIFICANT_MARK not in view.legend
+
+    first, *rest = snapshot.events.catalysts
+    windows = list(first.basket.windows)
+    windows[0] = dataclasses.replace(windows[0], significant=True)
+    marked = dataclasses.replace(first, basket=dataclasses.replace(first.basket, windows=windows))
+    events = dataclasses.replace(snapshot.events, catalysts=[marked, *rest])
+    loud = reaction_view(theme, events, "HSI")
+    assert loud.catalysts[0].cars[0].significant
+    assert loud.legend.endswith(f"{SIGNIFICANT_MARK} significant at 5% (|t| > 1.96).")

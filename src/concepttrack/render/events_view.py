@@ -375,10 +375,21 @@ def reaction_view(
                         if x.reason and x.reason not in basket_reasons
                     )
 
-    legend = _(
-        "Cumulative abnormal returns (CAR) against the %(bench)s market model, over bar "
-        "windows from the event bar t0, each with its t-statistic; %(mark)s significant at "
-        "%(level)s (|t| > %(critical)s)."
+    significant = any(
+        cell.significant for row in [*rows, *main_rows] for cell in getattr(row, "cars", [])
+    )
+    # The mark's meaning only when a CAR carries it.
+    legend = (
+        _(
+            "Cumulative abnormal returns (CAR) against the %(bench)s market model, over bar "
+            "windows from the event bar t0, each with its t-statistic; %(mark)s significant "
+            "at %(level)s (|t| > %(critical)s)."
+        )
+        if significant
+        else _(
+            "Cumulative abnormal returns (CAR) against the %(bench)s market model, over bar "
+            "windows from the event bar t0, each with its t-statistic."
+        )
     ) % {
         "bench": benchmark_short,
         "mark": SIGNIFICANT_MARK,
