@@ -89,3 +89,25 @@ def test_demo_starts_in_2000() -> None:
     with pytest.raises(UsageError) as caught:
         demo_bars("9888.HK", dt.date(1999, 1, 1), dt.date(2001, 1, 1))
     assert caught.value.message == "demo prices start on 2000-01-03; asked from 1999-01-01"
+
+
+def test_a_demo_a_share_trades_at_a_plausible_premium_to_its_h_share() -> None:
+    """A+H pairs of the shipped table: the A share's demo close, in HKD at the demo rate,
+    stays within −20 % .. +90 % of the H share's (two independent series gave +450 %)."""
+    from concepttrack.pairs import load_table
+    from concepttrack.prices.demo import _PER_USD
+
+    start, end = dt.date(2024, 1, 2), dt.date(2025, 6, 30)
+    for pair in load_table().pairs[:6]:
+        a = demo_bars(pair.a_symbol, start, end)["close"]
+        h = demo_bars(pair.h_symbol, start, end)["close"]
+        both = a.index.intersection(h.index)
+        hkd_per_cny = _PER_USD["HKD"] / _PER_USD["CNY"]
+        premium = a[both] * hkd_per_cny / h[both] - 1
+        assert len(both) > 250
+        assert premium.min() > -0.2, pair
+        assert premium.max() < 0.9, pair
+    # Still the symbol's own series: the same window twice gives the same bars.
+    first = demo_bars("600941.SS", start, end)
+    again = demo_bars("600941.SS", dt.date(2025, 1, 2), end)
+    assert first.loc[again.index].equals(again)

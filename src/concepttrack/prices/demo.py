@@ -118,6 +118,41 @@ def _levels(symbol: str, rng: np.random.Generator) -> tuple[float, float, float,
     )
 
 
+@cache
+def _a_to_h() -> dict[str, str]:
+    """A share -> its H share, from the A+H pairs table in use."""
+    from concepttrack.pairs import load_table
+
+    return {pair.a_symbol: pair.h_symbol for pair in load_table().pairs}
+
+
+def _h_share_of(symbol: str) -> str | None:
+    """The H share of an A share of the pairs table (None for any other symbol)."""
+    upper = symbol.upper()
+    if not upper.endswith((".SS", ".SZ")):
+        return None
+    return _a_to_h().get(upper)
+
+
+def _tracking_h_share(
+    h_symbol: str, a_symbol: str, sessions: pd.DatetimeIndex, own: np.ndarray, end: dt.date
+) -> np.ndarray:
+    """Demo closes of an A share that trade at a premium to its H share, as dual listings
+    do: the H share's demo close (carried over Hong Kong holidays) converted to CNY at the
+    demo rate, times (1 + a premium of 0-60 % seeded by the pair) wandering with a damped
+    copy of the A share's own path. Without it, two independent demo series put A/H
+    premiums in the hundreds of per cent."""
+    import numpy as np
+
+    h_close = demo_bars(h_symbol, DEMO_EPOCH, end)["close"]
+    on_a_sessions = h_close.reindex(sessions, method="ffill").bfill().to_numpy()
+    rng = np.random.default_rng(_seed(f"pair:{h_symbol.upper()}:{a_symbol.upper()}"))
+    premium = float(rng.uniform(0.0, 0.6))
+    cny_per_hkd = _PER_USD["CNY"] / _PER_USD["HKD"]
+    result: np.ndarray = on_a_sessions * cny_per_hkd * (1.0 + premium) * np.exp(0.25 * own)
+    return result
+
+
 def demo_bars(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Synthetic bars for ``symbol`` on its exchange's sessions in ``[start, end]``."""
     import numpy as np
@@ -151,6 +186,9 @@ def demo_bars(symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     steps = np.arange(count)
     x = _PHI**steps * np.cumsum(shocks * _PHI ** (-steps))
     close = level * np.exp(x)
+    h_symbol = _h_share_of(symbol)
+    if h_symbol is not None:
+        close = _tracking_h_share(h_symbol, symbol, market_sessions, x, end)
     previous = np.concatenate([[close[0]], close[:-1]])
     open_ = previous * np.exp(0.3 * daily * noise[1])
     high = np.maximum(open_, close) * np.exp(np.abs(0.5 * daily * noise[2]))
