@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -111,3 +112,32 @@ def test_a_demo_a_share_trades_at_a_plausible_premium_to_its_h_share() -> None:
     first = demo_bars("600941.SS", start, end)
     again = demo_bars("600941.SS", dt.date(2025, 1, 2), end)
     assert first.loc[again.index].equals(again)
+
+
+def test_demo_bars_cached_by_an_older_generator_are_made_again(tmp_path: Path) -> None:
+    """A cache filled before the generator changed (revision None) is refreshed, so an
+    old demo series is never shown as today's demo."""
+    import sqlite3
+
+    from concepttrack.prices import load_prices
+    from concepttrack.prices.demo import DEMO_GENERATOR
+    from concepttrack.prices.store import PriceStore
+
+    store = tmp_path / "cache.db"
+    day = dt.date(2025, 6, 30)
+    first = load_prices(
+        ["600941.SS"], start=dt.date(2025, 6, 2), end=day, source="demo", store_path=store
+    )
+    assert first.fetch_rounds == 1
+    with PriceStore(store) as cache:
+        assert cache.coverage("demo", ["600941.SS"])["600941.SS"].revision == DEMO_GENERATOR
+    with sqlite3.connect(store) as db:  # as a cache written by an older generator
+        db.execute("UPDATE series SET revision = NULL")
+    again = load_prices(
+        ["600941.SS"], start=dt.date(2025, 6, 2), end=day, source="demo", store_path=store
+    )
+    assert again.fetch_rounds == 1
+    warm = load_prices(
+        ["600941.SS"], start=dt.date(2025, 6, 2), end=day, source="demo", store_path=store
+    )
+    assert warm.fetch_rounds == 0

@@ -47,6 +47,8 @@ _PHI = 0.5 ** (1 / 500)
 _TRADING_DAYS = 252.0
 _INDEX_LEVELS = {"^HSI": 20_000.0, "^HSCE": 7_000.0, "^HSTECH": 4_500.0, "^HSCC": 4_000.0}
 DEMO_DETAIL = "synthetic demo prices seeded by symbol, not market data"
+#: Bumped whenever the generator changes what it makes (2: A shares track their H share).
+DEMO_GENERATOR = "demo-2"
 #: Units of each currency per US dollar, for demo FX levels (CNYHKD=X = 7.8 / 7.2).
 _PER_USD = {"USD": 1.0, "HKD": 7.8, "CNY": 7.2, "EUR": 0.92, "JPY": 150.0, "GBP": 0.79}
 #: First date of demo fundamentals (quarter ends from here).
@@ -243,8 +245,9 @@ class DemoSource:
     label = "demo"
 
     def revision(self, symbol: str) -> str | None:
-        """Demo data never changes, so there is nothing to compare."""
-        return None
+        """The generator's version: demo bars cached by an older generator are made
+        again (an A share that now tracks its H share, say), never shown as they were."""
+        return DEMO_GENERATOR
 
     def fetch(
         self, symbols: Sequence[str], start: dt.date, end: dt.date
