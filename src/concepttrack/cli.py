@@ -27,10 +27,15 @@ from concepttrack.cli_support import (
     DEBUG_HELP,
     THEMES_HELP,
     AppState,
+    CacheOption,
     ConsoleReporter,
     FormatOption,
+    OfflineOption,
     OutOption,
+    QuietOption,
     SourceOption,
+    TemplatesOption,
+    WaitOption,
     add_global_options,
     app_state,
     cache_path,
@@ -352,25 +357,21 @@ def report(
     formats: FormatOption = "md,pdf",
     out: OutOption = None,
     source: SourceOption = None,
-    cache: Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,
+    cache: CacheOption = None,
+    offline: OfflineOption = False,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Re-fetch prices even if cached.")
     ] = False,
-    templates: Annotated[
-        Path | None, typer.Option(help="Folder of templates overriding the built-in ones.")
-    ] = None,
+    templates: TemplatesOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Re-render notes that already exist for the session.")
     ] = False,
     jobs: Annotated[int, typer.Option(min=1, max=32, help="Render in N processes.")] = 1,
-    wait: Annotated[
-        float, typer.Option(min=0, help="Seconds to wait for another run's lock.")
-    ] = 0.0,
+    wait: WaitOption = 0.0,
     strict: Annotated[
         bool, typer.Option("--strict", help="Treat stale data as an error (exit 3).")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print only problems (for cron).")] = False,
+    quiet: QuietOption = False,
     log_file: Annotated[
         Path | None, typer.Option(help="Append timestamped log lines to this file.")
     ] = None,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from concepttrack.cli_support import (
-    CACHE_HELP,
+    CacheOption,
     ConsoleReporter,
     FormatOption,
+    OfflineOption,
     OutOption,
+    QuietOption,
     SourceOption,
+    TemplatesOption,
+    WaitOption,
     cache_path,
     load_book,
     parse_date,
@@ -37,15 +40,11 @@ def board_command(
     formats: FormatOption = "md,pdf",
     out: OutOption = None,
     source: SourceOption = None,
-    cache: Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Use cached prices only.")] = False,
-    templates: Annotated[
-        Path | None, typer.Option(help="Folder of templates overriding the built-in ones.")
-    ] = None,
-    wait: Annotated[
-        float, typer.Option(min=0, help="Seconds to wait for another run's lock.")
-    ] = 0.0,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print only problems (for cron).")] = False,
+    cache: CacheOption = None,
+    offline: OfflineOption = False,
+    templates: TemplatesOption = None,
+    wait: WaitOption = 0.0,
+    quiet: QuietOption = False,
     lang: Annotated[
         str | None,
         typer.Option(

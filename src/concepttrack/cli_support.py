@@ -68,6 +68,13 @@ OutOption = Annotated[
     Path | None,
     typer.Option(help="Reports folder [default: ./reports or $CONCEPTTRACK_REPORTS]."),
 ]
+CacheOption = Annotated[Path | None, typer.Option(help=CACHE_HELP, show_default=False)]
+OfflineOption = Annotated[bool, typer.Option("--offline", help="Use cached prices only.")]
+TemplatesOption = Annotated[
+    Path | None, typer.Option(help="Folder of templates overriding the built-in ones.")
+]
+WaitOption = Annotated[float, typer.Option(min=0, help="Seconds to wait for another run's lock.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", help="Print only problems (for cron).")]
 SourceOption = Annotated[
     str | None,
     typer.Option(
